@@ -1,0 +1,34 @@
+"""liplanet-cert: certify battery-cell pilot lines for the "LiPLANET approved" seal.
+
+The core is importable without the CLI::
+
+    from liplanet_cert import assess
+    result = assess("path/to/bundle")
+    print(result.verdict)
+
+Heavy dependencies (pandas, Brightway) are imported only on the paths that need them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "assess", "load_bundle", "validate"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .assess import assess, validate
+    from .bundle import load_bundle
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("assess", "validate"):
+        from . import assess as _assess
+
+        return getattr(_assess, name)
+    if name == "load_bundle":
+        from .bundle import load_bundle
+
+        return load_bundle
+    raise AttributeError(name)

@@ -1,0 +1,113 @@
+"""One error hierarchy for everything a user can get wrong.
+
+Every error carries one or more :class:`Problem` s, each naming the file, the location inside it
+(a JSON pointer for YAML/JSON documents, ``row N, column C`` for CSV files), what was expected and
+what was found.  The CLI turns any :class:`LiplanetError` into a clear message and exit code 2;
+anything else reaching the CLI is an internal error (exit code 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located precisely."""
+
+    file: str
+    location: str = ""
+    message: str = ""
+    expected: str = ""
+    found: str = ""
+
+    def __str__(self) -> str:
+        where = self.file + (f" {self.location}" if self.location else "")
+        text = f"{where}: {self.message}" if self.message else where
+        details = []
+        if self.expected:
+            details.append(f"expected {self.expected}")
+        if self.found:
+            details.append(f"found {self.found}")
+        if details:
+            text += " (" + "; ".join(details) + ")"
+        return text
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "file": self.file,
+            "location": self.location,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+        }
+
+
+class LiplanetError(Exception):
+    """Base class of every error caused by input (exit code 2)."""
+
+    exit_code = 2
+    kind = "input"
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, file: str = "") -> None:
+        if isinstance(problems, str):
+            problems = [Problem(file=file or "-", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        return f"{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class BundleError(LiplanetError):
+    """The submission bundle is missing, malformed, or inconsistent."""
+
+    kind = "bundle"
+
+
+class CriteriaError(LiplanetError):
+    """A criteria pack cannot be found, parsed or validated."""
+
+    kind = "criteria"
+
+
+class LCAError(LiplanetError):
+    """An LCA model, scenario or footprint input is unusable."""
+
+    kind = "lca"
+
+
+class WaiverError(LiplanetError):
+    """A waiver file is malformed (the run stops before anything is assessed)."""
+
+    kind = "waiver"
+
+
+class UsageError(LiplanetError):
+    """The command line asks for something that cannot be done."""
+
+    kind = "usage"
+
+
+@dataclass
+class ProblemCollector:
+    """Collects problems so that validation can report all of them at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, file: str, location: str = "", message: str = "", expected: str = "", found: str = "") -> None:
+        self.problems.append(Problem(file, location, message, expected, found))
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self, cls: type[LiplanetError] = BundleError) -> None:
+        if self.problems:
+            raise cls(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

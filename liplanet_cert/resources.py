@@ -1,0 +1,39 @@
+"""Where the program's data files live.
+
+In an installed wheel the repository's top-level data folders (``criteria/``, ``lca_models/``,
+``templates/``, ``examples/bundles/``) are shipped under ``liplanet_cert/_data/``; in a source
+checkout (editable install, tests) they are read from the repository root.  JSON Schemas live in
+the package itself (``liplanet_cert/schemas/``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """Return the directory holding the data folder ``name`` (e.g. ``"criteria"``)."""
+    shipped = PACKAGE_DIR / "_data" / name
+    if shipped.is_dir():
+        return shipped
+    return PACKAGE_DIR.parent / name
+
+
+def example_bundle(name: str = "approved") -> Path:
+    """Path of an example bundle shipped with the package."""
+    return data_dir("examples/bundles") / name
+
+
+def schema_path(name: str) -> Path:
+    return PACKAGE_DIR / "schemas" / f"{name}.schema.json"
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict[str, Any]:
+    """Load a JSON Schema shipped in ``liplanet_cert/schemas``."""
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
