@@ -1,0 +1,170 @@
+"""Typed results of an assessment.
+
+The core returns these objects; reporters only read them.  ``Result.to_dict()`` is the published
+JSON form (``liplanet-cert schema result``); it is deterministic (no wall-clock time) so that the
+same inputs give byte-identical reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+RESULT_SCHEMA_VERSION = "1.0"
+
+
+class Status(str, Enum):
+    """Outcome of one criterion."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"  # could not be evaluated: never a silent pass
+    WAIVED = "waived"  # failed, but covered by an active waiver
+
+
+class Verdict(str, Enum):
+    """Verdict for the "LiPLANET approved" seal."""
+
+    APPROVED = "approved"
+    APPROVED_WITH_OBSERVATIONS = "approved_with_observations"
+    NOT_APPROVED = "not_approved"
+
+
+@dataclass
+class Finding:
+    """The evaluation of one criterion against one bundle."""
+
+    id: str
+    title: str
+    category: str
+    severity: str  # required | advisory
+    status: Status
+    expected: str
+    actual: str
+    message: str
+    location: str  # file and JSON pointer / CSV rows in the bundle
+    source: str = ""  # roadmap reference or proposal rationale
+    metric: str = ""
+    lots: list[str] = field(default_factory=list)
+    waiver: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["status"] = self.status.value
+        return d
+
+
+@dataclass
+class KPI:
+    """A key performance indicator, declared by the line and/or measured from its logs."""
+
+    name: str
+    title: str
+    unit: str
+    declared: float | None = None
+    measured: float | None = None
+    declared_location: str = ""
+    measured_location: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StepStats:
+    """Production statistics of one manufacturing step, from the production log."""
+
+    step: str
+    lots: int
+    units_in: float
+    good_out: float
+    scrap: float
+    scrap_rate: float | None
+    yield_: float | None
+    scrap_limit: float | None = None  # from the criteria pack, when it sets one
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["yield"] = d.pop("yield_")
+        return d
+
+
+@dataclass
+class InputFile:
+    """A file of the bundle, with its hash (provenance)."""
+
+    path: str
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CriteriaRef:
+    id: str
+    version: str
+    sha256: str
+    title: str = ""
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256, "title": self.title}
+
+
+@dataclass
+class Result:
+    """Everything an assessment found, ready for any reporter."""
+
+    verdict: Verdict
+    criteria: CriteriaRef
+    findings: list[Finding]
+    kpis: dict[str, KPI]
+    steps: list[StepStats]
+    inputs: list[InputFile]
+    pilot_line: dict[str, Any]
+    reporting_period: dict[str, str]
+    cell: dict[str, Any]
+    bundle: dict[str, Any]
+    assessed_on: str  # the date the criteria were selected for (ISO)
+    tool: dict[str, str]
+    daily_output: list[dict[str, Any]] = field(default_factory=list)  # [{date, cells}]
+    eol_capacity: dict[str, Any] = field(default_factory=dict)  # {unit, values, nominal}
+    footprint: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for f in self.findings:
+            counts[f.status.value] += 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.verdict is Verdict.NOT_APPROVED else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "tool": dict(self.tool),
+            "verdict": self.verdict.value,
+            "assessed_on": self.assessed_on,
+            "criteria": self.criteria.to_dict(),
+            "pilot_line": dict(self.pilot_line),
+            "reporting_period": dict(self.reporting_period),
+            "cell": dict(self.cell),
+            "bundle": dict(self.bundle),
+            "summary": self.counts,
+            "findings": [f.to_dict() for f in self.findings],
+            "kpis": {k: v.to_dict() for k, v in sorted(self.kpis.items())},
+            "steps": [s.to_dict() for s in self.steps],
+            "daily_output": list(self.daily_output),
+            "eol_capacity": dict(self.eol_capacity),
+            "footprint": self.footprint,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "warnings": list(self.warnings),
+        }
