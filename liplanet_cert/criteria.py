@@ -1,0 +1,289 @@
+"""Versioned criteria packs for the "LiPLANET approved" seal (``criteria/*.yaml``).
+
+A pack has an id, a SemVer version, a validity window (``valid_from``/``valid_until``, inclusive),
+what it supersedes, and criteria with stable ids.  Packs are validated by
+``schemas/criteria-pack.schema.json`` and linted against the metric catalogue; their sha256 is taken
+over a canonical JSON form (sorted keys, no whitespace), so reformatting a file does not change it.
+
+Selection (``--criteria``): ``liplanet-2026`` (newest version in force at ``--at``),
+``liplanet-2026@2.0.0`` (exact), a path to a pack file (drafts), or nothing: the pack in force at
+``--at`` (default today).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import metrics, safeyaml
+from .bundle import KPI_SPECS
+from .errors import CriteriaError, Problem
+from .resources import data_dir, load_schema
+from .units import QuantityError, parse_quantity, to_unit
+
+
+@dataclass(frozen=True)
+class Condition:
+    metric: str
+    op: str
+    value: Any  # threshold in the metric's canonical unit (quantities) or raw value
+    text: str  # threshold as written, e.g. "2 m/day"
+    kind: str
+
+    @property
+    def expected(self) -> str:
+        return f"{self.metric} {metrics.OP_TEXT[self.op]} {self.text}"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str
+    category: str
+    severity: str
+    source: dict[str, str]
+    description: str = ""
+    applies_if: Condition | None = None
+    check: tuple[Condition, ...] = ()  # one condition, or alternatives (any-of)
+    consistency: dict[str, Any] | None = None  # {kpi, tolerance (canonical), mode, text}
+
+    @property
+    def metric(self) -> str:
+        if self.consistency:
+            return f"consistency.{self.consistency['kpi']}"
+        return " | ".join(c.metric for c in self.check)
+
+    @property
+    def source_text(self) -> str:
+        s = self.source
+        text = s.get("ref", "")
+        if s.get("kind") == "proposal":
+            text = f"proposal ({text})" if text else "proposal"
+        if s.get("rationale"):
+            text += f": {s['rationale']}"
+        return text
+
+
+@dataclass(frozen=True)
+class CriteriaPack:
+    id: str
+    version: str
+    title: str
+    valid_from: date
+    valid_until: date | None
+    supersedes: str | None
+    criteria: tuple[Criterion, ...]
+    sha256: str
+    path: str
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
+
+def canonical_sha256(doc: Any) -> str:
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def semver_key(v: str) -> tuple[int, int, int, int, str]:
+    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:-(.+))?$", v)
+    if not m:
+        return (0, 0, 0, 0, v)
+    pre = m.group(4)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, pre or "")
+
+
+# -- loading -------------------------------------------------------------------------------
+def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
+    """Read a pack file; returns (document, problems) without raising on content problems."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CriteriaError(Problem(name, message="criteria pack not found")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CriteriaError(Problem(name, message=f"cannot read criteria pack: {exc}")) from None
+    try:
+        doc = json.loads(text) if name.endswith(".json") else safeyaml.load(text)
+    except ValueError as exc:
+        return None, [Problem(name, message=f"malformed pack: {exc}")]
+    return doc, lint(doc, name)
+
+
+def lint(doc: Any, name: str) -> list[Problem]:
+    """Every problem of a pack: schema, duplicate ids, unknown metrics, thresholds whose unit does not fit."""
+    from jsonschema import Draft202012Validator
+
+    problems: list[Problem] = []
+    validator = Draft202012Validator(load_schema("criteria-pack"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        problems.append(Problem(name, "#/" + "/".join(map(str, err.absolute_path)), err.message[:300]))
+    if problems:
+        return problems
+    seen: set[str] = set()
+    for i, item in enumerate(doc["criteria"]):
+        where = f"#/criteria/{i}"
+        if item["id"] in seen:
+            problems.append(Problem(name, f"{where}/id", "duplicate criterion id", expected="unique ids", found=item["id"]))
+        seen.add(item["id"])
+        conds = []
+        if "check" in item:
+            conds.append((f"{where}/check", item["check"]))
+        for j, c in enumerate(item.get("any_of", [])):
+            conds.append((f"{where}/any_of/{j}", c))
+        if "applies_if" in item:
+            conds.append((f"{where}/applies_if", item["applies_if"]))
+        for ptr, c in conds:
+            try:
+                _condition(c)
+            except _LintError as exc:
+                problems.append(Problem(name, ptr, exc.args[0], exc.expected, exc.found))
+        if "consistency" in item:
+            try:
+                _consistency(item["consistency"])
+            except _LintError as exc:
+                problems.append(Problem(name, f"{where}/consistency", exc.args[0], exc.expected, exc.found))
+    if doc.get("valid_until") and doc["valid_until"] < doc["valid_from"]:
+        problems.append(Problem(name, "#/valid_until", "pack expires before it starts", expected=f">= {doc['valid_from']}", found=doc["valid_until"]))
+    return problems
+
+
+class _LintError(Exception):
+    def __init__(self, message: str, expected: str = "", found: str = "") -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.found = found
+
+
+def _condition(c: dict[str, Any]) -> Condition:
+    spec = metrics.spec(c["metric"])
+    if spec is None:
+        raise _LintError("unknown metric", expected="a metric of the catalogue (liplanet-cert criteria metrics)", found=c["metric"])
+    op, value = c["op"], c["value"]
+    if op not in metrics.OPS_BY_KIND[spec.kind]:
+        raise _LintError(f"operator {op!r} does not fit a {spec.kind} metric", expected=", ".join(sorted(metrics.OPS_BY_KIND[spec.kind])), found=op)
+    if spec.kind == "quantity":
+        try:
+            q = parse_quantity(value, spec.dimension)
+        except QuantityError as exc:
+            raise _LintError(f"threshold unit does not fit {c['metric']}: {exc.message}", exc.expected, exc.found) from None
+        return Condition(c["metric"], op, to_unit(q, spec.unit or ""), str(value), spec.kind)
+    if spec.kind == "automation":
+        from .bundle import AUTOMATION_ORDER
+
+        if value not in AUTOMATION_ORDER:
+            raise _LintError("unknown automation level", expected=", ".join(AUTOMATION_ORDER), found=str(value))
+        return Condition(c["metric"], op, value, str(value), spec.kind)
+    if spec.kind == "bool" and not isinstance(value, bool):
+        raise _LintError("threshold must be true or false", found=repr(value))
+    if spec.kind in ("set",) or op in ("in", "not_in"):
+        if not isinstance(value, list):
+            raise _LintError("threshold must be a list", found=repr(value))
+        return Condition(c["metric"], op, tuple(value), ", ".join(map(str, value)), spec.kind)
+    return Condition(c["metric"], op, value, str(value).lower() if isinstance(value, bool) else str(value), spec.kind)
+
+
+def _consistency(c: dict[str, Any]) -> dict[str, Any]:
+    kpi = c["kpi"]
+    if kpi not in KPI_SPECS:
+        raise _LintError("unknown KPI", expected="one of " + ", ".join(KPI_SPECS), found=kpi)
+    dim, unit, _ = KPI_SPECS[kpi]
+    mode = c.get("mode", "absolute")
+    try:
+        if mode == "relative":
+            tol = to_unit(parse_quantity(c["tolerance"], "dimensionless"), "percent")
+        else:
+            tol = to_unit(parse_quantity(c["tolerance"], dim), unit)
+    except QuantityError as exc:
+        raise _LintError(f"tolerance does not fit {kpi}: {exc.message}", exc.expected, exc.found) from None
+    return {"kpi": kpi, "tolerance": tol, "mode": mode, "text": str(c["tolerance"]), "unit": unit}
+
+
+def build_pack(doc: dict[str, Any], path: str) -> CriteriaPack:
+    crits = []
+    for item in doc["criteria"]:
+        check: tuple[Condition, ...] = ()
+        if "check" in item:
+            check = (_condition(item["check"]),)
+        elif "any_of" in item:
+            check = tuple(_condition(c) for c in item["any_of"])
+        crits.append(
+            Criterion(
+                id=item["id"],
+                title=item["title"],
+                category=item["category"],
+                severity=item["severity"],
+                source=dict(item["source"]),
+                description=item.get("description", ""),
+                applies_if=_condition(item["applies_if"]) if "applies_if" in item else None,
+                check=check,
+                consistency=_consistency(item["consistency"]) if "consistency" in item else None,
+            )
+        )
+    return CriteriaPack(
+        id=doc["id"],
+        version=doc["version"],
+        title=doc["title"],
+        valid_from=date.fromisoformat(doc["valid_from"]),
+        valid_until=date.fromisoformat(doc["valid_until"]) if doc.get("valid_until") else None,
+        supersedes=doc.get("supersedes"),
+        criteria=tuple(crits),
+        sha256=canonical_sha256(doc),
+        path=path,
+        raw=doc,
+    )
+
+
+def load_pack(path: Path) -> CriteriaPack:
+    doc, problems = parse_pack_file(path)
+    if problems:
+        raise CriteriaError(problems)
+    return build_pack(doc, str(path))
+
+
+def shipped_packs() -> list[CriteriaPack]:
+    """All packs shipped in ``criteria/``, sorted by id and version."""
+    packs = [load_pack(p) for p in sorted(data_dir("criteria").glob("*.yaml"))]
+    return sorted(packs, key=lambda p: (p.id, semver_key(p.version)))
+
+
+def select_pack(spec: str | None = None, at: date | None = None) -> CriteriaPack:
+    """Resolve ``--criteria``/``--at`` to one pack (see module docstring)."""
+    day = at or date.today()
+    if spec and (spec.endswith((".yaml", ".yml", ".json")) or "/" in spec or Path(spec).is_file()):
+        return load_pack(Path(spec))
+    packs = shipped_packs()
+    if spec:
+        pid, _, version = spec.partition("@")
+        same = [p for p in packs if p.id == pid]
+        if not same:
+            known = sorted({p.id for p in packs})
+            raise CriteriaError(Problem("--criteria", message=f"unknown criteria pack {pid!r}", expected="one of " + ", ".join(known) + " or a path to a pack file", found=spec))
+        if version:
+            exact = [p for p in same if p.version == version]
+            if not exact:
+                raise CriteriaError(Problem("--criteria", message=f"no version {version} of {pid}", expected="one of " + ", ".join(p.version for p in same), found=spec))
+            return exact[0]
+        in_force = [p for p in same if p.in_force(day)]
+        if in_force:
+            return max(in_force, key=lambda p: semver_key(p.version))
+        if at is None:
+            return max(same, key=lambda p: semver_key(p.version))
+        raise CriteriaError(Problem("--criteria", message=f"no version of {pid} is in force on {day}", expected="; ".join(f"{p.version}: {p.valid_from} .. {p.valid_until or 'open'}" for p in same), found=str(day)))
+    in_force = [p for p in packs if p.in_force(day)]
+    if not in_force:
+        raise CriteriaError(Problem("--at", message=f"no criteria pack is in force on {day}", expected="; ".join(f"{p.ref}: {p.valid_from} .. {p.valid_until or 'open'}" for p in packs), found=str(day)))
+    return max(in_force, key=lambda p: (p.valid_from, semver_key(p.version)))

@@ -1,0 +1,801 @@
+"""Render a :class:`~liplanet_cert.models.Result` as an audit dossier (HTML and Markdown).
+
+The dossier reads nothing but the result (plus the criteria pack file it names, the KPI glossary
+and the templates).  :func:`build_context` turns the result into plain, display-ready values;
+the Jinja2 templates in ``templates/`` lay them out.  HTML is rendered with autoescaping on; the
+Markdown environment escapes every expression through :func:`md_escape`, so text from a bundle
+can inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes
+from ``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
+clock), and the dossier id is a hash of the canonical result JSON.
+
+Jinja2 and PyYAML are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import charts
+from .charts import fmt_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Result
+
+__all__ = [
+    "FORMATS",
+    "build_context",
+    "dossier_date",
+    "dossier_id",
+    "md_escape",
+    "render_html",
+    "render_markdown",
+    "write_dossier",
+]
+
+FORMATS = {"html": ".html", "md": ".md"}
+
+VERDICT_LABELS = {
+    "approved": "Approved",
+    "approved_with_observations": "Approved with observations",
+    "not_approved": "Not approved",
+}
+VERDICT_SENTENCES = {
+    "approved": "The pilot line meets every criterion of the pack and is awarded the LiPLANET approved seal.",
+    "approved_with_observations": "The pilot line meets every required criterion and is awarded the LiPLANET "
+    "approved seal; advisory criteria it does not meet are listed as observations.",
+    "not_approved": "The pilot line does not meet at least one required criterion and is not awarded the "
+    "LiPLANET approved seal.",
+}
+STATUS_LABELS = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "not_applicable": "Not applicable",
+    "error": "Error",
+    "waived": "Waived",
+}
+CATEGORY_ORDER = ["eligibility", "process", "throughput", "quality", "scrap", "sustainability"]
+KPI_ORDER = [
+    "scrap_rate",
+    "first_pass_yield",
+    "cell_throughput",
+    "electrode_throughput",
+    "electrode_per_batch",
+    "eol_pass_rate",
+    "capacity_mean",
+    "capacity_cv",
+]
+RATIO_KPIS = {"scrap_rate", "first_pass_yield", "eol_pass_rate", "capacity_cv", "primary_data_share"}
+_DIMENSIONLESS = {"", "1", "fraction", "dimensionless", "ratio"}
+_COMPARATORS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "<": "<", ">": ">", "=": "=", "==": "="}
+_THRESHOLD_RE = re.compile(r"(≥|>=|≤|<=|<|>|==|=)\s*([-+]?\d[\d\u202f ,]*(?:\.\d+)?)\s*([^\s,;()]*)")
+
+
+# --------------------------------------------------------------------------------------------
+# identity and date
+# --------------------------------------------------------------------------------------------
+
+
+def canonical_json(result: Result) -> str:
+    """The result as canonical JSON (sorted keys, no whitespace) — the input of the dossier id."""
+    return json.dumps(result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def dossier_id(result: Result) -> str:
+    """``LPC-`` and the first 12 hex digits of the sha256 of the canonical result JSON."""
+    return "LPC-" + hashlib.sha256(canonical_json(result).encode("utf-8")).hexdigest()[:12]
+
+
+def dossier_date(result: Result) -> tuple[str, str]:
+    """The date printed on the cover, and where it came from.
+
+    ``SOURCE_DATE_EPOCH`` (reproducible builds convention) wins when it is a valid integer;
+    otherwise the assessment date of the result.  The wall clock is never read.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            when = datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+            return when, f"SOURCE_DATE_EPOCH={epoch}"
+        except (ValueError, OverflowError, OSError):
+            pass
+    return str(result.assessed_on), "assessment date"
+
+
+# --------------------------------------------------------------------------------------------
+# formatting helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _humanize(step: str, titles: dict[str, str]) -> str:
+    if step in titles:
+        return titles[step]
+    s = str(step).replace("_", " ").strip()
+    return s[:1].upper() + s[1:]
+
+
+def _step_titles() -> dict[str, str]:
+    """Titles of the Figure 7 steps from the package's step list (ids as fallback)."""
+    from ..resources import PACKAGE_DIR
+
+    path = PACKAGE_DIR / "schemas" / "steps.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    titles = {}
+    for key in ("steps", "facility_services"):
+        for item in data.get(key, []) or []:
+            if isinstance(item, dict) and "id" in item and "title" in item:
+                titles[str(item["id"])] = str(item["title"])
+    return titles
+
+
+def _num(x: Any) -> float | None:
+    """A float from a number or a quantity string (``"5 Ah"`` → 5.0); None when there is none."""
+    if x is None or isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)):
+        return float(x) if math.isfinite(float(x)) else None
+    m = re.match(r"\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)", str(x))
+    return float(m.group(1)) if m else None
+
+
+def _norm_unit(u: str) -> str:
+    u = str(u or "").strip().lower().replace(" ", "")
+    u = re.sub(r"cells\b", "cell", u)
+    u = u.replace("batches", "batch").replace("rolls", "roll")
+    return u
+
+
+def _display_scale(name: str, unit: str) -> tuple[float, str]:
+    """Factor and unit to display a KPI with (fractions of ratio KPIs are shown in %)."""
+    if name in RATIO_KPIS and _norm_unit(unit) in _DIMENSIONLESS:
+        return 100.0, "%"
+    if _norm_unit(unit) in ("percent",):
+        return 1.0, "%"
+    return 1.0, unit or ""
+
+
+def parse_thresholds(expected: str) -> list[tuple[str, float, str]]:
+    """All ``(comparator, value, unit)`` in an expected-value text like ``"≥ 2 m/day or ≥ 2 m/batch"``."""
+    out = []
+    for m in _THRESHOLD_RE.finditer(str(expected or "")):
+        raw = m.group(2).replace("\u202f", "").replace(" ", "").replace(",", "")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        out.append((_COMPARATORS[m.group(1)], value, m.group(3).strip()))
+    return out
+
+
+def _threshold_for(kpi_name: str, unit: str, findings: list[Any]) -> tuple[str | None, float | None, Any]:
+    """The criterion threshold that applies to a KPI, converted to the KPI's own unit."""
+    for f in findings:
+        if getattr(f, "metric", "") != kpi_name:
+            continue
+        status = getattr(f.status, "value", f.status)
+        if status == "not_applicable":
+            continue
+        cands = parse_thresholds(f.expected)
+        ku = _norm_unit(unit)
+        for comp, value, tu in cands:
+            tn = _norm_unit(tu)
+            if comp == "=":
+                continue
+            if tn == ku or (tn == "" and ku != "%"):
+                return comp, value, f
+            if tn in ("%", "percent") and ku in _DIMENSIONLESS:
+                return comp, value / 100.0, f
+            if tn in _DIMENSIONLESS and ku in ("%", "percent"):
+                return comp, value * 100.0, f
+    return None, None, None
+
+
+def compress_lots(lots: Sequence[str]) -> str:
+    """``["L12", "L13", "L14", "L20"]`` → ``"L12–L14, L20"`` (input order of prefixes kept)."""
+    items = [str(x) for x in lots]
+    out: list[str] = []
+    run: list[tuple[str, int, str]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        if len(run) >= 3:
+            out.append(f"{run[0][2]}–{run[-1][2]}")
+        else:
+            out.extend(r[2] for r in run)
+        run.clear()
+
+    for lot in items:
+        m = re.fullmatch(r"(.*?)(\d+)", lot)
+        if m is None:
+            flush()
+            out.append(lot)
+            continue
+        prefix, number = m.group(1), int(m.group(2))
+        if run and run[-1][0] == prefix and run[-1][1] + 1 == number and len(m.group(2)) == len(
+            re.fullmatch(r"(.*?)(\d+)", run[-1][2]).group(2)  # type: ignore[union-attr]
+        ):
+            run.append((prefix, number, lot))
+        else:
+            flush()
+            run.append((prefix, number, lot))
+    flush()
+    return ", ".join(out)
+
+
+def _status(f: Any) -> str:
+    return str(getattr(f.status, "value", f.status))
+
+
+def _severity_rank(sev: str) -> int:
+    return {"required": 0, "advisory": 1}.get(str(sev), 2)
+
+
+def top_findings(findings: Sequence[Any], k: int = 3) -> list[Any]:
+    """The findings that matter most: failures (and errors) of required criteria first, then of
+    advisory ones, then waived ones; ties keep the pack's order."""
+    relevant = [(i, f) for i, f in enumerate(findings) if _status(f) in ("fail", "error", "waived")]
+    relevant.sort(key=lambda t: (0 if _status(t[1]) in ("fail", "error") else 1, _severity_rank(t[1].severity), t[0]))
+    return [f for _, f in relevant[:k]]
+
+
+# --------------------------------------------------------------------------------------------
+# context
+# --------------------------------------------------------------------------------------------
+
+
+def _finding_view(f: Any) -> dict[str, Any]:
+    status = _status(f)
+    return {
+        "id": f.id,
+        "title": f.title,
+        "category": f.category,
+        "severity": f.severity,
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, status),
+        "expected": f.expected,
+        "actual": f.actual,
+        "message": f.message,
+        "location": f.location,
+        "source": f.source,
+        "metric": f.metric,
+        "lots": list(f.lots or []),
+        "lots_text": compress_lots(f.lots or []),
+        "waiver": dict(f.waiver) if f.waiver else None,
+        "explanation": _explain(f, status),
+    }
+
+
+def _explain(f: Any, status: str) -> str:
+    if f.message:
+        return str(f.message)
+    if status == "fail":
+        return f"Expected {f.expected}; the bundle shows {f.actual}."
+    if status == "error":
+        return "The criterion could not be evaluated from the bundle; this is never counted as a pass."
+    if status == "waived":
+        return "The criterion is not met, but an active waiver covers it."
+    return ""
+
+
+def _kpi_views(result: Result, html: bool) -> list[dict[str, Any]]:
+    names = [k for k in KPI_ORDER if k in result.kpis] + sorted(k for k in result.kpis if k not in KPI_ORDER)
+    rows = []
+    for name in names:
+        kpi = result.kpis[name]
+        comp, thr, finding = _threshold_for(name, kpi.unit, result.findings)
+        scale, unit = _display_scale(name, kpi.unit)
+        declared = kpi.declared * scale if kpi.declared is not None else None
+        measured = kpi.measured * scale if kpi.measured is not None else None
+        threshold = thr * scale if thr is not None else None
+        deviation = None
+        if declared is not None and measured is not None:
+            deviation = measured - declared
+        row = {
+            "name": name,
+            "title": kpi.title or _humanize(name, {}),
+            "unit": unit,
+            "declared": declared,
+            "measured": measured,
+            "threshold": threshold,
+            "comparator": comp,
+            "declared_text": fmt_value(declared),
+            "measured_text": fmt_value(measured),
+            "threshold_text": f"{_COMP_SYMBOL.get(comp or '', comp or '')} {fmt_value(threshold)}".strip()
+            if threshold is not None else "—",
+            "deviation_text": (("+" if deviation > 0 else "") + fmt_value(deviation)) if deviation is not None else "—",
+            "declared_location": kpi.declared_location,
+            "measured_location": kpi.measured_location,
+            "criterion": finding.id if finding is not None else "",
+            "status": _status(finding) if finding is not None else "",
+            "chart": charts.bullet_chart(kpi.title or name, unit, measured=measured, declared=declared,
+                                         threshold=threshold, comparator=comp) if html else "",
+        }
+        rows.append(row)
+    return rows
+
+
+_COMP_SYMBOL = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+
+def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: bool) -> dict[str, Any] | None:
+    if not fp:
+        return None
+    total = fp.get("total") or {}
+    total_kwh = _num(total.get("kg_co2e_per_kwh"))
+    total_cell = _num(total.get("kg_co2e_per_cell"))
+    unc = fp.get("uncertainty") or {}
+    unc_steps: dict[str, Any] = {}
+    unc_total = None
+    if isinstance(unc, dict):
+        raw = unc.get("steps", unc)
+        if isinstance(raw, list):
+            unc_steps = {str(e.get("step")): e for e in raw if isinstance(e, dict)}
+        elif isinstance(raw, dict):
+            unc_steps = {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+        unc_total = unc.get("total") if isinstance(unc.get("total"), dict) else unc_steps.pop("total", None)
+        unc_steps.pop("total", None)
+
+    def interval(entry: Any, per_kwh: float | None, per_cell: float | None) -> dict[str, float] | None:
+        """Percentiles of one step, in kg CO2e/kWh (picks per-kWh or per-cell figures by magnitude)."""
+        if not isinstance(entry, dict):
+            return None
+        if isinstance(entry.get("kg_co2e_per_kwh"), dict):
+            entry = entry["kg_co2e_per_kwh"]
+        elif isinstance(entry.get("kg_co2e_per_cell"), dict) and per_kwh and per_cell:
+            e = entry["kg_co2e_per_cell"]
+            entry = {k: (_num(v) or 0) * per_kwh / per_cell for k, v in e.items() if _num(v) is not None}
+        vals = {k: _num(entry.get(k)) for k in ("mean", "median", "p2_5", "p97_5")}
+        if vals["p2_5"] is None or vals["p97_5"] is None:
+            return None
+        factor = 1.0
+        ref = vals["mean"] if vals["mean"] is not None else vals["median"]
+        if ref and per_kwh and per_cell and per_cell > 0:
+            # per-cell figures are far smaller than per-kWh ones: scale them when that is what they are
+            if abs(math.log(abs(ref) / per_cell)) < abs(math.log(abs(ref) / per_kwh)):
+                factor = per_kwh / per_cell
+        return {k: v * factor for k, v in vals.items() if v is not None}
+
+    steps = []
+    for s in fp.get("steps") or []:
+        per_kwh = _num(s.get("kg_co2e_per_kwh"))
+        per_cell = _num(s.get("kg_co2e_per_cell"))
+        contrib = s.get("contributions") or {}
+        csum = sum(_num(v) or 0 for v in contrib.values())
+        shares = {k: ((_num(contrib.get(k)) or 0) / csum if csum > 0 else 0.0) for k in ("electricity", "heat", "materials")}
+        iv = interval(unc_steps.get(str(s.get("step"))), per_kwh, per_cell)
+        steps.append({
+            "step": s.get("step", ""),
+            "title": _humanize(str(s.get("step", "")), titles),
+            "per_cell": per_cell,
+            "per_kwh": per_kwh,
+            "share": _num(s.get("share")),
+            "data_source": s.get("data_source", ""),
+            "shares": shares,
+            "contrib_kwh": {k: (per_kwh or 0) * v for k, v in shares.items()},
+            "interval": iv,
+        })
+    chart_rows = [{
+        "step": st["title"], "value": st["per_kwh"] or 0.0, "data_source": st["data_source"],
+        "contributions": st["contrib_kwh"],
+        "low": st["interval"]["p2_5"] if st["interval"] else None,
+        "high": st["interval"]["p97_5"] if st["interval"] else None,
+    } for st in steps]
+    # totals by contribution
+    by_kind = {k: sum(st["contrib_kwh"][k] for st in steps) for k in ("electricity", "heat", "materials")}
+
+    scenario = fp.get("scenario")
+    scen_view = None
+    if isinstance(scenario, dict):
+        rows = []
+        raw = scenario.get("steps", [])
+        if isinstance(raw, dict):
+            raw = [dict(v, step=k) for k, v in raw.items() if isinstance(v, dict)]
+        for r in raw or []:
+            if not isinstance(r, dict):
+                continue
+            base, scen = _num(r.get("baseline")), _num(r.get("scenario"))
+            if base is None or scen is None:
+                continue
+            red = _num(r.get("reduction"))
+            red = base - scen if red is None else red
+            rows.append({"step": r.get("step", ""), "title": _humanize(str(r.get("step", "")), titles),
+                         "baseline": base, "scenario": scen, "reduction": red,
+                         "reduction_pct": (red / base * 100) if base else None})
+        base_total = sum(r["baseline"] for r in rows)
+        scen_total = sum(r["scenario"] for r in rows)
+        scen_unit = str(scenario.get("unit") or "kg CO2e/kWh")
+        scen_view = {
+            "name": scenario.get("name") or scenario.get("id") or "",
+            "title": scenario.get("title") or scenario.get("description") or "",
+            "unit": scen_unit,
+            "rows": rows,
+            "baseline_total": base_total,
+            "scenario_total": scen_total,
+            "reduction_total": base_total - scen_total,
+            "reduction_pct": ((base_total - scen_total) / base_total * 100) if base_total else None,
+            "details": {k: v for k, v in sorted(scenario.items()) if k not in ("steps", "name", "title", "unit", "id")
+                        and isinstance(v, (str, int, float))},
+            "chart": charts.scenario_chart([(r["title"], r["baseline"], r["scenario"]) for r in rows],
+                                           unit=scen_unit, title=str(scenario.get("title") or scenario.get("name") or ""))
+            if html and rows else "",
+        }
+    method = fp.get("method")
+    if isinstance(method, (list, tuple)):
+        method = " · ".join(str(m) for m in method)
+    sources = []
+    for src in fp.get("sources") or []:
+        if isinstance(src, dict):
+            title = src.get("citation") or src.get("title") or src.get("source") or src.get("name") or src.get("id") or ""
+            extra = {k: v for k, v in sorted(src.items()) if k not in ("citation", "title", "source", "name", "id")}
+            sources.append({"id": src.get("id", ""), "text": str(title),
+                            "year": src.get("year", ""),
+                            "extra": "; ".join(f"{k}: {v}" for k, v in extra.items() if k != "year")})
+        else:
+            sources.append({"id": "", "text": str(src), "year": "", "extra": ""})
+    primary_share = _num(fp.get("primary_data_share"))
+    return {
+        "method": method or "",
+        "functional_unit": fp.get("functional_unit", ""),
+        "total_kwh": total_kwh,
+        "total_cell": total_cell,
+        "total_abs": _num(total.get("kg_co2e")),
+        "total_interval": interval(unc_total, total_kwh, total_cell),
+        "primary_share": primary_share,
+        "steps": steps,
+        "by_kind": by_kind,
+        "uncertainty": {k: v for k, v in sorted(unc.items()) if k not in ("steps", "total") and
+                        isinstance(v, (str, int, float))} if isinstance(unc, dict) and unc else None,
+        "has_intervals": any(st["interval"] for st in steps),
+        "scenario": scen_view,
+        "model": fp.get("model") or {},
+        "sources": sources,
+        "chart": charts.footprint_chart(chart_rows) if html else "",
+    }
+
+
+def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
+    import yaml
+
+    from ..resources import data_dir
+
+    path = data_dir("templates") / "glossary.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    terms = data.get("terms", data) if isinstance(data, dict) else {}
+    out = []
+    seen = set()
+    for name in list(kpi_names) + [k for k in terms if k not in kpi_names]:
+        t = terms.get(name)
+        if not isinstance(t, dict) or name in seen:
+            continue
+        seen.add(name)
+        out.append({"name": name, "title": str(t.get("title", name)), "definition": str(t.get("definition", "")),
+                    "unit": str(t.get("unit", "")), "source": str(t.get("source", ""))})
+    return out
+
+
+def _criteria_text(result: Result) -> str | None:
+    p = getattr(result.criteria, "path", "") or ""
+    if not p:
+        return None
+    try:
+        path = Path(p)
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def build_context(result: Result, *, command: str, html: bool = True) -> dict[str, Any]:
+    """Every value the templates show, computed once and formatted for display.
+
+    With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
+    need them.
+    """
+    titles = _step_titles()
+    verdict = str(getattr(result.verdict, "value", result.verdict))
+    counts = result.counts
+    findings = [_finding_view(f) for f in result.findings]
+    by_id = {f["id"]: f for f in findings}
+    top = [by_id[f.id] for f in top_findings(result.findings)]
+    issues = [f for f in findings if f["status"] in ("fail", "error", "waived")]
+    issues.sort(key=lambda f: (0 if f["status"] in ("fail", "error") else 1, _severity_rank(f["severity"])))
+    advisory_ok = [f for f in findings if f["severity"] == "advisory" and f["status"] not in ("fail", "error", "waived")]
+
+    cats = [c for c in CATEGORY_ORDER if any(f["category"] == c for f in findings)]
+    cats += sorted({f["category"] for f in findings} - set(cats))
+    groups = [{"category": c, "title": _humanize(c, {}), "findings": [f for f in findings if f["category"] == c]}
+              for c in cats]
+
+    steps = []
+    for s in result.steps:
+        steps.append({
+            "step": s.step,
+            "title": _humanize(s.step, titles),
+            "lots": s.lots,
+            "units_in": fmt_value(s.units_in),
+            "good_out": fmt_value(s.good_out),
+            "scrap": fmt_value(s.scrap),
+            "scrap_rate": s.scrap_rate * 100 if s.scrap_rate is not None else None,
+            "yield": s.yield_ * 100 if s.yield_ is not None else None,
+            "limit": s.scrap_limit * 100 if s.scrap_limit is not None else None,
+            "over": s.scrap_rate is not None and s.scrap_limit is not None and s.scrap_rate > s.scrap_limit,
+        })
+    kpis = _kpi_views(result, html)
+    kpi_by_name = {k["name"]: k for k in kpis}
+
+    daily = [(str(d.get("date", "")), _num(d.get("cells"))) for d in result.daily_output or []]
+    daily = [(d, v) for d, v in daily if v is not None]
+    daily_vals = [v for _, v in daily]
+    tp = kpi_by_name.get("cell_throughput")
+    daily_view = {
+        "days": len(daily),
+        "total": sum(daily_vals),
+        "mean": sum(daily_vals) / len(daily_vals) if daily_vals else None,
+        "min": min(daily_vals) if daily_vals else None,
+        "max": max(daily_vals) if daily_vals else None,
+        "first": daily[0][0] if daily else "",
+        "last": daily[-1][0] if daily else "",
+        "threshold": tp["threshold"] if tp else None,
+        "chart": charts.daily_output_chart(daily, threshold=tp["threshold"] if tp and tp["unit"] != "%" else None)
+        if html else "",
+    }
+
+    eol = result.eol_capacity or {}
+    caps = [v for v in (_num(x) for x in eol.get("values", []) or []) if v is not None]
+    unit = str(eol.get("unit", "Ah") or "Ah")
+    nominal = _num(eol.get("nominal"))
+    if nominal is None:
+        nominal = _num((result.cell or {}).get("nominal_capacity"))
+    mean = sum(caps) / len(caps) if caps else None
+    sd = (sum((c - mean) ** 2 for c in caps) / (len(caps) - 1)) ** 0.5 if mean is not None and len(caps) > 1 else None
+    eol_view = {
+        "count": len(caps),
+        "unit": unit,
+        "nominal": nominal,
+        "mean": mean,
+        "sd": sd,
+        "min": min(caps) if caps else None,
+        "max": max(caps) if caps else None,
+        "cv": (sd / mean * 100) if sd is not None and mean else None,
+        "chart": charts.capacity_histogram(caps, unit=unit, nominal=nominal) if html else "",
+    }
+
+    fp = _footprint_view(result.footprint, titles, html)
+    date, date_source = dossier_date(result)
+    return {
+        "dossier_id": dossier_id(result),
+        "date": date,
+        "date_source": date_source,
+        "verdict": verdict,
+        "verdict_label": VERDICT_LABELS.get(verdict, verdict),
+        "verdict_sentence": VERDICT_SENTENCES.get(verdict, ""),
+        "seal": charts.seal_badge(verdict) if html else "",
+        "pilot_line": {k: (result.pilot_line or {}).get(k, "") for k in ("name", "operator", "site", "country")},
+        "period": {"start": (result.reporting_period or {}).get("start", ""),
+                   "end": (result.reporting_period or {}).get("end", "")},
+        "cell": [(k.replace("_", " ").capitalize(), (result.cell or {}).get(k, "")) for k in
+                 ("format", "chemistry", "nominal_capacity", "nominal_voltage", "nominal_energy")
+                 if (result.cell or {}).get(k, "") not in ("", None)],
+        "criteria": {"id": result.criteria.id, "version": result.criteria.version, "sha256": result.criteria.sha256,
+                     "title": result.criteria.title, "path": result.criteria.path},
+        "criteria_text": _criteria_text(result),
+        "tool": {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")},
+        "bundle": {"path": (result.bundle or {}).get("path", ""), "format_version": (result.bundle or {}).get("format_version", "")},
+        "assessed_on": result.assessed_on,
+        "counts": counts,
+        "total_findings": len(findings),
+        "top_findings": top,
+        "issues": issues,
+        "advisory_ok": advisory_ok,
+        "groups": groups,
+        "steps": steps,
+        "step_chart": charts.step_scrap_chart([(s["title"], s["scrap_rate"], s["limit"]) for s in steps]) if html else "",
+        "kpis": kpis,
+        "daily": daily_view,
+        "eol": eol_view,
+        "footprint": fp,
+        "inputs": [{"path": i.path, "sha256": i.sha256, "size": i.size, "size_text": _size(i.size)}
+                   for i in result.inputs],
+        "glossary": _load_glossary([k["name"] for k in kpis]),
+        "warnings": list(result.warnings or []),
+        "command": command,
+    }
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown escaping
+# --------------------------------------------------------------------------------------------
+
+
+class MdRaw(str):
+    """Markdown that the template builds on purpose (code spans, fences): not escaped again."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|#~])")
+
+
+def md_escape(value: Any) -> str:
+    """Neutralise HTML and Markdown in one value shown inline (also usable inside table cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, MdRaw):
+        return str(value)
+    s = str(value)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return re.sub(r"\s*[\r\n]+\s*", " ", s)
+
+
+def md_code(value: Any) -> MdRaw:
+    """An inline code span that no content can break out of (HTML inside it is shown as text)."""
+    s = re.sub(r"[\r\n]+", " ", str(value if value is not None else ""))
+    if not s:
+        return MdRaw("")
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return MdRaw(f"{fence}{pad}{s}{pad}{fence}")
+
+
+def md_block(value: Any, lang: str = "") -> MdRaw:
+    """A fenced code block that no content can close early."""
+    s = str(value if value is not None else "").rstrip("\n")
+    longest = max((len(m) for m in re.findall(r"^\s*(`{3,}|~{3,})", s, flags=re.M)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return MdRaw(f"{fence}{lang}\n{s}\n{fence}")
+
+
+# --------------------------------------------------------------------------------------------
+# rendering
+# --------------------------------------------------------------------------------------------
+
+
+def _filters() -> dict[str, Any]:
+    def num(x: Any, digits: int | None = None) -> str:
+        return fmt_value(_num(x), digits)
+
+    def pct(x: Any, digits: int = 1) -> str:
+        v = _num(x)
+        return "—" if v is None else f"{fmt_value(v * 100, digits)} %"
+
+    return {"num": num, "pct": pct}
+
+
+def _environment(*, markdown: bool) -> Any:
+    import jinja2
+
+    from ..resources import data_dir
+
+    loader = jinja2.FileSystemLoader(str(data_dir("templates")))
+    if markdown:
+        env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                                 finalize=md_escape, keep_trailing_newline=True, trim_blocks=True,
+                                 lstrip_blocks=True)
+        env.filters.update(code=md_code, block=md_block, raw_md=MdRaw)
+    else:
+        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                 keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(_filters())
+    env.globals.update(status_labels=STATUS_LABELS)
+    return env
+
+
+def _mark_svg(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Mark the chart SVG strings (built and escaped by :mod:`charts`) as safe for autoescaping."""
+    from markupsafe import Markup
+
+    def mark(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: (Markup(v) if k in ("chart", "seal", "step_chart") and isinstance(v, str) else mark(v))
+                    for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [mark(v) for v in obj]
+        return obj
+
+    return mark(ctx)
+
+
+def render_html(result: Result, *, command: str) -> str:
+    """The dossier as one self-contained HTML document (inline CSS and SVG, no scripts)."""
+    env = _environment(markdown=False)
+    ctx = _mark_svg(build_context(result, command=command, html=True))
+    return env.get_template("dossier.html.j2").render(**ctx)
+
+
+def render_markdown(result: Result, *, command: str) -> str:
+    """The dossier as Markdown (every value from the bundle escaped)."""
+    env = _environment(markdown=True)
+    ctx = build_context(result, command=command, html=False)
+    return env.get_template("dossier.md.j2").render(**ctx)
+
+
+_RENDERERS = {"html": render_html, "md": render_markdown}
+
+
+def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html", "md"), *,
+                  command: str) -> list[Path]:
+    """Render the dossier in every format and write ``<dossier-id>.<ext>`` files atomically.
+
+    Everything is rendered before anything is written; each file goes to a temporary file in
+    ``out_dir`` (flushed and fsynced) and only when all of them are complete are they renamed over
+    any existing dossier.  On any error the temporary files are removed and existing files stay.
+    """
+    from ..errors import UsageError
+
+    wanted = []
+    for fmt in formats:
+        key = str(fmt).strip().lower()
+        if key == "markdown":
+            key = "md"
+        if key not in FORMATS:
+            raise UsageError(f"unknown dossier format {fmt!r} (expected one of: {', '.join(FORMATS)})",
+                             file="--format")
+        if key not in wanted:
+            wanted.append(key)
+    if not wanted:
+        raise UsageError("no dossier format given (expected html and/or md)", file="--format")
+    ident = dossier_id(result)
+    rendered = {key: _RENDERERS[key](result, command=command).encode("utf-8") for key in wanted}
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    temps: list[tuple[str, Path]] = []
+    try:
+        for key, data in rendered.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{ident}.", suffix=FORMATS[key] + ".tmp", dir=out_dir)
+            temps.append((tmp, out_dir / f"{ident}{FORMATS[key]}"))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        written = []
+        for tmp, final in temps:
+            os.replace(tmp, final)
+            written.append(final)
+        temps = []
+        _fsync_dir(out_dir)
+        return written
+    finally:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

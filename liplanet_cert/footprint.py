@@ -1,0 +1,79 @@
+"""From a bundle's energy metering to the LCA engine's input.
+
+Each row of ``energy.csv`` is converted with pint to the model's unit (kWh for electricity and
+natural-gas heat, kg for materials); amounts given per cell or per lot are multiplied by the cells
+(good output of the last logged step) or the lots of that step within the row's period.  Steps the
+line does not meter are left to the reference model inside :mod:`liplanet_cert.lca`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .bundle import Bundle
+from .errors import LCAError, Problem
+from .kpis import Measurements
+
+
+def footprint_input(bundle: Bundle, m: Measurements) -> Any:
+    from .lca import FootprintInput, MeteredStep
+
+    if m.cells_produced <= 0:
+        raise LCAError(Problem(bundle.files["production_log"], message="no good cells produced in the period", expected="good_out > 0 at the last logged step", found="0"))
+    totals: dict[str, dict[str, Any]] = {}
+    energy = bundle.energy
+    prod = bundle.production
+    if energy is not None:
+        final = prod[prod["step"] == m.final_step]
+        for r in energy.itertuples(index=False):
+            amount = float(r.amount) * float(r.factor)
+            if r.basis is not None:
+                if r.basis == "cell":
+                    rows = final
+                    count = float(rows[(rows["date"] >= r.period_start) & (rows["date"] <= r.period_end)]["good_out"].sum())
+                else:
+                    rows = prod[prod["step"] == r.step] if r.step in set(prod["step"]) else final
+                    count = float(rows[(rows["date"] >= r.period_start) & (rows["date"] <= r.period_end)]["lot_id"].nunique())
+                amount *= count
+            t = totals.setdefault(r.step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}})
+            if r.kind == "energy":
+                t[r.carrier] = (t[r.carrier] or 0.0) + amount
+            else:
+                t["materials"][r.carrier] = t["materials"].get(r.carrier, 0.0) + amount
+            if r.meter_accuracy is not None and r.meter_accuracy == r.meter_accuracy:
+                t["accuracy"][r.carrier] = max(t["accuracy"].get(r.carrier, 0.0), float(r.meter_accuracy))
+        rows_by_step = energy.groupby("step")["_row"].apply(list).to_dict()
+    else:
+        rows_by_step = {}
+    metered = {
+        step: MeteredStep(
+            step=step,
+            electricity_kwh=t["electricity"],
+            natural_gas_kwh=t["natural_gas"],
+            materials_kg=dict(t["materials"]),
+            accuracy=dict(t["accuracy"]),
+            location=f"{bundle.files['energy']} rows " + _rows(rows_by_step.get(step, [])),
+        )
+        for step, t in totals.items()
+    }
+    steps = tuple(bundle.steps) + tuple(s for s in metered if s not in bundle.steps)
+    return FootprintInput(
+        country=bundle.country_iso3,
+        cells_produced=m.cells_produced,
+        cell_energy_kwh=bundle.cell.energy_kwh,
+        steps=steps,
+        metered=metered,
+    )
+
+
+def bundle_footprint(bundle: Bundle, m: Measurements, *, scenario: str | None = None, uncertainty: int = 0, seed: int | None = None, bw_dir: Path | None = None) -> Any:
+    from .lca import compute_footprint
+
+    return compute_footprint(footprint_input(bundle, m), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir)
+
+
+def _rows(rows: list[int]) -> str:
+    from .kpis import compress_ids
+
+    return compress_ids([str(r) for r in rows]) if rows else "-"

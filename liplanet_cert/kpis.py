@@ -1,0 +1,136 @@
+"""Measured KPIs from the production and end-of-line logs (pandas).
+
+Definitions (also in the dossier's glossary):
+- step scrap rate = scrap / units in; step yield = good out / units in;
+- first-pass yield = rolled throughput yield = product of the step yields (the chance that a unit
+  passes every step first time);
+- overall scrap rate = 1 - first-pass yield;
+- production days = distinct dates in the production log;
+- cell throughput = good cells out of the last logged step / production days;
+- electrode throughput = coated electrode length / production days;
+- electrode per batch = mean coated length per coating lot (roll);
+- end-of-line pass rate, capacity mean, sample standard deviation (n-1) and CV = std / mean.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bundle import Bundle, production_steps
+from .models import StepStats
+
+
+@dataclass
+class Measurements:
+    """What the logs show."""
+
+    values: dict[str, float | None]  # KPI name -> value in the canonical unit (bundle.KPI_SPECS)
+    locations: dict[str, str]
+    steps: list[StepStats]
+    step_scrap: dict[str, float]  # step -> scrap rate %
+    production_days: int
+    cells_produced: float
+    final_step: str | None
+    daily_output: list[dict[str, Any]]
+    capacities: list[float]
+    lot_scrap: dict[str, float] = field(default_factory=dict)  # lot -> overall scrap % of that lot
+    lot_step_scrap: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def measure(bundle: Bundle) -> Measurements:
+    prod = bundle.production
+    plog = bundle.files["production_log"]
+    eol_file = bundle.files["eol_tests"]
+    order = {s: i for i, s in enumerate(production_steps())}
+    values: dict[str, float | None] = {}
+    locations: dict[str, str] = {}
+
+    g = prod.groupby("step", sort=False).agg(units_in=("units_in", "sum"), good_out=("good_out", "sum"), scrap=("scrap", "sum"), lots=("lot_id", "nunique"))
+    steps: list[StepStats] = []
+    step_scrap: dict[str, float] = {}
+    rty = 1.0
+    for step in sorted(g.index, key=lambda s: order.get(s, 99)):
+        r = g.loc[step]
+        uin = float(r["units_in"])
+        rate = float(r["scrap"]) / uin * 100 if uin > 0 else None
+        yld = float(r["good_out"]) / uin * 100 if uin > 0 else None
+        if yld is not None:
+            rty *= yld / 100
+        if rate is not None:
+            step_scrap[step] = rate
+        steps.append(StepStats(step, int(r["lots"]), uin, float(r["good_out"]), float(r["scrap"]), rate, yld))
+    values["first_pass_yield"] = rty * 100 if steps else None
+    values["scrap_rate"] = (1 - rty) * 100 if steps else None
+    locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
+
+    days = int(prod["date"].dt.normalize().nunique())
+    final = max(g.index, key=lambda s: order.get(s, -1)) if len(g) else None
+    final_rows = prod[prod["step"] == final]
+    cells = float(final_rows["good_out"].sum()) if final else 0.0
+    values["cell_throughput"] = cells / days if days else None
+    locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
+    daily = final_rows.groupby(final_rows["date"].dt.strftime("%Y-%m-%d"))["good_out"].sum()
+    daily_output = [{"date": d, "cells": float(v)} for d, v in sorted(daily.items())]
+
+    coat = prod[(prod["step"] == "coating_and_drying") & prod["electrode_length"].notna()]
+    length = float(coat["electrode_length"].sum()) if len(coat) else None
+    values["electrode_throughput"] = length / days if (length is not None and days) else None
+    values["electrode_per_batch"] = float(coat.groupby("lot_id")["electrode_length"].sum().mean()) if len(coat) else None
+    locations["electrode_throughput"] = locations["electrode_per_batch"] = f"{plog} (step coating_and_drying, column electrode_length)"
+
+    capacities: list[float] = []
+    eol = bundle.eol
+    if eol is not None and len(eol):
+        values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
+        cap = eol["capacity"].astype(float)
+        capacities = [float(x) for x in cap]
+        values["capacity_mean"] = float(cap.mean())
+        std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
+        values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None
+        values["capacity_std"] = std
+    else:
+        for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
+            values[k] = None
+    for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
+        locations[k] = f"{eol_file} (all rows)"
+
+    # per-lot scrap, to name the lots behind a contradicted declaration
+    lot = prod.groupby(["lot_id", "step"]).agg(units_in=("units_in", "sum"), good_out=("good_out", "sum"))
+    lot_yield = (lot["good_out"] / lot["units_in"]).where(lot["units_in"] > 0)
+    lot_scrap = {}
+    lot_step_scrap: dict[str, dict[str, float]] = {}
+    for lot_id, grp in lot_yield.groupby(level=0):
+        ys = [float(v) for v in grp.values if not math.isnan(v)]
+        lot_scrap[str(lot_id)] = (1 - math.prod(ys)) * 100 if ys else 0.0
+        lot_step_scrap[str(lot_id)] = {str(s): (1 - float(v)) * 100 for (_, s), v in grp.items() if not math.isnan(v)}
+
+    return Measurements(values, locations, steps, step_scrap, days, cells, final, daily_output, capacities, lot_scrap, lot_step_scrap)
+
+
+def compress_ids(ids: list[str], limit: int = 12) -> str:
+    """``['L12','L13','L14','L19']`` -> ``'L12–L14, L19'`` (natural order, runs collapsed)."""
+
+    def key(s: str) -> tuple[str, int, str]:
+        m = re.match(r"^(.*?)(\d+)$", s)
+        return (m.group(1), int(m.group(2)), s) if m else (s, -1, s)
+
+    items = sorted(set(ids), key=key)
+    parts: list[str] = []
+    i = 0
+    while i < len(items):
+        j = i
+        pi, ni, _ = key(items[i])
+        while j + 1 < len(items):
+            pj, nj, _ = key(items[j + 1])
+            if pj == pi and ni >= 0 and nj == key(items[j])[1] + 1:
+                j += 1
+            else:
+                break
+        parts.append(items[i] if j == i else f"{items[i]}–{items[j]}")
+        i = j + 1
+    if len(parts) > limit:
+        return ", ".join(parts[:limit]) + f" and {len(parts) - limit} more"
+    return ", ".join(parts)

@@ -1,0 +1,154 @@
+"""One pint registry for the quantities of cell production.
+
+Adds counting dimensions for cells and batches (``cell``, ``lot``/``batch``/``roll``) so that
+"140 cell/week" is a throughput of cells, "2 m/batch" a length per roll and "2 kg/day" is *not* an
+electrode throughput.  Every quantity the program reads goes through :func:`parse_quantity` and
+:func:`check_dimension`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+import pint
+
+_EXTRA_DEFINITIONS = """
+cell = [cell] = cells
+batch = [batch] = batches = lot = lots = roll = rolls
+Ah = ampere * hour
+mAh = 1e-3 * Ah
+"""
+
+# Dimensions the bundle format and criteria packs may require, by name, with the canonical unit
+# the program computes in.
+DIMENSIONS: dict[str, str] = {
+    "dimensionless": "percent",
+    "length_per_time": "m/day",
+    "length_per_batch": "m/batch",
+    "cells_per_time": "cell/day",
+    "charge": "Ah",
+    "voltage": "V",
+    "energy": "kWh",
+    "mass": "kg",
+    "resistance": "mohm",
+    "length": "m",
+    "time": "day",
+}
+
+# Human-readable examples shown in error messages.
+DIMENSION_EXAMPLES: dict[str, str] = {
+    "dimensionless": "a ratio such as '7.5 %' or '0.075'",
+    "length_per_time": "a length per time such as '2.5 m/day'",
+    "length_per_batch": "a length per batch such as '2 m/batch'",
+    "cells_per_time": "cells per time such as '24 cell/day'",
+    "charge": "a charge such as '5 Ah'",
+    "voltage": "a voltage such as '3.7 V'",
+    "energy": "an energy such as '18.5 Wh'",
+    "mass": "a mass such as '0.12 kg'",
+    "resistance": "a resistance such as '1.2 mohm'",
+    "length": "a length such as '120 m'",
+    "time": "a duration such as '10 year'",
+}
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+    for line in _EXTRA_DEFINITIONS.strip().splitlines():
+        try:
+            ureg.define(line)
+        except Exception:  # pragma: no cover - pint version already defines it
+            pass
+    return ureg
+
+
+class QuantityError(ValueError):
+    """A quantity string could not be parsed or has the wrong dimension."""
+
+    def __init__(self, message: str, expected: str = "", found: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.found = found
+
+
+_NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
+    """Parse ``"2.5 m/day"`` into a pint quantity, optionally checking its dimension.
+
+    Plain numbers are accepted for dimensionless fields only.  Raises :class:`QuantityError`.
+    """
+    ureg = registry()
+    if isinstance(text, bool) or text is None:
+        raise QuantityError("not a quantity", expected=_expect(dimension), found=repr(text))
+    if isinstance(text, (int, float)):
+        q = ureg.Quantity(float(text), "dimensionless")
+    else:
+        s = str(text).strip()
+        if not s:
+            raise QuantityError("empty quantity", expected=_expect(dimension), found="''")
+        s = s.replace("%", " percent").replace("‰", " permille")
+        try:
+            q = ureg.Quantity(s)
+        except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
+            raise QuantityError(f"cannot read quantity {text!r}: {_short(exc)}", expected=_expect(dimension), found=repr(text)) from None
+        if not isinstance(q, pint.Quantity):  # pragma: no cover - bare number string
+            q = ureg.Quantity(float(q), "dimensionless")
+        if _NUMBER_ONLY.match(s) and dimension not in (None, "dimensionless"):
+            raise QuantityError("a unit is required", expected=_expect(dimension), found=repr(text))
+    mag = q.magnitude
+    if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):
+        raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=repr(text))
+    if dimension is not None:
+        check_dimension(q, dimension, original=text)
+    return q
+
+
+def check_dimension(q: pint.Quantity, dimension: str, original: Any = None) -> None:
+    want = registry().Quantity(1, DIMENSIONS[dimension]).dimensionality
+    if q.dimensionality != want:
+        shown = original if original is not None else f"{q:~}"
+        raise QuantityError(
+            "wrong dimension",
+            expected=f"{dimension.replace('_', ' ')} ({_expect(dimension)})",
+            found=f"{shown!s} with dimension {_dim_text(q)}",
+        )
+
+
+def to_unit(q: pint.Quantity, unit: str) -> float:
+    """Magnitude of ``q`` in ``unit`` as a float."""
+    return float(q.to(unit).magnitude)
+
+
+def format_value(value: float | None, unit: str = "", digits: int = 4) -> str:
+    """Format a number compactly and deterministically, with its unit."""
+    if value is None:
+        return "n/a"
+    if unit in ("%", "percent"):
+        text = f"{value:.{max(digits - 2, 1)}f}".rstrip("0").rstrip(".")
+        return f"{text} %"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        text = f"{value:.{digits}g}"
+    return f"{text} {unit}".strip()
+
+
+def _expect(dimension: str | None) -> str:
+    if dimension is None:
+        return "a quantity with a unit"
+    return DIMENSION_EXAMPLES.get(dimension, dimension)
+
+
+def _dim_text(q: pint.Quantity) -> str:
+    dim = str(q.dimensionality)
+    return "dimensionless" if dim in ("", "dimensionless") else dim
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
