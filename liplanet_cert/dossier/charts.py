@@ -207,7 +207,7 @@ def bullet_chart(
     declared: float | None = None,
     threshold: float | None = None,
     comparator: str | None = None,
-    width: int = 520,
+    width: int = 400,
 ) -> str:
     """Bullet chart of one KPI: measured (bar), declared (marker) and threshold (red line).
 
@@ -221,7 +221,11 @@ def bullet_chart(
         return _empty(width, height, label, "no value measured or declared", "bullet")
     lo = min(0.0, min(values))
     hi = max(values) * 1.15 if max(values) > 0 else 1.0
+    if unit.strip() == "%" and 0 <= min(values) and max(values) <= 100:
+        hi = min(hi, 100.0)
     ticks = nice_ticks(lo, hi, 5)
+    if unit.strip() == "%" and ticks[-1] > 100 >= max(values):
+        ticks = [t for t in ticks if t < 100] + [100.0]
     lo, hi = ticks[0], ticks[-1]
     left, right, top, bar_h = 8, width - 12, 8, 22
 
@@ -265,7 +269,7 @@ def bullet_chart(
 # --------------------------------------------------------------------------------------------
 
 
-def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *, width: int = 640) -> str:
+def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *, width: int = 860) -> str:
     """Horizontal bars of each step's scrap rate (in %), with the step's limit as a red tick.
 
     ``steps`` is a sequence of ``(step name, scrap rate %, limit %)``; missing values are allowed.
@@ -274,12 +278,12 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
     label = "Scrap rate per production step against the per-step limits"
     if not steps:
         return _empty(width, 60, label, "no production steps logged", "steps")
-    row_h, top, label_w = 24, 10, 170
+    row_h, top, label_w = 24, 10, 200
     height = top + row_h * len(steps) + 34
     vals = [v for _, r, lim in steps for v in (r, lim) if v is not None and math.isfinite(v)]
-    ticks = nice_ticks(0.0, max(vals + [1.0]) * 1.1, 5)
+    ticks = nice_ticks(0.0, max(vals + [0.1]) * 1.08, 6)
     hi = ticks[-1]
-    left, right = label_w, width - 58
+    left, right = label_w, width - 70
 
     def x(v: float) -> float:
         return left + v / hi * (right - left)
@@ -291,13 +295,13 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
         parts.append(_text(x(t), bottom + 14, fmt_value(t) + " %", size=9.5, anchor="middle", fill=PALETTE["muted"]))
     for i, (name, rate, limit) in enumerate(steps):
         y = top + i * row_h
-        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 26), size=11, anchor="end"))
+        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 32), size=11, anchor="end"))
         if rate is not None and math.isfinite(rate):
             over = limit is not None and rate > limit
             colour = PALETTE["bad"] if over else (PALETTE["ok"] if limit is not None else PALETTE["measured"])
             parts.append(f'<rect x="{n(left)}" y="{n(y + 5)}" width="{n(max(x(rate) - left, 0.8))}" height="{row_h - 10}" '
-                         f'fill="{colour}"><title>{esc(name)}: {esc(fmt_value(rate))} %</title></rect>')
-            parts.append(_text(max(x(rate), left + 1) + 4, y + row_h / 2 + 4, fmt_value(rate) + " %", size=10,
+                         f'fill="{colour}"><title>{esc(name)}: {esc(fmt_value(rate, 2))} %</title></rect>')
+            parts.append(_text(max(x(rate), left + 1) + 4, y + row_h / 2 + 4, fmt_value(rate, 2) + " %", size=10,
                                fill=colour if over else PALETTE["ink"], weight="700" if over else None))
         else:
             parts.append(_text(left + 4, y + row_h / 2 + 4, "not logged", size=10, fill=PALETTE["muted"]))
@@ -333,8 +337,8 @@ def daily_output_chart(
     *,
     threshold: float | None = None,
     unit: str = "cells/day",
-    width: int = 640,
-    height: int = 220,
+    width: int = 860,
+    height: int = 240,
 ) -> str:
     """Line chart of cells produced per production day over the reporting period.
 
@@ -346,7 +350,7 @@ def daily_output_chart(
     if not pts:
         return _empty(width, 80, label, "no daily output in the logs", "line")
     pts.sort(key=lambda p: p[0])
-    left, right, top, bottom = 46, width - 14, 14, height - 34
+    left, right, top, bottom = 46, width - 96, 22, height - 34
     xs = [p[0] for p in pts]
     ys = [p[1] for p in pts]
     x0, x1 = xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1
@@ -369,7 +373,8 @@ def daily_output_chart(
     for i in idx:
         o, _, d = pts[i]
         parts.append(f'<line x1="{n(x(o))}" y1="{bottom}" x2="{n(x(o))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>')
-        parts.append(_text(x(o), bottom + 16, str(d)[:10], size=9.5, anchor="middle", fill=PALETTE["muted"]))
+        anchor = "start" if i == 0 and k > 1 else ("end" if i == k - 1 and k > 1 else "middle")
+        parts.append(_text(x(o), bottom + 16, str(d)[:10], size=9.5, anchor=anchor, fill=PALETTE["muted"]))
     area = [f"{n(x(xs[0]))},{n(bottom)}"] + [f"{n(x(o))},{n(y(v))}" for o, v, _ in pts] + [f"{n(x(xs[-1]))},{n(bottom)}"]
     parts.append(f'<polygon points="{" ".join(area)}" fill="{PALETTE["measured"]}" fill-opacity="0.10"/>')
     line = " ".join(f"{n(x(o))},{n(y(v))}" for o, v, _ in pts)
@@ -382,14 +387,20 @@ def daily_output_chart(
     mean = sum(ys) / len(ys)
     parts.append(f'<line x1="{left}" y1="{n(y(mean))}" x2="{right}" y2="{n(y(mean))}" stroke="{PALETTE["measured"]}" '
                  f'stroke-dasharray="5 3" stroke-width="1.2"/>')
-    parts.append(_text(right - 2, y(mean) - 4, f"mean {fmt_value(mean)}", size=9.5, anchor="end", fill=PALETTE["measured"]))
+    ly_mean, ly_thr = y(mean) + 3.5, (y(threshold) + 3.5 if threshold is not None else None)
+    if ly_thr is not None and abs(ly_mean - ly_thr) < 12:  # keep the two labels apart
+        if ly_mean <= ly_thr:
+            ly_mean, ly_thr = ly_thr - 12, ly_thr
+        else:
+            ly_thr = ly_mean - 12
+    parts.append(_text(right + 6, ly_mean, f"mean {fmt_value(mean)}", size=9.5, fill=PALETTE["measured"]))
     if threshold is not None:
         parts.append(f'<line x1="{left}" y1="{n(y(threshold))}" x2="{right}" y2="{n(y(threshold))}" '
                      f'stroke="{PALETTE["threshold"]}" stroke-dasharray="6 3" stroke-width="1.5"/>')
-        parts.append(_text(left + 4, y(threshold) - 4, f"threshold {fmt_value(threshold)}", size=9.5,
+        parts.append(_text(right + 6, ly_thr, f"threshold {fmt_value(threshold)}", size=9.5,
                            fill=PALETTE["threshold"]))
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
-    parts.append(_text(left, height - 4, unit, size=9.5, fill=PALETTE["muted"]))
+    parts.append(_text(left - 40, top - 10, unit, size=9.5, fill=PALETTE["muted"]))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -405,8 +416,8 @@ def capacity_histogram(
     unit: str = "Ah",
     nominal: float | None = None,
     bins: int | None = None,
-    width: int = 640,
-    height: int = 220,
+    width: int = 860,
+    height: int = 240,
 ) -> str:
     """Histogram of the end-of-line measured capacity, with the nominal capacity and the mean."""
     label = f"Distribution of end-of-line capacity ({unit})"
@@ -426,7 +437,7 @@ def capacity_histogram(
     counts = [0] * bins
     for v in vals:
         counts[min(int((v - lo) / w), bins - 1)] += 1
-    left, right, top, bottom = 40, width - 14, 16, height - 34
+    left, right, top, bottom = 40, width - 14, 30, height - 34
     yt = nice_ticks(0, max(counts) * 1.1, 4)
     ymax = yt[-1]
 
@@ -452,18 +463,20 @@ def capacity_histogram(
     mean = sum(vals) / len(vals)
     parts.append(f'<line x1="{n(x(mean))}" y1="{top}" x2="{n(x(mean))}" y2="{bottom}" stroke="{PALETTE["ink"]}" '
                  f'stroke-dasharray="4 3"/>')
-    parts.append(_text(x(mean) + 4, top + 8, f"mean {fmt_value(mean)}", size=9.5))
+    mean_right = nominal is None or mean >= nominal
+    parts.append(_text(x(mean) + (4 if mean_right else -4), top - 8, f"mean {fmt_value(mean)}", size=9.5,
+                       anchor="start" if mean_right else "end"))
     if nominal is not None:
         parts.append(f'<line x1="{n(x(nominal))}" y1="{top}" x2="{n(x(nominal))}" y2="{bottom}" '
                      f'stroke="{PALETTE["declared"]}" stroke-width="2"/>')
-        anchor = "end" if x(nominal) > (left + right) / 2 else "start"
+        anchor = "end" if mean_right else "start"
         dx = -4 if anchor == "end" else 4
-        parts.append(_text(x(nominal) + dx, top + 22, f"nominal {fmt_value(nominal)}", size=9.5, anchor=anchor,
+        parts.append(_text(x(nominal) + dx, top - 8, f"nominal {fmt_value(nominal)}", size=9.5, anchor=anchor,
                            fill=PALETTE["declared"]))
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     parts.append(_text(right, height - 4, f"capacity ({unit}), {len(vals)} cells", size=9.5, anchor="end",
                        fill=PALETTE["muted"]))
-    parts.append(_text(left, height - 4, "cells", size=9.5, fill=PALETTE["muted"]))
+    parts.append(_text(left - 34, top - 8, "cells", size=9.5, fill=PALETTE["muted"]))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -479,7 +492,7 @@ def footprint_chart(
     steps: Sequence[dict],
     *,
     unit: str = "kg CO2e/kWh",
-    width: int = 680,
+    width: int = 860,
 ) -> str:
     """Stacked horizontal bars of each step's footprint, split by electricity, heat and materials.
 
@@ -490,7 +503,7 @@ def footprint_chart(
     label = f"Footprint per production step ({unit}) by electricity, heat and materials"
     if not steps:
         return _empty(width, 60, label, "no footprint per step", "footprint")
-    row_h, top, label_w = 24, 10, 190
+    row_h, top, label_w = 24, 10, 210
     height = top + row_h * len(steps) + 40
     hi_vals = [max(float(s.get("value") or 0), float(s.get("high") or 0)) for s in steps]
     ticks = nice_ticks(0.0, max(hi_vals + [1e-9]) * 1.08, 5)
@@ -508,7 +521,7 @@ def footprint_chart(
     for i, s in enumerate(steps):
         y = top + i * row_h
         default = s.get("data_source") == "default"
-        name = _truncate(str(s.get("step", "")), 24) + (" *" if default else "")
+        name = _truncate(str(s.get("step", "")), 32) + (" *" if default else "")
         parts.append(_text(left - 8, y + row_h / 2 + 4, name, size=11, anchor="end",
                            fill=PALETTE["muted"] if default else PALETTE["ink"]))
         contrib = s.get("contributions") or {}
@@ -557,12 +570,12 @@ def footprint_chart(
 
 
 def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg CO2e/kWh", title: str = "",
-                   width: int = 680) -> str:
+                   width: int = 860) -> str:
     """Paired bars per step: baseline (grey) and scenario (green), with the reduction labelled."""
     label = f"Reduction potential per step{': ' + title if title else ''} ({unit})"
     if not rows:
         return _empty(width, 60, label, "no scenario results", "scenario")
-    row_h, top, label_w = 30, 10, 190
+    row_h, top, label_w = 30, 10, 210
     height = top + row_h * len(rows) + 36
     ticks = nice_ticks(0.0, max([max(b, s) for _, b, s in rows] + [1e-9]) * 1.08, 5)
     hi = ticks[-1]
@@ -578,7 +591,7 @@ def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg 
         parts.append(_text(x(t), bottom + 14, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
     for i, (name, base, scen) in enumerate(rows):
         y = top + i * row_h
-        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 26), size=11, anchor="end"))
+        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 32), size=11, anchor="end"))
         parts.append(f'<rect x="{left}" y="{n(y + 4)}" width="{n(x(base) - left)}" height="10" fill="{PALETTE["other"]}">'
                      f"<title>baseline {esc(fmt_value(base))} {esc(unit)}</title></rect>")
         parts.append(f'<rect x="{left}" y="{n(y + 15)}" width="{n(x(scen) - left)}" height="10" fill="{PALETTE["scenario"]}">'
