@@ -181,7 +181,8 @@ def parse_thresholds(expected: str) -> list[tuple[str, float, str]]:
 def _threshold_for(kpi_name: str, unit: str, findings: list[Any]) -> tuple[str | None, float | None, Any]:
     """The criterion threshold that applies to a KPI, converted to the KPI's own unit."""
     for f in findings:
-        if getattr(f, "metric", "") != kpi_name:
+        metrics = {m.strip().removeprefix("kpi.") for m in str(getattr(f, "metric", "") or "").split("|")}
+        if kpi_name not in metrics:
             continue
         status = getattr(f.status, "value", f.status)
         if status == "not_applicable":
@@ -335,9 +336,20 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
     total = fp.get("total") or {}
     total_kwh = _num(total.get("kg_co2e_per_kwh"))
     total_cell = _num(total.get("kg_co2e_per_cell"))
+    kwh_per_cell_factor = (total_kwh / total_cell) if total_kwh and total_cell else 1.0
+
+    def _per_kwh(row: dict[str, Any], key: str) -> float | None:
+        """``key`` of a scenario row in kg CO2e/kWh (rows may give it per kWh, per cell or bare)."""
+        for k, factor in ((f"{key}_kg_co2e_per_kwh", 1.0), (f"{key}_kg_co2e_per_cell", kwh_per_cell_factor),
+                          (key, 1.0)):
+            v = _num(row.get(k))
+            if v is not None:
+                return v * factor
+        return None
     unc = fp.get("uncertainty") or {}
     unc_steps: dict[str, Any] = {}
     unc_total = None
+    unc_unit = str(unc.get("unit", "")) if isinstance(unc, dict) else ""
     if isinstance(unc, dict):
         raw = unc.get("steps", unc)
         if isinstance(raw, list):
@@ -361,7 +373,11 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             return None
         factor = 1.0
         ref = vals["mean"] if vals["mean"] is not None else vals["median"]
-        if ref and per_kwh and per_cell and per_cell > 0:
+        if "kwh" in unc_unit.lower():
+            pass
+        elif "cell" in unc_unit.lower():
+            factor = (per_kwh / per_cell) if per_kwh and per_cell else kwh_per_cell_factor
+        elif ref and per_kwh and per_cell and per_cell > 0:
             # per-cell figures are far smaller than per-kWh ones: scale them when that is what they are
             if abs(math.log(abs(ref) / per_cell)) < abs(math.log(abs(ref) / per_kwh)):
                 factor = per_kwh / per_cell
@@ -405,19 +421,31 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         for r in raw or []:
             if not isinstance(r, dict):
                 continue
-            base, scen = _num(r.get("baseline")), _num(r.get("scenario"))
+            base, scen, red = _per_kwh(r, "baseline"), _per_kwh(r, "scenario"), _per_kwh(r, "reduction")
             if base is None or scen is None:
                 continue
-            red = _num(r.get("reduction"))
             red = base - scen if red is None else red
             rows.append({"step": r.get("step", ""), "title": _humanize(str(r.get("step", "")), titles),
                          "baseline": base, "scenario": scen, "reduction": red,
                          "reduction_pct": (red / base * 100) if base else None})
-        base_total = sum(r["baseline"] for r in rows)
-        scen_total = sum(r["scenario"] for r in rows)
-        scen_unit = str(scenario.get("unit") or "kg CO2e/kWh")
+        st = scenario.get("total") if isinstance(scenario.get("total"), dict) else {}
+        base_total = _per_kwh(st, "baseline") if st else None
+        scen_total = _per_kwh(st, "scenario") if st else None
+        if base_total is None or scen_total is None:
+            base_total = sum(r["baseline"] for r in rows)
+            scen_total = sum(r["scenario"] for r in rows)
+        scen_unit = "kg CO2e/kWh"
+        changes = []
+        for ch in scenario.get("changes") or []:
+            if isinstance(ch, dict):
+                what = ", ".join(f"{k} {v}" for k, v in ch.items() if k not in ("source", "year"))
+                changes.append({"what": what, "source": str(ch.get("source", "")), "year": ch.get("year", "")})
+            else:
+                changes.append({"what": str(ch), "source": "", "year": ""})
         scen_view = {
             "name": scenario.get("name") or scenario.get("id") or "",
+            "version": scenario.get("version", ""),
+            "changes": changes,
             "title": scenario.get("title") or scenario.get("description") or "",
             "unit": scen_unit,
             "rows": rows,
@@ -425,8 +453,8 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             "scenario_total": scen_total,
             "reduction_total": base_total - scen_total,
             "reduction_pct": ((base_total - scen_total) / base_total * 100) if base_total else None,
-            "details": {k: v for k, v in sorted(scenario.items()) if k not in ("steps", "name", "title", "unit", "id")
-                        and isinstance(v, (str, int, float))},
+            "details": {k: v for k, v in sorted(scenario.items()) if k not in ("steps", "name", "title", "unit", "id",
+                        "version", "description") and isinstance(v, (str, int, float))},
             "chart": charts.scenario_chart([(r["title"], r["baseline"], r["scenario"]) for r in rows],
                                            unit=scen_unit, title=str(scenario.get("title") or scenario.get("name") or ""))
             if html and rows else "",
@@ -435,19 +463,27 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
     if isinstance(method, (list, tuple)):
         method = " · ".join(str(m) for m in method)
     sources = []
+    text_keys = ("citation", "source", "title", "name")
     for src in fp.get("sources") or []:
         if isinstance(src, dict):
-            title = src.get("citation") or src.get("title") or src.get("source") or src.get("name") or src.get("id") or ""
-            extra = {k: v for k, v in sorted(src.items()) if k not in ("citation", "title", "source", "name", "id")}
-            sources.append({"id": src.get("id", ""), "text": str(title),
-                            "year": src.get("year", ""),
-                            "extra": "; ".join(f"{k}: {v}" for k, v in extra.items() if k != "year")})
+            title = next((src[k] for k in text_keys if src.get(k)), src.get("id", ""))
+            used = src.get("what") or src.get("used_for") or ""
+            extra = {k: v for k, v in sorted(src.items())
+                     if k not in (*text_keys, "id", "what", "used_for", "year") and isinstance(v, (str, int, float))}
+            sources.append({"id": src.get("id", ""), "text": str(title), "year": src.get("year", ""),
+                            "used_for": str(used), "extra": "; ".join(f"{k}: {v}" for k, v in extra.items())})
         else:
-            sources.append({"id": "", "text": str(src), "year": "", "extra": ""})
+            sources.append({"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""})
+    fu = fp.get("functional_unit")
+    if isinstance(fu, dict):
+        functional_unit = [(str(k).replace("_", " ").capitalize(), v if not isinstance(v, float) else fmt_value(v))
+                           for k, v in fu.items()]
+    else:
+        functional_unit = [("Functional unit", fu)] if fu else []
     primary_share = _num(fp.get("primary_data_share"))
     return {
         "method": method or "",
-        "functional_unit": fp.get("functional_unit", ""),
+        "functional_unit": functional_unit,
         "total_kwh": total_kwh,
         "total_cell": total_cell,
         "total_abs": _num(total.get("kg_co2e")),
@@ -455,7 +491,7 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         "primary_share": primary_share,
         "steps": steps,
         "by_kind": by_kind,
-        "uncertainty": {k: v for k, v in sorted(unc.items()) if k not in ("steps", "total") and
+        "uncertainty": {k: v for k, v in sorted(unc.items()) if k not in ("steps", "total", "unit") and
                         isinstance(v, (str, int, float))} if isinstance(unc, dict) and unc else None,
         "has_intervals": any(st["interval"] for st in steps),
         "scenario": scen_view,
@@ -523,6 +559,9 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
               for c in cats]
 
     steps = []
+    # StepStats rates may be fractions (0–1) or percentages: yields above 1 mean percentages
+    pct_scale = 1.0 if any((s.yield_ or 0) > 1.0 or (s.scrap_rate or 0) > 1.0 or (s.scrap_limit or 0) > 1.0
+                           for s in result.steps) else 100.0
     for s in result.steps:
         steps.append({
             "step": s.step,
@@ -531,9 +570,9 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
             "units_in": fmt_value(s.units_in),
             "good_out": fmt_value(s.good_out),
             "scrap": fmt_value(s.scrap),
-            "scrap_rate": s.scrap_rate * 100 if s.scrap_rate is not None else None,
-            "yield": s.yield_ * 100 if s.yield_ is not None else None,
-            "limit": s.scrap_limit * 100 if s.scrap_limit is not None else None,
+            "scrap_rate": s.scrap_rate * pct_scale if s.scrap_rate is not None else None,
+            "yield": s.yield_ * pct_scale if s.yield_ is not None else None,
+            "limit": s.scrap_limit * pct_scale if s.scrap_limit is not None else None,
             "over": s.scrap_rate is not None and s.scrap_limit is not None and s.scrap_rate > s.scrap_limit,
         })
     kpis = _kpi_views(result, html)

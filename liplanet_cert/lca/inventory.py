@@ -144,6 +144,21 @@ def apply_scenario(inventory: list[StepInventory], scenario: dict[str, Any], cou
                                    "electricity_supplier, heat_pump or scale", op)
                 else:
                     flows.append(f)
-            new.append(replace(inv, flows=tuple(flows)))
+            new.append(replace(inv, flows=_merge(flows)))
         result = new
     return result
+
+
+def _merge(flows: list[Flow]) -> tuple[Flow, ...]:
+    """One flow per (carrier, supplier) -- e.g. heat-pump electricity joins the step's grid
+    electricity -- so that Brightway sees no duplicate exchanges.  Merged flows lose their
+    uncertainty (scenario results are deterministic; Monte Carlo runs on the baseline)."""
+    merged: dict[tuple[str, str], Flow] = {}
+    for f in flows:
+        key = (f.carrier, f.supplier)
+        if key in merged:
+            old = merged[key]
+            merged[key] = replace(old, amount=old.amount + f.amount, primary=old.primary and f.primary, uncertainty={})
+        else:
+            merged[key] = f
+    return tuple(merged.values())

@@ -1,0 +1,358 @@
+"""The ``liplanet-cert`` command line.  Thin: parse options, call the core, hand the result to a
+reporter, map errors to exit codes.
+
+Exit codes: 0 approved (with or without observations) · 1 not approved · 2 invalid input or usage ·
+3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from . import __version__
+from .errors import LiplanetError, UsageError
+
+EXIT_APPROVED, EXIT_NOT_APPROVED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="liplanet-cert",
+    help=(
+        "Certify battery-cell pilot lines for the [bold]LiPLANET approved[/bold] seal and compute the CO2 "
+        "footprint of each production step.\n\n"
+        "Start with:  [cyan]liplanet-cert assess --example[/cyan]\n\n"
+        "Exit codes: 0 approved · 1 not approved · 2 invalid input or usage · 3 internal error."
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+criteria_app = typer.Typer(help="List, show and lint versioned criteria packs.", no_args_is_help=True, rich_markup_mode="rich")
+app.add_typer(criteria_app, name="criteria")
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(exc: LiplanetError) -> None:
+    from rich.text import Text
+
+    from .textsafe import clean
+
+    err = _console(stderr=True)
+    title = {"bundle": "invalid bundle", "criteria": "criteria problem", "lca": "footprint problem", "waiver": "invalid waiver file", "usage": "usage error"}.get(exc.kind, "error")
+    n = len(exc.problems)
+    err.print(Text(f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red"))
+    for p in exc.problems:
+        err.print(Text("  • " + clean(str(p))))
+    err.print(Text("nothing was written.", style="dim"))
+
+
+def run(fn: Callable[[], int]) -> None:
+    """Run a command body; turn the project's errors into exit 2 and anything else into exit 3."""
+    try:
+        code = fn()
+    except LiplanetError as exc:
+        _fail(exc)
+        raise typer.Exit(EXIT_INVALID) from None
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _console(stderr=True).print("interrupted", style="yellow")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # an internal error: a bug, not the user's fault
+        if os.environ.get("LIPLANET_DEBUG"):
+            raise
+        _console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc}\n(set LIPLANET_DEBUG=1 for a traceback and please report it)", style="bold red", markup=False)
+        raise typer.Exit(EXIT_INTERNAL) from None
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"liplanet-cert {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_version, is_eager=True),
+) -> None:
+    pass
+
+
+def _bundle_arg(bundle: Optional[Path], example: bool, name: str = "approved") -> Path:
+    from .resources import example_bundle
+
+    if example and bundle is not None:
+        raise UsageError("give either a BUNDLE or --example, not both", file="command line")
+    if example:
+        return example_bundle(name)
+    if bundle is None:
+        raise UsageError("missing BUNDLE (a bundle directory or .zip); or use --example", file="command line")
+    return bundle
+
+
+def _parse_at(at: Optional[str]) -> Optional[date]:
+    if at is None:
+        return None
+    try:
+        return date.fromisoformat(at)
+    except ValueError:
+        raise UsageError(f"--at must be a date YYYY-MM-DD, got {at!r}", file="--at") from None
+
+
+def parse_outputs(outputs: List[str] | None, default_format: str) -> list[tuple[str, Path]]:
+    """``--output FILE`` (format from --format, or the file suffix) or ``--output FORMAT:PATH``."""
+    from .reporters import formats
+
+    suffixes = {".json": "json", ".txt": "table", ".sarif": "sarif", ".xml": "junit", ".csv": "csv", ".md": "markdown", ".jsonl": "jsonl"}
+    out = []
+    for spec in outputs or []:
+        fmt, sep, rest = spec.partition(":")
+        if sep and fmt in formats():
+            out.append((fmt, Path(rest)))
+            continue
+        path = Path(spec)
+        guess = suffixes.get(path.suffix.lower())
+        out.append((guess if guess in formats() and default_format == "table" else default_format, path))
+    return out
+
+
+FORMAT_HELP = "Report on stdout: table or json."
+CRITERIA_HELP = "Criteria pack: an id (newest in force), id@version, or a path to a pack file. Default: the pack in force on --at."
+AT_HELP = "Select the criteria in force on this day (YYYY-MM-DD). Default: today."
+
+
+@app.command()
+def assess(
+    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(False, "--example", help="Assess the approved example bundle shipped with the tool."),
+    criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
+    at: Optional[str] = typer.Option(None, "--at", help=AT_HELP),
+    format: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write a report: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable."),
+    footprint: Optional[bool] = typer.Option(None, "--footprint/--no-footprint", help="Compute the CO2 footprint (default: when the criteria need it)."),
+    dossier: Optional[Path] = typer.Option(None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."),
+    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."),
+) -> None:
+    """Assess a submission bundle against the seal criteria and give the verdict.
+
+    [bold]Examples[/bold]
+
+      liplanet-cert assess --example
+
+      liplanet-cert assess bundles/nordwerk.zip --criteria liplanet-2026@2.0.0 --format json
+
+      liplanet-cert assess bundles/nordwerk --at 2026-05-01 -o json:result.json -o report.txt
+    """
+
+    def body() -> int:
+        from .assess import AssessOptions
+        from .assess import assess as do_assess
+        from .reporters import get_reporter
+
+        path = _bundle_arg(bundle, example)
+        reporter = get_reporter(format)
+        outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
+        opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir)
+        result = do_assess(path, opts)
+        _emit(result, reporter, outs)
+        if dossier is not None:
+            _write_dossier(result, dossier, ("html", "md"))
+        return result.exit_code
+
+    run(body)
+
+
+def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
+    from .atomic import write_text
+
+    rendered = [(r, p, r.render(result)) for r, p in outs]  # render all first: nothing half-written
+    if reporter.name == "table":
+        reporter.show(result, _console())
+    else:
+        sys.stdout.write(reporter.render(result))
+    for _r, p, text in rendered:
+        write_text(p, text)
+
+
+def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
+    from .dossier import write_dossier
+
+    command = " ".join(["liplanet-cert", *sys.argv[1:]]) if sys.argv else "liplanet-cert"
+    paths = write_dossier(result, out_dir, formats, command=command)
+    for p in paths:
+        _console(stderr=True).print(f"wrote {p}", markup=False)
+    return paths
+
+
+@app.command()
+def validate(
+    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(False, "--example", help="Validate the approved example bundle."),
+) -> None:
+    """Check a bundle's schema, units and cross-file consistency, listing every problem.
+
+    Does not evaluate criteria and does not compute the footprint.
+
+    [bold]Example[/bold]
+
+      liplanet-cert validate bundles/nordwerk
+    """
+
+    def body() -> int:
+        from rich.text import Text
+
+        from .assess import validate as do_validate
+
+        b = do_validate(_bundle_arg(bundle, example))
+        _console().print(Text(f"✓ valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
+                              f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows", style="green"))
+        return 0
+
+    run(body)
+
+
+@app.command()
+def init(directory: Path = typer.Argument(..., help="New bundle directory to create.")) -> None:
+    """Scaffold a commented bundle that a pilot line can fill in.
+
+    [bold]Example[/bold]
+
+      liplanet-cert init my-line && liplanet-cert validate my-line
+    """
+
+    def body() -> int:
+        from .scaffold import scaffold
+
+        written = scaffold(directory)
+        _console().print(f"created {directory} with {', '.join(p.name for p in written)}; edit the files, then run: liplanet-cert validate {directory}", markup=False)
+        return 0
+
+    run(body)
+
+
+@app.command()
+def schema(what: str = typer.Argument(..., help="bundle (the declaration), criteria (a criteria pack) or result (assess --format json).")) -> None:
+    """Print a published JSON Schema (Draft 2020-12).
+
+    [bold]Example[/bold]
+
+      liplanet-cert schema bundle > declaration.schema.json
+    """
+
+    def body() -> int:
+        from .resources import schema_path
+
+        names = {"bundle": "declaration", "declaration": "declaration", "criteria": "criteria-pack", "result": "result"}
+        if what not in names:
+            raise UsageError(f"unknown schema {what!r}; choose bundle, criteria or result", file="command line")
+        sys.stdout.write(schema_path(names[what]).read_text(encoding="utf-8"))
+        return 0
+
+    run(body)
+
+
+# -- criteria ------------------------------------------------------------------------------
+@criteria_app.command("list")
+def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the pack in force on this day (default today).")) -> None:
+    """List the shipped criteria packs and which one is in force.
+
+    [bold]Example[/bold]
+
+      liplanet-cert criteria list --at 2024-06-01
+    """
+
+    def body() -> int:
+        from rich.table import Table
+
+        from .criteria import select_pack, shipped_packs
+
+        day = _parse_at(at) or date.today()
+        try:
+            current = select_pack(None, day).ref
+        except LiplanetError:
+            current = None
+        t = Table(header_style="bold")
+        for col in ("pack", "title", "valid", "criteria", "sha256", "in force"):
+            t.add_column(col)
+        for p in shipped_packs():
+            t.add_row(p.ref, p.title, f"{p.valid_from} .. {p.valid_until or 'open'}", str(len(p.criteria)), p.sha256[:12], "◀ in force" if p.ref == current else "")
+        _console().print(t)
+        return 0
+
+    run(body)
+
+
+@criteria_app.command("show")
+def criteria_show(
+    pack: str = typer.Argument(..., help="Pack id, id@version or path."),
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Show the criteria of a pack: thresholds, severity, applicability and sources.
+
+    [bold]Example[/bold]
+
+      liplanet-cert criteria show liplanet-2026
+    """
+
+    def body() -> int:
+        from rich.table import Table
+
+        from .criteria import select_pack
+        from .reporters.json_ import dumps
+
+        p = select_pack(pack, None)
+        if format == "json":
+            sys.stdout.write(dumps({"id": p.id, "version": p.version, "sha256": p.sha256, "pack": p.raw}))
+            return 0
+        con = _console()
+        con.print(f"[bold]{p.ref}[/bold] — {p.title}\nvalid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
+        t = Table(header_style="bold", show_lines=True)
+        for col in ("id", "title", "category", "severity", "expected", "applies if", "source"):
+            t.add_column(col)
+        for c in p.criteria:
+            exp = " or ".join(x.expected for x in c.check) if c.check else f"declared {c.consistency['kpi']} within ± {c.consistency['text']} of the logs"  # type: ignore[index]
+            t.add_row(c.id, c.title, c.category, c.severity, exp, c.applies_if.expected if c.applies_if else "", c.source_text)
+        con.print(t)
+        return 0
+
+    run(body)
+
+
+@criteria_app.command("check")
+def criteria_check(file: Path = typer.Argument(..., help="A draft criteria pack (YAML or JSON).")) -> None:
+    """Lint a draft pack: schema, duplicate ids, unknown metrics, units that do not fit the metric.
+
+    Exit 0 when the pack is sound, 2 with every problem listed otherwise.
+
+    [bold]Example[/bold]
+
+      liplanet-cert criteria check drafts/liplanet-2027.yaml
+    """
+
+    def body() -> int:
+        from .criteria import canonical_sha256, parse_pack_file
+        from .errors import CriteriaError
+
+        doc, problems = parse_pack_file(file)
+        if problems:
+            raise CriteriaError(problems)
+        _console().print(f"✓ {file}: {doc['id']}@{doc['version']}, {len(doc['criteria'])} criteria, sha256 {canonical_sha256(doc)}", style="green", markup=False)
+        return 0
+
+    run(body)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,96 @@
+"""Terminal reporter: a rich table of findings and a verdict banner."""
+
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+from ..models import Result, Status, Verdict
+from ..textsafe import clean
+from .base import Reporter
+
+STATUS_STYLE = {
+    Status.PASS: ("PASS", "green"),
+    Status.FAIL: ("FAIL", "bold red"),
+    Status.NOT_APPLICABLE: ("N/A", "dim"),
+    Status.ERROR: ("ERROR", "bold magenta"),
+    Status.WAIVED: ("WAIVED", "yellow"),
+}
+VERDICT_STYLE = {
+    Verdict.APPROVED: ("LiPLANET APPROVED", "bold white on green"),
+    Verdict.APPROVED_WITH_OBSERVATIONS: ("LiPLANET APPROVED WITH OBSERVATIONS", "bold black on yellow"),
+    Verdict.NOT_APPROVED: ("NOT APPROVED", "bold white on red"),
+}
+
+
+class TableReporter(Reporter):
+    name = "table"
+    suffix = ".txt"
+
+    def render(self, result: Result) -> str:
+        from rich.console import Console
+
+        buf = io.StringIO()
+        self.show(result, Console(file=buf, width=140, force_terminal=False, color_system=None))
+        return buf.getvalue()
+
+    def render_many(self, results: Iterable[Result]) -> str:
+        return "\n".join(self.render(r) for r in results)
+
+    def show(self, result: Result, console: "object") -> None:
+        from rich.panel import Panel
+        from rich.table import Table
+        from rich.text import Text
+
+        pl = result.pilot_line
+        head = Text()
+        head.append(clean(pl.get("name", "")), style="bold")
+        head.append(f"  {clean(pl.get('operator', ''))}, {clean(pl.get('site', ''))} ({clean(pl.get('country', ''))})\n")
+        head.append(f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   ")
+        head.append(f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]}…)   assessed on {result.assessed_on}")
+        console.print(head)  # type: ignore[attr-defined]
+
+        wide = getattr(console, "width", 80) >= 120
+        table = Table(show_lines=False, header_style="bold", expand=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        if wide:
+            table.add_column("criterion", ratio=3)
+        table.add_column("expected", ratio=2)
+        table.add_column("actual", ratio=2)
+        if wide:
+            table.add_column("where", ratio=2)
+        order = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
+        for f in sorted(result.findings, key=lambda f: (order[f.status], f.severity != "required", f.id)):
+            label, style = STATUS_STYLE[f.status]
+            if f.severity != "required":
+                label += "*"
+            cells = [Text(f.id), Text(label, style=style)]
+            if wide:
+                cells.append(Text(clean(f.title)))
+            cells += [Text(_short(f.expected, f.metric)), Text(clean(f.actual))]
+            if wide:
+                cells.append(Text(clean(f.location), style="dim"))
+            table.add_row(*cells)
+        console.print(table)  # type: ignore[attr-defined]
+        console.print(Text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
+        for f in result.findings:
+            if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED):
+                console.print(Text(f"• {f.id}: {clean(f.message)}\n  where: {clean(f.location)}", style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow"))  # type: ignore[attr-defined]
+        if result.footprint:
+            tot = result.footprint.get("total", {})
+            console.print(Text(f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"))  # type: ignore[attr-defined]
+        for w in result.warnings:
+            console.print(Text(f"warning: {clean(w)}", style="yellow"))  # type: ignore[attr-defined]
+        c = result.counts
+        label, style = VERDICT_STYLE[result.verdict]
+        summary = f"{label}\n{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable"
+        console.print(Panel(Text(summary, justify="center"), style=style))  # type: ignore[attr-defined]
+
+
+def _short(expected: str, metric: str) -> str:
+    """Drop the metric name from 'metric op value' for the terminal (the id names the criterion)."""
+    text = clean(expected)
+    for m in metric.split(" | "):
+        text = text.replace(m + " ", "")
+    return text
