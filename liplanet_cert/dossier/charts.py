@@ -278,7 +278,7 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
     label = "Scrap rate per production step against the per-step limits"
     if not steps:
         return _empty(width, 60, label, "no production steps logged", "steps")
-    row_h, top, label_w = 24, 10, 200
+    row_h, top, label_w = 24, 10, 250
     height = top + row_h * len(steps) + 34
     vals = [v for _, r, lim in steps for v in (r, lim) if v is not None and math.isfinite(v)]
     ticks = nice_ticks(0.0, max(vals + [0.1]) * 1.08, 6)
@@ -295,7 +295,7 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
         parts.append(_text(x(t), bottom + 14, fmt_value(t) + " %", size=9.5, anchor="middle", fill=PALETTE["muted"]))
     for i, (name, rate, limit) in enumerate(steps):
         y = top + i * row_h
-        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 32), size=11, anchor="end"))
+        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 44), size=11, anchor="end"))
         if rate is not None and math.isfinite(rate):
             over = limit is not None and rate > limit
             colour = PALETTE["bad"] if over else (PALETTE["ok"] if limit is not None else PALETTE["measured"])
@@ -503,7 +503,7 @@ def footprint_chart(
     label = f"Footprint per production step ({unit}) by electricity, heat and materials"
     if not steps:
         return _empty(width, 60, label, "no footprint per step", "footprint")
-    row_h, top, label_w = 24, 10, 210
+    row_h, top, label_w = 24, 10, 250
     height = top + row_h * len(steps) + 40
     hi_vals = [max(float(s.get("value") or 0), float(s.get("high") or 0)) for s in steps]
     ticks = nice_ticks(0.0, max(hi_vals + [1e-9]) * 1.08, 5)
@@ -521,7 +521,7 @@ def footprint_chart(
     for i, s in enumerate(steps):
         y = top + i * row_h
         default = s.get("data_source") == "default"
-        name = _truncate(str(s.get("step", "")), 32) + (" *" if default else "")
+        name = _truncate(str(s.get("step", "")), 44) + (" *" if default else "")
         parts.append(_text(left - 8, y + row_h / 2 + 4, name, size=11, anchor="end",
                            fill=PALETTE["muted"] if default else PALETTE["ink"]))
         contrib = s.get("contributions") or {}
@@ -575,7 +575,7 @@ def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg 
     label = f"Reduction potential per step{': ' + title if title else ''} ({unit})"
     if not rows:
         return _empty(width, 60, label, "no scenario results", "scenario")
-    row_h, top, label_w = 30, 10, 210
+    row_h, top, label_w = 30, 10, 250
     height = top + row_h * len(rows) + 36
     ticks = nice_ticks(0.0, max([max(b, s) for _, b, s in rows] + [1e-9]) * 1.08, 5)
     hi = ticks[-1]
@@ -591,7 +591,7 @@ def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg 
         parts.append(_text(x(t), bottom + 14, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
     for i, (name, base, scen) in enumerate(rows):
         y = top + i * row_h
-        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 32), size=11, anchor="end"))
+        parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 44), size=11, anchor="end"))
         parts.append(f'<rect x="{left}" y="{n(y + 4)}" width="{n(x(base) - left)}" height="10" fill="{PALETTE["other"]}">'
                      f"<title>baseline {esc(fmt_value(base))} {esc(unit)}</title></rect>")
         parts.append(f'<rect x="{left}" y="{n(y + 15)}" width="{n(x(scen) - left)}" height="10" fill="{PALETTE["scenario"]}">'

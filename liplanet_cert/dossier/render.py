@@ -719,7 +719,12 @@ def _filters() -> dict[str, Any]:
 
     def pct(x: Any, digits: int = 1) -> str:
         v = _num(x)
-        return "—" if v is None else f"{fmt_value(v * 100, digits)} %"
+        if v is None:
+            return "—"
+        smallest = 10.0 ** -digits
+        if 0 < abs(v * 100) < smallest / 2:
+            return f"< {fmt_value(smallest, digits)} %"
+        return f"{fmt_value(v * 100, digits)} %"
 
     return {"num": num, "pct": pct}
 

@@ -45,9 +45,9 @@ FOOTPRINT_SHARES = {  # step: (kg CO2e per kWh, electricity, heat, materials, da
 
 
 def sample_footprint(cell_kwh: float = 0.0185, cells: float = 1000.0) -> dict[str, Any]:
-    """A footprint dict in the LCA helper's JSON shape (with uncertainty and a scenario)."""
+    """A footprint dict in the shape of ``FootprintResult.to_dict()`` (with uncertainty and a scenario)."""
     total_kwh = sum(v[0] for v in FOOTPRINT_SHARES.values())
-    steps, unc, scen = [], {}, []
+    steps, unc, scen = [], [], []
     primary = 0.0
     for step, (per_kwh, el, heat, mat, src) in FOOTPRINT_SHARES.items():
         per_cell = per_kwh * cell_kwh
@@ -61,34 +61,49 @@ def sample_footprint(cell_kwh: float = 0.0185, cells: float = 1000.0) -> dict[st
                               "materials": round(per_cell * mat, 6)},
         })
         spread = 0.08 if src == "primary" else 0.3
-        unc[step] = {"mean": per_kwh, "median": per_kwh * 0.99, "p2_5": round(per_kwh * (1 - spread), 6),
-                     "p97_5": round(per_kwh * (1 + spread * 1.2), 6)}
-        reduction = per_kwh * (0.7 * el + 0.5 * heat)
-        scen.append({"step": step, "baseline": per_kwh, "scenario": round(per_kwh - reduction, 6),
-                     "reduction": round(reduction, 6)})
+        unc.append({"step": step, "mean": per_cell, "median": per_cell * 0.99,
+                    "p2_5": round(per_cell * (1 - spread), 8), "p97_5": round(per_cell * (1 + spread * 1.2), 8),
+                    "sd": round(per_cell * spread / 2, 8)})
+        reduction = per_cell * (0.9 * el + 0.5 * heat)
+        scen.append({"step": step, "baseline_kg_co2e_per_cell": round(per_cell, 8),
+                     "scenario_kg_co2e_per_cell": round(per_cell - reduction, 8),
+                     "reduction_kg_co2e_per_cell": round(reduction, 8),
+                     "reduction_share": round(reduction / per_cell, 6) if per_cell else 0.0})
         if src == "primary":
             primary += per_kwh
-    unc["total"] = {"mean": total_kwh, "median": total_kwh * 0.995, "p2_5": round(total_kwh * 0.9, 6),
-                    "p97_5": round(total_kwh * 1.14, 6)}
+    total_cell = total_kwh * cell_kwh
+    scen_total = sum(r["scenario_kg_co2e_per_cell"] for r in scen)
     return {
         "method": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-        "functional_unit": "1 cell (0.0185 kWh nominal energy)",
+        "functional_unit": {"per_cell": "1 good cell", "per_kwh": "1 kWh of nominal cell capacity",
+                            "cells_produced": cells, "cell_energy_kwh": cell_kwh, "country": "DEU",
+                            "system_boundary": "Gate-to-gate cell production at the pilot line."},
         "steps": steps,
-        "total": {"kg_co2e_per_cell": round(total_kwh * cell_kwh, 6), "kg_co2e_per_kwh": total_kwh,
-                  "kg_co2e": round(total_kwh * cell_kwh * cells, 3)},
+        "total": {"kg_co2e_per_cell": round(total_cell, 6), "kg_co2e_per_kwh": total_kwh,
+                  "kg_co2e": round(total_cell * cells, 3)},
         "primary_data_share": round(primary / total_kwh, 6),
-        "uncertainty": {"iterations": 1000, "seed": 42, "unit": "kg CO2e/kWh", "steps": unc},
-        "scenario": {"name": "renewable-electricity", "title": "100 % renewable electricity (PPA)",
-                     "unit": "kg CO2e/kWh", "steps": scen},
-        "model": {"id": "liplanet-reference", "version": "1.0.0", "sha256": "ab" * 32},
+        "model": {"id": "liplanet-lca", "version": "1.0.0", "sha256": "ab" * 32},
         "sources": [
-            {"id": "degen-schuette-2022", "citation": "Degen, F. & Schütte, M. (2022), J. Cleaner Production 330, "
-             "129798, doi:10.1016/j.jclepro.2021.129798", "year": 2022, "used_for": "default per-step energy"},
-            {"id": "ember-2024", "citation": "Ember yearly electricity data (via co2.js), DEU", "year": 2024,
-             "used_for": "grid electricity"},
-            {"id": "ipcc-2021", "citation": "IPCC AR6 GWP100, as shipped by bw2io", "year": 2021,
-             "used_for": "characterisation"},
+            {"id": "reference_energy", "what": "reference per-step energy model (default data)",
+             "source": "Degen, F. & Schütte, M. (2022), J. Cleaner Production 330, 129798, "
+             "doi:10.1016/j.jclepro.2021.129798", "year": 2022},
+            {"id": "grid", "what": "grid electricity, DEU", "source": "Ember yearly electricity data via co2.js",
+             "year": 2024, "licence": "CC-BY-4.0"},
+            {"id": "method", "what": "characterisation (IPCC 2021 GWP100)", "source": "IPCC AR6 WG1 (2021), bw2io 0.9",
+             "year": 2021},
         ],
+        "uncertainty": {"iterations": 1000, "seed": 42, "unit": "kg CO2e per cell", "steps": unc,
+                        "total": {"mean": total_cell, "median": total_cell * 0.995, "p2_5": round(total_cell * 0.9, 8),
+                                  "p97_5": round(total_cell * 1.14, 8), "sd": round(total_cell * 0.06, 8)},
+                        "distributions": "meter accuracy: normal; reference-model range: triangular"},
+        "scenario": {"id": "renewable-electricity", "version": "1.0.0",
+                     "title": "Renewable electricity supply (onshore wind PPA)", "steps": scen,
+                     "total": {"baseline_kg_co2e_per_cell": round(total_cell, 8),
+                               "scenario_kg_co2e_per_cell": round(scen_total, 8),
+                               "reduction_kg_co2e_per_cell": round(total_cell - scen_total, 8),
+                               "reduction_share": round(1 - scen_total / total_cell, 6)},
+                     "changes": [{"op": "electricity_supplier", "supplier": "wind_onshore", "steps": "all",
+                                  "source": "IPCC AR5 WGIII (2014) Annex III, Table A.III.2", "year": 2014}]},
     }
 
 
@@ -100,10 +115,11 @@ def sample_result(*, name: str = "Aurora Cell Pilot Line", verdict: Verdict = Ve
     for step, lots, units_in, rate, limit in STEPS:
         scrap = round(units_in * rate)
         steps.append(StepStats(step=step, lots=lots, units_in=units_in, good_out=units_in - scrap, scrap=scrap,
-                               scrap_rate=scrap / units_in, yield_=1 - scrap / units_in, scrap_limit=limit))
+                               scrap_rate=scrap / units_in * 100, yield_=(1 - scrap / units_in) * 100,
+                               scrap_limit=limit * 100))  # percent, as assess() reports them
     fpy = 1.0
     for s in steps:
-        fpy *= s.yield_ or 1.0
+        fpy *= (s.yield_ or 100.0) / 100
     start = date(2026, 1, 5)
     daily = []
     d = start
