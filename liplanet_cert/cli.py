@@ -262,6 +262,135 @@ def schema(what: str = typer.Argument(..., help="bundle (the declaration), crite
     run(body)
 
 
+@app.command()
+def footprint(
+    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+    uncertainty: int = typer.Option(0, "--uncertainty", min=0, max=100000, help="Monte Carlo iterations (Brightway uncertainty machinery); 0 = none."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="Optimisation scenario from lca_models/scenarios (see --list-scenarios)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed: makes --uncertainty reproducible."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the JSON to this file."),
+    list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios and exit."),
+    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory (default: the user data directory)."),
+) -> None:
+    """Per-step CO2 footprint of cell production (kg CO2e per cell and per kWh), with Brightway.
+
+    Metered energy from the bundle is primary data; steps without metering use the sourced
+    reference model (Degen & Schütte 2022) and are marked [italic]default[/italic].
+
+    [bold]Examples[/bold]
+
+      liplanet-cert footprint --example
+
+      liplanet-cert footprint --example --uncertainty 1000 --seed 42 --format json
+
+      liplanet-cert footprint bundles/nordwerk --scenario renewable-electricity
+    """
+
+    def body() -> int:
+        from .reporters.json_ import dumps
+
+        if list_scenarios:
+            from .lca import scenarios
+
+            for sid, title in scenarios().items():
+                typer.echo(f"{sid}\t{title}")
+            return 0
+        if format not in ("table", "json"):
+            raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
+        from .bundle import load_bundle
+        from .footprint import bundle_footprint
+        from .kpis import measure
+
+        b = load_bundle(_bundle_arg(bundle, example))
+        fp = bundle_footprint(b, measure(b), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir).to_dict()
+        text = dumps(fp)
+        if format == "json":
+            sys.stdout.write(text)
+        else:
+            from .reporters.footprint_table import show_footprint
+
+            show_footprint(fp, _console())
+        if output is not None:
+            from .atomic import write_text
+
+            write_text(output, text)
+        return 0
+
+    run(body)
+
+
+@app.command()
+def passport(
+    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON to this file instead of stdout."),
+    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."),
+) -> None:
+    """Export the carbon-footprint section of a battery passport (Battery Pass data model 1.2.0).
+
+    Needs the bundle's passport section (usable energy, full equivalent cycles per year, service
+    years, study URL); exits 2 naming the fields to add when they are missing.
+
+    [bold]Example[/bold]
+
+      liplanet-cert passport --example -o passport-carbon-footprint.json
+    """
+
+    def body() -> int:
+        from .bundle import load_bundle
+        from .footprint import bundle_passport
+        from .kpis import measure
+        from .reporters.json_ import dumps
+
+        b = load_bundle(_bundle_arg(bundle, example))
+        text = dumps(bundle_passport(b, measure(b), bw_dir=bw_dir))
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            from .atomic import write_text
+
+            write_text(output, text)
+        return 0
+
+    run(body)
+
+
+@app.command()
+def dossier(
+    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory to write the dossier into."),
+    format: str = typer.Option("html,md", "--format", "-f", help="Comma-separated: html, md."),
+    criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
+    at: Optional[str] = typer.Option(None, "--at", help=AT_HELP),
+    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."),
+) -> None:
+    """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
+
+    Byte-identical for the same inputs; the date comes from SOURCE_DATE_EPOCH when set.
+
+    [bold]Example[/bold]
+
+      liplanet-cert dossier --example -o out/
+    """
+
+    def body() -> int:
+        from .assess import AssessOptions
+        from .assess import assess as do_assess
+
+        formats = tuple(f.strip() for f in format.split(",") if f.strip())
+        bad = [f for f in formats if f not in ("html", "md")]
+        if bad or not formats:
+            raise UsageError(f"unknown dossier format(s) {', '.join(bad) or format!r}; choose html, md", file="--format")
+        result = do_assess(_bundle_arg(bundle, example), AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True, bw_dir=bw_dir))
+        _write_dossier(result, out, formats)
+        return result.exit_code
+
+    run(body)
+
+
 # -- criteria ------------------------------------------------------------------------------
 @criteria_app.command("list")
 def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the pack in force on this day (default today).")) -> None:
@@ -284,7 +413,7 @@ def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the 
             current = None
         t = Table(header_style="bold")
         for col in ("pack", "title", "valid", "criteria", "sha256", "in force"):
-            t.add_column(col)
+            t.add_column(col, no_wrap=col != "title")
         for p in shipped_packs():
             t.add_row(p.ref, p.title, f"{p.valid_from} .. {p.valid_until or 'open'}", str(len(p.criteria)), p.sha256[:12], "◀ in force" if p.ref == current else "")
         _console().print(t)

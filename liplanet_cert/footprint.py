@@ -28,7 +28,7 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
         final = prod[prod["step"] == m.final_step]
         for r in energy.itertuples(index=False):
             amount = float(r.amount) * float(r.factor)
-            if r.basis is not None:
+            if isinstance(r.basis, str):
                 if r.basis == "cell":
                     rows = final
                     count = float(rows[(rows["date"] >= r.period_start) & (rows["date"] <= r.period_end)]["good_out"].sum())
@@ -41,7 +41,7 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
                 t[r.carrier] = (t[r.carrier] or 0.0) + amount
             else:
                 t["materials"][r.carrier] = t["materials"].get(r.carrier, 0.0) + amount
-            if r.meter_accuracy is not None and r.meter_accuracy == r.meter_accuracy:
+            if isinstance(r.meter_accuracy, float) and r.meter_accuracy == r.meter_accuracy:
                 t["accuracy"][r.carrier] = max(t["accuracy"].get(r.carrier, 0.0), float(r.meter_accuracy))
         rows_by_step = energy.groupby("step")["_row"].apply(list).to_dict()
     else:
@@ -77,3 +77,21 @@ def _rows(rows: list[int]) -> str:
     from .kpis import compress_ids
 
     return compress_ids([str(r) for r in rows]) if rows else "-"
+
+
+def bundle_passport(bundle: Bundle, m: Measurements, *, bw_dir: Path | None = None) -> dict[str, Any]:
+    """The battery-passport carbon-footprint section for a bundle (validated against the official schema)."""
+    from .passport import build_passport, validate_passport
+
+    fp = bundle_footprint(bundle, m, bw_dir=bw_dir)
+    p = bundle.passport or {}
+    service_life = {
+        "usable_energy_kwh": p.get("usable_energy_kwh"),
+        "cycles_per_year": p.get("full_equivalent_cycles_per_year"),
+        "service_years": p.get("service_years"),
+    }
+    doc = build_passport(fp, service_life, p.get("stages"), {"study_url": p.get("study_url"), "file": bundle.declaration_file})
+    errors = validate_passport(doc)
+    if errors:  # our own output failing the official schema is a bug, not the user's fault
+        raise RuntimeError("passport export does not validate: " + "; ".join(errors))
+    return doc
