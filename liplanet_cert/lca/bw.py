@@ -251,7 +251,7 @@ def monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, s
         seeds = np.random.SeedSequence(seed).generate_state(len(groups)) if seed is not None else [None] * len(groups)
         for g, s in zip(groups, seeds):
             g.rng = MCRandomNumberGenerator(params=g.data_original, seed=None if s is None else int(s))
-        steps = list(ids)
+        steps = [inv.step for inv in inventory]   # fixed order: reproducible sums
         cols = [lca.dicts.activity[ids[s]] for s in steps]
         rhs = np.zeros((lca.technosphere_matrix.shape[0], len(cols)))
         rhs[cols, range(len(cols))] = 1.0

@@ -115,10 +115,9 @@ def _uncertainty(inp: FootprintInput, model: Model, inventory: list[StepInventor
 
     samples = bw.monte_carlo(model, inventory, n, seed, bw_dir)
     cells = inp.cells_produced
-    steps = [{"step": s} | _summary([v / cells for v in vals]) for s, vals in samples.items()]
-    order = {inv.step: i for i, inv in enumerate(inventory)}
-    steps.sort(key=lambda d: order[d["step"]])
-    totals = [sum(vals[k] for vals in samples.values()) / cells for k in range(n)]
+    order = [inv.step for inv in inventory]
+    steps = [{"step": s} | _summary([v / cells for v in samples[s]]) for s in order]
+    totals = [sum(samples[s][k] for s in order) / cells for k in range(n)]
     return {"iterations": n, "seed": seed, "unit": "kg CO2e per cell", "steps": steps, "total": _summary(totals),
             "distributions": "meter accuracy: normal; reference-model range: triangular (low, average, high); "
                              "grid factor: normal; natural-gas combustion CO2: triangular (IPCC 95 % interval)"}
