@@ -1,0 +1,410 @@
+"""The audit dossier: content, validity, escaping, determinism and atomic writing."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from liplanet_cert.dossier import dossier_id, render_html, render_markdown, write_dossier
+from liplanet_cert.dossier import charts
+from liplanet_cert.dossier.render import compress_lots, md_escape, parse_thresholds, top_findings
+from liplanet_cert.dossier.sample import sample_result
+from liplanet_cert.errors import UsageError
+from liplanet_cert.models import Finding, Status, Verdict
+from liplanet_cert.resources import data_dir, example_bundle
+
+CMD = "liplanet-cert dossier --example -o out"
+XSS = "<script>alert(1)</script>"
+SVG_RE = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bw")
+
+
+@pytest.fixture(scope="module")
+def approved(bw_dir: Path):
+    from liplanet_cert.assess import assess
+
+    return assess(example_bundle("approved"), bw_dir=bw_dir)
+
+
+@pytest.fixture(scope="module")
+def not_approved(bw_dir: Path):
+    from liplanet_cert.assess import assess
+
+    return assess(example_bundle("not-approved"), bw_dir=bw_dir)
+
+
+@pytest.fixture()
+def sample():
+    """A result with a footprint carrying uncertainty and a scenario (and a waiver)."""
+    return sample_result()
+
+
+@pytest.fixture(autouse=True)
+def _no_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+def _hostile(result):
+    """The same result with bundle text that tries to inject HTML and Markdown everywhere."""
+    r = copy.deepcopy(result)
+    r.pilot_line = dict(r.pilot_line, name=XSS, operator="Evil | Corp **bold** [link](javascript:x)",
+                        site="<img src=x onerror=alert(2)>")
+    f0 = r.findings[0]
+    r.findings[0] = replace(f0, status=Status.FAIL, message=f"bad {XSS}", actual="<b>4</b>", lots=["<L1>", "L2"],
+                            location="x.csv`rows`<i>")
+    r.steps[0] = replace(r.steps[0], step="<svg onload=alert(3)>")
+    r.warnings = [XSS]
+    return r
+
+
+def _texts(document) -> str:
+    return "".join(document.itertext())
+
+
+# --------------------------------------------------------------------------------------------
+# validity and self-containment
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["sample", "approved", "not_approved"])
+def test_html_is_valid_html5_and_svg_is_wellformed_xml(which, request):
+    result = request.getfixturevalue(which)
+    html = render_html(result, command=CMD)
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)  # raises on any parse error
+    svgs = SVG_RE.findall(html)
+    # seal + one bullet per KPI + step scrap + daily output + capacity histogram (+ footprint charts)
+    assert len(svgs) >= 1 + len(result.kpis) + 3
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag == "svg"
+        assert root.find("title") is not None  # accessible name
+
+
+@pytest.mark.parametrize("which", ["sample", "approved"])
+def test_html_has_no_scripts_and_no_external_references(which, request):
+    html = render_html(request.getfixturevalue(which), command=CMD)
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower() and "<iframe" not in html.lower() and "@import" not in html
+    for m in re.finditer(r"\b(?:src|href|xlink:href|action|poster)\s*=\s*[\"']?([^\"'\s>]*)", html, re.I):
+        assert m.group(1).startswith("#"), m.group(0)  # only in-page anchors
+    assert not re.search(r"url\s*\(", html, re.I)
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", html, re.I)
+
+
+def test_markdown_has_no_raw_html(sample):
+    md = render_markdown(sample, command=CMD)
+    assert not re.search(r"<[a-zA-Z/!]", md)
+
+
+# --------------------------------------------------------------------------------------------
+# escaping
+# --------------------------------------------------------------------------------------------
+
+
+def test_bundle_text_is_escaped_in_html(sample):
+    html = render_html(_hostile(sample), command=CMD + " --note " + XSS)
+    assert XSS not in html
+    assert "<img src=x" not in html and "<svg onload" not in html and "<b>4</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    doc = html5lib.parse(html, namespaceHTMLElements=False)
+    assert doc.findall(".//script") == [] and doc.findall(".//img") == [] and doc.findall(".//b") == []
+    # the name shows as text: on the cover, in the title and in the footer
+    assert XSS in _texts(doc.find(".//h1"))
+    assert XSS in doc.find(".//title").text
+    assert _texts(doc).count(XSS) >= 4  # cover, title, footer, warning, command
+    for svg in SVG_RE.findall(html):
+        ET.fromstring(svg)  # step name inside chart text stays well-formed
+
+
+def test_bundle_text_is_neutralised_in_markdown(sample):
+    md = render_markdown(_hostile(sample), command=CMD)
+    assert "<script" not in md and "<img" not in md and "<svg" not in md and "<b>" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    # Markdown structure from the bundle is escaped: no table cell split, no bold, no link
+    assert "Evil \\| Corp \\*\\*bold\\*\\* \\[link\\](javascript:x)" in md
+    # a code span that contains backticks cannot be closed early
+    assert "``x.csv`rows`<i>``" in md
+
+
+def test_md_escape_and_inline_values():
+    assert md_escape("a|b") == "a\\|b"
+    assert md_escape("<b>") == "&lt;b&gt;"
+    assert md_escape("line\nbreak") == "line break"
+    assert md_escape(None) == ""
+
+
+# --------------------------------------------------------------------------------------------
+# determinism, date and id
+# --------------------------------------------------------------------------------------------
+
+
+def test_same_inputs_give_byte_identical_files(sample, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    a = write_dossier(sample, tmp_path / "a", command=CMD)
+    b = write_dossier(sample_result(), tmp_path / "b", command=CMD)
+    assert [p.name for p in a] == [p.name for p in b]
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes()
+    assert "2026-01-01" in a[0].read_text(encoding="utf-8")
+
+
+def test_real_assessment_renders_identically(approved):
+    assert render_html(approved, command=CMD) == render_html(copy.deepcopy(approved), command=CMD)
+    assert render_markdown(approved, command=CMD) == render_markdown(copy.deepcopy(approved), command=CMD)
+
+
+def test_cover_date_is_epoch_or_assessment_date_never_wall_clock(sample, monkeypatch):
+    today = date.today().isoformat()
+    assert sample.assessed_on != today
+    html = render_html(sample, command=CMD)
+    assert today not in html
+    assert f"<dd>{sample.assessed_on} <span" in html
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")  # 2026-05-28
+    html = render_html(sample, command=CMD)
+    assert "<dd>2026-05-28 <span" in html and "SOURCE_DATE_EPOCH=1780000000" in html
+    md = render_markdown(sample, command=CMD)
+    assert "| Date | 2026-05-28" in md
+
+
+def test_dossier_id_is_a_hash_of_the_result(sample):
+    ident = dossier_id(sample)
+    assert re.fullmatch(r"LPC-[0-9a-f]{12}", ident)
+    assert dossier_id(sample_result()) == ident
+    assert dossier_id(sample_result(name="Other line")) != ident
+    assert ident in render_html(sample, command=CMD)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+
+
+def test_write_dossier_writes_named_files(sample, tmp_path):
+    paths = write_dossier(sample, tmp_path / "out" / "nested", ("html", "md"), command=CMD)
+    ident = dossier_id(sample)
+    assert [p.name for p in paths] == [f"{ident}.html", f"{ident}.md"]
+    assert paths[0].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert paths[1].read_text(encoding="utf-8").startswith("# LiPLANET audit dossier")
+    assert sorted(p.name for p in paths[0].parent.iterdir()) == sorted(p.name for p in paths)  # no temp files
+    assert [p.name for p in write_dossier(sample, tmp_path / "h", ["html"], command=CMD)] == [f"{ident}.html"]
+
+
+def test_existing_dossier_is_only_replaced_by_a_complete_one(sample, tmp_path, monkeypatch):
+    from liplanet_cert.dossier import render as render_mod
+
+    out = tmp_path / "out"
+    paths = write_dossier(sample, out, command=CMD)
+    before = {p.name: p.read_bytes() for p in paths}
+
+    def broken(result, *, command):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(render_mod._RENDERERS, "md", broken)
+    with pytest.raises(RuntimeError):
+        write_dossier(sample, out, command="a different command")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    monkeypatch.setattr(render_mod.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("no space")))
+    monkeypatch.setitem(render_mod._RENDERERS, "md", render_markdown)
+    with pytest.raises(OSError):
+        write_dossier(sample, out, command="a different command")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # temp files removed too
+
+
+def test_unknown_format_is_a_usage_error_and_writes_nothing(sample, tmp_path):
+    with pytest.raises(UsageError, match="pdf"):
+        write_dossier(sample, tmp_path / "x", ("html", "pdf"), command=CMD)
+    assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# content: every section, the example's real numbers
+# --------------------------------------------------------------------------------------------
+
+
+SECTIONS = ["Executive summary", "Eligibility and process", "Key performance indicators", "Findings",
+            "Carbon footprint", "Annex", "A.1 Input files", "A.2 Criteria pack", "A.3 LCA model and data sources",
+            "A.4 Glossary of KPIs", "A.5 How to reproduce this result"]
+
+
+def test_approved_example_dossier_has_every_section_and_real_numbers(approved):
+    html = render_html(approved, command=CMD)
+    md = render_markdown(approved, command=CMD)
+    for title in SECTIONS:
+        assert title in html and title in md
+    assert "Verdict: Approved" in html and "**Verdict: Approved**" in md
+    assert approved.pilot_line["name"] in html
+    assert approved.criteria.sha256 in html and approved.criteria.sha256 in md
+    assert f"{approved.criteria.id} {approved.criteria.version}" in html
+    for inp in approved.inputs:  # annex lists every input with size and hash
+        assert inp.sha256 in html and inp.sha256 in md and inp.path in html
+    kpi = approved.kpis["cell_throughput"]
+    assert charts.fmt_value(kpi.measured) in html  # e.g. 44.32 cell/day from the logs
+    assert f"{approved.counts['pass']}</div><div class=\"l\">passed" in html
+    # the criteria pack text is in the annex
+    pack_text = Path(approved.criteria.path).read_text(encoding="utf-8")
+    first_line = next(line for line in pack_text.splitlines() if line.strip() and not line.startswith("#"))
+    assert first_line.strip() in md
+    # the reproduce command, the glossary from templates/glossary.yaml
+    assert CMD in html and CMD in md
+    assert "First-pass yield" in html and "Product of the step yields" in md
+    # per-step bars use the example's real scrap rates
+    for s in approved.steps:
+        if s.scrap_rate is not None:
+            assert f"{charts.fmt_value(s.scrap_rate, 2)} %" in html
+
+
+def test_not_approved_dossier_puts_required_failures_first(not_approved):
+    html = render_html(not_approved, command=CMD)
+    md = render_markdown(not_approved, command=CMD)
+    assert "Verdict: Not approved" in html
+    fails = [f for f in not_approved.findings if f.status is Status.FAIL]
+    assert len(fails) >= 3
+    summary = html.split('id="summary"')[1].split('id="eligibility"')[0]
+    top = re.findall(r'href="#finding-([^"]+)"', summary)
+    assert top == [f.id for f in top_findings(not_approved.findings)]
+    assert all(f.severity == "required" for f in not_approved.findings if f.id in top)
+    # every failed criterion has a card with evidence and, where the logs contradict, the lots
+    for f in fails:
+        assert f'id="finding-{f.id}"' in html
+        assert f"### {f.id}" in md
+        if f.lots:
+            assert compress_lots(f.lots) in html
+    assert "No footprint in this assessment" in html or not_approved.footprint
+
+
+def test_footprint_section_shows_steps_uncertainty_and_scenario(sample):
+    html = render_html(sample, command=CMD)
+    md = render_markdown(sample, command=CMD)
+    fp = sample.footprint
+    assert charts.fmt_value(fp["total"]["kg_co2e_per_kwh"]) in html
+    assert "Monte Carlo 95 % interval" in html and "Monte Carlo 95 % interval" in md
+    assert "Reduction potential: Renewable electricity supply (onshore wind PPA)" in html
+    assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. &amp; Schütte, M. (2022)" in md
+    assert "default (modelled) data" in html
+    for s in fp["steps"]:
+        assert charts.fmt_value(s["kg_co2e_per_kwh"]) in html
+    footprint_svg = [s for s in SVG_RE.findall(html) if 'class="chart footprint"' in s][0]
+    root = ET.fromstring(footprint_svg)
+    # whiskers (lines) are drawn for every step with an interval, bars coloured by contribution
+    assert sum(1 for r in root.iter("rect") if r.get("fill") == charts.PALETTE["heat"]) >= 2
+
+
+def test_missing_footprint_is_stated(sample):
+    r = copy.deepcopy(sample)
+    r.footprint = None
+    html = render_html(r, command=CMD)
+    md = render_markdown(r, command=CMD)
+    assert "No footprint in this assessment" in html and "No footprint in this assessment" in md
+    assert "No carbon footprint was computed" in html
+
+
+def test_top_findings_order():
+    def f(i, sev, status):
+        return Finding(i, i, "quality", sev, status, "", "", "", "")
+
+    findings = [f("A", "advisory", Status.FAIL), f("W", "required", Status.WAIVED), f("P", "required", Status.PASS),
+                f("R1", "required", Status.FAIL), f("E", "required", Status.ERROR), f("R2", "required", Status.FAIL)]
+    assert [x.id for x in top_findings(findings)] == ["R1", "E", "R2"]
+    assert [x.id for x in top_findings(findings, 5)] == ["R1", "E", "R2", "A", "W"]
+
+
+def test_verdict_seals_differ():
+    seals = {v: charts.seal_badge(v.value) for v in Verdict}
+    assert "APPROVED" in seals[Verdict.APPROVED] and "NOT" in seals[Verdict.NOT_APPROVED]
+    assert "OBSERVATIONS" in seals[Verdict.APPROVED_WITH_OBSERVATIONS]
+    assert len(set(seals.values())) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# charts and helpers
+# --------------------------------------------------------------------------------------------
+
+
+def test_step_chart_marks_steps_over_their_limit():
+    svg = charts.step_scrap_chart([("mixing", 1.0, 2.0), ("formation", 11.32, 4.0), ("<x>", None, None)])
+    root = ET.fromstring(svg)
+    fills = [r.get("fill") for r in root.iter("rect") if r.find("title") is not None]
+    assert fills == [charts.PALETTE["ok"], charts.PALETTE["bad"]]
+    assert "11.32 %" in svg and "&lt;x&gt;" in svg and "not logged" in svg
+
+
+def test_bullet_chart_places_threshold_and_handles_missing_values():
+    svg = charts.bullet_chart("Scrap", "%", measured=15.4, declared=5.0, threshold=10.0, comparator="<")
+    root = ET.fromstring(svg)
+    titles = [t.text for t in root.iter("title")]
+    assert any("threshold < 10 %" in (t or "") for t in titles)
+    assert any("measured 15.4 %" in (t or "") for t in titles)
+    empty = charts.bullet_chart("X", "Ah", measured=None)
+    assert "no value" in empty
+    ET.fromstring(empty)
+
+
+def test_charts_are_deterministic_and_survive_degenerate_data():
+    for svg in (
+        charts.daily_output_chart([("2026-01-01", 3)]),
+        charts.daily_output_chart([]),
+        charts.capacity_histogram([5.0, 5.0, 5.0], nominal=5.0),
+        charts.capacity_histogram([]),
+        charts.footprint_chart([]),
+        charts.footprint_chart([{"step": "a", "value": 0.0, "contributions": {}}]),
+        charts.scenario_chart([]),
+    ):
+        ET.fromstring(svg)
+    a = charts.capacity_histogram([4.9, 5.0, 5.1, 5.05], nominal=5.0)
+    assert a == charts.capacity_histogram([4.9, 5.0, 5.1, 5.05], nominal=5.0)
+    assert "-0" not in re.sub(r"[a-z]-0", "", charts.n(-0.0001))
+
+
+def test_threshold_parsing_and_lot_ranges():
+    assert parse_thresholds("kpi.scrap_rate < 10 %") == [("<", 10.0, "%")]
+    assert parse_thresholds("kpi.electrode_throughput ≥ 2 m/day or kpi.electrode_per_batch ≥ 2 m/batch") == [
+        (">=", 2.0, "m/day"), (">=", 2.0, "m/batch")]
+    assert compress_lots(["L03", "L12", "L13", "L14", "L15"]) == "L03, L12–L15"
+    assert compress_lots(["A1", "A2", "B7"]) == "A1, A2, B7"
+
+
+def test_kpi_thresholds_come_from_the_criteria(approved):
+    html = render_html(approved, command=CMD)
+    kpi_svgs = [s for s in SVG_RE.findall(html) if 'class="chart bullet"' in s]
+    assert len(kpi_svgs) == len(approved.kpis)
+    joined = "".join(kpi_svgs)
+    assert "threshold &lt; 10 %" in joined  # overall scrap rate < 10 %
+    assert "threshold &gt;= 20 cell/day" in joined
+
+
+# --------------------------------------------------------------------------------------------
+# packaging and import cost
+# --------------------------------------------------------------------------------------------
+
+
+def test_templates_are_found_through_the_resource_locator():
+    tdir = data_dir("templates")
+    for name in ("dossier.html.j2", "dossier.md.j2", "glossary.yaml", "partials/style.css"):
+        assert (tdir / name).is_file()
+
+
+def test_importing_the_dossier_package_is_light():
+    code = "import sys, liplanet_cert.dossier; print(sorted(m for m in ('jinja2', 'yaml', 'pandas', 'bw2data') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    assert out.stdout.strip() == "[]"
