@@ -7,6 +7,7 @@ canonical unit the program computes in.  Criteria packs are linted against this 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -154,6 +155,8 @@ def compare(op: str, actual: Any, threshold: Any, kind: str) -> bool:
         a, t = AUTOMATION_ORDER[actual], AUTOMATION_ORDER[threshold]
     else:
         a, t = actual, threshold
+        if kind == "quantity" and isinstance(a, float) and isinstance(t, (int, float)) and math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-12):
+            a = t  # float noise (1 - 0.9 = 0.0999...) must not move a value across its limit
     if op == "<":
         return a < t
     if op == "<=":

@@ -76,6 +76,8 @@ class QuantityError(ValueError):
 
 
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+_LEADING_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")  # "Ah" alone is not "1 Ah"
+_NUMBER_POWER = re.compile(r"[\d.)]\s*(\*\*|\^)")  # "10**400", "9**9**9": unbounded work for pint
 
 
 def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
@@ -87,12 +89,19 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
     if isinstance(text, bool) or text is None:
         raise QuantityError("not a quantity", expected=_expect(dimension), found=repr(text))
     if isinstance(text, (int, float)):
-        q = ureg.Quantity(float(text), "dimensionless")
+        try:
+            q = ureg.Quantity(float(text), "dimensionless")
+        except OverflowError:
+            raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=repr(text)) from None
     else:
         s = str(text).strip()
         if not s:
             raise QuantityError("empty quantity", expected=_expect(dimension), found="''")
         s = s.replace("%", " percent").replace("‰", " permille")
+        if not _LEADING_NUMBER.match(s):
+            raise QuantityError("a number is required before the unit", expected=_expect(dimension), found=repr(text))
+        if _NUMBER_POWER.search(s):
+            raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=repr(text))
         try:
             q = ureg.Quantity(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
@@ -102,7 +111,11 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         if _NUMBER_ONLY.match(s) and dimension not in (None, "dimensionless"):
             raise QuantityError("a unit is required", expected=_expect(dimension), found=repr(text))
     mag = q.magnitude
-    if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):
+    try:
+        finite = isinstance(mag, (int, float)) and math.isfinite(float(mag))
+    except OverflowError:
+        finite = False
+    if not finite:
         raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=repr(text))
     if dimension is not None:
         check_dimension(q, dimension, original=text)
