@@ -68,9 +68,9 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
             ok, v = _test(cond, ctx)
         except metrics.Unavailable as exc:
             reasons.append(str(exc))
-            actuals.append(f"{cond.metric}: n/a")
+            actuals.append(f"{_label(cond.metric)}: n/a")
             continue
-        actuals.append(v.text if len(c.check) == 1 else f"{cond.metric.split('.')[-1]} {v.text}")
+        actuals.append(v.text if len(c.check) == 1 else f"{_label(cond.metric)}: {v.text}")
         if v.location:
             locations.append(v.location)
         passed = passed or ok
@@ -134,3 +134,9 @@ def _fmt(v: float, unit: str) -> str:
     if unit == "percent":
         return f"{v:.1f} %"
     return f"{v:.4g} {unit}"
+
+
+def _label(metric: str) -> str:
+    """Short name of a metric for an any-of 'actual' text: the step for step metrics, else the last part."""
+    parts = metric.split(".")
+    return parts[1] if parts[0] == "step" and len(parts) == 3 else parts[-1]
