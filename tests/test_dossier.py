@@ -408,3 +408,23 @@ def test_importing_the_dossier_package_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("which", ["sample", "not_approved"])
+def test_markdown_blocks_are_separated(which, request):
+    """Headings, lists and tables start on their own block, so any Markdown renderer sees them."""
+    lines = render_markdown(request.getfixturevalue(which), command=CMD).split("\n")
+    fence = ""
+    for i, line in enumerate(lines[1:], start=1):
+        if fence:
+            fence = "" if line == fence else fence
+            continue
+        if line.startswith("```"):
+            fence = re.match(r"`+", line).group(0)
+            assert lines[i - 1] == "", f"line {i + 1}: code block not preceded by a blank line"
+            continue
+        if line.startswith("#"):
+            assert lines[i - 1] == "", f"line {i + 1}: heading not preceded by a blank line: {line!r}"
+        if line.startswith("|") and not lines[i - 1].startswith("|"):
+            assert lines[i - 1] == "", f"line {i + 1}: table not preceded by a blank line"
+    assert lines[-1] == "" and lines[-2] != ""  # ends with exactly one newline
