@@ -31,6 +31,7 @@ class AssessOptions:
     footprint: bool | None = None  # None: only when the pack has sustainability criteria
     bw_dir: Path | None = None
     limits: Limits = DEFAULT_LIMITS
+    waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
 
 
 def tool_info() -> dict[str, str]:
@@ -68,7 +69,14 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
                 raise
             ctx.footprint_error = f"footprint could not be computed: {exc}"
     findings = evaluate(pack, ctx)
-    return build_result(bundle, pack, m, findings, ctx, options)
+    if options.waivers is None:
+        return build_result(bundle, pack, m, findings, ctx, options)
+    from .waivers import apply_waivers
+
+    applied = apply_waivers(findings, options.waivers, pilot_line=bundle.pilot_line.get("name", ""), bundle_path=bundle.path, day=options.at or date.today())
+    result = build_result(bundle, pack, m, applied.findings, ctx, options)
+    result.warnings.extend(applied.warnings)
+    return result
 
 
 def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions) -> Result:

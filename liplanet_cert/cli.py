@@ -127,7 +127,7 @@ def parse_outputs(outputs: List[str] | None, default_format: str) -> list[tuple[
     return out
 
 
-FORMAT_HELP = "Report on stdout: table or json."
+FORMAT_HELP = "Report on stdout: table, json, jsonl, csv, markdown, sarif or junit."
 CRITERIA_HELP = "Criteria pack: an id (newest in force), id@version, or a path to a pack file. Default: the pack in force on --at."
 AT_HELP = "Select the criteria in force on this day (YYYY-MM-DD). Default: today."
 
@@ -143,6 +143,7 @@ def assess(
     footprint: Optional[bool] = typer.Option(None, "--footprint/--no-footprint", help="Compute the CO2 footprint (default: when the criteria need it)."),
     dossier: Optional[Path] = typer.Option(None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."),
     bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."),
+    waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed)."),
 ) -> None:
     """Assess a submission bundle against the seal criteria and give the verdict.
 
@@ -163,7 +164,10 @@ def assess(
         path = _bundle_arg(bundle, example)
         reporter = get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
-        opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir)
+        from .waivers import load_waivers
+
+        wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
+        opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir, waivers=wset)
         result = do_assess(path, opts)
         _emit(result, reporter, outs)
         if dossier is not None:
@@ -485,3 +489,8 @@ def criteria_check(file: Path = typer.Argument(..., help="A draft criteria pack 
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from .cli_batch import register as _register_batch  # noqa: E402  (batch, criteria diff/impact)
+
+_register_batch(app, criteria_app)

@@ -14,6 +14,11 @@ from .base import Reporter
 _REGISTRY: dict[str, str] = {
     "table": "table:TableReporter",
     "json": "json_:JSONReporter",
+    "jsonl": "jsonl:JSONLReporter",
+    "csv": "csv_:CSVReporter",
+    "markdown": "markdown:MarkdownReporter",
+    "sarif": "sarif:SARIFReporter",
+    "junit": "junit:JUnitReporter",
 }
 
 

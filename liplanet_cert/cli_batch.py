@@ -1,0 +1,3 @@
+"""placeholder"""
+def register(app, criteria_app):
+    pass

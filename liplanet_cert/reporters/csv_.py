@@ -1,0 +1,62 @@
+"""CSV reporter: one row per finding, safe to open in a spreadsheet.
+
+Cells that a spreadsheet would treat as a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
+tab/carriage return) are neutralised with a leading apostrophe (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterable, Sequence
+
+from ..models import Result
+from ..textsafe import clean
+from .base import Reporter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = ("bundle", "pilot_line", "criteria", "criterion", "title", "category", "severity", "status",
+           "expected", "actual", "location", "waiver", "waiver_expires", "message")
+
+
+def safe_cell(value: Any) -> str:
+    """Text for a CSV cell that no spreadsheet will evaluate."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = clean(value).replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_line(cells: Sequence[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([safe_cell(c) for c in cells])
+    return buf.getvalue()
+
+
+def finding_rows(result: Result) -> list[list[Any]]:
+    pl = result.pilot_line.get("name", "")
+    ref = f"{result.criteria.id}@{result.criteria.version}"
+    rows = []
+    for f in result.findings:
+        w = f.waiver or {}
+        rows.append([result.bundle.get("path", ""), pl, ref, f.id, f.title, f.category, f.severity, f.status.value,
+                     f.expected, f.actual, f.location, w.get("id", ""), w.get("expires_on", ""), f.message])
+    return rows
+
+
+class CSVReporter(Reporter):
+    name = "csv"
+    suffix = ".csv"
+
+    def render(self, result: Result) -> str:
+        return self.render_many([result])
+
+    def render_many(self, results: Iterable[Result]) -> str:
+        out = [csv_line(COLUMNS)]
+        for r in results:
+            out.extend(csv_line(row) for row in finding_rows(r))
+        return "".join(out)

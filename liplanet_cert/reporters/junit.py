@@ -1,0 +1,111 @@
+"""JUnit XML reporter for CI servers (Jenkins, GitLab, Azure DevOps, GitHub test reporters).
+
+``<testsuites>`` → one ``<testsuite>`` per bundle → one ``<testcase>`` per criterion:
+- ``name`` is ``[REQUIRED|ADVISORY][ID] title`` (unique within a suite), ``classname`` is
+  ``liplanet.<pilot line>.<category>`` (GitLab groups by classname), ``file`` the bundle file;
+- a failed criterion has ``<failure message=… type="required|advisory">`` with the full explanation
+  (expected, actual, location, lots) in the body text too — GitLab shows the body, not the message;
+- a criterion that could not be evaluated is an ``<error>``;
+- not applicable and waived criteria are ``<skipped message=…>`` (the waiver's justification).
+The report does not decide the CI job's status: the exit code does.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Iterable
+
+from ..models import Finding, Result, Status
+from ..textsafe import clean
+from .base import Reporter
+from .sarif import location_file
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def x(text: object) -> str:
+    """Text safe for XML 1.0 (no control characters, no lone surrogates)."""
+    return _NOT_XML.sub("", clean(text))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "bundle"
+
+
+def _body(f: Finding, r: Result) -> str:
+    lines = [
+        f"criterion: {f.id} — {f.title}",
+        f"severity:  {f.severity}",
+        f"expected:  {f.expected}",
+        f"actual:    {f.actual}",
+        f"where:     {f.location}",
+    ]
+    if f.lots:
+        lines.append(f"lots:      {', '.join(f.lots)}")
+    lines.append(f"why:       {f.message}")
+    if f.source:
+        lines.append(f"source:    {f.source}")
+    lines.append(f"criteria:  {r.criteria.id}@{r.criteria.version} (sha256 {r.criteria.sha256})")
+    return x("\n".join(lines))
+
+
+class JUnitReporter(Reporter):
+    name = "junit"
+    suffix = ".xml"
+
+    def render(self, result: Result) -> str:
+        return self.render_many([result])
+
+    def render_many(self, results: Iterable[Result]) -> str:
+        root = ET.Element("testsuites", {"name": "liplanet-cert"})
+        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for r in results:
+            suite = self.suite(r)
+            root.append(suite)
+            for k in totals:
+                totals[k] += int(suite.get(k, "0"))
+        for k, v in totals.items():
+            root.set(k, str(v))
+        root.set("time", "0")
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+    def suite(self, r: Result) -> ET.Element:
+        pl = r.pilot_line.get("name", "") or r.bundle.get("path", "")
+        bpath = r.bundle.get("path", "")
+        suite = ET.Element("testsuite", {"name": x(f"{pl} ({bpath})"), "tests": str(len(r.findings))})
+        props = ET.SubElement(suite, "properties")
+        for name, value in (("bundle", bpath), ("pilot_line", pl), ("criteria", f"{r.criteria.id}@{r.criteria.version}"),
+                            ("criteria_sha256", r.criteria.sha256), ("verdict", r.verdict.value), ("assessed_on", r.assessed_on)):
+            ET.SubElement(props, "property", {"name": name, "value": x(value)})
+        counts = {"failures": 0, "errors": 0, "skipped": 0}
+        classbase = f"liplanet.{_slug(pl)}"
+        for f in r.findings:
+            rel = location_file(f.location) or r.bundle.get("declaration", "")
+            case = ET.SubElement(suite, "testcase", {
+                "classname": f"{classbase}.{f.category}",
+                "name": x(f"[{f.severity.upper()}][{f.id}] {f.title}"),
+                "file": x(f"{bpath.rstrip('/')}/{rel}" if rel else bpath),
+                "time": "0",
+            })
+            if f.status is Status.FAIL:
+                el = ET.SubElement(case, "failure", {"message": x(f"expected {f.expected}, found {f.actual}"), "type": f.severity})
+                el.text = _body(f, r)
+                counts["failures"] += 1
+            elif f.status is Status.ERROR:
+                el = ET.SubElement(case, "error", {"message": x(f.message), "type": "not_evaluable"})
+                el.text = _body(f, r)
+                counts["errors"] += 1
+            elif f.status is Status.NOT_APPLICABLE:
+                ET.SubElement(case, "skipped", {"message": x(f.message or "not applicable")})
+                counts["skipped"] += 1
+            elif f.status is Status.WAIVED:
+                w = f.waiver or {}
+                el = ET.SubElement(case, "skipped", {"message": x(f"waived by {w.get('id', '?')} until {w.get('expires_on', '?')}: {w.get('justification', '')}")})
+                el.text = _body(f, r)
+                counts["skipped"] += 1
+        for k, v in counts.items():
+            suite.set(k, str(v))
+        suite.set("time", "0")
+        return suite

@@ -1,0 +1,70 @@
+"""Markdown reporter: a verdict line and the findings as GitHub-flavoured tables (for PR comments,
+CI job summaries and wikis).  Bundle text is escaped: no HTML, no table breakage."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..models import Result, Status, Verdict
+from ..textsafe import clean
+from .base import Reporter
+
+VERDICT_TEXT = {
+    Verdict.APPROVED: "✅ LiPLANET approved",
+    Verdict.APPROVED_WITH_OBSERVATIONS: "🟡 LiPLANET approved with observations",
+    Verdict.NOT_APPROVED: "❌ not approved",
+}
+ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
+
+
+def md(text: object) -> str:
+    """Escape text for a Markdown table cell."""
+    s = clean(text).replace("\n", " ").replace("\\", "\\\\")
+    for ch in "|`*_[]<>#":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+class MarkdownReporter(Reporter):
+    name = "markdown"
+    suffix = ".md"
+
+    def render(self, result: Result) -> str:
+        return self._section(result, level=1)
+
+    def render_many(self, results: Iterable[Result]) -> str:
+        head = ["# liplanet-cert batch report", "", "| bundle | pilot line | criteria | verdict | failed (required) | waived |", "|---|---|---|---|---|---|"]
+        sections = []
+        for r in results:
+            c = r.counts
+            req = sum(1 for f in r.findings if f.severity == "required" and f.status in (Status.FAIL, Status.ERROR))
+            head.append(f"| {md(r.bundle.get('path', ''))} | {md(r.pilot_line.get('name', ''))} | {md(r.criteria.id)}@{md(r.criteria.version)} | {VERDICT_TEXT[r.verdict]} | {req} | {c['waived']} |")
+            sections.append(self._section(r, level=2))
+        return "\n".join(head) + "\n\n" + "\n".join(sections)
+
+    def _section(self, r: Result, level: int) -> str:
+        h = "#" * level
+        pl = r.pilot_line
+        c = r.counts
+        lines = [
+            f"{h} {md(pl.get('name', ''))} — {VERDICT_TEXT[r.verdict]}",
+            "",
+            f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {r.reporting_period.get('start')} .. {r.reporting_period.get('end')} · "
+            f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}",
+            "",
+            f"{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable",
+            "",
+            "| criterion | severity | status | expected | actual | where |",
+            "|---|---|---|---|---|---|",
+        ]
+        for f in sorted(r.findings, key=lambda f: (ORDER[f.status], f.severity != "required", f.id)):
+            status = f.status.value.replace("_", " ").upper()
+            lines.append(f"| {md(f.id)} | {f.severity} | {status} | {md(f.expected)} | {md(f.actual)} | {md(f.location)} |")
+        notes = [f for f in r.findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
+        if notes:
+            lines += ["", "**Why**", ""]
+            for f in notes:
+                lines.append(f"- **{md(f.id)}**: {md(f.message)}")
+        for w in r.warnings:
+            lines.append(f"- warning: {md(w)}")
+        return "\n".join(lines) + "\n"

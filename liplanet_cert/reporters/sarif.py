@@ -1,0 +1,161 @@
+"""SARIF 2.1.0 reporter (validates against the OASIS schema shipped in ``schemas/``).
+
+- one rule per criterion: the stable criterion id, title, help text (expected threshold and source),
+  and the criteria pack id, version and sha256 in ``properties``;
+- one result per finding that did not pass: ``fail`` / ``error`` of a required criterion is level
+  ``error``, of an advisory one ``warning``; a waived finding keeps its level and carries the waiver
+  as a ``suppressions`` entry (kind external, status accepted, with the justification);
+- the message states expected and actual values; the location is the bundle file the value came from;
+- the bundle's input files with their sha256 are the run's ``artifacts``;
+- ``partialFingerprints`` hash pilot line + criterion, so a code-scanning service recognises the same
+  problem across runs (values may change, the alert stays one).
+No wall-clock time is written: the same results give byte-identical SARIF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath, PurePosixPath
+from typing import Any, Iterable
+from urllib.parse import quote
+
+from .. import __version__
+from ..models import Finding, Result, Status, Verdict
+from ..textsafe import clean
+from .base import Reporter
+from .json_ import dumps
+
+SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/liplanet/liplanet-cert"
+REPORTED = (Status.FAIL, Status.ERROR, Status.WAIVED)
+
+
+def bundle_uri(bundle_path: str, rel: str = "") -> str:
+    """A relative (POSIX) URI for a file of the bundle; absolute paths become file:// URIs."""
+    p = PurePath(bundle_path)
+    posix = PurePosixPath(*p.parts) if not p.is_absolute() else None
+    if rel:
+        rel = rel.replace("\\", "/")
+    if posix is None:
+        base = p.as_posix()
+        full = f"{base.rstrip('/')}/{rel}" if rel else base
+        return "file://" + quote(full if full.startswith("/") else "/" + full)
+    full = f"{posix.as_posix().rstrip('/')}/{rel}" if rel else posix.as_posix()
+    return quote(full.removeprefix("./"))
+
+
+def location_file(location: str) -> str:
+    """The bundle file named by a finding's location (``declaration.yaml#/kpis/x; energy.csv rows 2-4``)."""
+    first = location.split(";")[0].strip()
+    first = first.split("#")[0].strip()
+    return first.split(" ")[0] if first else ""
+
+
+def fingerprint(result: Result, f: Finding) -> str:
+    ident = result.pilot_line.get("name") or PurePath(result.bundle.get("path", "")).name
+    return hashlib.sha256(f"{' '.join(str(ident).split()).casefold()}\x00{f.id}".encode()).hexdigest()[:32]
+
+
+def level_of(f: Finding) -> str:
+    return "error" if f.severity == "required" else "warning"
+
+
+def _rule(f: Finding, result: Result) -> dict[str, Any]:
+    c = result.criteria
+    return {
+        "id": f.id,
+        "name": "".join(part.capitalize() for part in f.id.replace("_", "-").split("-")),
+        "shortDescription": {"text": clean(f.title)},
+        "fullDescription": {"text": clean(f"{f.title} ({f.severity}, {f.category}). Expected: {f.expected}.")},
+        "help": {"text": clean(f"Expected: {f.expected}. Source: {f.source or 'criteria pack'}. Criteria {c.id}@{c.version}.")},
+        "defaultConfiguration": {"level": level_of(f)},
+        "properties": {
+            "criteria": c.id, "criteria_version": c.version, "criteria_sha256": c.sha256,
+            "severity": f.severity, "category": f.category, "metric": f.metric, "source": clean(f.source),
+            "tags": ["liplanet", f.category, f.severity],
+        },
+    }
+
+
+def _message(f: Finding, result: Result) -> str:
+    who = result.pilot_line.get("name") or result.bundle.get("path", "")
+    head = "not evaluable" if f.status is Status.ERROR else ("failed" if f.status is Status.FAIL else f"waived ({(f.waiver or {}).get('original_status', 'fail')})")
+    return clean(f"{f.id} {head} for {who}: {f.title}; expected {f.expected}, actual {f.actual}. {f.message}")
+
+
+class SARIFReporter(Reporter):
+    name = "sarif"
+    suffix = ".sarif"
+
+    def render(self, result: Result) -> str:
+        return self.render_many([result])
+
+    def render_many(self, results: Iterable[Result]) -> str:
+        return dumps(self.document(results))
+
+    def document(self, results: Iterable[Result], *, exit_code: int | None = None) -> dict[str, Any]:
+        rules: dict[str, dict[str, Any]] = {}
+        out_results: list[dict[str, Any]] = []
+        artifacts: list[dict[str, Any]] = []
+        artifact_index: dict[str, int] = {}
+        packs: dict[str, dict[str, str]] = {}
+        worst = 0
+        for r in results:
+            worst = max(worst, 1 if r.verdict is Verdict.NOT_APPROVED else 0)
+            packs[f"{r.criteria.id}@{r.criteria.version}"] = {"id": r.criteria.id, "version": r.criteria.version, "sha256": r.criteria.sha256}
+            bpath = r.bundle.get("path", "")
+            for inp in r.inputs:
+                uri = bundle_uri(bpath, inp.path)
+                if uri not in artifact_index:
+                    artifact_index[uri] = len(artifacts)
+                    artifacts.append({"location": {"uri": uri}, "length": inp.size, "hashes": {"sha-256": inp.sha256}})
+            for f in r.findings:
+                if f.id not in rules:
+                    rules[f.id] = _rule(f, r)
+                if f.status not in REPORTED:
+                    continue
+                rel = location_file(f.location) or r.bundle.get("declaration", "")
+                uri = bundle_uri(bpath, rel)
+                phys: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+                if uri in artifact_index:
+                    phys["artifactLocation"]["index"] = artifact_index[uri]
+                item: dict[str, Any] = {
+                    "ruleId": f.id,
+                    "level": level_of(f),
+                    "kind": "fail",
+                    "message": {"text": _message(f, r)},
+                    "locations": [{"physicalLocation": phys, "message": {"text": clean(f.location or rel)}}],
+                    "partialFingerprints": {"liplanetFinding/v1": fingerprint(r, f)},
+                    "properties": {
+                        "status": f.status.value, "severity": f.severity, "expected": clean(f.expected), "actual": clean(f.actual),
+                        "pilot_line": clean(r.pilot_line.get("name", "")), "bundle": clean(bpath), "verdict": r.verdict.value,
+                        "criteria": f"{r.criteria.id}@{r.criteria.version}",
+                    },
+                }
+                if f.lots:
+                    item["properties"]["lots"] = list(f.lots)
+                if f.status is Status.WAIVED and f.waiver:
+                    w = f.waiver
+                    item["suppressions"] = [{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": clean(w.get("justification", "")),
+                        "properties": {k: clean(w[k]) for k in ("id", "approver", "granted_on", "expires_on", "file", "original_status") if k in w},
+                    }]
+                out_results.append(item)
+        rule_list = [rules[k] for k in sorted(rules)]
+        index = {r["id"]: i for i, r in enumerate(rule_list)}
+        for item in out_results:
+            item["ruleIndex"] = index[item["ruleId"]]
+        run: dict[str, Any] = {
+            "tool": {"driver": {"name": "liplanet-cert", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": INFORMATION_URI, "rules": rule_list}},
+            "invocations": [{"executionSuccessful": True, "exitCode": worst if exit_code is None else exit_code}],
+            "artifacts": artifacts,
+            "results": out_results,
+            "columnKind": "unicodeCodePoints",
+            "properties": {"criteria": [packs[k] for k in sorted(packs)]},
+        }
+        if len(packs) == 1:
+            run["automationDetails"] = {"id": f"liplanet-cert/{next(iter(packs))}/"}
+        return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
