@@ -425,7 +425,13 @@ def capacity_histogram(
     if not vals:
         return _empty(width, 80, label, "no end-of-line measurements", "hist")
     if bins is None:
-        bins = max(5, min(24, int(math.ceil(math.log2(len(vals)) + 1))))  # Sturges
+        # Freedman–Diaconis width (robust to a few outlying cells), Sturges as the fallback
+        q1, q3 = vals[len(vals) // 4], vals[(3 * len(vals)) // 4]
+        span = (max(vals[-1], nominal if nominal is not None else vals[-1])
+                - min(vals[0], nominal if nominal is not None else vals[0]))
+        width_fd = 2 * (q3 - q1) / len(vals) ** (1 / 3)
+        bins = int(math.ceil(span / width_fd)) if width_fd > 0 and span > 0 else int(math.ceil(math.log2(len(vals)) + 1))
+        bins = max(5, min(40, bins))
     lo, hi = vals[0], vals[-1]
     if nominal is not None:
         lo, hi = min(lo, nominal), max(hi, nominal)
@@ -453,8 +459,11 @@ def capacity_histogram(
         parts.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
     for i, c in enumerate(counts):
         b0 = lo + i * w
-        parts.append(f'<rect x="{n(x(b0) + 0.5)}" y="{n(y(c))}" width="{n(max(x(b0 + w) - x(b0) - 1, 0.5))}" '
-                     f'height="{n(bottom - y(c))}" fill="{PALETTE["measured"]}" fill-opacity="0.85">'
+        if c == 0:
+            continue
+        bar_h = max(bottom - y(c), 2.0)  # a single outlying cell stays visible
+        parts.append(f'<rect x="{n(x(b0) + 0.5)}" y="{n(bottom - bar_h)}" width="{n(max(x(b0 + w) - x(b0) - 1, 0.5))}" '
+                     f'height="{n(bar_h)}" fill="{PALETTE["measured"]}" fill-opacity="0.85">'
                      f"<title>{esc(fmt_value(b0))}–{esc(fmt_value(b0 + w))} {esc(unit)}: {c} cells</title></rect>")
     for t in nice_ticks(lo, hi, 6):
         if lo <= t <= hi:

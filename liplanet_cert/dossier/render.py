@@ -476,8 +476,8 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             sources.append({"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""})
     fu = fp.get("functional_unit")
     if isinstance(fu, dict):
-        functional_unit = [(str(k).replace("_", " ").capitalize(), v if not isinstance(v, float) else fmt_value(v))
-                           for k, v in fu.items()]
+        functional_unit = [(str(k).replace("_", " ").capitalize(), f"{v:,.6g}".replace(",", "\u202f")
+                            if isinstance(v, float) else v) for k, v in fu.items()]
     else:
         functional_unit = [("Functional unit", fu)] if fu else []
     primary_share = _num(fp.get("primary_data_share"))
