@@ -167,6 +167,7 @@ def _load(src: BundleSource) -> Bundle:
         end = _date(decl_name, "/reporting_period/end", decl["reporting_period"]["end"], problems)
     if start and end and end < start:
         problems.add(decl_name, "#/reporting_period", "reporting period ends before it starts", expected="start <= end", found=f"{start} .. {end}")
+        start = end = None  # not a period: do not flag every log row as outside it
 
     cell = _cell(decl_name, get("cell"), problems, ok) if isinstance(get("cell"), dict) else None
     kpis: dict[str, DeclaredKPI] = {}
@@ -293,7 +294,11 @@ def _schema_problems(rel: str, doc: Any, problems: ProblemCollector) -> None:
 
     validator = Draft202012Validator(load_schema("declaration"), format_checker=Draft202012Validator.FORMAT_CHECKER)
     for err in sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message)):
-        pointer = "#/" + "/".join(str(p) for p in err.absolute_path)
+        path = [str(p) for p in err.absolute_path]
+        missing = re.match(r"'([^']+)' is a required property", err.message) if err.validator == "required" else None
+        if missing:  # point at the missing field, so the checks of its siblings still run
+            path.append(missing.group(1))
+        pointer = "#/" + "/".join(path)
         problems.add(rel, pointer, _schema_message(err), expected=_schema_expected(err), found=_short(err.instance))
 
 
