@@ -1,0 +1,98 @@
+"""KPI maths on a small production log and end-of-line file, checked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import eol_csv, production_csv
+from liplanet_cert.bundle import load_bundle
+from liplanet_cert.kpis import compress_ids, measure
+
+# Three production days; lot L02's formation runs on the third day.  Only L01 and L02 are coated.
+ROWS = [
+    ("2026-09-01", "coating_and_drying", "L01", 100, 95, 5, 40),
+    ("2026-09-01", "stacking_or_winding", "L01", 95, 90, 5),
+    ("2026-09-01", "formation", "L01", 90, 81, 9),
+    ("2026-09-02", "coating_and_drying", "L02", 100, 100, 0, 20),
+    ("2026-09-02", "stacking_or_winding", "L02", 100, 95, 5),
+    ("2026-09-03", "formation", "L02", 95, 95, 0),
+]
+CELLS = [("L01", 5.0, "pass"), ("L01", 5.1, "pass"), ("L01", 4.9, "fail"), ("L02", 5.2, "pass")]
+
+
+@pytest.fixture
+def measured(make_bundle):
+    b = make_bundle().write("production_log.csv", production_csv(ROWS)).write("eol_tests.csv", eol_csv(CELLS))
+    return measure(load_bundle(b.path))
+
+
+def test_step_scrap_and_rolled_throughput_yield(measured):
+    # per step: coating 5/200, stacking 10/195, formation 9/185
+    assert measured.step_scrap["coating_and_drying"] == pytest.approx(2.5)
+    assert measured.step_scrap["stacking_or_winding"] == pytest.approx(10 / 195 * 100)
+    assert measured.step_scrap["formation"] == pytest.approx(9 / 185 * 100)
+    rty = (195 / 200) * (185 / 195) * (176 / 185)  # product of the step yields = 0.88
+    assert measured.values["first_pass_yield"] == pytest.approx(rty * 100) == pytest.approx(88.0)
+    assert measured.values["scrap_rate"] == pytest.approx(12.0)
+    assert [s.step for s in measured.steps] == ["coating_and_drying", "stacking_or_winding", "formation"]  # Figure 7 order
+    coating = measured.steps[0]
+    assert (coating.lots, coating.units_in, coating.good_out, coating.scrap) == (2, 200, 195, 5)
+
+
+def test_throughput_over_production_days(measured):
+    assert measured.production_days == 3
+    assert measured.final_step == "formation"
+    assert measured.cells_produced == 176  # 81 + 95 good cells out of formation
+    assert measured.values["cell_throughput"] == pytest.approx(176 / 3)
+    assert measured.values["electrode_throughput"] == pytest.approx(60 / 3)  # 40 m + 20 m over 3 days
+    assert measured.values["electrode_per_batch"] == pytest.approx(30.0)  # mean of 40 m and 20 m per coated lot
+    assert measured.daily_output == [{"date": "2026-09-01", "cells": 81.0}, {"date": "2026-09-03", "cells": 95.0}]
+
+
+def test_end_of_line_pass_rate_and_capacity_spread(measured):
+    assert measured.values["eol_pass_rate"] == pytest.approx(75.0)  # 3 of 4
+    assert measured.values["capacity_mean"] == pytest.approx(5.05)  # 20.2 / 4
+    std = math.sqrt((0.05**2 + 0.05**2 + 0.15**2 + 0.15**2) / 3)  # sample standard deviation (n - 1)
+    assert measured.values["capacity_std"] == pytest.approx(std)
+    assert measured.values["capacity_cv"] == pytest.approx(std / 5.05 * 100)
+    assert measured.values["capacity_cv"] == pytest.approx(2.5564, abs=1e-4)
+
+
+def test_scrap_per_lot_names_the_bad_lot(measured):
+    assert measured.lot_scrap["L01"] == pytest.approx(19.0)  # 1 - 0.95 * 90/95 * 0.9
+    assert measured.lot_scrap["L02"] == pytest.approx(5.0)
+    assert measured.lot_step_scrap["L01"]["formation"] == pytest.approx(10.0)
+
+
+def test_column_units_in_the_header_are_converted(make_bundle):
+    prod = production_csv(ROWS).replace("electrode_length [m]", "electrode_length [cm]").replace(",40\n", ",4000\n").replace(",20\n", ",2000\n")
+    eol = eol_csv(CELLS).replace("capacity [Ah]", "capacity [mAh]").replace(",5.0,", ",5000,").replace(",5.1,", ",5100,")
+    eol = eol.replace(",4.9,", ",4900,").replace(",5.2,", ",5200,")
+    m = measure(load_bundle(make_bundle().write("production_log.csv", prod).write("eol_tests.csv", eol).path))
+    assert m.values["electrode_throughput"] == pytest.approx(20.0)
+    assert m.values["capacity_mean"] == pytest.approx(5.05)
+
+
+def test_approved_example_matches_its_declaration():
+    from conftest import EXAMPLES
+
+    m = measure(load_bundle(EXAMPLES / "approved"))
+    assert m.values["scrap_rate"] == pytest.approx(7.7, abs=0.05)
+    assert m.values["cell_throughput"] == pytest.approx(44.3, abs=0.05)
+    assert m.production_days == 22
+
+
+@pytest.mark.parametrize(
+    ("ids", "text"),
+    [
+        (["L19", "L12", "L13", "L14", "L15", "L16", "L17", "L18"], "L12–L19"),
+        (["L12", "L13", "L14", "L19"], "L12–L14, L19"),
+        (["L3", "L03"], "L03, L3"),
+        (["B", "A"], "A, B"),
+        ([], ""),
+    ],
+)
+def test_compress_ids(ids, text):
+    assert compress_ids(ids) == text
