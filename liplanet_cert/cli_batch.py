@@ -1,3 +1,228 @@
-"""placeholder"""
-def register(app, criteria_app):
-    pass
+"""CLI commands for batch re-certification and criteria evolution: ``batch``, ``criteria diff``,
+``criteria impact``.  Thin: parse options, call :mod:`liplanet_cert.batch` or
+:mod:`liplanet_cert.criteria_diff`, print.  Heavy modules are imported inside the commands so that
+``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+BATCH_EPILOG = "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle, or a usage/criteria/waiver error."
+
+
+def batch(
+    paths: List[str] = typer.Argument(..., help="Bundle directories, .zip files, folders of them, or globs (quote them).", show_default=False),
+    criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help="Criteria pack: id, id@version or a pack file. Default: the pack in force on --at."),
+    at: Optional[str] = typer.Option(None, "--at", help="Assess as on this day (YYYY-MM-DD): criteria in force, waiver expiry. Default: today."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores; 1 runs in this process)."),
+    out: Path = typer.Option(Path("liplanet-results"), "--out", help="Output directory: results/*.json, results.jsonl, summary.csv, summary.json, changes.csv."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="An earlier run's results.jsonl (or its directory): report status changes and reuse unchanged results."),
+    waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed)."),
+    force: bool = typer.Option(False, "--force", help="Recompute every bundle, even when inputs and criteria are unchanged."),
+    footprint: Optional[bool] = typer.Option(None, "--footprint/--no-footprint", help="Compute the CO2 footprint (default: when the criteria need it)."),
+    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."),
+    format: str = typer.Option("table", "--format", "-f", help="stdout: table (the summary) or a report over all results: json, jsonl, csv, markdown, sarif, junit."),
+    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write a report over all results: FORMAT:PATH. Repeatable."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary table (scripts)."),
+) -> None:
+    """Re-assess many bundles in parallel and report who keeps the seal, who loses it and why.
+
+    Writes one result JSON per bundle and the streamed summary (results.jsonl, summary.csv) into
+    --out.  A broken bundle is reported as invalid and never stops the batch.  Rerunning into the same
+    --out resumes an interrupted run; bundles whose inputs, criteria and waivers are unchanged since
+    --previous are not recomputed (--force recomputes).
+
+    [bold]Examples[/bold]
+
+      liplanet-cert batch submissions/ --out runs/2026-11
+
+      liplanet-cert batch 'submissions/*.zip' -c liplanet-2026@2.1.0 --previous runs/2026-11 --out runs/2026-12
+
+      liplanet-cert batch submissions/ --waivers waivers.yaml -o sarif:batch.sarif -o junit:batch.xml -q
+    """
+    from .cli import _parse_at, parse_outputs, run
+
+    def body() -> int:
+        from .batch import BatchOptions
+        from .reporters import get_reporter
+        from .waivers import load_waivers
+
+        wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
+        stdout_reporter = None if format == "table" else get_reporter(format)
+        outs = [(get_reporter(f), p) for f, p in parse_outputs(output, "json")]
+        opts = BatchOptions(paths=tuple(paths), out=out, criteria=criteria, at=_parse_at(at), jobs=jobs, previous=previous,
+                            waivers=wset, force=force, footprint=footprint, bw_dir=bw_dir)
+        show = not quiet and format == "table"
+        summary = _with_progress(opts, show)
+        _write_reports(summary.out, outs, stdout_reporter)
+        if show:
+            print_summary(summary)
+        elif summary.interrupted:
+            typer.echo("interrupted: rerun the same command to finish", err=True)
+        if summary.interrupted:
+            return 130
+        return summary.exit_code
+
+    run(body)
+
+
+
+def _with_progress(opts: Any, show: bool) -> Any:
+    from .batch import _Progress, run_batch
+
+    if not show or not sys.stderr.isatty():
+        return run_batch(opts)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    counts = {"approved": 0, "not_approved": 0, "invalid": 0}
+    prog = Progress(TextColumn("assessing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                    TimeElapsedColumn(), TextColumn("{task.fields[counts]}"), transient=False)
+    state: dict[str, Any] = {}
+
+    def start(total: int) -> None:
+        import time
+
+        state["t0"] = time.perf_counter()
+        state["task"] = prog.add_task("batch", total=total, rate="", counts="")
+
+    def advance(line: dict[str, Any]) -> None:
+        import time
+
+        st = line.get("status", "error")
+        key = "approved" if st in ("approved", "approved_with_observations") else ("not_approved" if st == "not_approved" else "invalid")
+        counts[key] += 1
+        done = sum(counts.values())
+        rate = done / max(time.perf_counter() - state["t0"], 1e-9)
+        prog.update(state["task"], advance=1, rate=f"{rate:6.1f} bundles/s",
+                    counts=f"[green]{counts['approved']} approved[/] · [red]{counts['not_approved']} not approved[/] · [magenta]{counts['invalid']} invalid[/]")
+
+    with prog:
+        return run_batch(opts, _Progress(start=start, advance=advance))
+
+
+def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter: Any) -> None:
+    from .atomic import write_text
+    from .batch import iter_results
+
+    for reporter, path in outs:
+        write_text(path, reporter.render_many(iter_results(out_dir)))
+    if stdout_reporter is not None:
+        sys.stdout.write(stdout_reporter.render_many(iter_results(out_dir)))
+
+
+def print_summary(summary: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .textsafe import clean
+
+    con = Console(highlight=False)
+    c = summary.counts
+    t = Table(title=f"batch: {summary.total} bundles · criteria {summary.criteria['id']}@{summary.criteria['version']}", header_style="bold")
+    for col in ("approved", "with observations", "not approved", "invalid", "error", "reused"):
+        t.add_column(col, justify="right")
+    t.add_row(Text(str(c["approved"]), style="green"), Text(str(c["approved_with_observations"]), style="yellow"),
+              Text(str(c["not_approved"]), style="red"), Text(str(c["invalid"]), style="magenta"), str(c["error"]), str(summary.reused))
+    con.print(t)
+    rate = summary.total / summary.seconds if summary.seconds else 0
+    con.print(Text(f"{summary.seconds:.1f} s, {rate:.1f} bundles/s"), style="dim")
+    if summary.slowest:
+        con.print(Text("slowest: " + ", ".join(f"{clean(b)} ({s:.2f} s)" for s, b in summary.slowest), style="dim"))
+    if summary.changes:
+        ch = summary.changes
+        con.print(Text(f"against previous run: {ch.get('lost_approval', 0)} lost approval · {ch.get('newly_approved', 0)} newly approved · "
+                       f"{ch.get('unchanged', 0)} unchanged · {ch.get('new', 0)} new · {summary.not_reassessed} not reassessed", style="bold"))
+        if summary.lost:
+            lt = Table(title="lost approval", header_style="bold red")
+            for col in ("pilot line", "bundle", "was", "now", "criteria that changed the outcome"):
+                lt.add_column(col)
+            for e in summary.lost[:50]:
+                lt.add_row(clean(e["pilot_line"]), clean(e["bundle"]), str(e["previous_status"]), str(e["status"]), clean(", ".join(e["criteria"])))
+            con.print(lt)
+        if summary.newly:
+            con.print(Text("newly approved: " + ", ".join(clean(e["pilot_line"] or e["bundle"]) for e in summary.newly[:50]), style="green"))
+    for w in summary.unmatched_waivers:
+        con.print(Text(f"waiver {w['id']} ({w['criterion']}, {w.get('pilot_line') or w.get('bundle')}) matched no failed finding in this batch", style="yellow"))
+    if summary.counts["invalid"] or summary.counts["error"]:
+        con.print(Text(f"invalid bundles and their messages: {summary.files['summary']}", style="magenta"))
+    con.print(Text(f"wrote {summary.files['results']}, {summary.files['summary']}" + (f", {summary.files['changes']}" if "changes" in summary.files else ""), style="dim"))
+    if summary.interrupted:
+        con.print(Text("interrupted: finished results are kept; rerun the same command to finish the rest", style="yellow"))
+
+
+# -- criteria diff / impact ----------------------------------------------------------------
+def criteria_diff(
+    old: str = typer.Argument(..., help="Old pack: id@version or a pack file."),
+    new: str = typer.Argument(..., help="New pack: id@version or a pack file."),
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Compare two criteria packs: criteria added, removed and changed (threshold, severity, applicability).
+
+    [bold]Example[/bold]
+
+      liplanet-cert criteria diff liplanet-2023@1.0.0 liplanet-2026@2.0.0
+    """
+    from .cli import run
+
+    def body() -> int:
+        from .criteria import select_pack
+        from .criteria_diff import diff_packs, render_diff
+
+        d = diff_packs(select_pack(old, None), select_pack(new, None))
+        if format == "json":
+            from .reporters.json_ import dumps
+
+            sys.stdout.write(dumps(d))
+        else:
+            render_diff(d)
+        return 0
+
+    run(body)
+
+
+def criteria_impact(
+    new: str = typer.Argument(..., help="The new pack: id@version or a (draft) pack file."),
+    against: Path = typer.Option(..., "--against", help="Stored results: a batch run's results.jsonl or its directory."),
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Before releasing a new criteria version: which approved lines would lose the seal, on which criteria.
+
+    Computed from the stored results (no bundle is re-read): unchanged criteria keep their stored
+    outcome, new and changed ones are re-evaluated from the stored measurements; what cannot be
+    decided from stored data is listed as needing re-assessment.
+
+    Exit 0 when no approved line would lose the seal, 1 otherwise.
+
+    [bold]Example[/bold]
+
+      liplanet-cert criteria impact liplanet-2026@2.1.0 --against runs/2026-11
+    """
+    from .cli import run
+
+    def body() -> int:
+        from .criteria import select_pack
+        from .criteria_diff import impact, render_impact
+
+        rep = impact(select_pack(new, None), against)
+        if format == "json":
+            from .reporters.json_ import dumps
+
+            sys.stdout.write(dumps(rep))
+        else:
+            render_impact(rep)
+        return 1 if rep["counts"].get("lose_approval") else 0
+
+    run(body)
+
+
+def register(app: typer.Typer, criteria_app: typer.Typer) -> None:
+    """Add the commands of this module to the main CLI."""
+    app.command("batch", epilog=BATCH_EPILOG)(batch)
+    criteria_app.command("diff")(criteria_diff)
+    criteria_app.command("impact")(criteria_impact)

@@ -1,0 +1,742 @@
+"""Batch re-certification: assess many bundles in parallel worker processes, stream the results.
+
+``run_batch(BatchOptions(...))`` discovers bundles (directories with a declaration, ``.zip`` files,
+folders of them, globs), assesses them in a process pool and writes into the output directory:
+
+- ``results/<name>-<hash>.json`` — the full result of each bundle (same JSON as ``assess --format
+  json``), written atomically by the worker;
+- ``results.jsonl`` — one line per bundle (status, verdict, criteria, input hash, cache key, the
+  status of every criterion, the result file), streamed as bundles finish: whole lines only, flushed
+  after each line, sorted by bundle at the end of a complete run so that reruns are byte-identical;
+- ``summary.csv`` — one spreadsheet-safe row per bundle, streamed the same way;
+- ``changes.csv`` — with ``previous``: per bundle newly approved / lost approval (with the criteria
+  that changed the outcome) / unchanged / new;
+- ``summary.json`` — counts, status changes, unmatched waivers and (the only non-deterministic part)
+  timings with the slowest bundles.
+
+Skipping: a bundle whose cache key — sha256 of its input files, the criteria pack sha256, the waiver
+file sha256 (and the assessment day when waivers are used), the footprint flag and the tool version —
+equals the key recorded for it in ``previous`` (or in an earlier, interrupted run into the same
+output directory) is not recomputed; its stored result is reused.  ``force`` recomputes all.
+
+Safety: one broken bundle is ``invalid`` with its message; an unexpected exception is ``error``; a
+worker process that dies is replaced and the bundles it held are retried one by one, so only the
+bundle that kills a worker is marked ``error``.  Ctrl-C / SIGTERM stop cleanly: finished results and
+jsonl lines stay valid, and rerunning the same command resumes (only what is missing is computed).
+
+Memory: bundle paths and (with ``previous``) one small line per previous bundle are held; results are
+not — each lives in its worker until written, with at most ``4 × jobs`` bundles in flight.
+
+Exit code: 0 all approved (with or without observations), 1 any not approved, 2 any invalid/error.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import heapq
+import json
+import os
+import re
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from . import __version__
+from .atomic import write_text
+from .errors import LiplanetError, UsageError
+from .source import DEFAULT_LIMITS, Limits
+
+BATCH_FORMAT = "1.0"
+STATUSES = ("approved", "approved_with_observations", "not_approved", "invalid", "error")
+APPROVED = ("approved", "approved_with_observations")
+DECLARATIONS = ("declaration.yaml", "declaration.yml", "declaration.json")
+SUMMARY_COLUMNS = ("bundle", "pilot_line", "operator", "country", "status", "criteria", "failed_required", "failed_advisory",
+                   "not_evaluable", "waived", "footprint_kg_co2e_per_kwh", "result", "message")
+CHANGE_COLUMNS = ("bundle", "pilot_line", "previous_status", "status", "change", "criteria")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to assess and where to write."""
+
+    paths: tuple[str, ...]
+    out: Path
+    criteria: str | None = None
+    at: date | None = None
+    jobs: int | None = None  # default: all cores; 1 runs in this process
+    previous: Path | None = None  # an earlier run's results.jsonl (or its directory)
+    waivers: Any = None  # waivers.WaiverSet, loaded (and validated) by the caller
+    force: bool = False
+    footprint: bool | None = None  # None: when the criteria need it
+    bw_dir: Path | None = None
+    limits: Limits = DEFAULT_LIMITS
+    start_method: str | None = None  # multiprocessing start method (default forkserver where available)
+    in_flight_per_job: int = 4
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did (the core returns it; the CLI prints it)."""
+
+    out: Path
+    criteria: dict[str, str]
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {s: 0 for s in STATUSES})
+    reused: int = 0
+    seconds: float = 0.0
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+    changes: dict[str, int] = field(default_factory=dict)
+    lost: list[dict[str, Any]] = field(default_factory=list)  # first 200, for display (all are in changes.csv)
+    newly: list[dict[str, Any]] = field(default_factory=list)
+    not_reassessed: int = 0  # in previous but not in this run
+    unmatched_waivers: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.counts["invalid"] or self.counts["error"]:
+            return 2
+        if self.counts["not_approved"]:
+            return 1
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_format": BATCH_FORMAT,
+            "tool": {"name": "liplanet-cert", "version": __version__},
+            "criteria": self.criteria,
+            "total": self.total,
+            "counts": dict(self.counts),
+            "reused": self.reused,
+            "changes": dict(sorted(self.changes.items())),
+            "lost_approval": self.lost,
+            "newly_approved": self.newly,
+            "not_reassessed": self.not_reassessed,
+            "unmatched_waivers": self.unmatched_waivers,
+            "interrupted": self.interrupted,
+            "exit_code": self.exit_code,
+            "files": dict(self.files),
+            "timing": {"seconds": round(self.seconds, 3), "bundles_per_second": round(self.total / self.seconds, 2) if self.seconds else None,
+                       "slowest": [{"bundle": b, "seconds": round(s, 3)} for s, b in sorted(self.slowest, reverse=True)]},
+        }
+
+
+# -- discovery -----------------------------------------------------------------------------
+def is_bundle_dir(p: Path) -> bool:
+    return any((p / n).is_file() for n in DECLARATIONS)
+
+
+def discover(specs: Iterable[str]) -> list[str]:
+    """Bundle paths (as strings) for the command-line PATHs, in a stable order, without duplicates.
+
+    A PATH is a bundle directory, a ``.zip``, a folder holding bundles (searched recursively, not
+    below a bundle), or a glob of those.  A PATH that does not exist is kept: it becomes ``invalid``.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+
+    def add(p: Path) -> None:
+        key = os.path.normcase(os.path.abspath(p))
+        if key not in seen:
+            seen.add(key)
+            out.append(str(p))
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            add(folder)
+            return
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            p = Path(e.path)
+            if e.is_dir(follow_symlinks=False):
+                if is_bundle_dir(p):
+                    add(p)
+                else:
+                    walk(p)
+            elif e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False):
+                add(p)
+
+    for spec in specs:
+        matches = sorted(glob.glob(spec, recursive=True)) if glob.has_magic(spec) else [spec]
+        if not matches:
+            raise UsageError(f"no file or folder matches {spec!r}", file="PATH")
+        for m in matches:
+            p = Path(m)
+            if p.is_dir() and not is_bundle_dir(p):
+                walk(p)
+            else:
+                add(p)
+    return out
+
+
+def result_name(bundle: str) -> str:
+    """File name of a bundle's result: readable and unique per bundle path."""
+    stem = Path(bundle.rstrip("/\\")).name
+    stem = stem[:-4] if stem.lower().endswith(".zip") else stem
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:60] or "bundle"
+    h = hashlib.sha256(os.path.abspath(bundle).encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{slug}-{h}.json"
+
+
+def input_digest(path: str | Path) -> str:
+    """sha256 over the bundle's files (relative path + content), or over the bytes of a ``.zip``."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        root = str(p)
+        files = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            for n in filenames:
+                full = os.path.join(dirpath, n)
+                files.append((os.path.relpath(full, root).replace(os.sep, "/"), full))
+        for rel, full in sorted(files):
+            h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            if os.path.islink(full):
+                h.update(b"symlink:" + os.readlink(full).encode("utf-8", "surrogateescape"))
+            else:
+                with open(full, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
+        return h.hexdigest()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# -- worker --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _State:
+    pack: Any
+    assess_options: Any
+    out: str
+    key_base: str
+    force: bool
+
+
+_STATE: _State | None = None
+
+
+def _init_worker(state: _State, warm: bool = True) -> None:
+    """Per process, once: keep the state, ignore Ctrl-C (the parent coordinates), warm the caches."""
+    global _STATE
+    _STATE = state
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread (in-process run)
+        pass
+    if warm:
+        import pandas  # noqa: F401  (imported once per process, not per bundle)
+
+        from . import kpis, units  # noqa: F401
+
+        if state.assess_options.footprint:
+            try:
+                from .lca import load_model
+                from .lca.footprint import unit_impacts
+
+                unit_impacts(load_model(), state.assess_options.bw_dir)
+            except Exception:  # the bundle that needs it will report the problem
+                pass
+
+
+def cache_key(digest: str, key_base: str) -> str:
+    return hashlib.sha256(f"{digest}\0{key_base}".encode()).hexdigest()
+
+
+def _work(task: tuple[str, str | None, str | None]) -> dict[str, Any]:
+    """Assess one bundle (in a worker).  Never raises for a bundle's fault; returns the jsonl line."""
+    from .assess import assess
+    from .reporters.json_ import dumps
+
+    bundle, prev_key, prev_result = task
+    st = _STATE
+    assert st is not None
+    t0 = time.perf_counter()
+    rel = f"results/{result_name(bundle)}"
+    line: dict[str, Any] = {"bundle": bundle, "result": None}
+    try:
+        digest = input_digest(bundle)
+    except OSError:
+        digest = None
+    key = cache_key(digest, st.key_base) if digest else None
+    line.update(input_sha256=digest, cache_key=key)
+    if key and not st.force and prev_key == key and prev_result and os.path.isfile(prev_result):
+        target = os.path.join(st.out, rel)
+        if os.path.abspath(prev_result) != os.path.abspath(target):
+            with open(prev_result, "rb") as fh:
+                from .atomic import write_bytes
+
+                write_bytes(target, fh.read())
+        line.update(reused=True, result=rel, seconds=time.perf_counter() - t0)
+        return line
+    try:
+        result = assess(bundle, st.assess_options, pack=st.pack)
+    except LiplanetError as exc:
+        first = str(exc.problems[0]) if exc.problems else exc.summary()
+        msg = first if len(exc.problems) == 1 else f"{len(exc.problems)} problems, first: {first}"
+        line.update(status="invalid", kind=exc.kind, message=_first_line(msg),
+                    problems=[str(p) for p in exc.problems[:50]], problem_count=len(exc.problems))
+    except Exception as exc:  # a bug: contained to this bundle
+        line.update(status="error", kind="internal", message=f"internal error: {type(exc).__name__}: {exc}"[:500])
+    else:
+        write_text(os.path.join(st.out, rel), dumps(result.to_dict()))
+        line.update(_line_of(result), result=rel)
+    line["seconds"] = time.perf_counter() - t0
+    return line
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0][:500] if text else ""
+
+
+def _line_of(result: Any) -> dict[str, Any]:
+    fp = result.footprint or {}
+    total = fp.get("total", {}) if isinstance(fp, dict) else {}
+    return {
+        "status": result.verdict.value,
+        "pilot_line": dict(result.pilot_line),
+        "criteria": result.criteria.to_dict(),
+        "assessed_on": result.assessed_on,
+        "findings": {f.id: f.status.value for f in result.findings},
+        "advisory": sorted(f.id for f in result.findings if f.severity != "required"),
+        "waivers": sorted({f.waiver["id"] for f in result.findings if f.waiver}),
+        "counts": result.counts,
+        "footprint_kg_co2e_per_kwh": total.get("kg_co2e_per_kwh"),
+        "warnings": len(result.warnings),
+    }
+
+
+# -- reading earlier runs ------------------------------------------------------------------
+def results_file(path: Path) -> Path:
+    """``results.jsonl`` of a run: the file itself or the run's output directory."""
+    return path / "results.jsonl" if path.is_dir() else path
+
+
+def read_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Complete, parseable lines of a results.jsonl (a trailing partial line is ignored)."""
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                d = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(d, dict) and "bundle" in d:
+                yield d
+
+
+def _load_index(path: Path, base: Path) -> dict[str, dict[str, Any]]:
+    """bundle -> compact line (with the result file made absolute)."""
+    index: dict[str, dict[str, Any]] = {}
+    for d in read_lines(path):
+        if d.get("result"):
+            d["_result_abs"] = str(base / d["result"])
+        index[d["bundle"]] = d
+    return index
+
+
+# -- status changes ------------------------------------------------------------------------
+def compare(prev: dict[str, Any] | None, cur: dict[str, Any]) -> tuple[str, list[str]]:
+    """(change, criteria): newly_approved | lost_approval | unchanged | new."""
+    if prev is None:
+        return "new", []
+    was, now = prev.get("status") in APPROVED, cur.get("status") in APPROVED
+    if was and not now:
+        before = prev.get("findings") or {}
+        advisory = set(cur.get("advisory") or [])
+        crit = sorted(cid for cid, st in (cur.get("findings") or {}).items()
+                      if st in ("fail", "error") and cid not in advisory and before.get(cid) not in ("fail", "error"))
+        if not crit and cur.get("status") in ("invalid", "error"):
+            crit = [f"{cur['status']}: {cur.get('message', '')}"]
+        return "lost_approval", crit
+    if now and not was:
+        return "newly_approved", []
+    return "unchanged", []
+
+
+# -- the run -------------------------------------------------------------------------------
+class _Writer:
+    """Appends whole lines to results.jsonl / summary.csv / changes.csv, flushing each line."""
+
+    def __init__(self, out: Path, with_changes: bool) -> None:
+        self.out = out
+        self.jsonl = open(out / "results.jsonl", "w", encoding="utf-8", newline="\n")
+        self.csv = open(out / "summary.csv", "w", encoding="utf-8", newline="\n")
+        self.changes = open(out / "changes.csv", "w", encoding="utf-8", newline="\n") if with_changes else None
+        from .reporters.csv_ import csv_line
+
+        self._csv_line = csv_line
+        self.csv.write(csv_line(SUMMARY_COLUMNS))
+        if self.changes:
+            self.changes.write(csv_line(CHANGE_COLUMNS))
+        self.n = 0
+
+    def write(self, line: dict[str, Any], change: tuple[str, list[str]] | None, prev: dict[str, Any] | None) -> None:
+        from .reporters.jsonl import dumps_line
+
+        public = {k: v for k, v in line.items() if not k.startswith("_") and k not in ("seconds", "reused")}
+        self.jsonl.write(dumps_line(public))
+        self.jsonl.flush()
+        self.csv.write(self._csv_line(summary_row(line)))
+        self.csv.flush()
+        if self.changes is not None and change is not None:
+            pl = (line.get("pilot_line") or {}).get("name") or ((prev or {}).get("pilot_line") or {}).get("name", "")
+            self.changes.write(self._csv_line([line["bundle"], pl, (prev or {}).get("status", ""), line.get("status", ""), change[0], " ".join(change[1])]))
+            self.changes.flush()
+        self.n += 1
+        if self.n % 200 == 0:
+            os.fsync(self.jsonl.fileno())
+
+    def close(self) -> None:
+        for fh in (self.jsonl, self.csv, self.changes):
+            if fh is not None and not fh.closed:
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
+
+
+def summary_row(line: dict[str, Any]) -> list[Any]:
+    pl = line.get("pilot_line") or {}
+    findings = line.get("findings") or {}
+    advisory = set(line.get("advisory") or [])
+    crit = line.get("criteria") or {}
+    return [
+        line["bundle"], pl.get("name", ""), pl.get("operator", ""), pl.get("country", ""), line.get("status", ""),
+        f"{crit.get('id')}@{crit.get('version')}" if crit else "",
+        " ".join(sorted(k for k, v in findings.items() if v == "fail" and k not in advisory)),
+        " ".join(sorted(k for k, v in findings.items() if v == "fail" and k in advisory)),
+        " ".join(sorted(k for k, v in findings.items() if v == "error")),
+        " ".join(sorted(k for k, v in findings.items() if v == "waived")),
+        line.get("footprint_kg_co2e_per_kwh"),
+        line.get("result") or "",
+        line.get("message", ""),
+    ]
+
+
+def _sort_file(path: Path, header: bool, key: Callable[[str], Any]) -> None:
+    """Rewrite a line file sorted (atomically), so that complete runs are byte-identical."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, body = (lines[:1], lines[1:]) if header else ([], lines)
+    write_text(path, "".join(head + sorted(body, key=key)))
+
+
+def _bundle_of_csv_line(line: str) -> str:
+    import csv
+
+    return next(csv.reader([line]))[0]
+
+
+@dataclass
+class _Progress:
+    """Callbacks for a progress display (the core never prints)."""
+
+    start: Callable[[int], None] = lambda total: None
+    advance: Callable[[dict[str, Any]], None] = lambda line: None
+
+
+def run_batch(options: BatchOptions, progress: _Progress | None = None) -> BatchSummary:
+    """Run the batch; returns the summary.  Raises LiplanetError only for usage/criteria problems
+    (before anything is assessed); bundle problems are statuses, never exceptions."""
+    from .assess import AssessOptions, pack_needs_footprint
+    from .criteria import select_pack
+
+    progress = progress or _Progress()
+    t_start = time.perf_counter()
+    pack = select_pack(options.criteria, options.at)
+    bundles = discover(options.paths)
+    if not bundles:
+        raise UsageError("no bundles found in the given PATHs", file="PATH")
+    want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)
+    if want_fp:  # fill the Brightway unit-impact cache once, before the workers need it
+        from .lca import setup_brightway
+
+        setup_brightway(options.bw_dir)
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results").mkdir(exist_ok=True)
+    for stale in (out / "results").glob(".*.tmp"):  # left by a worker killed mid-write
+        stale.unlink(missing_ok=True)
+
+    previous: dict[str, dict[str, Any]] = {}
+    by_line_name: dict[str, list[str]] = {}
+    if options.previous is not None:
+        pfile = results_file(options.previous)
+        if not pfile.is_file():
+            raise UsageError(f"--previous: {pfile} not found", file="--previous", )
+        previous = _load_index(pfile, pfile.parent)
+        for b, d in previous.items():
+            name = (d.get("pilot_line") or {}).get("name")
+            if name:
+                by_line_name.setdefault(name, []).append(b)
+    # resume: what an earlier (maybe interrupted) run into this directory finished
+    resume: dict[str, dict[str, Any]] = {}
+    resume_file = out / ".resume.jsonl"
+    for f in (resume_file, out / "results.jsonl"):
+        if f.is_file():
+            resume.update(_load_index(f, out))
+    if resume:
+        from .reporters.jsonl import dumps_line
+
+        write_text(resume_file, "".join(dumps_line({k: v for k, v in d.items() if not k.startswith("_")}) for d in resume.values()))
+
+    waivers = options.waivers
+    day = options.at or date.today()
+    key_base = json.dumps({"criteria": pack.sha256, "waivers": waivers.sha256 if waivers else None,
+                           "day": day.isoformat() if waivers else None, "footprint": bool(want_fp),
+                           "tool": __version__, "limits": repr(options.limits)}, sort_keys=True)
+    aopts = AssessOptions(at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers)
+    state = _State(pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force)
+
+    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256})
+    summary.files = {"results": str(out / "results.jsonl"), "summary": str(out / "summary.csv"), "summary_json": str(out / "summary.json")}
+    if options.previous is not None:
+        summary.files["changes"] = str(out / "changes.csv")
+    writer = _Writer(out, with_changes=options.previous is not None)
+    used_waivers: set[str] = set()
+    seen_prev: set[str] = set()
+    slow: list[tuple[float, str]] = []
+
+    def task_of(b: str) -> tuple[str, str | None, str | None]:
+        for index in (resume, previous):
+            d = index.get(b)
+            if d and d.get("cache_key") and d.get("_result_abs"):
+                return (b, d["cache_key"], d["_result_abs"])
+        return (b, None, None)
+
+    def prev_of(b: str, line: dict[str, Any]) -> dict[str, Any] | None:
+        if b in previous:
+            return previous[b]
+        name = (line.get("pilot_line") or {}).get("name")
+        cands = by_line_name.get(name or "", [])
+        return previous[cands[0]] if len(cands) == 1 else None
+
+    def handle(line: dict[str, Any]) -> None:
+        b = line["bundle"]
+        if line.get("reused"):
+            src = resume.get(b) if (resume.get(b) or {}).get("cache_key") == line["cache_key"] else previous.get(b)
+            keep = {k: v for k, v in (src or {}).items() if not k.startswith("_") and k not in ("result", "bundle", "cache_key", "input_sha256")}
+            line = {**keep, **line}
+            summary.reused += 1
+        summary.total += 1
+        summary.counts[line.get("status", "error")] = summary.counts.get(line.get("status", "error"), 0) + 1
+        used_waivers.update(line.get("waivers") or [])
+        sec = float(line.get("seconds") or 0.0)
+        if not line.get("reused"):
+            if len(slow) < 5:
+                heapq.heappush(slow, (sec, b))
+            elif sec > slow[0][0]:
+                heapq.heapreplace(slow, (sec, b))
+        change = prev = None
+        if options.previous is not None:
+            prev = prev_of(b, line)
+            if prev is not None:
+                seen_prev.add(prev["bundle"])
+            change = compare(prev, line)
+            summary.changes[change[0]] = summary.changes.get(change[0], 0) + 1
+            entry = {"bundle": b, "pilot_line": (line.get("pilot_line") or (prev or {}).get("pilot_line") or {}).get("name", ""),
+                     "previous_status": (prev or {}).get("status"), "status": line.get("status"), "criteria": change[1]}
+            if change[0] == "lost_approval" and len(summary.lost) < 200:
+                summary.lost.append(entry)
+            elif change[0] == "newly_approved" and len(summary.newly) < 200:
+                summary.newly.append(entry)
+        writer.write(line, change, prev)
+        progress.advance(line)
+
+    progress.start(len(bundles))
+    jobs = max(1, options.jobs or os.cpu_count() or 1)
+    old_term = _install_sigterm()
+    try:
+        if jobs == 1:
+            _init_worker(state, warm=False)
+            for b in bundles:
+                handle(_work(task_of(b)))
+        else:
+            _run_pool(bundles, task_of, handle, state, jobs, options)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        _restore_sigterm(old_term)
+        writer.close()
+    summary.seconds = time.perf_counter() - t_start
+    summary.slowest = sorted(slow, reverse=True)
+    if options.previous is not None:
+        summary.not_reassessed = len(set(previous) - seen_prev)
+    if waivers:
+        from .waivers import unmatched
+
+        summary.unmatched_waivers = [w.to_dict() for w in unmatched(waivers, used_waivers)] if not summary.interrupted else []
+    if not summary.interrupted:
+        _sort_file(out / "results.jsonl", False, lambda s: json.loads(s)["bundle"])
+        _sort_file(out / "summary.csv", True, _bundle_of_csv_line)
+        if options.previous is not None:
+            _sort_file(out / "changes.csv", True, _bundle_of_csv_line)
+        resume_file.unlink(missing_ok=True)
+    from .reporters.json_ import dumps
+
+    write_text(out / "summary.json", dumps(summary.to_dict()))
+    return summary
+
+
+def _install_sigterm() -> Any:
+    """SIGTERM behaves like Ctrl-C during a batch (clean stop, resumable)."""
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, on_term)
+    except (ValueError, OSError):  # not in the main thread
+        return None
+
+
+def _restore_sigterm(old: Any) -> None:
+    if old is not None:
+        try:
+            signal.signal(signal.SIGTERM, old)
+        except (ValueError, OSError):
+            pass
+
+
+def _mp_context(method: str | None) -> Any:
+    import multiprocessing as mp
+
+    if method is None:
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        # workers fork from a server that has already imported the heavy modules (pandas, pint)
+        ctx.set_forkserver_preload(["pandas", "liplanet_cert.assess", "liplanet_cert.kpis", "liplanet_cert.units", "liplanet_cert.batch"])
+    return ctx
+
+
+def _new_pool(state: _State, jobs: int, ctx: Any) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(state,))
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    procs = list(getattr(pool, "_processes", {}).values())  # stdlib keeps no public handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+
+
+def _run_pool(bundles: list[str], task_of: Callable[[str], Any], handle: Callable[[dict[str, Any]], None],
+              state: _State, jobs: int, options: BatchOptions) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _mp_context(options.start_method)
+    limit = jobs * max(1, options.in_flight_per_job)
+    pool = _new_pool(state, jobs, ctx)
+    todo = iter(bundles)
+    pending: dict[Future, str] = {}
+    try:
+        while True:
+            for b in todo:
+                pending[pool.submit(_work, task_of(b))] = b
+                if len(pending) >= limit:
+                    break
+            if not pending:
+                break
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            broken: list[str] = []
+            for fut in done:
+                b = pending.pop(fut)
+                exc = fut.exception()
+                if exc is None:
+                    handle(fut.result())
+                elif isinstance(exc, BrokenProcessPool):
+                    broken.append(b)
+                else:  # e.g. the result could not be sent back: contained to this bundle
+                    handle({"bundle": b, "status": "error", "kind": "internal", "result": None,
+                            "message": f"internal error: {type(exc).__name__}: {exc}"[:500]})
+            if broken:
+                # a worker died: every bundle in flight is suspect; retry each alone to find the culprit
+                for fut, b in list(pending.items()):
+                    try:
+                        handle(fut.result())
+                    except BrokenProcessPool:
+                        broken.append(b)
+                    except Exception as exc:  # noqa: BLE001
+                        handle({"bundle": b, "status": "error", "kind": "internal", "result": None, "message": f"internal error: {exc}"[:500]})
+                pending.clear()
+                _kill(pool)
+                for b in broken:
+                    handle(_isolated(b, task_of, state, ctx))
+                pool = _new_pool(state, jobs, ctx)
+    except BaseException:
+        _kill(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _isolated(bundle: str, task_of: Callable[[str], Any], state: _State, ctx: Any) -> dict[str, Any]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    solo = _new_pool(state, 1, ctx)
+    try:
+        return solo.submit(_work, task_of(bundle)).result()
+    except BrokenProcessPool:
+        return {"bundle": bundle, "status": "error", "kind": "crash", "result": None,
+                "message": "the worker process died while assessing this bundle (crash or killed); the rest of the batch is unaffected"}
+    finally:
+        _kill(solo)
+
+
+# -- reading stored results back -----------------------------------------------------------
+def result_from_dict(d: dict[str, Any]) -> Any:
+    """Rebuild a :class:`~liplanet_cert.models.Result` from its JSON (for reporters over a batch)."""
+    from .models import KPI, CriteriaRef, Finding, InputFile, Result, Status, StepStats, Verdict
+
+    def step(s: dict[str, Any]) -> StepStats:
+        s = dict(s)
+        s["yield_"] = s.pop("yield", None)
+        return StepStats(**s)
+
+    return Result(
+        verdict=Verdict(d["verdict"]),
+        criteria=CriteriaRef(**{k: d["criteria"].get(k, "") for k in ("id", "version", "sha256", "title")}),
+        findings=[Finding(**{**f, "status": Status(f["status"])}) for f in d["findings"]],
+        kpis={k: KPI(**v) for k, v in d.get("kpis", {}).items()},
+        steps=[step(s) for s in d.get("steps", [])],
+        inputs=[InputFile(**i) for i in d.get("inputs", [])],
+        pilot_line=d.get("pilot_line", {}),
+        reporting_period=d.get("reporting_period", {}),
+        cell=d.get("cell", {}),
+        bundle=d.get("bundle", {}),
+        assessed_on=d.get("assessed_on", ""),
+        tool=d.get("tool", {}),
+        daily_output=d.get("daily_output", []),
+        eol_capacity=d.get("eol_capacity", {}),
+        footprint=d.get("footprint"),
+        warnings=d.get("warnings", []),
+    )
+
+
+def iter_results(out: Path) -> Iterator[Any]:
+    """The stored results of a run, one at a time (bounded memory), in results.jsonl order."""
+    f = results_file(out)
+    for line in read_lines(f):
+        if line.get("result"):
+            p = f.parent / line["result"]
+            try:
+                yield result_from_dict(json.loads(p.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: liplanet-cert batch")
