@@ -5,8 +5,8 @@
 Built with the example generator (``examples/make_examples.py``): same files and structure, but
 each bundle varies the country (EU grids), cell format and size (2-60 Ah), line size (cells per
 lot), reporting period, per-step scrap rates and automation levels.  About 1 in 6 lines fails a
-criterion (a scrap excursion in some lots, a manual step, too few cells per day, a declared scrap
-rate the logs contradict) and about 1 in 40 is invalid (a unit error, an unknown step, a missing
+criterion (a scrap excursion in some lots, one step drifting above its 2026 per-step scrap limit, a
+manual step, too few cells per day, a declared scrap rate the logs contradict) and about 1 in 40 is invalid (a unit error, an unknown step, a missing
 file).  Deterministic for a given seed.  The lines are fictional.
 """
 
@@ -35,7 +35,7 @@ def make_one(out: Path, i: int, rng: random.Random) -> str:
     if r < 0.025:
         kind = "invalid"
     elif r < 0.19:
-        kind = rng.choice(["scrap_excursion", "manual_step", "low_output", "declared_scrap"])
+        kind = rng.choice(["scrap_excursion", "manual_step", "low_output", "declared_scrap", "step_drift", "step_drift"])
     fmt = rng.choice(list(FORMATS))
     lo, hi = FORMATS[fmt]
     cap = round(rng.uniform(lo, hi), 1)
@@ -50,6 +50,9 @@ def make_one(out: Path, i: int, rng: random.Random) -> str:
     scale = rng.uniform(0.4, 1.4)
     p = {k: v * scale for k, v in BASE_P.items()}
     bad = None
+    if kind == "step_drift":  # one step above its 2026 per-step limit, overall scrap still below 10 %
+        step = rng.choice(["formation", "cutting", "calendering"])
+        p[step] = rng.uniform(0.05, 0.065)
     if kind == "scrap_excursion":
         step = rng.choice(["formation", "coating_and_drying", "stacking_or_winding"])
         first = rng.randint(2, max(2, len(days) - 6))
