@@ -260,17 +260,18 @@ def _load(src: BundleSource) -> Bundle:
 def _parse_document(rel: str, data: bytes) -> Any:
     text = decode_text(rel, data)
     if rel.endswith(".json"):
+        _json_depth(rel, text)
         try:
-            doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+            doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise BundleError(Problem(rel, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")) from None
-        except ValueError as exc:
-            raise BundleError(Problem(rel, message=f"malformed JSON: {exc}")) from None
+        except (ValueError, RecursionError) as exc:
+            raise BundleError(Problem(rel, "document", f"malformed JSON: {exc}")) from None
     else:
         try:
             doc = safeyaml.load(text)
         except ValueError as exc:
-            raise BundleError(Problem(rel, message=f"malformed YAML: {exc}")) from None
+            raise BundleError(Problem(rel, getattr(exc, "location", "") or "document", f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
     if not isinstance(doc, dict):
         raise BundleError(Problem(rel, "#", "declaration must be a mapping", expected="an object with format_version, pilot_line, ...", found=type(doc).__name__))
     return doc
@@ -278,6 +279,36 @@ def _parse_document(rel: str, data: bytes) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is not finite")
+    return value
+
+
+def _json_depth(rel: str, text: str) -> None:
+    """Refuse JSON nested deeper than YAML may be, before the recursive parser sees it."""
+    depth, in_string, escaped, line = 0, False, False, 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > safeyaml.MAX_DEPTH:
+                raise BundleError(Problem(rel, f"line {line}", f"malformed JSON: nesting deeper than {safeyaml.MAX_DEPTH} levels", expected=f"at most {safeyaml.MAX_DEPTH} levels"))
+        elif ch in "]}":
+            depth -= 1
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -405,10 +436,15 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
     import pandas as pd
 
     text = decode_text(rel, data)
+    rows: list[list[str]] = []
+    starts: list[int] = []  # file line on which each record starts (quoted line breaks span lines)
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
-        rows = list(csv.reader(io.StringIO(text), strict=True))
+        for record in reader:
+            starts.append(reader.line_num - sum(c.count("\n") for c in record))
+            rows.append(record)
     except csv.Error as exc:
-        problems.add(rel, message=f"malformed CSV: {exc}")
+        problems.add(rel, f"line {reader.line_num}", f"malformed CSV: {exc}", expected="RFC 4180 CSV (comma-separated, fields with commas or quotes in double quotes)")
         return None
     if not rows or not rows[0]:
         problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
@@ -461,7 +497,7 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
     if not ok:
         return None
     good = []
-    for i, r in enumerate(body, start=2):
+    for i, r in zip(starts[1:], body):
         if not any(cell.strip() for cell in r):
             continue  # blank line
         if len(r) != len(columns):

@@ -3,8 +3,11 @@
 PyYAML's ``SafeLoader`` constructs no Python objects; on top of it this loader
 - rejects duplicate mapping keys (a second value would silently win otherwise),
 - keeps dates as strings (the JSON Schema checks their format, as for JSON files),
-- refuses documents whose aliases expand beyond a budget ("billion laughs") or that nest too deep.
-Errors are :class:`ValueError` with a line/column; callers wrap them in the project's error types.
+- refuses documents whose aliases expand beyond a budget ("billion laughs") or that nest too deep
+  (checked on the token stream, before the recursive composer runs),
+- refuses numbers that are not finite (``.nan``, ``.inf``) or too long to convert.
+Errors are :class:`YAMLProblem` (a :class:`ValueError`) with ``.location`` ("line L, column C")
+and ``.problem``; callers wrap them in the project's error types.
 """
 
 from __future__ import annotations
@@ -15,6 +18,19 @@ import yaml
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 10_000  # nodes reachable through aliases
+
+
+class YAMLProblem(ValueError):
+    """A YAML document was refused; ``location`` is "line L, column C" when known."""
+
+    def __init__(self, problem: str, location: str = "") -> None:
+        super().__init__(f"{problem} at {location}" if location else problem)
+        self.problem = problem
+        self.location = location
+
+
+def _where(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
 
 
 class _Loader(yaml.SafeLoader):
@@ -50,6 +66,39 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise yaml.constructor.ConstructorError(None, None, f"number is not finite ({node.value!r})", node.start_mark)
+    return value
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # e.g. more digits than Python converts (int_max_str_digits)
+        raise yaml.constructor.ConstructorError(None, None, f"integer too long ({len(node.value)} characters)", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+_OPEN = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken, yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting from the token stream (iterative, so no recursion limit is hit)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=_Loader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels", _where(token.start_mark))
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+
+
 def _check_node(node: yaml.Node) -> None:
     """Bound depth and alias expansion before constructing anything."""
     budget = [0]
@@ -57,15 +106,15 @@ def _check_node(node: yaml.Node) -> None:
 
     def size(n: yaml.Node, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise ValueError(f"nesting deeper than {MAX_DEPTH} levels at line {n.start_mark.line + 1}")
+            raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels", _where(n.start_mark))
         key = id(n)
         if key in memo:
             # a node reached again is an alias: it costs its full size again
             budget[0] += memo[key]
             if budget[0] > MAX_ALIAS_EXPANSION:
-                raise ValueError(
-                    f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (line {n.start_mark.line + 1}); "
-                    "anchors and aliases are limited in bundles"
+                raise YAMLProblem(
+                    f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; anchors and aliases are limited in bundles",
+                    _where(n.start_mark),
                 )
             return memo[key]
         total = 1
@@ -82,7 +131,16 @@ def _check_node(node: yaml.Node) -> None:
 
 
 def load(text: str) -> Any:
-    """Parse one YAML document safely.  Raises ValueError with a location on any problem."""
+    """Parse one YAML document safely.  Raises :class:`YAMLProblem` with a location on any problem."""
+    try:
+        _check_depth(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YAMLProblem(str(exc.problem or exc.context), _where(mark)) from None
+    except yaml.YAMLError as exc:
+        raise YAMLProblem(str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -92,11 +150,10 @@ def load(text: str) -> Any:
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ValueError(f"{exc.problem or exc.context} at {where}") from None
+        raise YAMLProblem(str(exc.problem or exc.context), _where(mark)) from None
     except yaml.YAMLError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from None
+        raise YAMLProblem(str(exc).splitlines()[0]) from None
     except RecursionError:
-        raise ValueError(f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()

@@ -16,8 +16,9 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Mapping
 
-from .errors import BundleError, Problem
+from .errors import BundleError, Problem, UsageError
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,32 @@ class Limits:
     max_entries: int = 5_000
     max_compression_ratio: float = 200.0
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":
+        """The defaults, overridden by ``LIPLANET_MAX_FILE_BYTES``, ``LIPLANET_MAX_BUNDLE_BYTES``,
+        ``LIPLANET_MAX_ENTRIES`` and ``LIPLANET_MAX_COMPRESSION_RATIO`` when set."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for var, (fld, kind) in ENV_LIMITS.items():
+            text = env.get(var, "").strip()
+            if not text:
+                continue
+            try:
+                value = kind(text.replace("_", ""))
+                if not value > 0 or value != value or value == float("inf"):
+                    raise ValueError
+            except ValueError:
+                raise UsageError(Problem(var, message="invalid limit in environment variable", expected="a positive number", found=repr(text[:40]))) from None
+            values[fld] = value
+        return cls(**values)
 
+
+ENV_LIMITS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "LIPLANET_MAX_FILE_BYTES": ("max_file_bytes", int),
+    "LIPLANET_MAX_BUNDLE_BYTES": ("max_bundle_bytes", int),
+    "LIPLANET_MAX_ENTRIES": ("max_entries", int),
+    "LIPLANET_MAX_COMPRESSION_RATIO": ("max_compression_ratio", float),
+}
 DEFAULT_LIMITS = Limits()
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -48,9 +74,11 @@ def _bad_name(name: str) -> str | None:
 class BundleSource:
     """The files of one bundle, by relative POSIX path."""
 
-    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, path: Path, limits: Limits | None = None) -> None:
         self.path = path
-        self.limits = limits
+        # DEFAULT_LIMITS (the default of every caller) means "the defaults as configured":
+        # environment variables override them; an explicit other Limits object is used as given.
+        self.limits = Limits.from_env() if limits is None or limits is DEFAULT_LIMITS else limits
         self.display = str(path)
         self._zip: zipfile.ZipFile | None = None
         self._files: dict[str, object] = {}
@@ -67,25 +95,21 @@ class BundleSource:
     def _scan_dir(self) -> None:
         root = self.path.resolve()
         total = 0
+        entries = 0  # folders count towards the entry limit too
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
             here = Path(dirpath)
+            entries += len(dirnames)
             for d in list(dirnames):
                 p = here / d
                 if p.is_symlink():
-                    rel = p.relative_to(root).as_posix()
-                    target = p.resolve()
-                    if not target.is_relative_to(root):
-                        raise BundleError(Problem(rel, message="symlink points outside the bundle", expected="a link inside the bundle", found=str(os.readlink(p))))
+                    _resolve_inside(p, root)
                     dirnames.remove(d)  # not followed: its files are reached through the real path
             for name in sorted(filenames):
                 p = here / name
                 rel = p.relative_to(root).as_posix()
                 if p.is_symlink():
-                    target = p.resolve()
-                    if not target.is_relative_to(root):
-                        raise BundleError(Problem(rel, message="symlink points outside the bundle", expected="a link inside the bundle", found=str(os.readlink(p))))
-                    p = target
+                    p = _resolve_inside(p, root)
                 try:
                     st = p.stat()
                 except OSError as exc:
@@ -95,10 +119,10 @@ class BundleSource:
                 self._check_size(rel, st.st_size)
                 total += st.st_size
                 if total > self.limits.max_bundle_bytes:
-                    raise BundleError(Problem(rel, message="bundle too large", expected=f"at most {self.limits.max_bundle_bytes} bytes in all", found=f"more than {total} bytes"))
+                    raise BundleError(Problem(rel, "bundle directory", f"bundle too large: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)", expected=f"at most {self.limits.max_bundle_bytes} bytes in all", found=f"at least {total} bytes"))
                 self._files[rel] = p
-                if len(self._files) > self.limits.max_entries:
-                    raise BundleError(Problem(self.display, message="too many files in the bundle", expected=f"at most {self.limits.max_entries}", found=f"more than {self.limits.max_entries}"))
+                if len(self._files) + entries > self.limits.max_entries:
+                    raise BundleError(Problem(self.display, "bundle directory", f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries} files and folders", found=f"more than {self.limits.max_entries}"))
 
     # -- zip -----------------------------------------------------------------------------
     def _scan_zip(self) -> None:
@@ -108,26 +132,32 @@ class BundleSource:
         except (zipfile.BadZipFile, OSError) as exc:
             raise BundleError(Problem(self.display, message=f"unreadable zip archive: {exc}")) from None
         if len(infos) > self.limits.max_entries:
-            raise BundleError(Problem(self.display, message="too many entries in the zip", expected=f"at most {self.limits.max_entries}", found=str(len(infos))))
+            raise BundleError(Problem(self.display, "zip directory", f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries}", found=str(len(infos))))
         total = 0
         entries: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
+            where = f"zip entry {name!r}"
             why = _bad_name(name)
             if why:
-                raise BundleError(Problem(f"{self.display}:{name}", message=f"unsafe zip entry: {why}", expected="a relative path inside the bundle"))
+                raise BundleError(Problem(self.display, where, f"unsafe zip entry: {why}", expected="a relative path inside the bundle"))
             mode = (info.external_attr >> 16) & 0o170000
             if mode == stat.S_IFLNK:
-                raise BundleError(Problem(f"{self.display}:{name}", message="symlink in zip archive", expected="regular files only"))
+                raise BundleError(Problem(self.display, where, "symlink in zip archive", expected="regular files only"))
             if info.is_dir():
                 continue
-            self._check_size(name, info.file_size)
-            if info.compress_size and info.file_size / max(info.compress_size, 1) > self.limits.max_compression_ratio and info.file_size > 1024 * 1024:
-                raise BundleError(Problem(f"{self.display}:{name}", message="suspicious compression ratio (zip bomb?)", expected=f"at most {self.limits.max_compression_ratio:g}:1", found=f"{info.file_size / max(info.compress_size, 1):.0f}:1"))
+            if info.file_size > self.limits.max_file_bytes:
+                raise BundleError(Problem(self.display, where, f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {self.limits.max_file_bytes} bytes", found=f"{info.file_size} bytes unpacked"))
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > self.limits.max_compression_ratio and info.file_size > 1024 * 1024:
+                raise BundleError(Problem(self.display, where, f"suspicious compression ratio (zip bomb?): limit {self.limits.max_compression_ratio:g}:1 (LIPLANET_MAX_COMPRESSION_RATIO)", expected=f"at most {self.limits.max_compression_ratio:g}:1", found=f"{ratio:.0f}:1"))
             total += info.file_size
             if total > self.limits.max_bundle_bytes:
-                raise BundleError(Problem(self.display, message="bundle too large when unpacked", expected=f"at most {self.limits.max_bundle_bytes} bytes", found=f"more than {total} bytes"))
-            entries[PurePosixPath(name.replace("\\", "/")).as_posix()] = info
+                raise BundleError(Problem(self.display, where, f"bundle too large when unpacked: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)", expected=f"at most {self.limits.max_bundle_bytes} bytes", found=f"at least {total} bytes"))
+            key = PurePosixPath(name.replace("\\", "/")).as_posix()
+            if key in entries:
+                raise BundleError(Problem(self.display, where, "duplicate entry in the zip (which copy counts would be ambiguous)", expected="each path once", found=name))
+            entries[key] = info
         # A zip of a bundle directory has one top-level folder: strip it.
         prefix = ""
         tops = {n.split("/", 1)[0] for n in entries}
@@ -138,7 +168,7 @@ class BundleSource:
 
     def _check_size(self, rel: str, size: int) -> None:
         if size > self.limits.max_file_bytes:
-            raise BundleError(Problem(rel, message="file too large", expected=f"at most {self.limits.max_file_bytes} bytes", found=f"{size} bytes"))
+            raise BundleError(Problem(rel, "whole file", f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {self.limits.max_file_bytes} bytes", found=f"{size} bytes"))
 
     # -- API -----------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -157,13 +187,13 @@ class BundleSource:
             try:
                 with self._zip.open(entry) as fh:  # type: ignore[arg-type]
                     data = fh.read(limit + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                raise BundleError(Problem(rel, message=f"cannot read zip entry: {exc}")) from None
+            except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma/CRC/encryption errors of untrusted data
+                raise BundleError(Problem(rel, "zip entry", f"cannot read zip entry: {type(exc).__name__}: {exc}", expected="an intact, unencrypted zip entry")) from None
         else:
             with open(entry, "rb") as fh:  # type: ignore[arg-type]
                 data = fh.read(limit + 1)
         if len(data) > limit:
-            raise BundleError(Problem(rel, message="file too large", expected=f"at most {limit} bytes", found=f"more than {limit} bytes"))
+            raise BundleError(Problem(rel, "whole file", f"file too large: limit {limit} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {limit} bytes", found=f"more than {limit} bytes"))
         return data
 
     def close(self) -> None:
@@ -177,14 +207,33 @@ class BundleSource:
         self.close()
 
 
+def _resolve_inside(link: Path, root: Path) -> Path:
+    """Resolve a symlink found in the bundle; it must end inside the bundle root."""
+    rel = link.relative_to(root).as_posix()
+    try:
+        shown = os.readlink(link)
+    except OSError:
+        shown = "?"
+    try:
+        target = link.resolve(strict=False)
+    except (RuntimeError, OSError) as exc:  # symlink loop (RuntimeError before Python 3.13) or unreadable
+        raise BundleError(Problem(rel, "symlink", "symlink cannot be resolved (loop?)", expected="a link to a file inside the bundle", found=f"-> {shown} ({type(exc).__name__})")) from None
+    if not target.is_relative_to(root):
+        raise BundleError(Problem(rel, "symlink", "symlink points outside the bundle", expected="a link inside the bundle", found=f"-> {shown}"))
+    return target
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_EOL = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}
 
 
 def decode_text(rel: str, data: bytes) -> str:
     """Decode a text file strictly: UTF-8, no BOM, no NUL, consistent line endings."""
     if not data.strip():
-        raise BundleError(Problem(rel, message="file is empty", expected="content"))
+        raise BundleError(Problem(rel, "line 1", "file is empty", expected="content", found=f"{len(data)} bytes of white space" if data else "0 bytes"))
     if data.startswith(b"\xef\xbb\xbf"):
         raise BundleError(Problem(rel, "byte 0", "file starts with a UTF-8 byte-order mark", expected="UTF-8 without BOM", found="BOM (EF BB BF)"))
     if b"\x00" in data:
@@ -199,5 +248,7 @@ def decode_text(rel: str, data: bytes) -> str:
     lf = text.count("\n") - crlf
     cr = text.count("\r") - crlf
     if sum(1 for n in (crlf, lf, cr) if n) > 1:
-        raise BundleError(Problem(rel, message="mixed line endings", expected="one kind of line ending (LF or CRLF)", found=f"{crlf} CRLF, {lf} LF, {cr} CR"))
+        endings = re.findall(r"\r\n|\n|\r", text)
+        first_other = next(i for i, e in enumerate(endings) if e != endings[0])
+        raise BundleError(Problem(rel, f"line {first_other + 1}", "mixed line endings", expected=f"one kind of line ending throughout (line 1 ends with {_EOL[endings[0]]})", found=f"{_EOL[endings[first_other]]} here; {crlf} CRLF, {lf} LF, {cr} CR in all"))
     return text.replace("\r\n", "\n").replace("\r", "\n")
