@@ -35,7 +35,16 @@ class AssessOptions:
 
 
 def tool_info() -> dict[str, str]:
-    return {"name": "liplanet-cert", "version": __version__, "python": platform.python_version()}
+    """Tool, Python and Brightway package versions (read from package metadata: no Brightway import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {"name": "liplanet-cert", "version": __version__, "python": platform.python_version()}
+    for dist in ("bw2data", "bw2calc", "bw2io"):
+        try:
+            info[dist] = version(dist)
+        except PackageNotFoundError:
+            info[dist] = "not installed"
+    return info
 
 
 def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:

@@ -144,6 +144,7 @@ def assess(
     dossier: Optional[Path] = typer.Option(None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."),
     bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed)."),
+    sign: Optional[Path] = typer.Option(None, "--sign", help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each written report and dossier file."),
 ) -> None:
     """Assess a submission bundle against the seal criteria and give the verdict.
 
@@ -167,11 +168,14 @@ def assess(
         from .waivers import load_waivers
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
+        key = _signing_key(sign, bool(outs) or dossier is not None)  # a bad key fails before anything is written
         opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir, waivers=wset)
         result = do_assess(path, opts)
         _emit(result, reporter, outs)
+        written = [p for _r, p in outs]
         if dossier is not None:
-            _write_dossier(result, dossier, ("html", "md"))
+            written += _write_dossier(result, dossier, ("html", "md"))
+        _sign(key, written)
         return result.exit_code
 
     run(body)
@@ -187,6 +191,25 @@ def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
         sys.stdout.write(reporter.render(result))
     for _r, p, text in rendered:
         write_text(p, text)
+
+
+def _signing_key(sign: Optional[Path], writes_files: bool) -> Any:
+    if sign is None:
+        return None
+    if not writes_files:
+        raise UsageError("--sign signs the files written: add --output FILE (or --dossier DIR)", file="--sign")
+    from .integrity import load_private_key
+
+    return load_private_key(sign)
+
+
+def _sign(key: Any, paths: list[Path]) -> None:
+    if key is None:
+        return
+    from .cli_integrity import sign_outputs
+
+    for sig in sign_outputs(key, paths):
+        _console(stderr=True).print(f"signed {sig}", markup=False)
 
 
 def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
@@ -370,6 +393,7 @@ def dossier(
     criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
     at: Optional[str] = typer.Option(None, "--at", help=AT_HELP),
     bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."),
+    sign: Optional[Path] = typer.Option(None, "--sign", help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each dossier file."),
 ) -> None:
     """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
 
@@ -388,8 +412,9 @@ def dossier(
         bad = [f for f in formats if f not in ("html", "md")]
         if bad or not formats:
             raise UsageError(f"unknown dossier format(s) {', '.join(bad) or format!r}; choose html, md", file="--format")
+        key = _signing_key(sign, True)
         result = do_assess(_bundle_arg(bundle, example), AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True, bw_dir=bw_dir))
-        _write_dossier(result, out, formats)
+        _sign(key, _write_dossier(result, out, formats))
         return result.exit_code
 
     run(body)
@@ -494,3 +519,7 @@ def main() -> None:
 from .cli_batch import register as _register_batch  # noqa: E402  (batch, criteria diff/impact)
 
 _register_batch(app, criteria_app)
+
+from .cli_integrity import register as _register_integrity  # noqa: E402  (verify, keygen)
+
+_register_integrity(app)
