@@ -227,14 +227,19 @@ class _State:
 _STATE: _State | None = None
 
 
-def _init_worker(state: _State, warm: bool = True) -> None:
-    """Per process, once: keep the state, ignore Ctrl-C (the parent coordinates), warm the caches."""
+def _init_worker(state: _State, warm: bool = True, in_process: bool = False) -> None:
+    """Per process, once: keep the state, ignore Ctrl-C (the parent coordinates), warm the caches.
+
+    ``in_process`` (``--jobs 1``): this *is* the coordinating process, so Ctrl-C must keep working
+    (an ignored SIGINT would also be inherited by every program it starts later).
+    """
     global _STATE
     _STATE = state
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except (ValueError, OSError):  # not the main thread (in-process run)
-        pass
+    if not in_process:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except (ValueError, OSError):  # not the main thread
+            pass
     if warm:
         import pandas  # noqa: F401  (imported once per process, not per bundle)
 
@@ -559,7 +564,7 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
     old_term = _install_sigterm()
     try:
         if jobs == 1:
-            _init_worker(state, warm=False)
+            _init_worker(state, warm=False, in_process=True)
             for b in bundles:
                 handle(_work(task_of(b)))
         else:

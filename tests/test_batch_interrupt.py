@@ -1,0 +1,106 @@
+"""Nothing lost: a real ``liplanet-cert batch`` with a process pool is stopped by Ctrl-C (SIGINT)
+midway.  Everything it wrote must stay valid (whole ``results.jsonl`` lines, result files that
+``verify`` confirms against their bundles, no temporary files), the bundles must be untouched, and
+rerunning — into the same directory, or with ``--previous`` — computes only what is missing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from liplanet_cert.integrity import verify
+
+REPO = Path(__file__).resolve().parents[1]
+PACK, AT, N = "liplanet-2026@2.0.0", "2026-11-01", 120
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import make_bundles
+
+    d = tmp_path_factory.mktemp("kill-gen")
+    make_bundles.main([str(N), str(d), "--seed", "11"])
+    return d
+
+
+def _cmd(bundles: Path, out: Path, jobs: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "liplanet_cert", "batch", str(bundles), "-c", PACK, "--at", AT, "--out", str(out), "-j", jobs, "-q", *extra]
+
+
+def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
+    """Start a batch, press Ctrl-C (SIGINT) once a few results are out; return (exit code, stderr)."""
+    jsonl = out / "results.jsonl"
+    proc = subprocess.Popen(_cmd(bundles, out, jobs), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 3:
+            break
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
+    _stdout, stderr = proc.communicate(timeout=120)
+    return proc.returncode, stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])  # in-process and with a worker pool
+def test_ctrl_c_midway_keeps_valid_results_and_rerun_finishes_only_the_rest(bundles: Path, tmp_path: Path, jobs: str) -> None:
+    before = _digest(bundles)
+    for attempt in range(3):  # a loaded machine may finish the whole batch before the signal lands: try again
+        out = tmp_path / f"run{attempt}"
+        code, stderr = _interrupt(bundles, out, jobs)
+        if code == 130:
+            break
+    assert code == 130, f"never stopped midway (exit {code}): {stderr.decode(errors='replace')[-500:]}"
+    assert b"Traceback" not in stderr
+    jsonl = out / "results.jsonl"
+
+    raw = jsonl.read_bytes()
+    assert raw.endswith(b"\n"), "results.jsonl ends with a partial line"
+    first = [json.loads(x) for x in raw.splitlines()]
+    assert 3 <= len(first) < N, len(first)
+    assert len({d["bundle"] for d in first}) == len(first)
+    # every result already written is complete and still belongs to its bundle
+    written = [d for d in first if d.get("result")]
+    assert written
+    for d in written:
+        report = verify(out / d["result"], d["bundle"])
+        assert report.matches, (d["bundle"], [str(x) for x in report.differences])
+    for p in (out / "results").iterdir():  # every result file is whole (a killed worker may leave only a hidden .tmp)
+        if not p.name.startswith("."):
+            json.loads(p.read_text(encoding="utf-8"))
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["interrupted"] is True
+    assert _digest(bundles) == before, "a bundle was modified"
+
+    # rerun into the same directory: only what is missing is computed
+    res = subprocess.run(_cmd(bundles, out, jobs), capture_output=True, timeout=300)
+    assert res.returncode in (0, 1, 2), res.stderr.decode(errors="replace")[-500:]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] is False and summary["total"] == N
+    assert summary["reused"] == len(written)
+    final = [json.loads(x) for x in jsonl.read_bytes().splitlines()]
+    assert len(final) == N and len({d["bundle"] for d in final}) == N
+    kept = {d["bundle"]: d["result"] for d in written}
+    assert all(d["result"] == kept[d["bundle"]] for d in final if d["bundle"] in kept)
+
+    # a later run against this one with --previous reuses every result and recomputes nothing
+    res = subprocess.run(_cmd(bundles, tmp_path / "next", jobs, "--previous", str(out)), capture_output=True, timeout=300)
+    assert res.returncode in (0, 1, 2)
+    nxt = json.loads((tmp_path / "next" / "summary.json").read_text(encoding="utf-8"))
+    assert nxt["reused"] == sum(1 for d in final if d.get("result")) and nxt["total"] == N
+    assert _digest(bundles) == before
