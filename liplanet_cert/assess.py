@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ class AssessOptions:
     waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
 
 
-def tool_info() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def _tool_info() -> dict[str, str]:
     """Tool, Python and Brightway package versions (read from package metadata: no Brightway import)."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -45,6 +47,12 @@ def tool_info() -> dict[str, str]:
         except PackageNotFoundError:
             info[dist] = "not installed"
     return info
+
+
+
+def tool_info() -> dict[str, str]:
+    """Tool, Python and Brightway versions (a fresh copy; the lookup itself is cached)."""
+    return dict(_tool_info())
 
 
 def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
@@ -132,7 +140,8 @@ def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: 
             "all_solid_state": cell.all_solid_state,
             **cell.text,
         },
-        bundle={"path": bundle.path, "format_version": bundle.format_version, "declaration": bundle.declaration_file},
+        # path as the user gave it (never resolved), so results do not depend on the working directory
+        bundle={"name": Path(bundle.path).name, "path": bundle.path, "format_version": bundle.format_version, "declaration": bundle.declaration_file},
         assessed_on=(options.at or date.today()).isoformat(),
         tool=tool,
         daily_output=m.daily_output,

@@ -48,32 +48,47 @@ def measure(bundle: Bundle) -> Measurements:
     values: dict[str, float | None] = {}
     locations: dict[str, str] = {}
 
-    g = prod.groupby("step", sort=False).agg(units_in=("units_in", "sum"), good_out=("good_out", "sum"), scrap=("scrap", "sum"), lots=("lot_id", "nunique"))
+    # One pandas aggregation per (lot, step); everything per step and per lot derives from it.
+    per = prod.groupby(["step", "lot_id"], sort=False)[["units_in", "good_out", "scrap"]].sum()
+    totals: dict[str, list[float]] = {}
+    lot_step_scrap: dict[str, dict[str, float]] = {}
+    lot_yields: dict[str, list[float]] = {}
+    for (step, lot_id), uin, good, scrap in zip(per.index.tolist(), per["units_in"].tolist(), per["good_out"].tolist(), per["scrap"].tolist()):
+        t = totals.setdefault(step, [0.0, 0.0, 0.0, 0])
+        t[0] += uin
+        t[1] += good
+        t[2] += scrap
+        t[3] += 1
+        if uin > 0:
+            lot_step_scrap.setdefault(str(lot_id), {})[str(step)] = (1 - good / uin) * 100
+            lot_yields.setdefault(str(lot_id), []).append(good / uin)
     steps: list[StepStats] = []
     step_scrap: dict[str, float] = {}
     rty = 1.0
-    for step in sorted(g.index, key=lambda s: order.get(s, 99)):
-        r = g.loc[step]
-        uin = float(r["units_in"])
-        rate = float(r["scrap"]) / uin * 100 if uin > 0 else None
-        yld = float(r["good_out"]) / uin * 100 if uin > 0 else None
+    for step in sorted(totals, key=lambda s: order.get(s, 99)):
+        uin, good, scrap, lots = totals[step]
+        rate = scrap / uin * 100 if uin > 0 else None
+        yld = good / uin * 100 if uin > 0 else None
         if yld is not None:
             rty *= yld / 100
         if rate is not None:
             step_scrap[step] = rate
-        steps.append(StepStats(step, int(r["lots"]), uin, float(r["good_out"]), float(r["scrap"]), rate, yld))
+        steps.append(StepStats(step, int(lots), float(uin), float(good), float(scrap), rate, yld))
     values["first_pass_yield"] = rty * 100 if steps else None
     values["scrap_rate"] = (1 - rty) * 100 if steps else None
     locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
+    lot_scrap = {lot: (1 - math.prod(ys)) * 100 for lot, ys in lot_yields.items()}
+    for lot in prod["lot_id"].unique().tolist():
+        lot_scrap.setdefault(str(lot), 0.0)
 
-    days = int(prod["date"].dt.normalize().nunique())
-    final = max(g.index, key=lambda s: order.get(s, -1)) if len(g) else None
+    days = int(prod["date"].nunique())
+    final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
     final_rows = prod[prod["step"] == final]
-    cells = float(final_rows["good_out"].sum()) if final else 0.0
+    cells = float(totals[final][1]) if final else 0.0
     values["cell_throughput"] = cells / days if days else None
     locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
-    daily = final_rows.groupby(final_rows["date"].dt.strftime("%Y-%m-%d"))["good_out"].sum()
-    daily_output = [{"date": d, "cells": float(v)} for d, v in sorted(daily.items())]
+    daily = final_rows.groupby("date")["good_out"].sum()
+    daily_output = [{"date": d.strftime("%Y-%m-%d"), "cells": float(v)} for d, v in sorted(daily.items())]
 
     coat = prod[(prod["step"] == "coating_and_drying") & prod["electrode_length"].notna()]
     length = float(coat["electrode_length"].sum()) if len(coat) else None
@@ -86,7 +101,7 @@ def measure(bundle: Bundle) -> Measurements:
     if eol is not None and len(eol):
         values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
         cap = eol["capacity"].astype(float)
-        capacities = [float(x) for x in cap]
+        capacities = cap.tolist()
         values["capacity_mean"] = float(cap.mean())
         std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
         values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None
@@ -96,16 +111,6 @@ def measure(bundle: Bundle) -> Measurements:
             values[k] = None
     for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
         locations[k] = f"{eol_file} (all rows)"
-
-    # per-lot scrap, to name the lots behind a contradicted declaration
-    lot = prod.groupby(["lot_id", "step"]).agg(units_in=("units_in", "sum"), good_out=("good_out", "sum"))
-    lot_yield = (lot["good_out"] / lot["units_in"]).where(lot["units_in"] > 0)
-    lot_scrap = {}
-    lot_step_scrap: dict[str, dict[str, float]] = {}
-    for lot_id, grp in lot_yield.groupby(level=0):
-        ys = [float(v) for v in grp.values if not math.isnan(v)]
-        lot_scrap[str(lot_id)] = (1 - math.prod(ys)) * 100 if ys else 0.0
-        lot_step_scrap[str(lot_id)] = {str(s): (1 - float(v)) * 100 for (_, s), v in grp.items() if not math.isnan(v)}
 
     return Measurements(values, locations, steps, step_scrap, days, cells, final, daily_output, capacities, lot_scrap, lot_step_scrap)
 

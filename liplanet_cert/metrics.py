@@ -119,7 +119,7 @@ def read(name: str, ctx: Any) -> Value:
     if name.startswith("footprint."):
         fp = ctx.footprint
         if fp is None:
-            raise Unavailable(ctx.footprint_error or "no footprint computed")
+            raise Unavailable(ctx.footprint_error or "no footprint computed (the run used --no-footprint; these criteria need it)")
         return _footprint_metric(name, fp, b)
     raise Unavailable(f"unknown metric {name}")
 
