@@ -29,7 +29,7 @@ from .errors import BundleError, Problem, ProblemCollector
 from .models import InputFile
 from .resources import load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
-from .units import QuantityError, parse_quantity, to_unit
+from .units import QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
@@ -492,9 +492,9 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
                 ok = False
                 continue
             try:
-                from .units import registry, check_dimension
+                from .units import check_dimension
 
-                check_dimension(registry().Quantity(1, unit), dim, original=unit)
+                check_dimension(unit_quantity(unit), dim, original=unit)
                 units[name] = unit
             except QuantityError as exc:
                 problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
@@ -697,7 +697,7 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
             continue
         kinds.append(want)
         try:
-            q = ureg.Quantity(1, unit)
+            q = unit_quantity(unit)
         except Exception:
             problems.add(rel, f"row {row}, column unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit))
             per.append(None)

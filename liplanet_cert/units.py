@@ -80,6 +80,18 @@ _LEADING_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")  # "Ah" alone is not "1 Ah"
 _NUMBER_POWER = re.compile(r"[\d.)]\s*(\*\*|\^)")  # "10**400", "9**9**9": unbounded work for pint
 
 
+@lru_cache(maxsize=4096)
+def _pint_parse(s: str) -> Any:
+    """pint's string parsing is slow (~0.3 ms); bundles repeat the same strings. Callers never mutate."""
+    return registry().Quantity(s)
+
+
+@lru_cache(maxsize=1024)
+def unit_quantity(unit: str) -> Any:
+    """``1 <unit>`` as a pint quantity (cached: CSV headers and rows repeat a few units)."""
+    return registry().Quantity(1, unit)
+
+
 def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
     """Parse ``"2.5 m/day"`` into a pint quantity, optionally checking its dimension.
 
@@ -103,7 +115,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         if _NUMBER_POWER.search(s):
             raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=repr(text))
         try:
-            q = ureg.Quantity(s)
+            q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
             raise QuantityError(f"cannot read quantity {text!r}: {_short(exc)}", expected=_expect(dimension), found=repr(text)) from None
         if not isinstance(q, pint.Quantity):  # pragma: no cover - bare number string
