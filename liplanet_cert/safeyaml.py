@@ -143,6 +143,15 @@ def load(text: str) -> Any:
     """Parse one YAML document safely.  Raises :class:`YAMLProblem` with a location on any problem."""
     try:
         _check_depth(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_node(node)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YAMLProblem(str(exc.problem or exc.context), _where(mark)) from None
@@ -150,19 +159,3 @@ def load(text: str) -> Any:
         raise YAMLProblem(str(exc).splitlines()[0]) from None
     except RecursionError:
         raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_node(node)
-        return loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise YAMLProblem(str(exc.problem or exc.context), _where(mark)) from None
-    except yaml.YAMLError as exc:
-        raise YAMLProblem(str(exc).splitlines()[0]) from None
-    except RecursionError:
-        raise YAMLProblem(f"nesting deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
