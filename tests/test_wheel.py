@@ -50,9 +50,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if FULL_INSTALL:
         inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", wheel], cwd=work, timeout=900)
     else:
+        inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
+        # Only now borrow the runner's dependencies: had the .pth been there during the install, pip
+        # would have found the runner's own (non-editable) liplanet-cert and skipped the wheel.
+        # The fresh environment's site-packages stays first on sys.path.
         purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=work).stdout.strip())
         (purelib / "_deps_of_test_runner.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-        inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
     assert inst.returncode == 0, inst.stdout[-2000:] + inst.stderr[-2000:]
 
     cwd = work / "elsewhere"  # not the repository: nothing may be read from a checkout
