@@ -120,8 +120,6 @@ def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: 
         s.scrap_limit = limits.get(s.step)
     cell = bundle.cell
     tool = tool_info()
-    if ctx.footprint is not None and "brightway" in ctx.footprint.get("versions", {}):
-        tool["brightway"] = ctx.footprint["versions"]["brightway"]
     warnings = list(bundle.warnings)
     if ctx.footprint_error:
         warnings.append(ctx.footprint_error)

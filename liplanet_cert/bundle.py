@@ -27,7 +27,7 @@ from typing import Any
 from . import safeyaml
 from .errors import BundleError, Problem, ProblemCollector
 from .models import InputFile
-from .resources import load_schema
+from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
 from .units import QuantityError, parse_quantity, to_unit, unit_quantity
 
@@ -54,15 +54,8 @@ CELL_QUANTITIES = {
 }
 
 
-@lru_cache(maxsize=1)
 def step_catalogue() -> dict[str, Any]:
-    return load_schema_file("steps")
-
-
-def load_schema_file(name: str) -> dict[str, Any]:
-    from .resources import PACKAGE_DIR
-
-    return json.loads((PACKAGE_DIR / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+    return load_json("steps")
 
 
 def production_steps() -> list[str]:
@@ -365,7 +358,7 @@ def _short(value: Any) -> str:
 
 
 def _country(rel: str, code: str, problems: ProblemCollector) -> str:
-    table = load_schema_file("countries")
+    table = load_json("countries")
     if len(code) == 2:
         if code in table:
             return table[code]

@@ -212,6 +212,16 @@ def _sign(key: Any, paths: list[Path]) -> None:
         _console(stderr=True).print(f"signed {sig}", markup=False)
 
 
+def _deliver(text: str, output: Optional[Path], *, stdout: bool) -> None:
+    """Print ``text`` and/or write it atomically to ``output``."""
+    if stdout:
+        sys.stdout.write(text)
+    if output is not None:
+        from .atomic import write_text
+
+        write_text(output, text)
+
+
 def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
     from .dossier import write_dossier
 
@@ -333,16 +343,11 @@ def footprint(
         b = load_bundle(_bundle_arg(bundle, example))
         fp = bundle_footprint(b, measure(b), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir).to_dict()
         text = dumps(fp)
-        if format == "json":
-            sys.stdout.write(text)
-        else:
+        if format == "table":
             from .reporters.footprint_table import show_footprint
 
             show_footprint(fp, _console())
-        if output is not None:
-            from .atomic import write_text
-
-            write_text(output, text)
+        _deliver(text, output, stdout=format == "json")
         return 0
 
     run(body)
@@ -372,13 +377,7 @@ def passport(
         from .reporters.json_ import dumps
 
         b = load_bundle(_bundle_arg(bundle, example))
-        text = dumps(bundle_passport(b, measure(b), bw_dir=bw_dir))
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            from .atomic import write_text
-
-            write_text(output, text)
+        _deliver(dumps(bundle_passport(b, measure(b), bw_dir=bw_dir)), output, stdout=output is None)
         return 0
 
     run(body)

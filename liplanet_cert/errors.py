@@ -102,9 +102,6 @@ class ProblemCollector:
     def add(self, file: str, location: str = "", message: str = "", expected: str = "", found: str = "") -> None:
         self.problems.append(Problem(file, location, message, expected, found))
 
-    def extend(self, problems: list[Problem]) -> None:
-        self.problems.extend(problems)
-
     def raise_if_any(self, cls: type[LiplanetError] = BundleError) -> None:
         if self.problems:
             raise cls(self.problems)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from .bundle import Bundle, production_steps
 from .models import StepStats
@@ -115,8 +115,9 @@ def measure(bundle: Bundle) -> Measurements:
     return Measurements(values, locations, steps, step_scrap, days, cells, final, daily_output, capacities, lot_scrap, lot_step_scrap)
 
 
-def compress_ids(ids: list[str], limit: int = 12) -> str:
-    """``['L12','L13','L14','L19']`` -> ``'L12–L14, L19'`` (natural order, runs collapsed)."""
+def compress_ids(ids: Sequence[str], limit: int | None = 12, min_run: int = 2) -> str:
+    """``['L12','L13','L14','L19']`` -> ``'L12–L14, L19'`` (natural order; runs of at least
+    ``min_run`` consecutive ids collapsed; at most ``limit`` parts, then "and N more")."""
 
     def key(s: str) -> tuple[str, int, str]:
         m = re.match(r"^(.*?)(\d+)$", s)
@@ -134,8 +135,11 @@ def compress_ids(ids: list[str], limit: int = 12) -> str:
                 j += 1
             else:
                 break
-        parts.append(items[i] if j == i else f"{items[i]}–{items[j]}")
+        if j - i + 1 >= min_run:
+            parts.append(f"{items[i]}–{items[j]}")
+        else:
+            parts.extend(items[i : j + 1])
         i = j + 1
-    if len(parts) > limit:
+    if limit is not None and len(parts) > limit:
         return ", ".join(parts[:limit]) + f" and {len(parts) - limit} more"
     return ", ".join(parts)

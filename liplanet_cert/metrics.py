@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .bundle import AUTOMATION_ORDER, KPI_SPECS, production_steps, step_catalogue
 
@@ -187,4 +187,3 @@ OPS_BY_KIND: dict[str, set[str]] = {
 }
 
 OP_TEXT: dict[str, str] = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "in": "one of", "not_in": "none of", "contains_all": "includes all of"}
-Reader = Callable[[str, Any], Value]

@@ -34,6 +34,11 @@ def schema_path(name: str) -> Path:
 
 
 @lru_cache(maxsize=None)
+def load_json(name: str) -> Any:
+    """Load (once per process) a JSON file shipped in ``liplanet_cert/schemas``, e.g. ``"steps"``."""
+    return json.loads((PACKAGE_DIR / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def load_schema(name: str) -> dict[str, Any]:
     """Load a JSON Schema shipped in ``liplanet_cert/schemas``."""
-    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return load_json(f"{name}.schema")

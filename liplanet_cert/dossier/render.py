@@ -203,37 +203,10 @@ def _threshold_for(kpi_name: str, unit: str, findings: list[Any]) -> tuple[str |
 
 
 def compress_lots(lots: Sequence[str]) -> str:
-    """``["L12", "L13", "L14", "L20"]`` → ``"L12–L14, L20"`` (input order of prefixes kept)."""
-    items = [str(x) for x in lots]
-    out: list[str] = []
-    run: list[tuple[str, int, str]] = []
+    """``["L12", "L13", "L14", "L20"]`` → ``"L12–L14, L20"``: every lot listed, runs of three or more collapsed."""
+    from ..kpis import compress_ids
 
-    def flush() -> None:
-        if not run:
-            return
-        if len(run) >= 3:
-            out.append(f"{run[0][2]}–{run[-1][2]}")
-        else:
-            out.extend(r[2] for r in run)
-        run.clear()
-
-    for lot in items:
-        m = re.fullmatch(r"(.*?)(\d+)", lot)
-        if m is None:
-            flush()
-            out.append(lot)
-            continue
-        prefix, number = m.group(1), int(m.group(2))
-        if run and run[-1][0] == prefix and run[-1][1] + 1 == number and len(m.group(2)) == len(
-            re.fullmatch(r"(.*?)(\d+)", run[-1][2]).group(2)  # type: ignore[union-attr]
-        ):
-            run.append((prefix, number, lot))
-        else:
-            flush()
-            run.append((prefix, number, lot))
-    flush()
-    return ", ".join(out)
-
+    return compress_ids([str(x) for x in lots], limit=None, min_run=3)
 
 def _status(f: Any) -> str:
     return str(getattr(f.status, "value", f.status))
