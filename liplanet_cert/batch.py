@@ -41,6 +41,7 @@ import re
 import signal
 import sys
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
@@ -647,16 +648,24 @@ def _run_pool(bundles: list[str], task_of: Callable[[str], Any], handle: Callabl
     limit = jobs * max(1, options.in_flight_per_job)
     pool = _new_pool(state, jobs, ctx)
     todo = iter(bundles)
+    requeue: deque[str] = deque()  # not yet run because the pool broke while submitting them
     pending: dict[Future, str] = {}
     try:
         while True:
-            for b in todo:
-                pending[pool.submit(_work, task_of(b))] = b
-                if len(pending) >= limit:
+            pool_broken = False
+            while len(pending) < limit:
+                b = requeue.popleft() if requeue else next(todo, None)
+                if b is None:
                     break
-            if not pending:
+                try:
+                    pending[pool.submit(_work, task_of(b))] = b
+                except BrokenProcessPool:  # a worker died since the last wait: b never ran
+                    requeue.appendleft(b)
+                    pool_broken = True
+                    break
+            if not pending and not pool_broken:
                 break
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done = wait(list(pending), return_when=FIRST_COMPLETED)[0] if pending else set()
             broken: list[str] = []
             for fut in done:
                 b = pending.pop(fut)
@@ -668,7 +677,7 @@ def _run_pool(bundles: list[str], task_of: Callable[[str], Any], handle: Callabl
                 else:  # e.g. the result could not be sent back: contained to this bundle
                     handle({"bundle": b, "status": "error", "kind": "internal", "result": None,
                             "message": f"internal error: {type(exc).__name__}: {exc}"[:500]})
-            if broken:
+            if broken or pool_broken:
                 # a worker died: every bundle in flight is suspect; retry each alone to find the culprit
                 for fut, b in list(pending.items()):
                     try:

@@ -144,6 +144,43 @@ def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch:
     assert s.exit_code == 2
 
 
+def test_pool_that_breaks_while_submitting_loses_no_bundle(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (CI, 2026-11): a worker died between ``wait`` and the next ``submit``, and
+    ``submit`` raised BrokenProcessPool out of the batch. The bundle being submitted never ran:
+    it must be requeued on the fresh pool, not lost or blamed."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import liplanet_cert.batch as batch_mod
+
+    real_new_pool = batch_mod._new_pool
+    calls = {"pools": 0}
+
+    class BreaksOnce:
+        def __init__(self, pool):  # type: ignore[no-untyped-def]
+            self._pool, self._n = pool, 0
+
+        def submit(self, *a, **k):  # type: ignore[no-untyped-def]
+            self._n += 1
+            if calls["pools"] == 1 and self._n == 5:  # the first pool "breaks" at its 5th submission
+                raise BrokenProcessPool("simulated: a child process terminated abruptly")
+            return self._pool.submit(*a, **k)
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self._pool, name)
+
+    def new_pool(*a, **k):  # type: ignore[no-untyped-def]
+        calls["pools"] += 1
+        return BreaksOnce(real_new_pool(*a, **k))
+
+    monkeypatch.setattr(batch_mod, "_new_pool", new_pool)
+    monkeypatch.setattr(batch_mod, "_kill", lambda pool: pool._pool.shutdown(wait=True))
+    out = tmp_path / "run"
+    run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork"))
+    by = {Path(d["bundle"]).name: d for d in lines(out)}
+    assert len(by) == 20 and calls["pools"] >= 2
+    assert not [n for n, d in by.items() if d["status"] == "error"]
+
+
 def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     seen = []
