@@ -420,17 +420,36 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
 
 
 # -- CSV files -----------------------------------------------------------------------------
+# Parsing and validation work on plain columns (lists of strings, numpy arrays); each file becomes
+# one pandas DataFrame at the end, for the analysis in :mod:`liplanet_cert.kpis`.  Building the
+# frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
 _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s*$")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
+_ISO_DATES = re.compile(r"\d{4}-\d{2}-\d{2}(?:\x1f\d{4}-\d{2}-\d{2})*", re.ASCII)
 
 
-def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> tuple[Any, dict[str, str]] | None:
-    """Read a CSV as text columns.  ``required``/``optional`` map column -> dimension (None = no unit).
+@dataclass
+class _Csv:
+    """A CSV file as text columns: ``cols[name][k]`` is the stripped cell of data row ``k``, which
+    starts on file line ``rows[k]``; ``units`` the header unit of each quantity column."""
 
-    Returns (DataFrame of strings with a ``_row`` column of file line numbers, units by column).
-    """
+    rel: str
+    cols: dict[str, list[str]]
+    rows: list[int]
+    units: dict[str, str]
+
+    def frame(self, converted: dict[str, Any]) -> Any:
+        import pandas as pd
+
+        data = {name: converted.get(name, texts) for name, texts in self.cols.items()}
+        data.update((k, v) for k, v in converted.items() if k not in data)
+        data["_row"] = self.rows
+        return pd.DataFrame(data)
+
+
+def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> _Csv | None:
+    """Read a CSV as text columns.  ``required``/``optional`` map column -> dimension (None = no unit)."""
     import csv
-
-    import pandas as pd
 
     text = decode_text(rel, data)
     rows: list[list[str]] = []
@@ -457,6 +476,7 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
     header, body = rows[0], rows[1:]
     columns: list[str] = []
     units: dict[str, str] = {}
+    spec = {**required, **optional}
     ok = True
     for j, h in enumerate(header):
         m = _HEADER.match(h)
@@ -470,7 +490,6 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
             problems.add(rel, f"line 1, column {name}", "duplicated column", expected="each column once", found=name)
             ok = False
         columns.append(name)
-        spec = {**required, **optional}
         if name not in spec:
             problems.add(rel, f"line 1, column {name}", "unknown column", expected="one of " + ", ".join(spec), found=name)
             ok = False
@@ -501,7 +520,8 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
             ok = False
     if not ok:
         return None
-    good = []
+    good: list[list[str]] = []
+    lines_of: list[int] = []
     width = len(columns)
     for i, r in zip(starts[1:], body):
         if len(r) != width:
@@ -516,27 +536,32 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
         r = [c.strip() for c in r]
         if not any(r):
             continue  # blank line
-        r.append(i)
         good.append(r)
+        lines_of.append(i)
     if not good:
         problems.add(rel, "row 2", "no data rows", expected="at least one row")
         return None
-    df = pd.DataFrame(good, columns=columns + ["_row"])
-    return df, units
+    return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units)
 
 
-def _numbers(rel: str, df: Any, col: str, problems: ProblemCollector, *, unit: str | None = None, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
-    """Convert a text column to floats, reporting each bad cell by row and column.
-
-    Vectorised: only the rows that fail a check go through Python.
-    """
+def _numbers(csv_: _Csv, col: str, problems: ProblemCollector, *, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
+    """A text column as a float array (converted from its header unit to ``to``), reporting each
+    bad cell by row and column.  Vectorised: only the cells that fail a check go through Python."""
     import numpy as np
-    import pandas as pd
 
-    raw = df[col]
-    blank = (raw == "").to_numpy()
-    values = pd.to_numeric(raw.where(~blank, None), errors="coerce").astype(float)
-    v = values.to_numpy()
+    texts = csv_.cols[col]
+    joined = "\x1f".join(texts)
+    v = None
+    # numpy parses like Python's float(), which also takes "1_000" and non-ASCII digits: only
+    # plain ASCII without underscores goes the fast way; the rest cell by cell against _NUMBER.
+    if joined.isascii() and "_" not in joined and "" not in texts:
+        try:
+            v = np.array(texts, dtype=np.float64)
+        except ValueError:
+            v = None
+    if v is None:
+        v = np.array([float(t) if _NUMBER.fullmatch(t) else np.nan for t in texts], dtype=np.float64)
+    blank = np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts)) if "" in texts else np.zeros(len(texts), dtype=bool)
     with np.errstate(invalid="ignore"):
         bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
         if integer:
@@ -544,24 +569,24 @@ def _numbers(rel: str, df: Any, col: str, problems: ProblemCollector, *, unit: s
     if not allow_blank:
         bad |= blank
     if bad.any():
-        rows, texts = df["_row"].to_numpy(), raw.to_numpy()
-        for k in np.flatnonzero(bad):
-            row, text, x = rows[k], texts[k], v[k]
+        for k in np.flatnonzero(bad).tolist():
+            row, text, x = csv_.rows[k], texts[k], v[k]
             where = f"row {row}, column {col}"
             if blank[k]:
-                problems.add(rel, where, "missing value", expected="a number")
+                problems.add(csv_.rel, where, "missing value", expected="a number")
             elif not np.isfinite(x):
                 hint = " (decimal comma or thousands separator?)" if re.fullmatch(r"[-+]?[\d.,' ]+", text) else ""
-                problems.add(rel, where, "not a finite number" + hint, expected="a number like 1234.5", found=repr(text))
+                problems.add(csv_.rel, where, "not a finite number" + hint, expected="a number like 1234.5", found=repr(text))
             elif x < 0:
-                problems.add(rel, where, "negative value", expected=">= 0", found=text)
+                problems.add(csv_.rel, where, "negative value", expected=">= 0", found=text)
             elif abs(x) > 1e12:
-                problems.add(rel, where, "absurdly large value", expected="< 1e12", found=text)
+                problems.add(csv_.rel, where, "absurdly large value", expected="< 1e12", found=text)
             else:
-                problems.add(rel, where, "not a whole number", expected="a count", found=text)
+                problems.add(csv_.rel, where, "not a whole number", expected="a count", found=text)
+    unit = csv_.units.get(col)
     if unit and to and unit != to:
-        values = values * _unit_factor(unit, to)
-    return values
+        v = v * _unit_factor(unit, to)
+    return v
 
 
 @lru_cache(maxsize=256)
@@ -571,112 +596,175 @@ def _unit_factor(unit: str, to: str) -> float:
     return float(registry().Quantity(1, unit).to(to).magnitude)
 
 
-def _dates(rel: str, df: Any, col: str, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
+def _dates(csv_: _Csv, col: str, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
+    """A text column of ISO dates as a ``datetime64[ns]`` array (NaT where unreadable)."""
     import numpy as np
-    import pandas as pd
 
-    parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
-    missing = parsed.isna().to_numpy()
+    texts = csv_.cols[col]
+    parsed = None
+    if _ISO_DATES.fullmatch("\x1f".join(texts)):
+        try:
+            parsed = np.array(texts, dtype="datetime64[D]")
+        except ValueError:  # e.g. 2026-02-30: find it cell by cell
+            parsed = None
+    if parsed is None:
+        parsed = np.array([_iso_day(t) for t in texts], dtype="datetime64[D]")
+    missing = np.isnat(parsed)
     outside = np.zeros(len(parsed), dtype=bool)
     if start and end:
-        outside = (~missing) & ((parsed < pd.Timestamp(start)) | (parsed > pd.Timestamp(end))).to_numpy()
+        outside = ~missing & ((parsed < np.datetime64(start, "D")) | (parsed > np.datetime64(end, "D")))
     if missing.any() or outside.any():
-        rows, texts = df["_row"].to_numpy(), df[col].to_numpy()
-        for k in np.flatnonzero(missing | outside):
-            where = f"row {rows[k]}, column {col}"
+        for k in np.flatnonzero(missing | outside).tolist():
+            where = f"row {csv_.rows[k]}, column {col}"
             if missing[k]:
-                problems.add(rel, where, "not a date", expected="YYYY-MM-DD", found=repr(texts[k]))
+                problems.add(csv_.rel, where, "not a date", expected="YYYY-MM-DD", found=repr(texts[k]))
             else:
-                problems.add(rel, where, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
-    return parsed
+                problems.add(csv_.rel, where, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
+    return parsed.astype("datetime64[ns]")
+
+
+def _iso_day(text: str) -> Any:
+    import numpy as np
+
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        try:
+            return np.datetime64(date.fromisoformat(text), "D")
+        except ValueError:
+            pass
+    return np.datetime64("NaT", "D")
 
 
 def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
-    read = _read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
-    if read is None:
+    import numpy as np
+
+    c = _read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
+    if c is None:
         return None
-    df, units = read
     before = len(problems.problems)
-    df["date"] = _dates(rel, df, "date", start, end, problems)
+    conv: dict[str, Any] = {"date": _dates(c, "date", start, end, problems)}
     for col in ("units_in", "good_out", "scrap"):
-        df[col] = _numbers(rel, df, col, problems, integer=True)
-    if "electrode_length" in df:
-        df["electrode_length"] = _numbers(rel, df, "electrode_length", problems, unit=units["electrode_length"], to="m", allow_blank=True)
+        conv[col] = _numbers(c, col, problems, integer=True)
+    if "electrode_length" in c.cols:
+        conv["electrode_length"] = _numbers(c, "electrode_length", problems, to="m", allow_blank=True)
     else:
-        df["electrode_length"] = float("nan")
+        conv["electrode_length"] = np.full(len(c.rows), np.nan)
     known = set(production_steps())
-    for row, step, lot in zip(df["_row"].tolist(), df["step"].tolist(), df["lot_id"].tolist()):
-        if step not in known:
-            problems.add(rel, f"row {row}, column step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step))
-        elif steps is not None and step not in steps:
-            problems.add(rel, f"row {row}, column step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step)
-        if not lot:
-            problems.add(rel, f"row {row}, column lot_id", "missing lot id", expected="a lot or batch id")
+    step_col, lot_col = c.cols["step"], c.cols["lot_id"]
+    if not set(step_col) <= (known if steps is None else known & set(steps)) or "" in lot_col:
+        for row, step, lot in zip(c.rows, step_col, lot_col):
+            if step not in known:
+                problems.add(rel, f"row {row}, column step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step))
+            elif steps is not None and step not in steps:
+                problems.add(rel, f"row {row}, column step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step)
+            if not lot:
+                problems.add(rel, f"row {row}, column lot_id", "missing lot id", expected="a lot or batch id")
     if len(problems.problems) == before:
-        bad = df[(df["good_out"] + df["scrap"]) != df["units_in"]]
-        for _, r in bad.head(20).iterrows():
-            problems.add(rel, f"row {r['_row']}", "units do not add up", expected=f"units_in = good_out + scrap ({int(r['good_out'])} + {int(r['scrap'])})", found=f"units_in = {int(r['units_in'])}")
-        dup = df[df.duplicated(["step", "lot_id"], keep="first")]
-        for _, r in dup.head(20).iterrows():
-            problems.add(rel, f"row {r['_row']}", "lot logged twice for the same step", expected="one row per lot and step", found=f"{r['lot_id']} / {r['step']}")
-    return df
+        uin, good, scrap = conv["units_in"], conv["good_out"], conv["scrap"]
+        for k in np.flatnonzero(good + scrap != uin)[:20].tolist():
+            problems.add(rel, f"row {c.rows[k]}", "units do not add up", expected=f"units_in = good_out + scrap ({int(good[k])} + {int(scrap[k])})", found=f"units_in = {int(uin[k])}")
+        pairs = list(zip(step_col, lot_col))
+        if len(set(pairs)) != len(pairs):
+            seen: set[tuple[str, str]] = set()
+            dups = 0
+            for k, p in enumerate(pairs):
+                if p in seen and dups < 20:
+                    dups += 1
+                    problems.add(rel, f"row {c.rows[k]}", "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
+                seen.add(p)
+    return c.frame(conv)
 
 
 def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Any:
-    read = _read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
-    if read is None:
+    import numpy as np
+
+    c = _read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
+    if c is None:
         return None
-    df, units = read
-    df["capacity"] = _numbers(rel, df, "capacity", problems, unit=units["capacity"], to="Ah")
-    if "date" in df:
-        df["date"] = _dates(rel, df, "date", start, end, problems)
-    if "internal_resistance" in df:
-        df["internal_resistance"] = _numbers(rel, df, "internal_resistance", problems, unit=units["internal_resistance"], to="mohm", allow_blank=True)
-    if "ocv_drop" in df:
-        df["ocv_drop"] = _numbers(rel, df, "ocv_drop", problems, unit=units["ocv_drop"], to="mV", allow_blank=True)
-    results = df["result"].str.lower()
-    for row, text in zip(df["_row"].tolist(), df["result"].tolist()):
-        if text.lower() not in ("pass", "fail"):
-            problems.add(rel, f"row {row}, column result", "unknown test result", expected="pass or fail", found=repr(text))
-    df["passed"] = results == "pass"
-    dup = df[df.duplicated(["cell_id"], keep="first")]
-    for _, r in dup.head(20).iterrows():
-        problems.add(rel, f"row {r['_row']}, column cell_id", "cell tested twice", expected="one row per cell", found=r["cell_id"])
-    return df
+    conv: dict[str, Any] = {"capacity": _numbers(c, "capacity", problems, to="Ah")}
+    if "date" in c.cols:
+        conv["date"] = _dates(c, "date", start, end, problems)
+    if "internal_resistance" in c.cols:
+        conv["internal_resistance"] = _numbers(c, "internal_resistance", problems, to="mohm", allow_blank=True)
+    if "ocv_drop" in c.cols:
+        conv["ocv_drop"] = _numbers(c, "ocv_drop", problems, to="mV", allow_blank=True)
+    lowered = [t.lower() for t in c.cols["result"]]
+    if not set(lowered) <= {"pass", "fail"}:
+        for row, text, low in zip(c.rows, c.cols["result"], lowered):
+            if low not in ("pass", "fail"):
+                problems.add(rel, f"row {row}, column result", "unknown test result", expected="pass or fail", found=repr(text))
+    conv["passed"] = np.array([low == "pass" for low in lowered], dtype=bool)
+    ids = c.cols["cell_id"]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        dups = 0
+        for k, cid in enumerate(ids):
+            if cid in seen and dups < 20:
+                dups += 1
+                problems.add(rel, f"row {c.rows[k]}, column cell_id", "cell tested twice", expected="one row per cell", found=cid)
+            seen.add(cid)
+    return c.frame(conv)
 
 
 ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
 
 
-def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
-    read = _read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
-    if read is None:
-        return None
-    df, _ = read
+@lru_cache(maxsize=512)
+def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
+    """``unit`` of an energy.csv row -> (basis: None | "cell" | "lot", factor to kWh or kg), or the
+    reason it does not fit ("unknown" / "dimension")."""
     from .units import registry
 
-    df["period_start"] = _dates(rel, df, "period_start", start, end, problems)
-    df["period_end"] = _dates(rel, df, "period_end", start, end, problems)
-    df["amount"] = _numbers(rel, df, "amount", problems)
-    if "meter_accuracy" in df:
-        acc = []
-        for row, text in zip(df["_row"], df["meter_accuracy"]):
-            if not text:
-                acc.append(None)
-                continue
-            try:
-                acc.append(to_unit(parse_quantity(text, "dimensionless"), "dimensionless"))
-            except QuantityError as exc:
-                problems.add(rel, f"row {row}, column meter_accuracy", exc.message, exc.expected, exc.found)
-                acc.append(None)
-        df["meter_accuracy"] = acc
+    try:
+        q = unit_quantity(unit)
+    except Exception:
+        return "unknown"
+    basis = None
+    for b, dim in (("cell", "[cell]"), ("lot", "[batch]")):
+        if q.dimensionality.get(dim, 0) == -1:
+            basis = b
+            q = q * registry().Quantity(1, b)
+    try:
+        return basis, float(q.to("kWh" if want == "energy" else "kg").magnitude)
+    except Exception:
+        return "dimension"
+
+
+@lru_cache(maxsize=256)
+def _accuracy(text: str) -> float | QuantityError:
+    try:
+        return to_unit(parse_quantity(text, "dimensionless"), "dimensionless")
+    except QuantityError as exc:
+        return exc
+
+
+def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
+    import numpy as np
+
+    c = _read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
+    if c is None:
+        return None
+    conv: dict[str, Any] = {
+        "period_start": _dates(c, "period_start", start, end, problems),
+        "period_end": _dates(c, "period_end", start, end, problems),
+        "amount": _numbers(c, "amount", problems),
+    }
+    if "meter_accuracy" in c.cols:
+        acc: list[float | None] = []
+        for row, text in zip(c.rows, c.cols["meter_accuracy"]):
+            a = _accuracy(text) if text else None
+            if isinstance(a, QuantityError):
+                problems.add(rel, f"row {row}, column meter_accuracy", a.message, a.expected, a.found)
+                a = None
+            acc.append(a)
+        conv["meter_accuracy"] = acc
     else:
-        df["meter_accuracy"] = None
+        conv["meter_accuracy"] = [None] * len(c.rows)
     allowed_steps = set(steps if steps is not None else production_steps()) | set(facility_services())
     materials = _known_materials()
-    ureg = registry()
-    kinds, per = [], []
-    for row, step, carrier, unit, ps, pe in zip(df["_row"], df["step"], df["carrier"], df["unit"], df["period_start"], df["period_end"]):
+    kinds: list[str | None] = []
+    per: list[tuple[str | None, float] | None] = []
+    ps_col, pe_col = conv["period_start"], conv["period_end"]
+    for k, (row, step, carrier, unit) in enumerate(zip(c.rows, c.cols["step"], c.cols["carrier"], c.cols["unit"])):
         if step not in allowed_steps:
             problems.add(rel, f"row {row}, column step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=repr(step))
         if carrier in ENERGY_CARRIERS:
@@ -689,33 +777,23 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
             per.append(None)
             continue
         kinds.append(want)
-        try:
-            q = unit_quantity(unit)
-        except Exception:
+        fit = _energy_unit(unit, want)
+        if fit == "unknown":
             problems.add(rel, f"row {row}, column unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit))
             per.append(None)
             continue
-        basis = None
-        for b, dim in (("cell", "[cell]"), ("lot", "[batch]")):
-            if q.dimensionality.get(dim, 0) == -1:
-                basis = b
-                q = q * ureg.Quantity(1, b)
-        canonical = "kWh" if want == "energy" else "kg"
-        try:
-            q.to(canonical)
-        except Exception:
+        if fit == "dimension":
             problems.add(rel, f"row {row}, column unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=repr(unit))
             per.append(None)
             continue
-        per.append((basis, float(q.to(canonical).magnitude)))
-        if not (hasattr(ps, "date") and hasattr(pe, "date")):
-            continue
-        if pe < ps:
-            problems.add(rel, f"row {row}, column period_end", "period ends before it starts", expected=f">= {ps.date()}", found=str(pe.date()))
-    df["kind"] = kinds
-    df["basis"] = [p[0] if p else None for p in per]
-    df["factor"] = [p[1] if p else None for p in per]
-    return df
+        per.append(fit)  # type: ignore[arg-type]
+        ps, pe = ps_col[k], pe_col[k]
+        if not (np.isnat(ps) or np.isnat(pe)) and pe < ps:
+            problems.add(rel, f"row {row}, column period_end", "period ends before it starts", expected=f">= {str(ps)[:10]}", found=str(pe)[:10])
+    conv["kind"] = kinds
+    conv["basis"] = [p[0] if p else None for p in per]
+    conv["factor"] = [p[1] if p else None for p in per]
+    return c.frame(conv)
 
 
 def _known_materials() -> set[str]:

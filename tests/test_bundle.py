@@ -105,6 +105,19 @@ def test_json_declaration_is_read_like_yaml(make_bundle):
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48.5,48,0,", ("production_log.csv", "row 2, column units_in"), "not a whole number"),
         ("production_log.csv", "L01,48,48,0,64.1", 'L01,48,48,0,"64,1"', ("production_log.csv", "row 3, column electrode_length"), "decimal comma"),
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,47,0,", ("production_log.csv", "row 2"), "units do not add up"),
+        # the vectorised number/date paths must not accept what Python's float()/numpy would
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,4_8,48,0,", ("production_log.csv", "row 2, column units_in"), "not a finite number"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,٤٨,48,0,", ("production_log.csv", "row 2, column units_in"), "not a finite number"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,inf,48,0,", ("production_log.csv", "row 2, column units_in"), "not a finite number"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,,48,0,", ("production_log.csv", "row 2, column units_in"), "missing value"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-02-30,mixing,L01,48,48,0,", ("production_log.csv", "row 2, column date"), "not a date"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09,mixing,L01,48,48,0,", ("production_log.csv", "row 2, column date"), "not a date"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "20260901,mixing,L01,48,48,0,", ("production_log.csv", "row 2, column date"), "not a date"),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,48,0,\n2026-09-01,mixing,L01,48,48,0,", ("production_log.csv", "row 3"), "lot logged twice"),
+        ("eol_tests.csv", "C00002,", "C00001,", ("eol_tests.csv", "row 3, column cell_id"), "cell tested twice"),
+        ("eol_tests.csv", "1.17,pass", "1.17,PASS", None, None),
+        ("energy.csv", "coating_and_drying,2026-09-01,2026-09-30", "coating_and_drying,2026-09-30,2026-09-01", ("energy.csv", "row 2, column period_end"), "period ends before it starts"),
+        ("energy.csv", "82.9,kWh", "82.9,kWh/zorkmid", ("energy.csv", "row 2, column unit"), "unknown unit"),
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-10-01,mixing,L01,48,48,0,", ("production_log.csv", "row 2, column date"), "outside the reporting period"),
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixxing,L01,48,48,0,", ("production_log.csv", "row 2, column step"), "unknown step"),
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,48,0,,extra", ("production_log.csv", "row 2"), "wrong number of fields"),
@@ -121,6 +134,9 @@ def test_json_declaration_is_read_like_yaml(make_bundle):
 )
 def test_a_user_mistake_is_named_with_file_and_location(make_bundle, file, old, new, where, message):
     b = make_bundle().replace(file, old, new)
+    if where is None:  # accepted as is
+        load_bundle(b.path)
+        return
     found = problems_of(b.path)
     # where[1] None: the location may be given in the message instead (YAML line and column)
     assert any(f == where[0] and loc == (loc if where[1] is None else where[1]) and message in msg for f, loc, msg in found), found
