@@ -425,6 +425,14 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
 # frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
 _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s*$")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
+_PADDED = re.compile(r"(?:^|,)[^\S\n]|[^\S\n](?:,|$)", re.MULTILINE)
+
+
+def _padded(text: str) -> bool:
+    """Whether some cell may start or end with white space (then every cell is stripped)."""
+    if not text.isascii() or "\t" in text or "\x0b" in text or "\x0c" in text:
+        return _PADDED.search(text) is not None  # rare: let the regex decide
+    return " ," in text or ", " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " "
 _ISO_DATES = re.compile(r"\d{4}-\d{2}-\d{2}(?:\x1f\d{4}-\d{2}-\d{2})*", re.ASCII)
 
 
@@ -455,6 +463,7 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
     rows: list[list[str]] = []
     starts: list[int] = []  # file line on which each record starts (quoted line breaks span lines)
     quoted = '"' in text
+    padded = quoted or _padded(text)
     if not quoted:  # fast path: no quoting, so one record per line
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -533,7 +542,8 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
             for j, cell in enumerate(r):
                 if "\n" in cell:
                     problems.add(rel, f"row {i}, column {columns[j]}", "line break inside a field", expected="one line per record")
-        r = [c.strip() for c in r]
+        if padded:
+            r = [c.strip() for c in r]
         if not any(r):
             continue  # blank line
         good.append(r)

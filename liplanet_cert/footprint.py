@@ -24,28 +24,30 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     totals: dict[str, dict[str, Any]] = {}
     energy = bundle.energy
     prod = bundle.production
+    rows_by_step: dict[str, list[int]] = {}
     if energy is not None:
-        final = prod[prod["step"] == m.final_step]
-        for r in energy.itertuples(index=False):
-            amount = float(r.amount) * float(r.factor)
-            if isinstance(r.basis, str):
-                if r.basis == "cell":
-                    rows = final
-                    count = float(rows[(rows["date"] >= r.period_start) & (rows["date"] <= r.period_end)]["good_out"].sum())
-                else:
-                    rows = prod[prod["step"] == r.step] if r.step in set(prod["step"]) else final
-                    count = float(rows[(rows["date"] >= r.period_start) & (rows["date"] <= r.period_end)]["lot_id"].nunique())
+        # plain columns: a handful of metering rows, each needing at most one count from the log
+        p_step, p_date, p_good, p_lot = (prod[c].to_numpy() for c in ("step", "date", "good_out", "lot_id"))
+        logged = set(p_step.tolist())
+        cols = [energy[c].tolist() for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")]
+        starts, ends = energy["period_start"].to_numpy(), energy["period_end"].to_numpy()
+        for k, (row, step, carrier, kind, amount, factor, basis) in enumerate(zip(*cols[:7])):
+            amount = float(amount) * float(factor)
+            if isinstance(basis, str):
+                at = p_step == (m.final_step if basis == "cell" or step not in logged else step)
+                at &= (p_date >= starts[k]) & (p_date <= ends[k])
+                count = float(p_good[at].sum()) if basis == "cell" else float(len(set(p_lot[at].tolist())))
                 amount *= count
-            t = totals.setdefault(r.step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}})
-            if r.kind == "energy":
-                t[r.carrier] = (t[r.carrier] or 0.0) + amount
+            t = totals.setdefault(step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}})
+            if kind == "energy":
+                t[carrier] = (t[carrier] or 0.0) + amount
             else:
-                t["materials"][r.carrier] = t["materials"].get(r.carrier, 0.0) + amount
-            if isinstance(r.meter_accuracy, float) and r.meter_accuracy == r.meter_accuracy:
-                t["accuracy"][r.carrier] = max(t["accuracy"].get(r.carrier, 0.0), float(r.meter_accuracy))
-        rows_by_step = energy.groupby("step")["_row"].apply(list).to_dict()
-    else:
-        rows_by_step = {}
+                t["materials"][carrier] = t["materials"].get(carrier, 0.0) + amount
+            rows_by_step.setdefault(step, []).append(int(row))
+        for step, carrier, acc in zip(cols[1], cols[2], cols[7]):
+            if isinstance(acc, float) and acc == acc:
+                t = totals[step]
+                t["accuracy"][carrier] = max(t["accuracy"].get(carrier, 0.0), acc)
     metered = {
         step: MeteredStep(
             step=step,

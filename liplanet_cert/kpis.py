@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import numpy as np
+
 from .bundle import Bundle, production_steps
 from .models import StepStats
 
@@ -78,29 +80,36 @@ def measure(bundle: Bundle) -> Measurements:
     values["scrap_rate"] = (1 - rty) * 100 if steps else None
     locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
     lot_scrap = {lot: (1 - math.prod(ys)) * 100 for lot, ys in lot_yields.items()}
-    for lot in prod["lot_id"].unique().tolist():
+    # the rest works on the frame's numpy columns: a few masks, no further frames (~1 ms per bundle)
+    step_col, lot_col, date_col = prod["step"].to_numpy(), prod["lot_id"].to_numpy(), prod["date"].to_numpy()
+    for lot in dict.fromkeys(lot_col.tolist()):
         lot_scrap.setdefault(str(lot), 0.0)
 
-    days = int(prod["date"].nunique())
+    days = len(np.unique(date_col[~np.isnat(date_col)]))
     final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
-    final_rows = prod[prod["step"] == final]
     cells = float(totals[final][1]) if final else 0.0
     values["cell_throughput"] = cells / days if days else None
     locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
-    daily = final_rows.groupby("date")["good_out"].sum()
-    daily_output = [{"date": d.strftime("%Y-%m-%d"), "cells": float(v)} for d, v in sorted(daily.items())]
+    at_final = (step_col == final) & ~np.isnat(date_col)
+    out_days, idx = np.unique(date_col[at_final], return_inverse=True)
+    per_day = np.bincount(idx, weights=prod["good_out"].to_numpy()[at_final], minlength=len(out_days))
+    daily_output = [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
 
-    coat = prod[(prod["step"] == "coating_and_drying") & prod["electrode_length"].notna()]
-    length = float(coat["electrode_length"].sum()) if len(coat) else None
+    length_col = prod["electrode_length"].to_numpy(dtype=float)
+    coated = (step_col == "coating_and_drying") & ~np.isnan(length_col)
+    length = float(length_col[coated].sum()) if coated.any() else None
     values["electrode_throughput"] = length / days if (length is not None and days) else None
-    values["electrode_per_batch"] = float(coat.groupby("lot_id")["electrode_length"].sum().mean()) if len(coat) else None
+    per_roll: dict[str, float] = {}
+    for lot, metres in zip(lot_col[coated].tolist(), length_col[coated].tolist()):
+        per_roll[lot] = per_roll.get(lot, 0.0) + metres
+    values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
     locations["electrode_throughput"] = locations["electrode_per_batch"] = f"{plog} (step coating_and_drying, column electrode_length)"
 
     capacities: list[float] = []
     eol = bundle.eol
     if eol is not None and len(eol):
-        values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
-        cap = eol["capacity"].astype(float)
+        values["eol_pass_rate"] = float(eol["passed"].to_numpy().mean() * 100)
+        cap = eol["capacity"].to_numpy(dtype=float)
         capacities = cap.tolist()
         values["capacity_mean"] = float(cap.mean())
         std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0

@@ -7,7 +7,7 @@ same inputs give byte-identical reports.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -51,8 +51,10 @@ class Finding:
     waiver: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = dict(self.__dict__)  # shallow: asdict's deep copy costs ~0.5 ms per result
         d["status"] = self.status.value
+        d["lots"] = list(self.lots)
+        d["waiver"] = dict(self.waiver) if self.waiver is not None else None
         return d
 
 
@@ -69,7 +71,7 @@ class KPI:
     measured_location: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -86,7 +88,7 @@ class StepStats:
     scrap_limit: float | None = None  # from the criteria pack, when it sets one
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = dict(self.__dict__)
         d["yield"] = d.pop("yield_")
         return d
 
@@ -100,7 +102,7 @@ class InputFile:
     size: int
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 @dataclass

@@ -134,9 +134,13 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
     return q
 
 
+@lru_cache(maxsize=64)
+def _dimensionality(dimension: str) -> Any:
+    return registry().Quantity(1, DIMENSIONS[dimension]).dimensionality
+
+
 def check_dimension(q: pint.Quantity, dimension: str, original: Any = None) -> None:
-    want = registry().Quantity(1, DIMENSIONS[dimension]).dimensionality
-    if q.dimensionality != want:
+    if q.dimensionality != _dimensionality(dimension):
         shown = original if original is not None else f"{q:~}"
         raise QuantityError(
             "wrong dimension",

@@ -116,6 +116,7 @@ def test_json_declaration_is_read_like_yaml(make_bundle):
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,48,0,\n2026-09-01,mixing,L01,48,48,0,", ("production_log.csv", "row 3"), "lot logged twice"),
         ("eol_tests.csv", "C00002,", "C00001,", ("eol_tests.csv", "row 3, column cell_id"), "cell tested twice"),
         ("eol_tests.csv", "1.17,pass", "1.17,PASS", None, None),
+        ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01, mixing ,L01,48 ,48,\t0,", None, None),  # padding is stripped
         ("energy.csv", "coating_and_drying,2026-09-01,2026-09-30", "coating_and_drying,2026-09-30,2026-09-01", ("energy.csv", "row 2, column period_end"), "period ends before it starts"),
         ("energy.csv", "82.9,kWh", "82.9,kWh/zorkmid", ("energy.csv", "row 2, column unit"), "unknown unit"),
         ("production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-10-01,mixing,L01,48,48,0,", ("production_log.csv", "row 2, column date"), "outside the reporting period"),

@@ -96,3 +96,27 @@ def test_approved_example_matches_its_declaration():
 )
 def test_compress_ids(ids, text):
     assert compress_ids(ids) == text
+
+
+def test_metering_per_cell_and_per_lot_counts_the_log_within_each_rows_period(make_bundle):
+    """energy.csv amounts per cell / per lot are multiplied by the good cells of the last step, or
+    the lots of the metered step, logged inside that row's own period (footprint input)."""
+    from liplanet_cert.footprint import footprint_input
+
+    energy = "\n".join([
+        "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id",
+        "formation,2026-09-01,2026-09-02,electricity,0.5,kWh/cell,1 %,M1",  # L01: 81 cells -> 40.5 kWh
+        "formation,2026-09-03,2026-09-03,electricity,1,kWh/cell,,M2",  # L02: 95 cells -> 95 kWh
+        "coating_and_drying,2026-09-01,2026-09-30,electricity,3.6,MJ/lot,2 %,M3",  # 2 lots x 1 kWh
+        "stacking_or_winding,2026-09-02,2026-09-02,natural_gas,10,kWh/lot,,M4",  # only L02 that day
+    ]) + "\n"
+    b = make_bundle().write("production_log.csv", production_csv(ROWS)).write("eol_tests.csv", eol_csv(CELLS)).write("energy.csv", energy)
+    bundle = load_bundle(b.path)
+    fi = footprint_input(bundle, measure(bundle))
+    assert fi.cells_produced == 176
+    formation, coating, stacking = (fi.metered[s] for s in ("formation", "coating_and_drying", "stacking_or_winding"))
+    assert formation.electricity_kwh == pytest.approx(135.5) and formation.natural_gas_kwh is None
+    assert formation.accuracy == {"electricity": pytest.approx(0.01)}
+    assert formation.location == "energy.csv rows 2–3"
+    assert coating.electricity_kwh == pytest.approx(2.0) and coating.accuracy == {"electricity": pytest.approx(0.02)}
+    assert stacking.natural_gas_kwh == pytest.approx(10.0) and stacking.electricity_kwh is None
