@@ -26,7 +26,7 @@ CMD = "liplanet-cert dossier --example -o out"
 
 COLD_ASSESS = """
 import time; t=time.perf_counter()
-from liplanet_cert.assess import assess
+from liplanet_cert.assessment import assess
 from liplanet_cert.resources import example_bundle
 r = assess(example_bundle("approved"), bw_dir={bw!r})
 print(time.perf_counter()-t)
@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from liplanet_cert.assess import assess
+    from liplanet_cert.assessment import assess
     from liplanet_cert.dossier import render_html, render_markdown, write_dossier
     from liplanet_cert.resources import example_bundle
 

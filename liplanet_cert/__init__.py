@@ -18,15 +18,15 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "assess", "load_bundle", "validate"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assess import assess, validate
+    from .assessment import assess, validate
     from .bundle import load_bundle
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("assess", "validate"):
-        from . import assess as _assess
+    if name in ("assess", "validate"):  # the functions (the core module is ``assessment``)
+        from . import assessment
 
-        return getattr(_assess, name)
+        return getattr(assessment, name)
     if name == "load_bundle":
         from .bundle import load_bundle
 

@@ -262,7 +262,7 @@ def cache_key(digest: str, key_base: str) -> str:
 
 def _work(task: tuple[str, str | None, str | None]) -> dict[str, Any]:
     """Assess one bundle (in a worker).  Never raises for a bundle's fault; returns the jsonl line."""
-    from .assess import assess
+    from .assessment import assess
     from .reporters.json_ import dumps
 
     bundle, prev_key, prev_result = task
@@ -455,7 +455,7 @@ class _Progress:
 def run_batch(options: BatchOptions, progress: _Progress | None = None) -> BatchSummary:
     """Run the batch; returns the summary.  Raises LiplanetError only for usage/criteria problems
     (before anything is assessed); bundle problems are statuses, never exceptions."""
-    from .assess import AssessOptions, pack_needs_footprint
+    from .assessment import AssessOptions, pack_needs_footprint
     from .criteria import select_pack
 
     progress = progress or _Progress()
@@ -622,7 +622,7 @@ def _mp_context(method: str | None) -> Any:
     ctx = mp.get_context(method)
     if method == "forkserver":
         # workers fork from a server that has already imported the heavy modules (pandas, pint)
-        ctx.set_forkserver_preload(["pandas", "liplanet_cert.assess", "liplanet_cert.kpis", "liplanet_cert.units", "liplanet_cert.batch"])
+        ctx.set_forkserver_preload(["pandas", "liplanet_cert.assessment", "liplanet_cert.kpis", "liplanet_cert.units", "liplanet_cert.batch"])
     return ctx
 
 

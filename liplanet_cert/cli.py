@@ -158,8 +158,8 @@ def assess(
     """
 
     def body() -> int:
-        from .assess import AssessOptions
-        from .assess import assess as do_assess
+        from .assessment import AssessOptions
+        from .assessment import assess as do_assess
         from .reporters import get_reporter
 
         path = _bundle_arg(bundle, example)
@@ -249,7 +249,7 @@ def validate(
     def body() -> int:
         from rich.text import Text
 
-        from .assess import validate as do_validate
+        from .assessment import validate as do_validate
 
         b = do_validate(_bundle_arg(bundle, example))
         _console().print(Text(f"✓ valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
@@ -404,8 +404,8 @@ def dossier(
     """
 
     def body() -> int:
-        from .assess import AssessOptions
-        from .assess import assess as do_assess
+        from .assessment import AssessOptions
+        from .assessment import assess as do_assess
 
         formats = tuple(f.strip() for f in format.split(",") if f.strip())
         bad = [f for f in formats if f not in ("html", "md")]

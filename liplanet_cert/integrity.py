@@ -153,7 +153,7 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
     Raises :class:`~liplanet_cert.errors.LiplanetError` (exit 2) when the result cannot be read or
     the bundle cannot be opened at all; a bundle that opens but no longer validates is a difference.
     """
-    from .assess import AssessOptions, assess_bundle, pack_needs_footprint
+    from .assessment import AssessOptions, assess_bundle, pack_needs_footprint
     from .bundle import load_bundle
     from .criteria import select_pack
     from .errors import BundleError, CriteriaError

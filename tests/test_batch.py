@@ -122,7 +122,7 @@ def test_unchanged_bundles_are_reused_and_force_recomputes(generated: Path, tmp_
 
 
 def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import liplanet_cert.assess as assess_mod
+    import liplanet_cert.assessment as assess_mod
 
     real = assess_mod.assess
 

@@ -40,14 +40,14 @@ def bw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def approved(bw_dir: Path):
-    from liplanet_cert.assess import assess
+    from liplanet_cert.assessment import assess
 
     return assess(example_bundle("approved"), bw_dir=bw_dir)
 
 
 @pytest.fixture(scope="module")
 def not_approved(bw_dir: Path):
-    from liplanet_cert.assess import assess
+    from liplanet_cert.assessment import assess
 
     return assess(example_bundle("not-approved"), bw_dir=bw_dir)
 

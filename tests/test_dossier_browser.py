@@ -38,7 +38,7 @@ def _run(browser: str, tmp: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def dossier_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liplanet_cert.assess import assess
+    from liplanet_cert.assessment import assess
     from liplanet_cert.dossier.sample import sample_footprint
     from liplanet_cert.resources import example_bundle
 

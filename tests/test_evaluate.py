@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
-from liplanet_cert.assess import assess
+from liplanet_cert.assessment import assess
 from liplanet_cert.evaluate import verdict_of
 from liplanet_cert.models import Finding, Status, Verdict
 
@@ -254,3 +254,25 @@ def _f(severity: str, st: Status) -> Finding:
 )
 def test_verdict(findings, verdict):
     assert verdict_of(findings) is verdict
+
+
+@pytest.mark.parametrize("first", ["", "import liplanet_cert.cli, liplanet_cert.assessment\n"])
+def test_documented_library_api_works_in_a_fresh_interpreter(first):
+    """``from liplanet_cert import assess`` (package docstring, README) gives the function, whether
+    or not the CLI and the core module were imported first (a clash once made it recurse or
+    return the module)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    code = first + (
+        "from liplanet_cert import assess, validate, load_bundle\n"
+        f"r = assess({str(repo / 'examples' / 'bundles' / 'approved')!r}, criteria='liplanet-2026@2.0.0', at='2026-11-01')\n"
+        "print(callable(validate), callable(load_bundle), r.verdict.value)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(repo) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=repo, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "approved"]

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, PACK_2026
-from liplanet_cert.assess import AssessOptions, assess
+from liplanet_cert.assessment import AssessOptions, assess
 from liplanet_cert.bundle import load_bundle
 from liplanet_cert.criteria import select_pack
 from liplanet_cert.errors import LiplanetError

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft4Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.assess import AssessOptions, assess
+from liplanet_cert.assessment import AssessOptions, assess
 from liplanet_cert.cli import app
 from liplanet_cert.reporters import formats, get_reporter
 from liplanet_cert.reporters.csv_ import safe_cell

@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .bundle import Bundle, load_bundle
 from .criteria import CriteriaPack, select_pack
-from .errors import LCAError
+from .errors import LCAError, UsageError
 from .evaluate import Context, evaluate, verdict_of
 from .kpis import Measurements, measure
 from .models import KPI, CriteriaRef, Result
@@ -33,6 +33,15 @@ class AssessOptions:
     bw_dir: Path | None = None
     limits: Limits = DEFAULT_LIMITS
     waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
+
+    def __post_init__(self) -> None:
+        if isinstance(self.at, str):  # library callers: at="2026-11-01"
+            try:
+                object.__setattr__(self, "at", date.fromisoformat(self.at))
+            except ValueError:
+                raise UsageError(f"at: not a date: {self.at!r} (expected YYYY-MM-DD)") from None
+        if isinstance(self.bw_dir, str):
+            object.__setattr__(self, "bw_dir", Path(self.bw_dir))
 
 
 @lru_cache(maxsize=1)
