@@ -45,15 +45,32 @@ def cache_path(bw_dir: Path, model: Model) -> Path:
     return bw_dir / CACHE_DIR / f"unit-impacts-{model.sha256}.json"
 
 
+_READ: dict[str, tuple[tuple[int, int], dict[str, float] | None]] = {}  # path -> (stat, impacts)
+
+
 def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
-    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model."""
+    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model.
+
+    Memoised per process while the file is unchanged (mtime and size): a batch asks once per bundle.
+    """
+    path = cache_path(bw_dir, model)
     try:
-        data = json.loads(cache_path(bw_dir, model).read_text(encoding="utf-8"))
+        st = path.stat()
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _READ.get(str(path))
+    if hit is not None and hit[0] == stamp:
+        return dict(hit[1]) if hit[1] is not None else None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("model_sha256") != model.sha256 or data.get("method") != list(model.method):
-        return None
-    return {k: float(v) for k, v in data["unit_impacts"].items()}
+    impacts = None
+    if isinstance(data, dict) and data.get("model_sha256") == model.sha256 and data.get("method") == list(model.method):
+        impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
+    _READ[str(path)] = (stamp, impacts)
+    return dict(impacts) if impacts is not None else None
 
 
 def _write_atomic(path: Path, text: str) -> None:
