@@ -3,8 +3,10 @@
 ``run_batch(BatchOptions(...))`` discovers bundles (directories with a declaration, ``.zip`` files,
 folders of them, globs), assesses them in a process pool and writes into the output directory:
 
-- ``results/<name>-<hash>.json`` — the full result of each bundle (same JSON as ``assess --format
-  json``), written atomically by the worker;
+- ``results/<name>-<hash>.json`` — the full result of each bundle: the document of ``assess --format
+  json``, written in the compact canonical form of ``--format jsonl`` (sorted keys, one line;
+  half the encoding time of the indented form, which matters at 1,000s of bundles), atomically, by
+  the worker;
 - ``results.jsonl`` — one line per bundle (status, verdict, criteria, input hash, cache key, the
   status of every criterion, the result file), streamed as bundles finish: whole lines only, flushed
   after each line, sorted by bundle at the end of a complete run so that reruns are byte-identical;
@@ -270,7 +272,7 @@ def cache_key(digest: str, key_base: str) -> str:
 def _work(task: tuple[str, str | None, str | None]) -> dict[str, Any]:
     """Assess one bundle (in a worker).  Never raises for a bundle's fault; returns the jsonl line."""
     from .assessment import assess
-    from .reporters.json_ import dumps
+    from .reporters.jsonl import dumps_line
 
     bundle, prev_key, prev_result = task
     st = _STATE
@@ -305,7 +307,7 @@ def _work(task: tuple[str, str | None, str | None]) -> dict[str, Any]:
     else:
         # the digest of exactly the bytes assessed (the loader hashed them already)
         digest = digest or _digest_or_none(bundle, limits, [(i.path, i.sha256) for i in result.inputs])
-        write_text(os.path.join(st.out, rel), dumps(result.to_dict()))
+        write_text(os.path.join(st.out, rel), dumps_line(result.to_dict()))
         line.update(_line_of(result), result=rel)
     line.update(input_sha256=digest, cache_key=cache_key(digest, st.key_base) if digest else None)
     line["seconds"] = time.perf_counter() - t0
