@@ -5,8 +5,8 @@
 1. generates N bundles (``make_bundles.py``) in a temporary directory;
 2. warms the Brightway unit-impact cache in a temporary BRIGHTWAY dir (not timed: once per machine);
 3. runs ``liplanet-cert batch DIR --footprint --jobs J -q`` in a fresh process and measures wall-clock
-   time and the peak resident memory of the whole process tree (parent + workers, sampled every
-   20 ms from /proc);
+   time and the peak resident memory of the whole process tree (parent + fork server + workers,
+   sampled every 50 ms from /proc);
 4. naive baseline: a fresh ``liplanet-cert assess BUNDLE --footprint -f json`` process per bundle,
    run one after another on a sample of bundles and extrapolated to N (stated in the output);
 5. reruns the batch with ``--previous`` (nothing changed: every result reused).
@@ -29,30 +29,36 @@ REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "liplanet_cert"]
 
 
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                kids.extend(int(x) for x in fh.read().split())
+    except (OSError, ValueError):
+        pass
+    return kids
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def tree_rss_kib(root: int) -> int:
-    """Sum of VmRSS over ``root`` and its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/status", encoding="ascii", errors="replace") as fh:
-                ppid, vm = 0, 0
-                for line in fh:
-                    if line.startswith("PPid:"):
-                        ppid = int(line.split()[1])
-                    elif line.startswith("VmRSS:"):
-                        vm = int(line.split()[1])
-            children.setdefault(ppid, []).append(int(d))
-            rss[int(d)] = vm
-        except (OSError, ValueError):
-            continue
+    """Sum of VmRSS over ``root`` and its descendants (Linux /proc).  Walks only this tree (via
+    /proc/PID/task/TID/children), not every process: the sampler must not steal the CPU it measures."""
     total, stack = 0, [root]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
+        total += _rss_kib(p)
+        stack.extend(_children(p))
     return total
 
 
@@ -66,7 +72,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], tree_rss_kib(proc.pid))
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()

@@ -529,9 +529,12 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
             ok = False
     if not ok:
         return None
+    width = len(columns)
+    if not padded and all(len(r) == width for r in body) and all(map(any, body)):
+        # the common case (no quoting, no padding, no blank or ragged line): nothing to fix per row
+        return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units) if body else _no_rows(rel, problems)
     good: list[list[str]] = []
     lines_of: list[int] = []
-    width = len(columns)
     for i, r in zip(starts[1:], body):
         if len(r) != width:
             if not any(cell.strip() for cell in r):
@@ -549,9 +552,13 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
         good.append(r)
         lines_of.append(i)
     if not good:
-        problems.add(rel, "row 2", "no data rows", expected="at least one row")
-        return None
+        return _no_rows(rel, problems)
     return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units)
+
+
+def _no_rows(rel: str, problems: ProblemCollector) -> None:
+    problems.add(rel, "row 2", "no data rows", expected="at least one row")
+    return None
 
 
 def _numbers(csv_: _Csv, col: str, problems: ProblemCollector, *, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
