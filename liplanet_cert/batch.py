@@ -771,14 +771,28 @@ def result_from_dict(d: dict[str, Any]) -> Any:
 
 def iter_results(out: Path) -> Iterator[Any]:
     """The stored results of a run, one at a time (bounded memory), in results.jsonl order."""
+    from .models import Result
+
+    return (item for item in iter_entries(out) if isinstance(item, Result))
+
+
+def iter_entries(out: Path) -> Iterator[Any]:
+    """Every bundle of a run, in results.jsonl order, one at a time: its stored
+    :class:`~liplanet_cert.models.Result`, or an :class:`~liplanet_cert.models.Unassessed` for a
+    bundle that was invalid, failed, or whose stored result can no longer be read."""
+    from .models import Unassessed
+
     f = results_file(out)
     for line in read_lines(f):
         if line.get("result"):
             p = f.parent / line["result"]
             try:
                 yield result_from_dict(json.loads(p.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                yield Unassessed(line["bundle"], "error", f"stored result {p} cannot be read: {type(exc).__name__}", kind="result")
+        else:
+            yield Unassessed(line["bundle"], str(line.get("status") or "error"), str(line.get("message") or ""),
+                             [str(p) for p in line.get("problems") or []], str(line.get("kind") or ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

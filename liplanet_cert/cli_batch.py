@@ -106,13 +106,16 @@ def _with_progress(opts: Any, show: bool) -> Any:
 
 
 def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter: Any) -> None:
-    from .atomic import write_text
-    from .batch import iter_results
+    """Reports over the whole run, streamed from the stored results (memory does not grow with the
+    number of bundles); invalid bundles are in them too."""
+    from .atomic import atomic_writer
+    from .batch import iter_entries
 
     for reporter, path in outs:
-        write_text(path, reporter.render_many(iter_results(out_dir)))
+        with atomic_writer(path) as fh:
+            reporter.write_many(iter_entries(out_dir), fh)
     if stdout_reporter is not None:
-        sys.stdout.write(stdout_reporter.render_many(iter_results(out_dir)))
+        stdout_reporter.write_many(iter_entries(out_dir), sys.stdout)
 
 
 def print_summary(summary: Any) -> None:

@@ -118,6 +118,24 @@ class CriteriaRef:
 
 
 @dataclass
+class Unassessed:
+    """A bundle a batch could not assess — invalid input, or a failure contained to it.  Batch
+    reports list it (CI must see it), never drop it silently."""
+
+    bundle: str
+    status: str  # invalid | error
+    message: str
+    problems: list[str] = field(default_factory=list)
+    kind: str = ""  # bundle | criteria | lca | internal | crash ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """Shaped like a result where it can be (``bundle`` object, ``verdict`` — null here)."""
+        name = self.bundle.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+        return {"schema_version": RESULT_SCHEMA_VERSION, "bundle": {"name": name, "path": self.bundle}, "verdict": None,
+                "status": self.status, "kind": self.kind, "message": self.message, "problems": list(self.problems)}
+
+
+@dataclass
 class Result:
     """Everything an assessment found, ready for any reporter."""
 

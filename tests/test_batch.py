@@ -267,3 +267,59 @@ def test_malformed_waivers_stop_batch_before_anything(tmp_path: Path) -> None:
 def test_help_is_fast_and_does_not_import_pandas() -> None:
     code = "import sys; from liplanet_cert.cli import app; assert 'pandas' not in sys.modules and 'bw2data' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_batch_reports_include_invalid_bundles_in_every_format(tmp_path: Path) -> None:
+    """CI must see a bundle that could not be assessed: JUnit <error>, a SARIF result (still valid
+    against the schema), a CSV/JSONL/JSON entry and a Markdown row — and the exit code 2."""
+    import csv as csv_mod
+    import io
+    import xml.etree.ElementTree as ET
+
+    from jsonschema import Draft4Validator
+
+    subs = tmp_path / "subs"
+    shutil.copytree(EXAMPLES / "approved", subs / "nordwerk")
+    shutil.copytree(EXAMPLES / "invalid", subs / "broken")
+    outs = {f: tmp_path / f"b.{f}" for f in ("sarif", "junit", "csv", "jsonl", "json", "markdown")}
+    args = [a for f, p in outs.items() for a in ("-o", f"{f}:{p}")]
+    code, output = cli(str(subs), "-c", NEW, "--at", AT, "--out", str(tmp_path / "o"), "-j", "1", *args)
+    assert code == 2, output
+
+    schema = json.loads((REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    doc = json.loads(outs["sarif"].read_text(encoding="utf-8"))
+    Draft4Validator(schema).validate(doc)
+    run = doc["runs"][0]
+    bad = [r for r in run["results"] if r["ruleId"] == "bundle"]
+    assert len(bad) == 1 and bad[0]["level"] == "error" and "broken" in bad[0]["message"]["text"]
+    assert run["invocations"][0]["exitCode"] == 2
+    assert run["tool"]["driver"]["rules"][bad[0]["ruleIndex"]]["id"] == "bundle"
+
+    root = ET.fromstring(outs["junit"].read_text(encoding="utf-8"))
+    suites = root.findall("testsuite")
+    assert len(suites) == 2
+    errors = [c for c in root.iter("testcase") if c.find("error") is not None and c.get("classname") == "liplanet.bundle"]
+    assert len(errors) == 1 and "broken" in errors[0].get("file", "")
+    assert errors[0].find("error").text.strip()  # the problems, in the body too
+    assert int(root.get("errors")) >= 1 and int(root.get("tests")) == sum(int(s.get("tests")) for s in suites)
+
+    rows = list(csv_mod.DictReader(io.StringIO(outs["csv"].read_text(encoding="utf-8"))))
+    assert [r["status"] for r in rows if r["bundle"].endswith("broken")] == ["invalid"]
+    jl = [json.loads(x) for x in outs["jsonl"].read_text(encoding="utf-8").splitlines()]
+    assert [(d["verdict"], d["status"]) for d in jl if d["bundle"]["name"] == "broken"] == [(None, "invalid")]
+    arr = json.loads(outs["json"].read_text(encoding="utf-8"))
+    assert sorted((d["bundle"]["name"], d["verdict"]) for d in arr) == [("broken", None), ("nordwerk", "approved")]
+    assert "could not be assessed" in outs["markdown"].read_text(encoding="utf-8")
+
+
+def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
+    """The JSON reporter streams a batch item by item; the bytes must be those of dumping the list."""
+    from liplanet_cert.assessment import assess
+    from liplanet_cert.models import Unassessed
+    from liplanet_cert.reporters import get_reporter
+
+    items = [assess(EXAMPLES / n, criteria=NEW, at=AT, footprint=False) for n in ("approved", "not-approved")]
+    items.append(Unassessed("x/broken", "invalid", "declaration.yaml: bad \u2028 line", ["p1", "p2"], "bundle"))
+    want = json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    assert get_reporter("json").render_many(items) == want
+    assert get_reporter("json").render_many([]) == "[]\n"

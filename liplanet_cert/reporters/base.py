@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
-from typing import Iterable
+from typing import Iterable, TextIO, Union
 
-from ..models import Result
+from ..models import Result, Unassessed
+
+Item = Union[Result, Unassessed]
 
 
 class Reporter(ABC):
@@ -18,6 +21,19 @@ class Reporter(ABC):
     def render(self, result: Result) -> str:
         """The report for one assessed bundle."""
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        """The report for several bundles (batch); by default the single reports one after another."""
-        return "".join(self.render(r) for r in results)
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """Stream the report over a batch into ``out``: results and the bundles that could not be
+        assessed, one at a time, so memory does not grow with the number of bundles.
+
+        The default writes the single reports one after another (and nothing for an
+        :class:`~liplanet_cert.models.Unassessed` bundle); formats override it.
+        """
+        for item in items:
+            if isinstance(item, Result):
+                out.write(self.render(item))
+
+    def render_many(self, items: Iterable[Item]) -> str:
+        """:meth:`write_many` into a string."""
+        buf = io.StringIO()
+        self.write_many(items, buf)
+        return buf.getvalue()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TextIO
 
-from ..models import Result
+from ..models import Result, Unassessed
 from ..textsafe import clean
-from .base import Reporter
+from .base import Item, Reporter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("bundle", "pilot_line", "criteria", "criterion", "title", "category", "severity", "status",
@@ -37,7 +37,10 @@ def csv_line(cells: Sequence[Any]) -> str:
     return buf.getvalue()
 
 
-def finding_rows(result: Result) -> list[list[Any]]:
+def finding_rows(result: Result | Unassessed) -> list[list[Any]]:
+    if isinstance(result, Unassessed):  # one row: the bundle, its status and why
+        return [[result.bundle, "", "", "", "bundle could not be assessed", "", "required", result.status,
+                 "a valid bundle", "; ".join(result.problems[:5]) or result.message, result.bundle, "", "", result.message]]
     pl = result.pilot_line.get("name", "")
     ref = f"{result.criteria.id}@{result.criteria.version}"
     rows = []
@@ -55,8 +58,7 @@ class CSVReporter(Reporter):
     def render(self, result: Result) -> str:
         return self.render_many([result])
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        out = [csv_line(COLUMNS)]
-        for r in results:
-            out.extend(csv_line(row) for row in finding_rows(r))
-        return "".join(out)
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        out.write(csv_line(COLUMNS))
+        for item in items:
+            out.write("".join(csv_line(row) for row in finding_rows(item)))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, TextIO
 
 from ..models import Result
-from .base import Reporter
+from .base import Item, Reporter
 
 
 def dumps(data: Any) -> str:
@@ -21,5 +21,14 @@ class JSONReporter(Reporter):
     def render(self, result: Result) -> str:
         return dumps(result.to_dict())
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        return dumps([r.to_dict() for r in results])
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """A JSON array, streamed: byte-identical to ``dumps([item.to_dict(), ...])``.  A bundle that
+        could not be assessed is an object with its bundle, status (invalid | error) and message."""
+        sep = "[\n"
+        for item in items:
+            out.write(sep)
+            # an item of the array is the item's own document, indented one level (JSON strings
+            # hold no raw newline, so splitting on "\n" is exact)
+            out.write("\n".join("  " + line for line in dumps(item.to_dict()).rstrip("\n").split("\n")))
+            sep = ",\n"
+        out.write("[]\n" if sep == "[\n" else "\n]\n")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, TextIO
 
 from ..models import Result
-from .base import Reporter
+from .base import Item, Reporter
 
 
 def dumps_line(data: Any) -> str:
@@ -21,5 +21,7 @@ class JSONLReporter(Reporter):
     def render(self, result: Result) -> str:
         return dumps_line(result.to_dict())
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        return "".join(self.render(r) for r in results)
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """One line per bundle; a bundle that could not be assessed is a line with its status and message."""
+        for item in items:
+            out.write(dumps_line(item.to_dict()))

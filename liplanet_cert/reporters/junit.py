@@ -13,12 +13,13 @@ The report does not decide the CI job's status: the exit code does.
 from __future__ import annotations
 
 import re
+import tempfile
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from typing import Iterable, TextIO
 
-from ..models import Finding, Result, Status
+from ..models import Finding, Result, Status, Unassessed
 from ..textsafe import clean
-from .base import Reporter
+from .base import Item, Reporter
 from .sarif import location_file
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -57,19 +58,37 @@ class JUnitReporter(Reporter):
     def render(self, result: Result) -> str:
         return self.render_many([result])
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        root = ET.Element("testsuites", {"name": "liplanet-cert"})
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """Streamed: each suite is serialised as it comes (spooled to disk beyond 8 MB), because the
+        totals on ``<testsuites>`` are known only at the end."""
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        for r in results:
-            suite = self.suite(r)
-            root.append(suite)
-            for k in totals:
-                totals[k] += int(suite.get(k, "0"))
-        for k, v in totals.items():
-            root.set(k, str(v))
-        root.set("time", "0")
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n") as spool:
+            for item in items:
+                suite = self.suite(item) if isinstance(item, Result) else self.unassessed_suite(item)
+                for k in totals:
+                    totals[k] += int(suite.get(k, "0"))
+                ET.indent(suite, level=1)
+                spool.write("\n  " + ET.tostring(suite, encoding="unicode"))
+            attrs = " ".join(f'{k}="{v}"' for k, v in totals.items())
+            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="liplanet-cert" {attrs} time="0">')
+            spool.seek(0)
+            while chunk := spool.read(1 << 20):
+                out.write(chunk)
+            out.write("\n</testsuites>\n")
+
+    def unassessed_suite(self, u: Unassessed) -> ET.Element:
+        """A bundle that could not be assessed: one suite with one erroring test case, so that CI shows it."""
+        suite = ET.Element("testsuite", {"name": x(u.bundle), "tests": "1"})
+        props = ET.SubElement(suite, "properties")
+        for name, value in (("bundle", u.bundle), ("verdict", u.status)):
+            ET.SubElement(props, "property", {"name": name, "value": x(value)})
+        case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle can be assessed",
+                                                  "file": x(u.bundle), "time": "0"})
+        el = ET.SubElement(case, "error", {"message": x(u.message), "type": u.status})
+        el.text = x("\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems]))
+        for k, v in (("failures", "0"), ("errors", "1"), ("skipped", "0"), ("time", "0")):
+            suite.set(k, v)
+        return suite
 
     def suite(self, r: Result) -> ET.Element:
         pl = r.pilot_line.get("name", "") or r.bundle.get("path", "")

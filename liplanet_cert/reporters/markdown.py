@@ -3,11 +3,12 @@ CI job summaries and wikis).  Bundle text is escaped: no HTML, no table breakage
 
 from __future__ import annotations
 
-from typing import Iterable
+import tempfile
+from typing import Iterable, TextIO
 
-from ..models import Result, Status, Verdict
+from ..models import Result, Status, Unassessed, Verdict
 from ..textsafe import clean
-from .base import Reporter
+from .base import Item, Reporter
 
 VERDICT_TEXT = {
     Verdict.APPROVED: "✅ LiPLANET approved",
@@ -32,15 +33,28 @@ class MarkdownReporter(Reporter):
     def render(self, result: Result) -> str:
         return self._section(result, level=1)
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        head = ["# liplanet-cert batch report", "", "| bundle | pilot line | criteria | verdict | failed (required) | waived |", "|---|---|---|---|---|---|"]
-        sections = []
-        for r in results:
-            c = r.counts
-            req = sum(1 for f in r.findings if f.severity == "required" and f.status in (Status.FAIL, Status.ERROR))
-            head.append(f"| {md(r.bundle.get('path', ''))} | {md(r.pilot_line.get('name', ''))} | {md(r.criteria.id)}@{md(r.criteria.version)} | {VERDICT_TEXT[r.verdict]} | {req} | {c['waived']} |")
-            sections.append(self._section(r, level=2))
-        return "\n".join(head) + "\n\n" + "\n".join(sections)
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """The overview table, then one section per bundle.  Streamed: the overview rows go out as
+        they come; the sections are spooled (to disk beyond 8 MB) and follow the table."""
+        out.write("# liplanet-cert batch report\n\n| bundle | pilot line | criteria | verdict | failed (required) | waived |\n|---|---|---|---|---|---|\n")
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n") as spool:
+            sep = ""
+            for r in items:
+                if isinstance(r, Unassessed):
+                    out.write(f"| {md(r.bundle)} | | | ⚠️ could not be assessed ({r.status}) | | |\n")
+                    lines = [f"## {md(r.bundle)} — ⚠️ could not be assessed ({r.status})", "", md(r.message), ""]
+                    lines += [f"- {md(p)}" for p in r.problems[:50]]
+                    spool.write(sep + "\n".join(lines) + "\n")
+                else:
+                    c = r.counts
+                    req = sum(1 for f in r.findings if f.severity == "required" and f.status in (Status.FAIL, Status.ERROR))
+                    out.write(f"| {md(r.bundle.get('path', ''))} | {md(r.pilot_line.get('name', ''))} | {md(r.criteria.id)}@{md(r.criteria.version)} | {VERDICT_TEXT[r.verdict]} | {req} | {c['waived']} |\n")
+                    spool.write(sep + self._section(r, level=2))
+                sep = "\n"
+            out.write("\n")
+            spool.seek(0)
+            while chunk := spool.read(1 << 20):
+                out.write(chunk)
 
     def _section(self, r: Result, level: int) -> str:
         h = "#" * level

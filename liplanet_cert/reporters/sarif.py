@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import PurePath, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..models import Finding, Result, Status, Verdict
+from ..models import Finding, Result, Status, Unassessed, Verdict
 from ..textsafe import clean
-from .base import Reporter
+from .base import Item, Reporter
 from .json_ import dumps
 
 SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/sarif-schema-2.1.0.json"
@@ -83,6 +83,29 @@ def _message(f: Finding, result: Result) -> str:
     return clean(f"{f.id} {head} for {who}: {f.title}; expected {f.expected}, actual {f.actual}. {f.message}")
 
 
+UNASSESSED_RULE: dict[str, Any] = {
+    "id": "bundle",
+    "name": "BundleCanBeAssessed",
+    "shortDescription": {"text": "The submission bundle can be assessed"},
+    "fullDescription": {"text": "The bundle is readable and valid (declaration schema, units, CSV logs, evidence hashes), so every criterion can be evaluated."},
+    "help": {"text": "Run `liplanet-cert validate BUNDLE` for every problem with its file and location."},
+    "defaultConfiguration": {"level": "error"},
+    "properties": {"severity": "required", "category": "bundle", "tags": ["liplanet", "bundle"]},
+}
+
+
+def _unassessed_result(u: Unassessed) -> dict[str, Any]:
+    return {
+        "ruleId": UNASSESSED_RULE["id"],
+        "level": "error",
+        "kind": "fail",
+        "message": {"text": clean(f"{u.bundle} could not be assessed ({u.status}): {u.message}")},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": bundle_uri(u.bundle)}}, "message": {"text": clean(u.bundle)}}],
+        "partialFingerprints": {"liplanetFinding/v1": hashlib.sha256(f"{u.bundle}\x00bundle".encode("utf-8", "surrogateescape")).hexdigest()[:32]},
+        "properties": {"status": u.status, "kind": u.kind, "bundle": clean(u.bundle), "problems": [clean(p) for p in u.problems[:50]]},
+    }
+
+
 class SARIFReporter(Reporter):
     name = "sarif"
     suffix = ".sarif"
@@ -90,10 +113,12 @@ class SARIFReporter(Reporter):
     def render(self, result: Result) -> str:
         return self.render_many([result])
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        return dumps(self.document(results))
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        # one JSON document: rules, artifacts and the (non-passing) results are collected, which is
+        # bounded by the criteria and a few entries per bundle, not by the bundles' data
+        out.write(dumps(self.document(items)))
 
-    def document(self, results: Iterable[Result], *, exit_code: int | None = None) -> dict[str, Any]:
+    def document(self, results: Iterable[Item], *, exit_code: int | None = None) -> dict[str, Any]:
         rules: dict[str, dict[str, Any]] = {}
         out_results: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
@@ -101,6 +126,11 @@ class SARIFReporter(Reporter):
         packs: dict[str, dict[str, str]] = {}
         worst = 0
         for r in results:
+            if isinstance(r, Unassessed):
+                worst = 2
+                rules.setdefault(UNASSESSED_RULE["id"], UNASSESSED_RULE)
+                out_results.append(_unassessed_result(r))
+                continue
             worst = max(worst, 1 if r.verdict is Verdict.NOT_APPROVED else 0)
             packs[f"{r.criteria.id}@{r.criteria.version}"] = {"id": r.criteria.id, "version": r.criteria.version, "sha256": r.criteria.sha256}
             bpath = r.bundle.get("path", "")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import Iterable
+from typing import Iterable, TextIO
 
-from ..models import Result, Status, Verdict
+from ..models import Result, Status, Unassessed, Verdict
 from ..textsafe import clean
-from .base import Reporter
+from .base import Item, Reporter
 
 STATUS_STYLE = {
     Status.PASS: ("PASS", "green"),
@@ -34,8 +34,14 @@ class TableReporter(Reporter):
         self.show(result, Console(file=buf, width=140, force_terminal=False, color_system=None))
         return buf.getvalue()
 
-    def render_many(self, results: Iterable[Result]) -> str:
-        return "\n".join(self.render(r) for r in results)
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        sep = ""
+        for r in items:
+            if isinstance(r, Unassessed):
+                out.write(sep + f"{clean(r.bundle)}: could not be assessed ({r.status}): {clean(r.message)}\n")
+            else:
+                out.write(sep + self.render(r))
+            sep = "\n"
 
     def show(self, result: Result, console: "object") -> None:
         from rich.panel import Panel
