@@ -102,6 +102,7 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
     applied = apply_waivers(findings, options.waivers, pilot_line=bundle.pilot_line.get("name", ""), bundle_path=bundle.path, day=options.at or date.today())
     result = build_result(bundle, pack, m, applied.findings, ctx, options)
     result.warnings.extend(applied.warnings)
+    result.waivers = {"file": options.waivers.file, "sha256": options.waivers.sha256}
     return result
 
 

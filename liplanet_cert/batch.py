@@ -766,6 +766,7 @@ def result_from_dict(d: dict[str, Any]) -> Any:
         eol_capacity=d.get("eol_capacity", {}),
         footprint=d.get("footprint"),
         warnings=d.get("warnings", []),
+        waivers=d.get("waivers"),
     )
 
 

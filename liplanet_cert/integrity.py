@@ -48,7 +48,7 @@ class IntegrityError(LiplanetError):
 class Difference:
     """One way in which the recomputed result differs from the recorded one."""
 
-    kind: str  # input-changed | input-added | input-removed | criteria | verdict | finding | section | bundle | signature
+    kind: str  # input-changed | input-added | input-removed | criteria | waivers | verdict | finding | section | bundle | signature
     what: str  # a path, criterion id or section name
     recorded: str = ""
     recomputed: str = ""
@@ -188,7 +188,12 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
     if pack.sha256 != crit["sha256"]:
         diffs.append(Difference("criteria", f"{pack.ref} sha256", crit["sha256"], pack.sha256))
 
-    # 3. the assessment, same pack, same day
+    # 3. the waivers the result was assessed with (their file and sha256 are recorded)
+    waivers, stop = _waivers_for(recorded.get("waivers"), waivers, report)
+    if stop:
+        return report
+
+    # 4. the assessment, same pack, same waivers, same day
     day = date.fromisoformat(str(recorded["assessed_on"]))
     had_fp = recorded.get("footprint") is not None
     fp_failed = any("footprint could not be computed" in str(w) for w in recorded.get("warnings") or [])
@@ -204,6 +209,33 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
     report.recomputed_verdict = fresh["verdict"]
     _compare(recorded, fresh, report)
     return report
+
+
+def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, bool]:
+    """The waiver set to re-assess with, and whether verification must stop (they are unknown)."""
+    from .errors import LiplanetError
+    from .waivers import load_waivers
+
+    diffs = report.differences
+    if given is not None:
+        if not recorded:
+            diffs.append(Difference("waivers", given.file, "none", given.sha256))
+        elif given.sha256 != recorded.get("sha256"):
+            diffs.append(Difference("waivers", f"{given.file} sha256", str(recorded.get("sha256")), given.sha256))
+        return given, False
+    if not recorded:
+        return None, False
+    path = Path(str(recorded.get("file", "")))
+    try:
+        cand = load_waivers(path) if path.is_file() else None
+    except (LiplanetError, OSError):
+        cand = None
+    if cand is not None and cand.sha256 == recorded.get("sha256"):
+        report.notes.append(f"waivers: re-applied {path} (its sha256 matches the one recorded)")
+        return cand, False
+    diffs.append(Difference("waivers", str(recorded.get("file", "")), str(recorded.get("sha256")),
+                            "not found with that sha256 here: pass --waivers FILE (the file the result was assessed with)"))
+    return None, True
 
 
 def _first_diff(a: Any, b: Any, path: str) -> tuple[str, Any, Any]:
@@ -239,7 +271,7 @@ def _compare(recorded: dict[str, Any], fresh: dict[str, Any], report: VerifyRepo
     fp_new = ((fresh.get("footprint") or {}).get("model") or {}).get("sha256")
     if fp_old != fp_new:
         diffs.append(Difference("lca-model", "footprint model sha256", str(fp_old), str(fp_new)))
-    handled = {"verdict", "findings", "inputs", "criteria", *IGNORED_SECTIONS}
+    handled = {"verdict", "findings", "inputs", "criteria", "waivers", *IGNORED_SECTIONS}
     for key in sorted(set(recorded) | set(fresh)):
         if key in handled or recorded.get(key) == fresh.get(key):
             continue

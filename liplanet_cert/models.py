@@ -155,6 +155,7 @@ class Result:
     eol_capacity: dict[str, Any] = field(default_factory=dict)  # {unit, values, nominal}
     footprint: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    waivers: dict[str, str] | None = None  # the waiver file applied: {file, sha256} (provenance)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -187,4 +188,5 @@ class Result:
             "footprint": self.footprint,
             "inputs": [i.to_dict() for i in self.inputs],
             "warnings": list(self.warnings),
+            "waivers": dict(self.waivers) if self.waivers is not None else None,
         }

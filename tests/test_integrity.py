@@ -254,3 +254,45 @@ def test_verify_with_footprint_recomputes_it(tmp_path: Path) -> None:
     doc["footprint"]["model"]["sha256"] = "f" * 64
     result.write_text(json.dumps(doc), encoding="utf-8")
     assert "lca-model" in {d.kind for d in verify(result, EXAMPLES / "approved").differences}
+
+
+WAIVERS = """\
+waivers:
+  - id: W-FORM
+    criterion: QUAL-SCRAP-FORMATION
+    pilot_line: Vistula Cylindrical Line
+    justification: Formation cycler replaced; lots reworked.
+    approver: Board
+    granted_on: "2026-10-01"
+    expires_on: "2027-03-31"
+"""
+
+
+def test_verify_re_applies_the_recorded_waiver_file_and_names_a_different_one(tmp_path: Path) -> None:
+    bundle = tmp_path / "vistula"
+    shutil.copytree(EXAMPLES / "not-approved", bundle)
+    wfile = tmp_path / "waivers.yaml"
+    wfile.write_text(WAIVERS, encoding="utf-8")
+    result = tmp_path / "result.json"
+    r = runner.invoke(app, ["assess", str(bundle), "-c", PACK_2026, "--at", AT, "--no-footprint", "--waivers", str(wfile), "-o", f"json:{result}"])
+    assert r.exit_code in (0, 1), r.output
+    doc = json.loads(result.read_text(encoding="utf-8"))
+    assert doc["waivers"]["file"] == str(wfile) and len(doc["waivers"]["sha256"]) == 64
+    assert any(f["status"] == "waived" for f in doc["findings"])
+
+    # the recorded file is still there, unchanged: verify re-applies it by itself
+    rep = verify(result, bundle)
+    assert rep.matches, [str(d) for d in rep.differences]
+    assert any("re-applied" in n for n in rep.notes)
+
+    # another waiver file: named as a difference
+    other = tmp_path / "other.yaml"
+    other.write_text(WAIVERS.replace("2027-03-31", "2027-01-31"), encoding="utf-8")
+    r = runner.invoke(app, ["verify", str(result), str(bundle), "--waivers", str(other)])
+    assert r.exit_code == 1 and "waivers" in squash(r.output)
+
+    # the file is gone: verify says which file (and sha256) it needs instead of listing waived findings as changed
+    wfile.unlink()
+    rep = verify(result, bundle)
+    assert not rep.matches and [d.kind for d in rep.differences] == ["waivers"]
+    assert "--waivers" in rep.differences[0].recomputed
