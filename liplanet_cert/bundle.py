@@ -530,7 +530,7 @@ def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: 
     if not ok:
         return None
     width = len(columns)
-    if not padded and all(len(r) == width for r in body) and all(map(any, body)):
+    if not padded and set(map(len, body)) <= {width} and all(map(any, body)):
         # the common case (no quoting, no padding, no blank or ragged line): nothing to fix per row
         return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units) if body else _no_rows(rel, problems)
     good: list[list[str]] = []
