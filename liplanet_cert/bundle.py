@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +102,9 @@ class Bundle:
     steps: dict[str, str]  # step id -> automation level, in declaration order
     declared_kpis: dict[str, DeclaredKPI]
     files: dict[str, str]  # role -> path in bundle
-    production: Any  # pandas.DataFrame
-    eol: Any | None  # pandas.DataFrame or None
-    energy: Any | None  # pandas.DataFrame or None
+    production: Table  # .frame: pandas DataFrame
+    eol: Table | None
+    energy: Table | None
     inputs: list[InputFile]
     evidence: list[dict[str, str]]
     passport: dict[str, Any] | None
@@ -436,6 +436,32 @@ def _padded(text: str) -> bool:
 _ISO_DATES = re.compile(r"\d{4}-\d{2}-\d{2}(?:\x1f\d{4}-\d{2}-\d{2})*", re.ASCII)
 
 
+class Table:
+    """One CSV log, parsed and checked: typed columns — numpy float arrays for numbers (in the
+    canonical unit), ``datetime64[ns]`` arrays for dates, object arrays of text — and ``_row``, the
+    file line of each record.  ``frame`` is the same as a pandas DataFrame, built on first use (the
+    KPI aggregation needs it for the production log; most checks only need a column or two, and a
+    frame per file costs more than parsing it in ``batch``)."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns["_row"])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name]
+
+    @cached_property
+    def frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.columns)
+
+
 @dataclass
 class _Csv:
     """A CSV file as text columns: ``cols[name][k]`` is the stripped cell of data row ``k``, which
@@ -446,13 +472,13 @@ class _Csv:
     rows: list[int]
     units: dict[str, str]
 
-    def frame(self, converted: dict[str, Any]) -> Any:
-        import pandas as pd
+    def table(self, converted: dict[str, Any]) -> Table:
+        import numpy as np
 
-        data = {name: converted.get(name, texts) for name, texts in self.cols.items()}
+        data = {name: converted[name] if name in converted else np.array(texts, dtype=object) for name, texts in self.cols.items()}
         data.update((k, v) for k, v in converted.items() if k not in data)
-        data["_row"] = self.rows
-        return pd.DataFrame(data)
+        data["_row"] = np.array(self.rows, dtype=np.int64)
+        return Table(data)
 
 
 def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> _Csv | None:
@@ -688,7 +714,7 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
                     dups += 1
                     problems.add(rel, f"row {c.rows[k]}", "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
                 seen.add(p)
-    return c.frame(conv)
+    return c.table(conv)
 
 
 def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Any:
@@ -719,7 +745,7 @@ def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | No
                 dups += 1
                 problems.add(rel, f"row {c.rows[k]}, column cell_id", "cell tested twice", expected="one row per cell", found=cid)
             seen.add(cid)
-    return c.frame(conv)
+    return c.table(conv)
 
 
 ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
@@ -810,7 +836,7 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     conv["kind"] = kinds
     conv["basis"] = [p[0] if p else None for p in per]
     conv["factor"] = [p[1] if p else None for p in per]
-    return c.frame(conv)
+    return c.table(conv)
 
 
 def _known_materials() -> set[str]:

@@ -27,10 +27,10 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     rows_by_step: dict[str, list[int]] = {}
     if energy is not None:
         # plain columns: a handful of metering rows, each needing at most one count from the log
-        p_step, p_date, p_good, p_lot = (prod[c].to_numpy() for c in ("step", "date", "good_out", "lot_id"))
+        p_step, p_date, p_good, p_lot = (prod[c] for c in ("step", "date", "good_out", "lot_id"))
         logged = set(p_step.tolist())
-        cols = [energy[c].tolist() for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")]
-        starts, ends = energy["period_start"].to_numpy(), energy["period_end"].to_numpy()
+        cols = [list(energy[c]) for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")]
+        starts, ends = energy["period_start"], energy["period_end"]
         for k, (row, step, carrier, kind, amount, factor, basis) in enumerate(zip(*cols[:7])):
             amount = float(amount) * float(factor)
             if isinstance(basis, str):

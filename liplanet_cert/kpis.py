@@ -43,7 +43,8 @@ class Measurements:
 
 
 def measure(bundle: Bundle) -> Measurements:
-    prod = bundle.production
+    table = bundle.production
+    prod = table.frame  # the per (step, lot) aggregation is pandas'; the rest reads columns
     plog = bundle.files["production_log"]
     eol_file = bundle.files["eol_tests"]
     order = {s: i for i, s in enumerate(production_steps())}
@@ -81,7 +82,7 @@ def measure(bundle: Bundle) -> Measurements:
     locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
     lot_scrap = {lot: (1 - math.prod(ys)) * 100 for lot, ys in lot_yields.items()}
     # the rest works on the frame's numpy columns: a few masks, no further frames (~1 ms per bundle)
-    step_col, lot_col, date_col = prod["step"].to_numpy(), prod["lot_id"].to_numpy(), prod["date"].to_numpy()
+    step_col, lot_col, date_col = table["step"], table["lot_id"], table["date"]
     for lot in dict.fromkeys(lot_col.tolist()):
         lot_scrap.setdefault(str(lot), 0.0)
 
@@ -92,10 +93,10 @@ def measure(bundle: Bundle) -> Measurements:
     locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
     at_final = (step_col == final) & ~np.isnat(date_col)
     out_days, idx = np.unique(date_col[at_final], return_inverse=True)
-    per_day = np.bincount(idx, weights=prod["good_out"].to_numpy()[at_final], minlength=len(out_days))
+    per_day = np.bincount(idx, weights=table["good_out"][at_final], minlength=len(out_days))
     daily_output = [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
 
-    length_col = prod["electrode_length"].to_numpy(dtype=float)
+    length_col = np.asarray(table["electrode_length"], dtype=float)
     coated = (step_col == "coating_and_drying") & ~np.isnan(length_col)
     length = float(length_col[coated].sum()) if coated.any() else None
     values["electrode_throughput"] = length / days if (length is not None and days) else None
@@ -108,8 +109,8 @@ def measure(bundle: Bundle) -> Measurements:
     capacities: list[float] = []
     eol = bundle.eol
     if eol is not None and len(eol):
-        values["eol_pass_rate"] = float(eol["passed"].to_numpy().mean() * 100)
-        cap = eol["capacity"].to_numpy(dtype=float)
+        values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
+        cap = np.asarray(eol["capacity"], dtype=float)
         capacities = cap.tolist()
         values["capacity_mean"] = float(cap.mean())
         std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0

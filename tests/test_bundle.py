@@ -68,7 +68,7 @@ def test_zip_of_a_bundle_loads_the_same_as_the_directory(tmp_path):
     from_zip, from_dir = load_bundle(zpath), load_bundle(EXAMPLES / "approved")
     assert from_zip.declared_kpis.keys() == from_dir.declared_kpis.keys()
     assert [(i.path, i.sha256) for i in from_zip.inputs] == [(i.path, i.sha256) for i in from_dir.inputs]
-    assert from_zip.production.drop(columns="_row").equals(from_dir.production.drop(columns="_row"))
+    assert from_zip.production.frame.drop(columns="_row").equals(from_dir.production.frame.drop(columns="_row"))
 
 
 def test_zip_with_unsafe_entry_is_refused(tmp_path):
