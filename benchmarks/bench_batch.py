@@ -6,7 +6,7 @@
 2. warms the Brightway unit-impact cache in a temporary BRIGHTWAY dir (not timed: once per machine);
 3. runs ``liplanet-cert batch DIR --footprint --jobs J -q`` in a fresh process and measures wall-clock
    time and the peak resident memory of the whole process tree (parent + fork server + workers,
-   sampled every 50 ms from /proc);
+   sampled every 100 ms from /proc);
 4. naive baseline: a fresh ``liplanet-cert assess BUNDLE --footprint -f json`` process per bundle,
    run one after another on a sample of bundles and extrapolated to N (stated in the output);
 5. reruns the batch with ``--previous`` (nothing changed: every result reused).
@@ -40,15 +40,15 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def _rss_kib(pid: int) -> int:
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * _PAGE_KIB
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def tree_rss_kib(root: int) -> int:
@@ -72,7 +72,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], tree_rss_kib(proc.pid))
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
