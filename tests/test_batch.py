@@ -121,7 +121,8 @@ def test_unchanged_bundles_are_reused_and_force_recomputes(generated: Path, tmp_
     assert s4.reused == 0  # other criteria: nothing reused
 
 
-def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [1, 4])  # one bundle per task, or several (the crash takes its chunk-mates down too)
+def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     import liplanet_cert.assessment as assess_mod
 
     real = assess_mod.assess
@@ -135,13 +136,35 @@ def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(assess_mod, "assess", crashing)
     out = tmp_path / "run"
-    s = run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork"))
+    s = run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork", chunk=chunk))
     by = {Path(d["bundle"]).name: d for d in lines(out)}
     assert len(by) == 20
     assert by["line-00003"]["status"] == "error" and "worker process died" in by["line-00003"]["message"]
+    assert [n for n, d in by.items() if d["status"] == "error"] == ["line-00003", "line-00005"]
     assert by["line-00005"]["status"] == "error" and "RuntimeError: boom" in by["line-00005"]["message"]
     assert sum(1 for d in by.values() if d["status"] in ("approved", "approved_with_observations", "not_approved")) >= 15
     assert s.exit_code == 2
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    real = batch_mod.write_text
+
+    def full_disk(path, text):  # type: ignore[no-untyped-def]
+        if "line-00002" in str(path):
+            raise OSError(28, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(batch_mod, "write_text", full_disk)
+    out = tmp_path / "run"
+    run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=jobs, start_method="fork", chunk=4))
+    by = {Path(d["bundle"]).name: d for d in lines(out)}
+    assert len(by) == 20
+    bad = by["line-00002"]
+    assert bad["status"] == "error" and bad["result"] is None and "No space left" in bad["message"]
+    for d in by.values():
+        if d["result"]:
+            assert (out / d["result"]).is_file()
 
 
 def test_pool_that_breaks_while_submitting_loses_no_bundle(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
