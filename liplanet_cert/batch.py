@@ -407,11 +407,27 @@ def read_lines(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _load_index(path: Path, base: Path) -> dict[str, dict[str, Any]]:
-    """bundle -> compact line (with the result file made absolute)."""
+    """bundle -> its line (with the result file made absolute), held for the whole run: what every
+    line repeats (criterion ids and statuses, the criteria reference) is shared, not copied, which
+    keeps ~10,000 previous bundles to a few tens of MB."""
     index: dict[str, dict[str, Any]] = {}
+    shared: dict[str, Any] = {}
+    intern = sys.intern
     for d in read_lines(path):
         if d.get("result"):
             d["_result_abs"] = str(base / d["result"])
+        findings = d.get("findings")
+        if isinstance(findings, dict):
+            d["findings"] = {intern(k): intern(v) if isinstance(v, str) else v for k, v in findings.items()}
+        for key in ("advisory", "waivers"):
+            if isinstance(d.get(key), list):
+                d[key] = [intern(x) if isinstance(x, str) else x for x in d[key]]
+        for key in ("criteria", "counts"):
+            if isinstance(d.get(key), dict):
+                d[key] = shared.setdefault(json.dumps(d[key], sort_keys=True), d[key])
+        for key in ("status", "assessed_on", "kind"):
+            if isinstance(d.get(key), str):
+                d[key] = intern(d[key])
         index[d["bundle"]] = d
     return index
 
