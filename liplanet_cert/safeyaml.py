@@ -139,10 +139,22 @@ def _check_node(node: yaml.Node) -> None:
     size(node, 0)
 
 
+def _may_nest_deeper_than_limit(text: str) -> bool:
+    """Cheap, conservative: can ``text`` nest deeper than MAX_DEPTH at all?  A block collection
+    starts at a column deeper than its parent's (two levels per column at most, counting indentless
+    sequences), and a flow collection needs a bracket (two levels with a single-pair mapping).  The
+    first column a line's content can start at is after its indentation and block indicators."""
+    if "\t" in text:  # tab columns: let the token scan decide
+        return True
+    col = max(len(line) - len(line.lstrip(" -?:")) for line in text.split("\n"))
+    return 2 * (col + 1) + 2 * (text.count("[") + text.count("{")) > MAX_DEPTH
+
+
 def load(text: str) -> Any:
     """Parse one YAML document safely.  Raises :class:`YAMLProblem` with a location on any problem."""
     try:
-        _check_depth(text)
+        if _may_nest_deeper_than_limit(text):  # else the exact check after composing suffices
+            _check_depth(text)
         loader = _Loader(text)
         try:
             node = loader.get_single_node()

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, PACK_2026
+from liplanet_cert import safeyaml
 from liplanet_cert.assessment import AssessOptions, assess
 from liplanet_cert.bundle import load_bundle
 from liplanet_cert.criteria import select_pack
@@ -200,3 +201,31 @@ def test_report_example_counts() -> None:
     total = sum(COUNT.values())
     print(f"\nhypothesis examples run: {total} ({', '.join(f'{k}: {v}' for k, v in sorted(COUNT.items()))})")
     assert total >= EXAMPLES_PER_TEST  # the properties really ran
+
+
+def _node_depth(node: Any) -> int:
+    if isinstance(node, yaml.SequenceNode):
+        return 1 + max((_node_depth(c) for c in node.value), default=0)
+    if isinstance(node, yaml.MappingNode):
+        return 1 + max((max(_node_depth(k), _node_depth(v)) for k, v in node.value), default=0)
+    return 0
+
+
+_NESTING = st.recursive(
+    st.sampled_from(["1", "a", "'q'", "[]", "{}"]),
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3), st.dictionaries(st.sampled_from(["k", "m", "n"]), inner, min_size=1, max_size=2)),
+    max_leaves=40,
+)
+
+
+@SETTINGS
+@given(doc=_NESTING, flow=st.booleans(), indent=st.integers(2, 6))
+def test_yaml_depth_shortcut_is_conservative(doc: Any, flow: bool, indent: int) -> None:
+    """safeyaml skips the token-stream depth scan when a cheap bound proves the document cannot nest
+    deeper than the limit; the bound must never be below the real depth."""
+    text = yaml.safe_dump(doc, default_flow_style=flow, indent=indent, width=4096)
+    if not safeyaml._may_nest_deeper_than_limit(text):
+        assert _node_depth(yaml.compose(text, Loader=yaml.SafeLoader)) <= safeyaml.MAX_DEPTH
+    # and the bound holds as a bound, whatever the limit
+    col = max(len(line) - len(line.lstrip(" -?:")) for line in text.split("\n"))
+    assert _node_depth(yaml.compose(text, Loader=yaml.SafeLoader)) <= 2 * (col + 1) + 2 * (text.count("[") + text.count("{"))
