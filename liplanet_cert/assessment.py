@@ -106,6 +106,15 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
     return result
 
 
+def _rounded(values: list[float], digits: int) -> list[float]:
+    """``[round(v, digits) ...]`` for a few hundred measurements, vectorised."""
+    if not values:
+        return []
+    import numpy as np
+
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
 def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions) -> Result:
     from .bundle import KPI_SPECS
 
@@ -153,7 +162,7 @@ def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: 
         assessed_on=(options.at or date.today()).isoformat(),
         tool=tool,
         daily_output=m.daily_output,
-        eol_capacity={"unit": "Ah", "values": [round(v, 6) for v in m.capacities], "nominal": cell.capacity_ah},
+        eol_capacity={"unit": "Ah", "values": _rounded(m.capacities, 6), "nominal": cell.capacity_ah},
         footprint=ctx.footprint,
         warnings=warnings,
     )

@@ -150,8 +150,20 @@ def check_dimension(q: pint.Quantity, dimension: str, original: Any = None) -> N
 
 
 def to_unit(q: pint.Quantity, unit: str) -> float:
-    """Magnitude of ``q`` in ``unit`` as a float."""
-    return float(q.to(unit).magnitude)
+    """Magnitude of ``q`` in ``unit`` as a float (conversion factors cached per unit pair)."""
+    factor = _factor(q._units, unit)
+    if factor is None:  # an offset unit (degC...): let pint convert the value itself
+        return float(q.to(unit).magnitude)
+    return float(q.magnitude) * factor
+
+
+@lru_cache(maxsize=1024)
+def _factor(units: Any, unit: str) -> float | None:
+    """Multiplier from ``units`` (a pint UnitsContainer) to ``unit``; None for non-multiplicative units."""
+    ureg = registry()
+    one = float(ureg.Quantity(1.0, units).to(unit).magnitude)
+    zero = float(ureg.Quantity(0.0, units).to(unit).magnitude)
+    return one if zero == 0.0 else None  # an offset maps 0 elsewhere: not a plain factor
 
 
 def format_value(value: float | None, unit: str = "", digits: int = 4) -> str:
