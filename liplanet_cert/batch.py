@@ -534,13 +534,14 @@ class _Progress:
 def run_batch(options: BatchOptions, progress: _Progress | None = None) -> BatchSummary:
     """Run the batch; returns the summary.  Raises LiplanetError only for usage/criteria problems
     (before anything is assessed); bundle problems are statuses, never exceptions."""
+    t_start = time.perf_counter()
+    jobs = max(1, options.jobs or os.cpu_count() or 1)
+    _prestart(options, jobs)  # first: the workers' warm-up is the longest part of the start
+
     from .assessment import AssessOptions, pack_needs_footprint
     from .criteria import select_pack
 
     progress = progress or _Progress()
-    t_start = time.perf_counter()
-    jobs = max(1, options.jobs or os.cpu_count() or 1)
-    _prestart(options, jobs)
     pack = select_pack(options.criteria, options.at)
     bundles = discover(options.paths)
     if not bundles:
