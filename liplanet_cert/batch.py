@@ -313,7 +313,7 @@ def _finish(line: dict[str, Any], pending: tuple[str, str] | Future | None) -> d
             pending.result()
         elif pending is not None:
             write_text(*pending)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # disk full, permissions, text that cannot be encoded
         line.update(status="error", kind="output", result=None, message=f"could not write the result file: {exc}"[:500])
     line["seconds"] = line.get("seconds", 0.0) + (time.perf_counter() - t0)
     return line
