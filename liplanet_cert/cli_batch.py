@@ -75,8 +75,10 @@ def batch(
 def _with_progress(opts: Any, show: bool) -> Any:
     from .batch import _Progress, run_batch
 
-    if not show or not sys.stderr.isatty():
+    if not show:
         return run_batch(opts)
+    if not sys.stderr.isatty():  # CI logs, pipes: a plain line every 10% (at most every 2 s), no bar
+        return run_batch(opts, _log_progress(sys.stderr))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     counts = {"approved": 0, "not_approved": 0, "invalid": 0}
@@ -103,6 +105,30 @@ def _with_progress(opts: Any, show: bool) -> Any:
 
     with prog:
         return run_batch(opts, _Progress(start=start, advance=advance))
+
+
+def _log_progress(stream: Any) -> Any:
+    import time
+
+    from .batch import _Progress
+
+    state: dict[str, Any] = {"done": 0, "total": 0, "t0": 0.0, "last": 0.0, "bad": 0}
+
+    def start(total: int) -> None:
+        state.update(total=total, t0=time.perf_counter(), last=time.perf_counter())
+
+    def advance(line: dict[str, Any]) -> None:
+        state["done"] += 1
+        state["bad"] += line.get("status") in ("invalid", "error")
+        now, done, total = time.perf_counter(), state["done"], state["total"]
+        step = max(1, total // 10)
+        if done == total or (done % step == 0 and now - state["last"] >= 2.0):
+            state["last"] = now
+            rate = done / max(now - state["t0"], 1e-9)
+            stream.write(f"assessed {done}/{total} bundles ({rate:.0f}/s, {state['bad']} invalid or failed)\n")
+            stream.flush()
+
+    return _Progress(start=start, advance=advance)
 
 
 def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter: Any) -> None:

@@ -346,3 +346,15 @@ def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
     want = json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     assert get_reporter("json").render_many(items) == want
     assert get_reporter("json").render_many([]) == "[]\n"
+
+
+def test_progress_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
+    """CI logs and pipes get plain progress lines (no bar, no escape codes); -q silences them."""
+    res = subprocess.run([sys.executable, "-m", "liplanet_cert", "batch", str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved"),
+                          "-c", NEW, "--at", AT, "--out", str(tmp_path / "o"), "-j", "1"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert res.returncode == 1, res.stderr
+    assert "assessed 2/2 bundles" in res.stderr and "\x1b[" not in res.stderr
+    quiet = subprocess.run([sys.executable, "-m", "liplanet_cert", "batch", str(EXAMPLES / "approved"), "-c", NEW, "--at", AT,
+                            "--out", str(tmp_path / "q"), "-j", "1", "-q"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
