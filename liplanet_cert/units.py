@@ -151,7 +151,7 @@ def check_dimension(q: pint.Quantity, dimension: str, original: Any = None) -> N
 
 def to_unit(q: pint.Quantity, unit: str) -> float:
     """Magnitude of ``q`` in ``unit`` as a float (conversion factors cached per unit pair)."""
-    factor = _factor(q._units, unit)
+    factor = _factor(q.units, unit)
     if factor is None:  # an offset unit (degC...): let pint convert the value itself
         return float(q.to(unit).magnitude)
     return float(q.magnitude) * factor
@@ -159,7 +159,7 @@ def to_unit(q: pint.Quantity, unit: str) -> float:
 
 @lru_cache(maxsize=1024)
 def _factor(units: Any, unit: str) -> float | None:
-    """Multiplier from ``units`` (a pint UnitsContainer) to ``unit``; None for non-multiplicative units."""
+    """Multiplier from ``units`` (a pint Unit) to ``unit``; None for non-multiplicative units."""
     ureg = registry()
     one = float(ureg.Quantity(1.0, units).to(unit).magnitude)
     zero = float(ureg.Quantity(0.0, units).to(unit).magnitude)
