@@ -39,7 +39,7 @@ class AssessOptions:
             try:
                 object.__setattr__(self, "at", date.fromisoformat(self.at))
             except ValueError:
-                raise UsageError(f"at: not a date: {self.at!r} (expected YYYY-MM-DD)") from None
+                raise UsageError(f"not a date: {self.at!r} (expected YYYY-MM-DD)", file="at") from None
         if isinstance(self.bw_dir, str):
             object.__setattr__(self, "bw_dir", Path(self.bw_dir))
 

@@ -55,7 +55,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import __version__
 from .atomic import write_text
-from .errors import LiplanetError, UsageError
+from .errors import LiplanetError, OutputError, UsageError
 from .source import DEFAULT_LIMITS, Limits
 
 BATCH_FORMAT = "1.0"
@@ -313,7 +313,7 @@ def _finish(line: dict[str, Any], pending: tuple[str, str] | Future | None) -> d
             pending.result()
         elif pending is not None:
             write_text(*pending)
-    except (OSError, ValueError) as exc:  # disk full, permissions, text that cannot be encoded
+    except (LiplanetError, OSError, ValueError) as exc:  # disk full, permissions, text that cannot be encoded
         line.update(status="error", kind="output", result=None, message=f"could not write the result file: {exc}"[:500])
     line["seconds"] = line.get("seconds", 0.0) + (time.perf_counter() - t0)
     return line
@@ -552,8 +552,10 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
 
         setup_brightway(options.bw_dir)
     out = options.out
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results").mkdir(exist_ok=True)
+    try:
+        (out / "results").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.cannot_write(out, exc, "output directory (--out)") from None
     for stale in (out / "results").glob(".*.tmp"):  # left by a worker killed mid-write
         stale.unlink(missing_ok=True)
 
@@ -591,7 +593,10 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
     summary.files = {"results": str(out / "results.jsonl"), "summary": str(out / "summary.csv"), "summary_json": str(out / "summary.json")}
     if options.previous is not None:
         summary.files["changes"] = str(out / "changes.csv")
-    writer = _Writer(out, with_changes=options.previous is not None)
+    try:
+        writer = _Writer(out, with_changes=options.previous is not None)
+    except OSError as exc:
+        raise OutputError.cannot_write(out / "results.jsonl", exc) from None
     used_waivers: set[str] = set()
     seen_prev: set[str] = set()
     slow: list[tuple[float, str]] = []
@@ -848,13 +853,6 @@ def result_from_dict(d: dict[str, Any]) -> Any:
         warnings=d.get("warnings", []),
         waivers=d.get("waivers"),
     )
-
-
-def iter_results(out: Path) -> Iterator[Any]:
-    """The stored results of a run, one at a time (bounded memory), in results.jsonl order."""
-    from .models import Result
-
-    return (item for item in iter_entries(out) if isinstance(item, Result))
 
 
 def iter_entries(out: Path) -> Iterator[Any]:

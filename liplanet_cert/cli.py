@@ -48,12 +48,14 @@ def _fail(exc: LiplanetError) -> None:
     from .textsafe import clean
 
     err = _console(stderr=True)
-    title = {"bundle": "invalid bundle", "criteria": "criteria problem", "lca": "footprint problem", "waiver": "invalid waiver file", "usage": "usage error"}.get(exc.kind, "error")
+    title = {"bundle": "invalid bundle", "criteria": "criteria problem", "lca": "footprint problem", "waiver": "invalid waiver file", "usage": "usage error",
+             "output": "cannot write an output"}.get(exc.kind, "error")
     n = len(exc.problems)
     err.print(Text(f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red"))
     for p in exc.problems:
         err.print(Text("  • " + clean(str(p))))
-    err.print(Text("nothing was written.", style="dim"))
+    # outputs are atomic: a file that failed keeps its previous content (outputs finished before stay)
+    err.print(Text("that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim"))
 
 
 def run(fn: Callable[[], int]) -> None:

@@ -273,8 +273,9 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
         from .errors import UsageError
 
         raise UsageError(f"--against: {f} not found", file="--against", )
-    packs: dict[str, CriteriaPack | None] = {}
     new_raw = _raw(new)
+    # stored pack sha256 -> (its definitions are known, criteria the new pack defines identically)
+    unchanged_in: dict[str, tuple[bool, set[str]]] = {}
     rows: list[dict[str, Any]] = []
     counts = {"keep_approval": 0, "lose_approval": 0, "gain_approval": 0, "stay_not_approved": 0, "needs_reassessment": 0, "invalid": 0}
     for line in read_lines(f):
@@ -289,15 +290,17 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
                          "predicted": "unknown", "criteria": [], "unknown": ["stored result missing"]})
             continue
         sha = r["criteria"]["sha256"]
-        if sha not in packs:
-            packs[sha] = _pack_of(r["criteria"])
-        old = packs[sha]
-        old_raw = _raw(old) if old else {}
+        if sha not in unchanged_in:
+            old = _pack_of(r["criteria"])
+            old_raw = _raw(old) if old else {}
+            unchanged_in[sha] = (old is not None, {c.id for c in new.criteria if c.id in old_raw
+                                 and all(_part(old_raw[c.id], k) == _part(new_raw[c.id], k) for k in DEFINITION_KEYS.values())})
+        known, unchanged = unchanged_in[sha]
         stored = {x["id"]: x for x in r["findings"]}
         by_metric = recorded_values(r["findings"])
         findings, unknown, changed_outcome = [], [], []
         for c in new.criteria:
-            same = c.id in old_raw and c.id in stored and all(_part(old_raw[c.id], k) == _part(new_raw[c.id], k) for k in DEFINITION_KEYS.values())
+            same = c.id in unchanged and c.id in stored
             st = stored[c.id]["status"] if same else predict(c, r, by_metric)
             if st == "unknown":
                 unknown.append(c.id)
@@ -324,7 +327,7 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
         counts[outcome] += 1
         rows.append({"bundle": line["bundle"], "pilot_line": r.get("pilot_line", {}).get("name", ""), "status": r["verdict"], "predicted": predicted,
                      "outcome": outcome, "criteria": known_bad if outcome == "lose_approval" else [], "unknown": unknown,
-                     "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": old is not None})
+                     "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": known})
     rows.sort(key=lambda x: (x.get("outcome") != "lose_approval", x["bundle"]))
     return {"new": {"id": new.id, "version": new.version, "sha256": new.sha256}, "against": str(f), "counts": counts, "bundles": rows}
 

@@ -87,6 +87,18 @@ class WaiverError(LiplanetError):
     kind = "waiver"
 
 
+class OutputError(LiplanetError, OSError):
+    """An output file or directory cannot be written (permissions, missing drive, disk full).
+    Still an OSError to callers that handle those; the CLI reports it with the path, exit 2."""
+
+    kind = "output"
+
+    @classmethod
+    def cannot_write(cls, path: object, exc: OSError, what: str = "file") -> "OutputError":
+        return cls(Problem(str(path), message=f"cannot write the {what}: {exc.strerror or exc}",
+                           expected="a writable location (check the path, permissions and free space)"))
+
+
 class UsageError(LiplanetError):
     """The command line asks for something that cannot be done."""
 

@@ -334,3 +334,17 @@ def test_help_and_validate_do_not_import_brightway(args):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert "HEAVY=" in proc.stderr, proc.stderr
     assert proc.stderr.rsplit("HEAVY=", 1)[1].strip() == ""
+
+
+@pytest.mark.parametrize("command", [
+    ["assess", "--example", "--no-footprint", "-c", PACK_2026, "-o", "json:{blocked}/r.json"],
+    ["dossier", "--example", "-c", PACK_2026, "-o", "{blocked}/dossier"],
+    ["batch", str(EXAMPLES / "approved"), "-c", PACK_2026, "-j", "1", "-q", "--out", "{blocked}/run"],
+    ["batch", str(EXAMPLES / "approved"), "-c", PACK_2026, "-j", "1", "-q", "--out", "{ok}/run", "-o", "sarif:{blocked}/b.sarif"],
+], ids=["assess-o", "dossier-o", "batch-out", "batch-report"])
+def test_an_output_that_cannot_be_written_is_exit_2_naming_it(tmp_path, command) -> None:
+    blocker = tmp_path / "a-file"  # a path below a regular file cannot be created, even as root
+    blocker.write_text("x", encoding="utf-8")
+    r = cli(*[a.format(blocked=blocker, ok=tmp_path) for a in command])
+    assert r.exit_code == 2, r.output
+    assert str(blocker) in squash(r.output) and "cannot write" in r.output

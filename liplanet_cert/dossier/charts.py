@@ -12,7 +12,7 @@ the SVG namespace on its own, and the string is still well-formed XML.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape as _html_escape
 
@@ -139,6 +139,24 @@ def _text(x: float, y: float, text: object, *, size: float = 11, anchor: str = "
     if weight:
         attrs += f' font-weight="{weight}"'
     return f"<text {attrs}>{esc(text)}</text>"
+
+
+def _grid_rows(ticks: list[float], y: Callable[[float], float], left: float, right: float) -> list[str]:
+    """Horizontal grid lines with their value labels on the left (vertical value axis)."""
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>')
+        out.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
+    return out
+
+
+def _grid_columns(ticks: list[float], x: Callable[[float], float], top: float, bottom: float, unit: str = "") -> list[str]:
+    """Vertical grid lines with their value labels below (horizontal value axis)."""
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
+        out.append(_text(x(t), bottom + 14, fmt_value(t) + unit, size=9.5, anchor="middle", fill=PALETTE["muted"]))
+    return out
 
 
 def _empty(width: int, height: int, label: str, message: str, cls: str) -> str:
@@ -290,9 +308,7 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
 
     parts = _open(width, height, label, "steps")
     bottom = top + row_h * len(steps)
-    for t in ticks:
-        parts.append(f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(_text(x(t), bottom + 14, fmt_value(t) + " %", size=9.5, anchor="middle", fill=PALETTE["muted"]))
+    parts += _grid_columns(ticks, x, top, bottom, " %")
     for i, (name, rate, limit) in enumerate(steps):
         y = top + i * row_h
         parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 44), size=11, anchor="end"))
@@ -364,9 +380,7 @@ def daily_output_chart(
         return bottom - v / hi * (bottom - top)
 
     parts = _open(width, height, label, "line")
-    for t in ticks:
-        parts.append(f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
+    parts += _grid_rows(ticks, y, left, right)
     # x labels: first, last and up to 4 evenly spaced in between
     k = len(pts)
     idx = sorted({0, k - 1, *[round(i * (k - 1) / 5) for i in range(1, 5)]}) if k > 1 else [0]
@@ -454,9 +468,7 @@ def capacity_histogram(
         return bottom - c / ymax * (bottom - top)
 
     parts = _open(width, height, label, "hist")
-    for t in yt:
-        parts.append(f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
+    parts += _grid_rows(yt, y, left, right)
     for i, c in enumerate(counts):
         b0 = lo + i * w
         if c == 0:
@@ -524,9 +536,7 @@ def footprint_chart(
 
     parts = _open(width, height, label, "footprint")
     bottom = top + row_h * len(steps)
-    for t in ticks:
-        parts.append(f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(_text(x(t), bottom + 14, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
+    parts += _grid_columns(ticks, x, top, bottom)
     for i, s in enumerate(steps):
         y = top + i * row_h
         default = s.get("data_source") == "default"
@@ -595,9 +605,7 @@ def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg 
 
     parts = _open(width, height, label, "scenario")
     bottom = top + row_h * len(rows)
-    for t in ticks:
-        parts.append(f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(_text(x(t), bottom + 14, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
+    parts += _grid_columns(ticks, x, top, bottom)
     for i, (name, base, scen) in enumerate(rows):
         y = top + i * row_h
         parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 44), size=11, anchor="end"))

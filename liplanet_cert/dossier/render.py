@@ -761,7 +761,7 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
     ``out_dir`` (flushed and fsynced) and only when all of them are complete are they renamed over
     any existing dossier.  On any error the temporary files are removed and existing files stay.
     """
-    from ..errors import UsageError
+    from ..errors import OutputError, UsageError
 
     wanted = []
     for fmt in formats:
@@ -779,9 +779,9 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
     rendered = {key: _RENDERERS[key](result, command=command).encode("utf-8") for key in wanted}
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     temps: list[tuple[str, Path]] = []
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         for key, data in rendered.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{ident}.", suffix=FORMATS[key] + ".tmp", dir=out_dir)
             temps.append((tmp, out_dir / f"{ident}{FORMATS[key]}"))
@@ -797,6 +797,8 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
         temps = []
         _fsync_dir(out_dir)
         return written
+    except OSError as exc:  # no directory, no permission, disk full: say where, exit 2
+        raise OutputError.cannot_write(out_dir, exc, "dossier directory") from None
     finally:
         for tmp, _ in temps:
             try:

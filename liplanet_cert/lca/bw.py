@@ -12,13 +12,13 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text
 from ..errors import LCAError, Problem
 from .model import Model, gas_factors
 from .types import StepInventory
@@ -71,14 +71,6 @@ def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
         impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
     _READ[str(path)] = (stamp, impacts)
     return dict(impacts) if impacts is not None else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -207,7 +199,7 @@ def setup(model: Model, bw_dir: Path | str | None = None) -> dict[str, float]:
             impacts[code] = float(lca.score)
     payload = {"model_sha256": model.sha256, "method": list(model.method), "unit_impacts": impacts,
                "note": "kg CO2e per unit of each background supplier, computed with bw2calc"}
-    _write_atomic(cache_path(path, model), json.dumps(payload, indent=1, sort_keys=True))
+    write_text(cache_path(path, model), json.dumps(payload, indent=1, sort_keys=True))
     return impacts
 
 
