@@ -97,9 +97,11 @@ _CLOSE = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToke
 
 
 def _check_depth(text: str) -> None:
-    """Refuse deep nesting from the token stream (iterative, so no recursion limit is hit)."""
+    """Refuse deep nesting from the token stream (iterative, so no recursion limit is hit).
+    The pure-Python scanner is used on purpose: it has no nesting limit of its own, so the refusal
+    is always this one (libyaml >= 0.2.6 stops at its own depth with a different message and place)."""
     depth = 0
-    for token in yaml.scan(text, Loader=_Loader):
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
         if isinstance(token, _OPEN):
             depth += 1
             if depth > MAX_DEPTH:
@@ -166,7 +168,10 @@ def load(text: str) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YAMLProblem(str(exc.problem or exc.context), _where(mark)) from None
+        problem = str(exc.problem or exc.context)
+        if "nesting depth" in problem:  # a parser's own depth limit: the same refusal as ours
+            problem = f"nesting deeper than {MAX_DEPTH} levels"
+        raise YAMLProblem(problem, _where(mark)) from None
     except yaml.YAMLError as exc:
         raise YAMLProblem(str(exc).splitlines()[0]) from None
     except RecursionError:

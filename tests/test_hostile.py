@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import stat
 import zipfile
@@ -232,8 +233,32 @@ def test_yaml_deep_nesting(tmp_path: Path, style: str) -> None:
         deep = "deep: " + "[" * 50_000 + "]" * 50_000 + "\n"
     else:
         deep = "".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "x: 1\n"
-    (bundle / "declaration.yaml").write_text((bundle / "declaration.yaml").read_text(encoding="utf-8") + deep, encoding="utf-8")
-    reject(tmp_path, bundle, "declaration.yaml line", "nesting deeper than 64 levels")
+    base = (bundle / "declaration.yaml").read_text(encoding="utf-8")
+    (bundle / "declaration.yaml").write_text(base + deep, encoding="utf-8")
+    text = reject(tmp_path, bundle, "nesting deeper than 64 levels")
+    # the behaviour, not a parser's wording: the file and a line/column inside the appended document
+    m = re.search(r"declaration\.yaml line (\d+), column (\d+)", text)
+    assert m, text
+    assert int(m.group(1)) > base.count("\n"), text
+
+
+def test_a_yaml_parsers_own_depth_limit_is_the_same_located_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever parser refuses first (ours at 64 levels, libyaml >= 0.2.6 at its own limit, a
+    future PyYAML), the user sees one refusal, located.  Simulated: our scan switched off."""
+    import yaml
+
+    from liplanet_cert import safeyaml
+
+    def parser_refuses(text: str, Loader: object = None):  # what libyaml 0.2.6 raises
+        mark = yaml.Mark("<unicode string>", 0, 3, 1005, None, None)
+        raise yaml.scanner.ScannerError("while scanning", mark, "exceeded maximum nesting depth", mark)
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(safeyaml.yaml, "scan", parser_refuses)
+    with pytest.raises(safeyaml.YAMLProblem) as err:
+        safeyaml.load("deep: " + "[" * 2000 + "]" * 2000 + "\n")
+    assert err.value.problem == "nesting deeper than 64 levels"
+    assert err.value.location == "line 4, column 1006"
 
 
 def test_json_deep_nesting(tmp_path: Path) -> None:
