@@ -347,10 +347,11 @@ def _assess_one(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]:
     try:
         result = assess(bundle, st.assess_options, pack=st.pack)
     except LiplanetError as exc:
-        first = str(exc.problems[0]) if exc.problems else exc.summary()
-        msg = first if len(exc.problems) == 1 else f"{len(exc.problems)} problems, first: {first}"
-        line.update(status="invalid", kind=exc.kind, message=_first_line(msg),
-                    problems=[str(p) for p in exc.problems[:50]], problem_count=len(exc.problems))
+        from .models import Unassessed
+
+        u = Unassessed.from_error(bundle, exc)
+        line.update(status="invalid", kind=exc.kind, message=_first_line(u.message),
+                    problems=u.problems, details=u.details, problem_count=len(exc.problems))
         digest = digest or _digest_or_none(bundle, limits)
     except Exception as exc:  # a bug: contained to this bundle
         line.update(status="error", kind="internal", message=f"internal error: {type(exc).__name__}: {exc}"[:500])
@@ -871,7 +872,8 @@ def iter_entries(out: Path) -> Iterator[Any]:
                 yield Unassessed(line["bundle"], "error", f"stored result {p} cannot be read: {type(exc).__name__}", kind="result")
         else:
             yield Unassessed(line["bundle"], str(line.get("status") or "error"), str(line.get("message") or ""),
-                             [str(p) for p in line.get("problems") or []], str(line.get("kind") or ""))
+                             [str(p) for p in line.get("problems") or []], str(line.get("kind") or ""),
+                             [{k: str(v) for k, v in d.items()} for d in line.get("details") or [] if isinstance(d, dict)])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 
 from . import __version__
-from .errors import LiplanetError, UsageError
+from .errors import LiplanetError, Problem, UsageError
 
 EXIT_APPROVED, EXIT_NOT_APPROVED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -54,8 +55,11 @@ def _fail(exc: LiplanetError) -> None:
     err.print(Text(f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red"))
     for p in exc.problems:
         err.print(Text("  • " + clean(str(p))))
-    # outputs are atomic: a file that failed keeps its previous content (outputs finished before stay)
-    err.print(Text("that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim"))
+    reported = getattr(exc, "reported", None)
+    if reported:
+        err.print(Text("the problems were also written to: " + ", ".join(clean(str(p)) for p in reported), style="dim"))
+    else:  # outputs are atomic: a file that failed keeps its previous content (outputs finished before stay)
+        err.print(Text("that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim"))
 
 
 def run(fn: Callable[[], int]) -> None:
@@ -113,20 +117,38 @@ def _parse_at(at: Optional[str]) -> Optional[date]:
 
 
 def parse_outputs(outputs: List[str] | None, default_format: str) -> list[tuple[str, Path]]:
-    """``--output FILE`` (format from --format, or the file suffix) or ``--output FORMAT:PATH``."""
+    """``--output FORMAT:PATH``, or ``--output FILE`` with the format from the file's suffix (when
+    --format is the terminal table) or from --format.  Refused, exit 2: an unknown ``FORMAT:``
+    prefix (a path that contains a colon needs an explicit format, ``json:a:b.json``), and a file
+    whose suffix names no report format while --format is the terminal table (``report.pdf``)."""
     from .reporters import formats
 
-    suffixes = {".json": "json", ".txt": "table", ".sarif": "sarif", ".xml": "junit", ".csv": "csv", ".md": "markdown", ".jsonl": "jsonl"}
+    known = formats()
+    listing = ", ".join(known)
     out = []
     for spec in outputs or []:
         fmt, sep, rest = spec.partition(":")
-        if sep and fmt in formats():
+        if sep:
+            if fmt not in known:
+                raise UsageError(Problem("--output", message=f"unknown report format {fmt!r} in {spec!r}",
+                                         expected=f"FORMAT:PATH with FORMAT one of {listing} (a path that contains ':' needs an explicit format, e.g. json:{spec})",
+                                         found=repr(fmt)))
+            if not rest:
+                raise UsageError(Problem("--output", message=f"no path after {fmt + ':'!r}", expected="FORMAT:PATH"))
             out.append((fmt, Path(rest)))
             continue
         path = Path(spec)
-        guess = suffixes.get(path.suffix.lower())
-        out.append((guess if guess in formats() and default_format == "table" else default_format, path))
+        suffix = path.suffix.lower()
+        guess = OUTPUT_SUFFIXES.get(suffix)
+        if default_format == "table" and guess is None and suffix:
+            raise UsageError(Problem("--output", message=f"cannot tell the report format of {spec!r} from its suffix {suffix!r}",
+                                     expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(OUTPUT_SUFFIXES))}",
+                                     found=repr(spec)))
+        out.append((guess if default_format == "table" and guess else default_format, path))
     return out
+
+
+OUTPUT_SUFFIXES = {".json": "json", ".txt": "table", ".sarif": "sarif", ".xml": "junit", ".csv": "csv", ".md": "markdown", ".jsonl": "jsonl"}
 
 
 FORMAT_HELP = "Report on stdout: table, json, jsonl, csv, markdown, sarif or junit."
@@ -172,7 +194,8 @@ def assess(
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
         key = _signing_key(sign, bool(outs) or dossier is not None)  # a bad key fails before anything is written
         opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir, waivers=wset)
-        result = do_assess(path, opts)
+        with _reporting_refusal(path, reporter, outs):
+            result = do_assess(path, opts)
         _emit(result, reporter, outs)
         written = [p for _r, p in outs]
         if dossier is not None:
@@ -192,6 +215,34 @@ def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
     else:
         sys.stdout.write(reporter.render(result))
     for _r, p, text in rendered:
+        write_text(p, text)
+
+
+@contextmanager
+def _reporting_refusal(path: Path, reporter: Any, outs: list[tuple[Any, Path]]) -> Iterator[None]:
+    """An invalid bundle is still reported in the machine formats asked for (stdout and every
+    ``--output``: JSON of the published schema, SARIF results at each problem's file and line,
+    JUnit errors), so a pilot line's CI gets the problems exactly when it needs them; exit 2 all the
+    same.  Problems with the command line, criteria or waivers write nothing."""
+    from .errors import BundleError
+
+    try:
+        yield
+    except BundleError as exc:
+        from .models import Unassessed
+
+        _report_unassessed(Unassessed.from_error(str(path), exc), reporter, outs)
+        exc.reported = [p for _r, p in outs]  # type: ignore[attr-defined]
+        raise
+
+
+def _report_unassessed(item: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
+    from .atomic import write_text
+
+    rendered = [(p, r.render_unassessed(item)) for r, p in outs if r.name != "table"]
+    if reporter.name != "table":
+        sys.stdout.write(reporter.render_unassessed(item))
+    for p, text in rendered:
         write_text(p, text)
 
 
@@ -238,24 +289,38 @@ def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list
 def validate(
     bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Validate the approved example bundle."),
+    format: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " An invalid bundle's problems in that format (exit 2)."),
+    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write the outcome: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable."),
 ) -> None:
     """Check a bundle's schema, units and cross-file consistency, listing every problem.
 
-    Does not evaluate criteria and does not compute the footprint.
+    Does not evaluate criteria and does not compute the footprint.  With --format/--output json,
+    sarif, junit, csv, jsonl or markdown the problems are also written in that format (CI).
 
-    [bold]Example[/bold]
+    [bold]Examples[/bold]
 
       liplanet-cert validate bundles/nordwerk
+
+      liplanet-cert validate bundles/nordwerk -o sarif:validate.sarif -o junit:validate.xml
     """
 
     def body() -> int:
         from rich.text import Text
 
         from .assessment import validate as do_validate
+        from .models import Unassessed
+        from .reporters import get_reporter
 
-        b = do_validate(_bundle_arg(bundle, example))
-        _console().print(Text(f"✓ valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
-                              f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows", style="green"))
+        path = _bundle_arg(bundle, example)
+        reporter = get_reporter(format)
+        outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
+        with _reporting_refusal(path, reporter, outs):
+            b = do_validate(path)
+        summary = (f"valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
+                   f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows")
+        if reporter.name == "table":
+            _console().print(Text("✓ " + summary, style="green"))
+        _report_unassessed(Unassessed(str(path), "valid", summary, kind="bundle"), reporter, outs)
         return 0
 
     run(body)

@@ -319,7 +319,6 @@ def keygen(out_prefix: str | Path) -> tuple[Path, Path]:
         os.fsync(fh.fileno())
     os.chmod(priv_path, 0o600)
     write_bytes(pub_path, pub)
-    os.chmod(pub_path, 0o644)  # public: readable by verifiers
     return priv_path, pub_path
 
 

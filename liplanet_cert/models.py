@@ -123,16 +123,33 @@ class Unassessed:
     reports list it (CI must see it), never drop it silently."""
 
     bundle: str
-    status: str  # invalid | error
+    status: str  # invalid | error | valid (``validate``: checked, not assessed)
     message: str
     problems: list[str] = field(default_factory=list)
     kind: str = ""  # bundle | criteria | lca | internal | crash ...
+    # the located problems (file, location, message, expected, found), for reports with locations
+    details: list[dict[str, str]] = field(default_factory=list)
+
+    MAX_PROBLEMS = 50  # problems carried into reports (the count says how many there were)
+
+    @classmethod
+    def from_error(cls, bundle: str, exc: Any) -> "Unassessed":
+        """The bundle ``exc`` (a :class:`~liplanet_cert.errors.LiplanetError`) refused, with its
+        first problems located."""
+        problems = list(exc.problems)
+        first = str(problems[0]) if problems else exc.summary()
+        msg = first if len(problems) == 1 else f"{len(problems)} problems, first: {first}"
+        return cls(bundle, "invalid", msg.splitlines()[0] if msg else "", [str(p) for p in problems[: cls.MAX_PROBLEMS]],
+                   exc.kind, [p.to_dict() for p in problems[: cls.MAX_PROBLEMS]])
 
     def to_dict(self) -> dict[str, Any]:
         """Shaped like a result where it can be (``bundle`` object, ``verdict`` — null here)."""
         name = self.bundle.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
-        return {"schema_version": RESULT_SCHEMA_VERSION, "bundle": {"name": name, "path": self.bundle}, "verdict": None,
-                "status": self.status, "kind": self.kind, "message": self.message, "problems": list(self.problems)}
+        out = {"schema_version": RESULT_SCHEMA_VERSION, "bundle": {"name": name, "path": self.bundle}, "verdict": None,
+               "status": self.status, "kind": self.kind, "message": self.message, "problems": list(self.problems)}
+        if self.details:
+            out["details"] = [dict(d) for d in self.details]
+        return out
 
 
 @dataclass

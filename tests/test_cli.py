@@ -174,21 +174,29 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("label", "file", "old", "new", "message"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
 @pytest.mark.parametrize("command", ["validate", "assess"])
-def test_bad_input_exits_2_with_a_located_message_and_writes_nothing(make_bundle, tmp_path, command, label, file, old, new, message):
+def test_bad_input_exits_2_with_a_located_message_and_reports_it(make_bundle, tmp_path, command, label, file, old, new, message):
+    """Exit 2 and a located message; the machine report asked for holds exactly those problems
+    (CI gets them when it needs them); nothing else is written and stdout stays empty."""
     b = make_bundle()
     if old is None:
         b.remove(file)
     else:
         b.replace(file, old, new)
-    out = tmp_path / "out.json"
-    extra = ["--no-footprint", "-o", out] if command == "assess" else []
-    r = cli(command, b.path, *extra)
+    out = tmp_path / "reports" / "out.json"
+    extra = ["--no-footprint"] if command == "assess" else []
+    r = cli(command, b.path, *extra, "-o", out)
     assert r.exit_code == 2
     for fragment in (message if isinstance(message, tuple) else (message,)):
         assert fragment in squash(r.stderr)
-    assert "nothing was written" in r.stderr
+    assert "nothing was written" not in r.stderr and str(out) in squash(r.stderr)
     assert r.stdout == ""
-    assert not out.exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out.json"]
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    Draft202012Validator(RESULT_SCHEMA).validate(doc)
+    assert doc["verdict"] is None and doc["status"] == "invalid"
+    assert doc["details"][0]["file"] == file
+    first = message if isinstance(message, str) else " ".join(message)
+    assert doc["details"][0]["message"] in first or doc["details"][0]["message"].split(":")[0] in first
 
 
 def test_several_problems_are_reported_together(make_bundle):

@@ -7,6 +7,7 @@ formulas, terminal escapes) is accepted but neutralised in every output.
 from __future__ import annotations
 
 import csv
+import json
 import hashlib
 import io
 import os
@@ -19,10 +20,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, PACK_2026, squash
+from jsonschema import Draft202012Validator
+
+from conftest import EXAMPLES, PACK_2026, REPO, squash
 from liplanet_cert.cli import app
 
 runner = CliRunner()
+RESULT_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
 APPROVED = EXAMPLES / "approved"
 AT = "2026-10-15"
 
@@ -53,8 +57,17 @@ def reject(tmp_path: Path, bundle: Path, *needles: str, env: dict[str, str] | No
     assert "Traceback" not in r.output
     for needle in needles:
         assert needle in text, f"{needle!r} not in: {text}"
-    assert not out_dir.exists(), "the -o target directory was created"
-    assert _tree(tmp_path) == before, "something was written, or the bundle was modified"
+    # the one thing written is the report asked for, and it holds the refusal (CI needs it)
+    after = _tree(tmp_path)
+    report = after.pop("out/result.json", None)
+    after.pop("out", None)
+    assert after == before, "something else was written, or the bundle was modified"
+    if report is not None:
+        doc = json.loads((out_dir / "result.json").read_text(encoding="utf-8"))
+        assert doc["verdict"] is None and doc["status"] in ("invalid", "error"), doc
+        Draft202012Validator(RESULT_SCHEMA).validate(doc)
+    else:  # not the bundle's fault (limits, usage): nothing at all
+        assert not out_dir.exists(), "the -o target directory was created"
     return text
 
 

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import output_mode
 from . import charts
 from .charts import fmt_value
 
@@ -789,7 +790,7 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, output_mode(out_dir / f"{ident}{FORMATS[key]}"))
         written = []
         for tmp, final in temps:
             os.replace(tmp, final)

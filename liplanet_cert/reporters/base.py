@@ -32,6 +32,11 @@ class Reporter(ABC):
             if isinstance(item, Result):
                 out.write(self.render(item))
 
+    def render_unassessed(self, item: Unassessed) -> str:
+        """The report for one bundle that was refused (or only validated) instead of assessed; the
+        default is the batch form with that one entry."""
+        return self.render_many([item])
+
     def render_many(self, items: Iterable[Item]) -> str:
         """:meth:`write_many` into a string."""
         buf = io.StringIO()

@@ -39,7 +39,8 @@ def csv_line(cells: Sequence[Any]) -> str:
 
 def finding_rows(result: Result | Unassessed) -> list[list[Any]]:
     if isinstance(result, Unassessed):  # one row: the bundle, its status and why
-        return [[result.bundle, "", "", "", "bundle could not be assessed", "", "required", result.status,
+        title = "bundle is valid (checked, not assessed)" if result.status == "valid" else "bundle could not be assessed"
+        return [[result.bundle, "", "", "", title, "", "required", result.status,
                  "a valid bundle", "; ".join(result.problems[:5]) or result.message, result.bundle, "", "", result.message]]
     pl = result.pilot_line.get("name", "")
     ref = f"{result.criteria.id}@{result.criteria.version}"

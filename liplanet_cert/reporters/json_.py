@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, TextIO
 
-from ..models import Result
+from ..models import Result, Unassessed
 from .base import Item, Reporter
 
 
@@ -20,6 +20,9 @@ class JSONReporter(Reporter):
 
     def render(self, result: Result) -> str:
         return dumps(result.to_dict())
+
+    def render_unassessed(self, item: Unassessed) -> str:
+        return dumps(item.to_dict())
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """A JSON array, streamed: byte-identical to ``dumps([item.to_dict(), ...])``.  A bundle that

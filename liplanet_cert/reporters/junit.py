@@ -77,16 +77,31 @@ class JUnitReporter(Reporter):
             out.write("\n</testsuites>\n")
 
     def unassessed_suite(self, u: Unassessed) -> ET.Element:
-        """A bundle that could not be assessed: one suite with one erroring test case, so that CI shows it."""
-        suite = ET.Element("testsuite", {"name": x(u.bundle), "tests": "1"})
+        """A bundle that could not be assessed: one suite with one erroring test case per located
+        problem (or one for the whole bundle), so that CI shows each; a bundle ``validate`` found
+        valid is one passing test case."""
+        suite = ET.Element("testsuite", {"name": x(u.bundle)})
         props = ET.SubElement(suite, "properties")
         for name, value in (("bundle", u.bundle), ("verdict", u.status)):
             ET.SubElement(props, "property", {"name": name, "value": x(value)})
-        case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle can be assessed",
-                                                  "file": x(u.bundle), "time": "0"})
-        el = ET.SubElement(case, "error", {"message": x(u.message), "type": u.status})
-        el.text = x("\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems]))
-        for k, v in (("failures", "0"), ("errors", "1"), ("skipped", "0"), ("time", "0")):
+        if u.status == "valid":
+            ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle is valid", "file": x(u.bundle), "time": "0"})
+            errors = 0
+        elif u.details:
+            for d in u.details:
+                where = " ".join(v for v in (d.get("file", ""), d.get("location", "")) if v)
+                case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": x(f"[REQUIRED][bundle] {where}"), "file": x(d.get("file") or u.bundle), "time": "0"})
+                el = ET.SubElement(case, "error", {"message": x(d.get("message", "")), "type": u.status})
+                detail = [f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else ""]
+                el.text = x("\n".join([f"{where}: {d.get('message', '')}", *(t for t in detail if t)]))
+            errors = len(u.details)
+        else:
+            case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle can be assessed",
+                                                      "file": x(u.bundle), "time": "0"})
+            el = ET.SubElement(case, "error", {"message": x(u.message), "type": u.status})
+            el.text = x("\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems]))
+            errors = 1
+        for k, v in (("tests", str(max(errors, 1))), ("failures", "0"), ("errors", str(errors)), ("skipped", "0"), ("time", "0")):
             suite.set(k, v)
         return suite
 

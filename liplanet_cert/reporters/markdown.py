@@ -56,6 +56,13 @@ class MarkdownReporter(Reporter):
             while chunk := spool.read(1 << 20):
                 out.write(chunk)
 
+    def render_unassessed(self, item: Unassessed) -> str:
+        if item.status == "valid":
+            return f"# {md(item.bundle)} — valid bundle (checked, not assessed)\n\n{md(item.message)}\n"
+        lines = [f"# {md(item.bundle)} — ⚠️ could not be assessed ({item.status})", "", md(item.message), ""]
+        lines += [f"- {md(p)}" for p in item.problems]
+        return "\n".join(lines) + "\n"
+
     def _section(self, r: Result, level: int) -> str:
         h = "#" * level
         pl = r.pilot_line

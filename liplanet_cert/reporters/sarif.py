@@ -15,6 +15,7 @@ No wall-clock time is written: the same results give byte-identical SARIF.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import PurePath, PurePosixPath
 from typing import Any, Iterable, TextIO
 from urllib.parse import quote
@@ -106,6 +107,54 @@ def _unassessed_result(u: Unassessed) -> dict[str, Any]:
     }
 
 
+_LINE_COL = re.compile(r"^(?:line|row) (\d+)(?:, column (\d+))?\b")
+
+
+def _region(location: str) -> dict[str, int] | None:
+    """``line L, column C`` (YAML/JSON) and ``row N`` (CSV: N is the file's line) as a SARIF region."""
+    m = _LINE_COL.match(location)
+    if not m:
+        return None
+    region = {"startLine": int(m.group(1))}
+    if m.group(2):
+        region["startColumn"] = int(m.group(2))
+    return region
+
+
+def _problem_results(u: Unassessed) -> list[dict[str, Any]]:
+    """One result per located problem of a bundle that could not be assessed, at its file and
+    line (a JSON pointer or CSV column goes into the message and the logical location)."""
+    out = []
+    for d in u.details:
+        file, location = d.get("file", ""), d.get("location", "")
+        if not file or file in ("-", "command line"):
+            uri = bundle_uri(u.bundle)
+        elif PurePath(file).is_absolute() or file == u.bundle or file.startswith(u.bundle.rstrip("/\\") + "/"):
+            uri = bundle_uri(file)  # a path of its own (the bundle itself, a file outside it)
+        else:
+            uri = bundle_uri(u.bundle, file)  # a file of the bundle, relative to it
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+        region = _region(location)
+        if region:
+            physical["region"] = region
+        text = d.get("message", "")
+        extra = "; ".join(x for x in (f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else "") if x)
+        loc: dict[str, Any] = {"physicalLocation": physical}
+        if location:
+            loc["logicalLocations"] = [{"fullyQualifiedName": clean(f"{file} {location}".strip()), "kind": "member"}]
+        key = "\x00".join((u.bundle, file, location, text))
+        out.append({
+            "ruleId": UNASSESSED_RULE["id"],
+            "level": "error",
+            "kind": "fail",
+            "message": {"text": clean(f"{file} {location}: {text}".replace(" :", ":").strip() + (f" ({extra})" if extra else ""))},
+            "locations": [loc],
+            "partialFingerprints": {"liplanetFinding/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]},
+            "properties": {"status": u.status, "kind": u.kind, "bundle": clean(u.bundle), **{k: clean(d[k]) for k in ("expected", "found") if d.get(k)}},
+        })
+    return out
+
+
 class SARIFReporter(Reporter):
     name = "sarif"
     suffix = ".sarif"
@@ -126,10 +175,12 @@ class SARIFReporter(Reporter):
         packs: dict[str, dict[str, str]] = {}
         worst = 0
         for r in results:
+            if isinstance(r, Unassessed) and r.status == "valid":
+                continue  # ``validate`` found nothing: no result
             if isinstance(r, Unassessed):
                 worst = 2
                 rules.setdefault(UNASSESSED_RULE["id"], UNASSESSED_RULE)
-                out_results.append(_unassessed_result(r))
+                out_results.extend(_problem_results(r) or [_unassessed_result(r)])
                 continue
             worst = max(worst, 1 if r.verdict is Verdict.NOT_APPROVED else 0)
             packs[f"{r.criteria.id}@{r.criteria.version}"] = {"id": r.criteria.id, "version": r.criteria.version, "sha256": r.criteria.sha256}

@@ -1,0 +1,172 @@
+"""What the tool writes: file modes that follow the umask, report formats that are named or refused,
+and machine-readable reports of an invalid bundle (CI gets the problems when it needs them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, PACK_2026, REPO, squash
+from liplanet_cert.cli import app
+
+runner = CliRunner()
+AT = "2026-10-15"
+SCHEMAS = REPO / "liplanet_cert" / "schemas"
+RESULT_SCHEMA = json.loads((SCHEMAS / "result.schema.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def cli(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def mode(p: Path) -> int:
+    return stat.S_IMODE(os.stat(p).st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, restore it afterwards."""
+    old = os.umask(0o022)
+
+    def set_(value: int) -> None:
+        os.umask(value)
+
+    yield set_
+    os.umask(old)
+
+
+# -- modes: what the umask gives, as for any file a program writes -----------------------------
+
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_every_written_file_gets_the_mode_the_umask_gives(tmp_path: Path, umask, mask: int, expected: int) -> None:
+    umask(mask)
+    out = tmp_path / "out"
+    r = cli("keygen", tmp_path / "keys" / "k")
+    assert r.exit_code == 0, r.output
+    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{out / 'r.json'}",
+            "-o", f"sarif:{out / 'r.sarif'}", "--sign", tmp_path / "keys" / "k.key")
+    assert r.exit_code == 0, r.output
+    r = cli("init", tmp_path / "scaffold")
+    assert r.exit_code == 0, r.output
+    r = cli("batch", EXAMPLES / "approved", EXAMPLES / "not-approved", "-c", PACK_2026, "--at", AT, "--out", tmp_path / "run", "-j", "1", "-q")
+    assert r.exit_code == 1, r.output
+    r = cli("dossier", "--example", "-c", PACK_2026, "--at", AT, "-o", tmp_path / "dossier") if _dossier_takes_criteria() else cli("dossier", "--example", "-o", tmp_path / "dossier")
+    assert r.exit_code == 0, r.output
+
+    files = [out / "r.json", out / "r.sarif", out / "r.json.sig", out / "r.sarif.sig", tmp_path / "keys" / "k.pub"]
+    files += [p for p in (tmp_path / "scaffold").iterdir() if p.is_file()]
+    files += [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    files += [p for p in (tmp_path / "dossier").iterdir() if p.is_file()]
+    assert len(files) > 12
+    wrong = {str(p.relative_to(tmp_path)): oct(mode(p)) for p in files if mode(p) != expected}
+    assert not wrong, f"expected {oct(expected)}: {wrong}"
+    assert mode(tmp_path / "keys" / "k.key") == 0o600  # the private key alone stays the owner's
+
+
+def _dossier_takes_criteria() -> bool:
+    return "--criteria" in runner.invoke(app, ["dossier", "--help"], env={"COLUMNS": "200"}).output
+
+
+def test_a_replaced_report_keeps_the_mode_its_owner_gave_it(tmp_path: Path, umask) -> None:
+    umask(0o022)
+    target = tmp_path / "r.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o600)
+    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{target}")
+    assert r.exit_code == 0, r.output
+    assert json.loads(target.read_text(encoding="utf-8"))["verdict"] == "approved"
+    assert mode(target) == 0o600
+
+
+# -- report formats: named or refused ------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", ["pdf:x.pdf", "html:report.html", "JSON:x.json", "a:b:c.json"])
+def test_an_unknown_format_prefix_is_a_usage_error_listing_the_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", spec)
+    assert r.exit_code == 2, r.output
+    text = squash(r.output)
+    assert "unknown report format" in text
+    for fmt in ("json", "sarif", "junit", "csv", "markdown", "jsonl", "table"):
+        assert fmt in text
+    assert list(tmp_path.iterdir()) == [], "something was written"
+
+
+def test_a_path_with_a_colon_is_written_with_an_explicit_format(tmp_path: Path) -> None:
+    target = tmp_path / "a:b.json"
+    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{target}")
+    assert r.exit_code == 0, r.output
+    assert json.loads(target.read_text(encoding="utf-8"))["verdict"] == "approved"
+
+
+def test_a_file_whose_suffix_names_no_format_is_refused(tmp_path: Path) -> None:
+    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", tmp_path / "report.pdf")
+    assert r.exit_code == 2
+    assert "cannot tell the report format" in squash(r.output)
+    assert not (tmp_path / "report.pdf").exists()
+
+
+# -- an invalid bundle in every machine format ---------------------------------------------------
+
+# The invalid example's seven problems, read off examples/bundles/invalid by hand:
+# 4 in declaration.yaml (cell format 'coin', country XX, voltage given in Ah, electrode throughput in kg/day)
+# and 3 in production_log.csv (rows 4, 10 and 13).
+INVALID = EXAMPLES / "invalid"
+CSV_ROWS = {4, 10, 13}
+
+
+@pytest.mark.parametrize("command", ["assess", "validate"])
+def test_an_invalid_bundle_is_reported_in_json_sarif_and_junit(tmp_path: Path, command: str) -> None:
+    extra = ["-c", PACK_2026, "--at", AT, "--no-footprint"] if command == "assess" else []
+    r = cli(command, INVALID, *extra, "--format", "json", "-o", f"sarif:{tmp_path / 'x.sarif'}", "-o", f"junit:{tmp_path / 'x.xml'}",
+            "-o", f"csv:{tmp_path / 'x.csv'}", "-o", f"markdown:{tmp_path / 'x.md'}")
+    assert r.exit_code == 2
+    doc = json.loads(r.stdout)
+    Draft202012Validator(RESULT_SCHEMA).validate(doc)
+    assert doc["status"] == "invalid" and doc["verdict"] is None
+    assert len(doc["details"]) == 7
+    assert sorted(d["file"] for d in doc["details"]) == ["declaration.yaml"] * 4 + ["production_log.csv"] * 3
+
+    sarif = json.loads((tmp_path / "x.sarif").read_text(encoding="utf-8"))
+    Draft202012Validator(SARIF_SCHEMA).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == 7 and {x["level"] for x in results} == {"error"}
+    assert sarif["runs"][0]["invocations"][0]["exitCode"] == 2
+    csv_lines = {x["locations"][0]["physicalLocation"]["region"]["startLine"] for x in results
+                 if x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("invalid/production_log.csv")}
+    assert csv_lines == CSV_ROWS
+    assert len({x["partialFingerprints"]["liplanetFinding/v1"] for x in results}) == 7
+
+    junit = ET.parse(tmp_path / "x.xml").getroot()
+    assert junit.get("errors") == "7" and junit.get("failures") == "0"
+    assert len(junit.findall(".//testcase/error")) == 7
+    assert "could not be assessed" in (tmp_path / "x.csv").read_text(encoding="utf-8")
+    assert "calandering" in (tmp_path / "x.md").read_text(encoding="utf-8")
+
+
+def test_validate_reports_a_valid_bundle_in_machine_formats(tmp_path: Path) -> None:
+    r = cli("validate", EXAMPLES / "approved", "--format", "json", "-o", f"sarif:{tmp_path / 'v.sarif'}", "-o", f"junit:{tmp_path / 'v.xml'}")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    Draft202012Validator(RESULT_SCHEMA).validate(doc)
+    assert doc["status"] == "valid" and doc["problems"] == []
+    sarif = json.loads((tmp_path / "v.sarif").read_text(encoding="utf-8"))
+    Draft202012Validator(SARIF_SCHEMA).validate(sarif)
+    assert sarif["runs"][0]["results"] == []
+    junit = ET.parse(tmp_path / "v.xml").getroot()
+    assert junit.get("tests") == "1" and junit.get("errors") == "0"
+
+
+def test_problems_with_the_command_line_write_nothing(tmp_path: Path) -> None:
+    r = cli("assess", INVALID, "-c", "no-such-pack", "--no-footprint", "-o", f"json:{tmp_path / 'x.json'}")
+    assert r.exit_code == 2
+    assert not (tmp_path / "x.json").exists()
+    assert "nothing was written" in r.output
