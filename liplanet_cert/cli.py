@@ -54,7 +54,7 @@ def _fail(exc: LiplanetError) -> None:
     n = len(exc.problems)
     err.print(Text(f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red"))
     for p in exc.problems:
-        err.print(Text("  • " + clean(str(p))))
+        err.print(Text("  • " + clean(str(p))), soft_wrap=True)  # never cut a path or id: the terminal wraps
     reported = getattr(exc, "reported", None)
     if reported:
         err.print(Text("the problems were also written to: " + ", ".join(clean(str(p)) for p in reported), style="dim"))

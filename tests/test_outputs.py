@@ -170,3 +170,19 @@ def test_problems_with_the_command_line_write_nothing(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert not (tmp_path / "x.json").exists()
     assert "nothing was written" in r.output
+
+
+# -- the Brightway directory is the user's input -------------------------------------------------
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+@pytest.mark.parametrize("where", ["a file", "inside a file"])
+def test_an_unusable_brightway_directory_is_exit_2_naming_it(tmp_path: Path, how: str, where: str) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    bw = blocker if where == "a file" else blocker / "brightway"
+    args = ["footprint", "--example"] + (["--bw-dir", str(bw)] if how == "option" else [])
+    r = runner.invoke(app, args, env={"LIPLANET_BW_DIR": str(bw)} if how == "environment" else None)
+    assert r.exit_code == 2, r.output
+    text = squash(r.output)
+    assert str(bw) in text and "Brightway directory" in text and "writable directory" in text
+    assert "internal error" not in text

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
-from ..errors import LCAError, Problem
+from ..errors import LCAError, Problem, UsageError
 from .model import Model, gas_factors
 from .types import StepInventory
 
@@ -39,6 +39,20 @@ def resolve_bw_dir(bw_dir: Path | str | None = None) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("liplanet-cert")) / "brightway"
+
+
+def usable_bw_dir(bw_dir: Path) -> Path:
+    """Create ``bw_dir`` if needed; a path that cannot be a writable directory (a file, a folder
+    inside a file, no permission) is the user's input: a :class:`UsageError` naming it, exit 2."""
+    try:
+        bw_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(bw_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        found = "a file" if bw_dir.is_file() else (exc.strerror or type(exc).__name__)
+        raise UsageError(Problem(str(bw_dir), message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
+                                 expected="a writable directory, or a path where one can be created", found=found)) from None
+    return bw_dir
 
 
 def cache_path(bw_dir: Path, model: Model) -> Path:
@@ -83,7 +97,7 @@ def quiet() -> Iterator[None]:
 
 def _bw(bw_dir: Path) -> tuple[Any, Any]:
     """Import bw2data/bw2calc for ``bw_dir`` and select the project; returns (bd, bc)."""
-    bw_dir.mkdir(parents=True, exist_ok=True)
+    usable_bw_dir(bw_dir)
     with quiet():
         if _state["dir"] is None:
             os.environ["BRIGHTWAY2_DIR"] = str(bw_dir)
