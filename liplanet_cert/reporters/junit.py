@@ -90,7 +90,9 @@ class JUnitReporter(Reporter):
         elif u.details:
             for d in u.details:
                 where = " ".join(v for v in (d.get("file", ""), d.get("location", "")) if v)
-                case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": x(f"[REQUIRED][bundle] {where}"), "file": x(d.get("file") or u.bundle), "time": "0"})
+                file = d.get("file", "")
+                path = f"{u.bundle.rstrip('/')}/{file}" if file and not file.startswith(("/", u.bundle)) and file not in ("-", "command line") else (file or u.bundle)
+                case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": x(f"[REQUIRED][bundle] {where}"), "file": x(path), "time": "0"})
                 el = ET.SubElement(case, "error", {"message": x(d.get("message", "")), "type": u.status})
                 detail = [f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else ""]
                 el.text = x("\n".join([f"{where}: {d.get('message', '')}", *(t for t in detail if t)]))
