@@ -266,6 +266,7 @@ class CsvText:
     rows: list[int]
     units: dict[str, str]
     row_problems: RowProblems
+    delimiter: str = ","
 
     def table(self, converted: dict[str, Any], problems: ProblemCollector) -> Table:
         import numpy as np
@@ -319,7 +320,7 @@ def read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: d
     width = len(columns)
     if not padded and set(map(len, body)) <= {width} and all(map(any, body)):
         # the common case (no quoting, no padding, no blank or ragged line): nothing to fix per row
-        return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units, rp) if body else _no_rows(rel, problems)
+        return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units, rp, delim) if body else _no_rows(rel, problems)
     good: list[list[str]] = []
     lines_of: list[int] = []
     for i, r in zip(starts[1:], body):
@@ -345,7 +346,7 @@ def read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: d
             rp.flush(problems)
             return None
         return _no_rows(rel, problems)
-    return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units, rp)
+    return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units, rp, delim)
 
 
 def _header(rel: str, header: list[str], required: dict[str, str | None], spec: dict[str, str | None], problems: ProblemCollector) -> tuple[list[str], dict[str, str], bool]:
@@ -409,7 +410,7 @@ _SPREADSHEET_ERROR = re.compile(r"#(?:VALUE!|DIV/0!|N/A|REF!|NAME\?|NUM!|NULL!|S
 STRICT_NUMBER = "a number with a decimal point and no thousands separators, like 1234.5"
 
 
-def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float, *, integer: bool) -> None:
+def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float, *, integer: bool, delimiter: str = ",") -> None:
     """File the problem of one numeric cell that failed a check (``value``: what was parsed, NaN if nothing)."""
     import math
 
@@ -417,11 +418,14 @@ def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float,
         rp.add(row, col, "missing value", expected="a number")
     elif math.isnan(value) or math.isinf(value):
         if _DECIMAL_COMMA.fullmatch(text):
+            strict = STRICT_NUMBER
+            if delimiter != ",":  # what Excel writes where the comma is the decimal separator
+                strict += f"; the file is {DELIMITERS[delimiter]}-separated, which is read, but its numbers must use a decimal point"
             if _THOUSANDS_OR_DECIMAL.fullmatch(text):
-                rp.add(row, col, "decimal comma or thousands separator", STRICT_NUMBER, repr(text),
+                rp.add(row, col, "decimal comma or thousands separator", strict, repr(text),
                        detail=f"found {text!r}; write {text.replace(',', '.')} or {text.replace(',', '')}")
             else:
-                rp.add(row, col, "decimal comma", STRICT_NUMBER, repr(text), detail=f"found {text!r}; write {text.replace(',', '.')}")
+                rp.add(row, col, "decimal comma", strict, repr(text), detail=f"found {text!r}; write {text.replace(',', '.')}")
         elif _GROUPED.fullmatch(text) and not _NUMBER.fullmatch(text):
             rp.add(row, col, "not a finite number (thousands separator or decimal comma?)", STRICT_NUMBER, repr(text))
         elif _SPREADSHEET_ERROR.fullmatch(text):
@@ -462,7 +466,7 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
         bad |= blank
     if bad.any():
         for k in np.flatnonzero(bad).tolist():
-            number_problem(c.row_problems, c.rows[k], col, texts[k], float(v[k]), integer=integer)
+            number_problem(c.row_problems, c.rows[k], col, texts[k], float(v[k]), integer=integer, delimiter=c.delimiter)
     unit = c.units.get(col)
     if unit and to and unit != to:
         v = v * _unit_factor(unit, to)
