@@ -104,10 +104,10 @@ class RowProblems:
     def _problem(self, g: _Group) -> Problem:
         rows = sorted(set(g.rows))
         column = f", column {g.column}" if g.column else ""
-        if len(g.rows) == 1:
+        if len(rows) == 1:
             message = f"{g.kind}: {g.first_detail}" if g.first_detail else g.kind
             return Problem(self.rel, f"row {rows[0]}{column}", message, g.expected, g.first_found)
-        message = f"{len(g.rows)} rows: {g.kind}"
+        message = f"{len(rows)} rows: {g.kind}"
         if g.first_detail:
             message += f"; e.g. row {rows[0]}: {g.first_detail}"
         values = list(g.found)
@@ -129,7 +129,7 @@ def rows_text(rows: list[int], shown: int = 5) -> str:
 
 # -- bytes -> text -----------------------------------------------------------------------------
 _UTF8_BOM = b"\xef\xbb\xbf"
-_MAGIC = {b"PK\x03\x04": "a zipped spreadsheet workbook (.xlsx or .ods)", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook (.xls)"}
+_MAGIC = {b"PK\x03\x04": "zip data, as in an .xlsx or .ods workbook", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook (.xls)"}
 
 
 def decode(rel: str, data: bytes, problems: ProblemCollector) -> str | None:
@@ -191,6 +191,9 @@ def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any],
     occurs there (or, if several do, the only one that splits it into known column names).  None,
     with ONE problem, when the header is not delimited by any of them or is ambiguous."""
     example = ",".join(required)
+    if not header.strip():
+        problems.add(rel, "line 1", "missing header: line 1 is blank", expected=f"a header row: {example}")
+        return None
     if re.match(r"\s*sep\s*=", header, re.IGNORECASE):
         problems.add(rel, "line 1", "an Excel 'sep=' line before the header: remove it (the delimiter is read from the header)", expected=f"the header on line 1: {example}", found=repr(header[:120]))
         return None

@@ -398,3 +398,9 @@ def test_a_declared_workbook(tmp_path):
     decl.write_text(decl.read_text(encoding="utf-8").replace("production_log: production_log.csv", "production_log: production.xlsx"), encoding="utf-8")
     err = refused(bundle, tmp_path)
     assert "production.xlsx whole file: a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named production.csv" in err
+
+
+def test_blank_first_line_is_a_missing_header(tmp_path):
+    bundle = copy(tmp_path)
+    write(bundle, "energy.csv", "\n" + original("energy.csv"))
+    assert problems(bundle) == [("energy.csv", "line 1", "missing header: line 1 is blank")]
