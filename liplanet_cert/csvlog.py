@@ -232,6 +232,9 @@ def _padded(text: str, delim: str) -> bool:
 
 
 # -- text -> columns ----------------------------------------------------------------------------
+# Parsing and validation work on plain columns (lists of strings, numpy arrays); each file becomes
+# one pandas DataFrame at the end, for the analysis in :mod:`liplanet_cert.kpis`.  Building the
+# frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
 class Table:
     """One CSV log, parsed and checked: typed columns — numpy float arrays for numbers (in the
     canonical unit), ``datetime64[ns]`` arrays for dates, object arrays of text — and ``_row``, the
