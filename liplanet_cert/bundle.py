@@ -9,18 +9,18 @@ A bundle is a directory (or a ``.zip`` of one) holding
 - optional evidence files, referenced with their sha256.
 
 CSV columns that carry a physical quantity declare their unit in the header, e.g.
-``capacity [Ah]``.  :func:`load_bundle` collects *every* problem before raising one
+``capacity [Ah]``; reading the CSV files themselves (encoding, delimiter, strict numbers and dates,
+grouped row problems) is :mod:`liplanet_cert.csvlog`.  :func:`load_bundle` collects *every* problem before raising one
 :class:`~liplanet_cert.errors.BundleError`, so ``validate`` can list them all at once.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .errors import BundleError, Problem, ProblemCollector
 from .models import InputFile
 from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
+from .csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
 from .units import QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
@@ -126,9 +127,6 @@ def _load(src: BundleSource) -> Bundle:
     problems = ProblemCollector()
     names = src.names()
     decl_name = next((n for n in DECLARATION_NAMES if n in names), None)
-    if decl_name is None:
-        raise BundleError(Problem(src.display, message="no declaration found", expected=" or ".join(DECLARATION_NAMES) + " at the bundle root", found=", ".join(names[:8]) or "no files"))
-
     contents: dict[str, bytes] = {}
 
     def read(rel: str) -> bytes:
@@ -136,9 +134,20 @@ def _load(src: BundleSource) -> Bundle:
             contents[rel] = src.read(rel)
         return contents[rel]
 
-    decl = _parse_document(decl_name, read(decl_name))
-    _schema_problems(decl_name, decl, problems)
-    schema_bad = {p.location for p in problems.problems}
+    # A declaration that is missing or unreadable is a problem like any other: the logs are still
+    # read (with the default names, no declared steps or period) so that one run lists everything.
+    decl: Any = None
+    if decl_name is None:
+        problems.add(src.display, message="no declaration found", expected=" or ".join(DECLARATION_NAMES) + " at the bundle root", found=", ".join(names[:8]) or "no files")
+    else:
+        try:
+            decl = _parse_document(decl_name, read(decl_name))
+        except BundleError as exc:
+            problems.problems.extend(exc.problems)
+    if decl is not None:
+        _schema_problems(decl_name, decl, problems)
+    schema_bad = {p.location for p in problems.problems} if decl is not None else {"#"}
+    decl_name = decl_name or DECLARATION_NAMES[0]
 
     def ok(pointer: str) -> bool:
         """True when the schema found nothing wrong at or below ``pointer`` (or above it)."""
@@ -188,28 +197,39 @@ def _load(src: BundleSource) -> Bundle:
         steps[item["step"]] = item["automation"]
 
     files = {**DEFAULT_FILES, **(get("files") if ok("#/files") and isinstance(get("files"), dict) else {})}
-    production = eol = energy = None
-    if not src.exists(files["production_log"]):
-        problems.add(files["production_log"], message="production log not found in the bundle", expected="a CSV file (declared in #/files/production_log or named production_log.csv)")
-    else:
-        production = _csv_production(files["production_log"], read(files["production_log"]), steps if steps_ok else None, start, end, problems)
-    if src.exists(files["eol_tests"]):
-        eol = _csv_eol(files["eol_tests"], read(files["eol_tests"]), problems, start, end)
-    else:
-        problems.add(files["eol_tests"], message="end-of-line test file not found in the bundle", expected="a CSV file (declared in #/files/eol_tests or named eol_tests.csv)")
-    if src.exists(files["energy"]):
-        energy = _csv_energy(files["energy"], read(files["energy"]), steps if steps_ok else None, start, end, problems)
-    else:
-        problems.add(files["energy"], message="energy metering file not found in the bundle", expected="a CSV file (declared in #/files/energy or named energy.csv); meter what you can and leave steps out to use the reference model")
+    # Each log is read on its own: a problem in one (even an unreadable file) never stops the others.
+    logs: dict[str, Any] = {}
+    readers = {
+        "production_log": ("production log", lambda rel, data: _csv_production(rel, data, steps if steps_ok else None, start, end, problems)),
+        "eol_tests": ("end-of-line test file", lambda rel, data: _csv_eol(rel, data, problems, start, end)),
+        "energy": ("energy metering file", lambda rel, data: _csv_energy(rel, data, steps if steps_ok else None, start, end, problems)),
+    }
+    for role, (what, reader) in readers.items():
+        rel = files[role]
+        logs[role] = None
+        if src.exists(rel):
+            try:
+                logs[role] = reader(rel, read(rel))
+            except BundleError as exc:  # e.g. a file over the size limit
+                problems.problems.extend(exc.problems)
+        elif decl is not None:  # (without a declaration, where the logs should be is unknown)
+            hint = look_alikes(rel, names)
+            expected = f"a CSV file (declared in #/files/{role} or named {DEFAULT_FILES[role]})"
+            if role == "energy":
+                expected += "; meter what you can and leave steps out to use the reference model"
+            problems.add(rel, message=f"{what} not found in the bundle" + (f": {hint}" if hint else ""), expected=expected)
+    production, eol, energy = logs["production_log"], logs["eol_tests"], logs["energy"]
 
     # cross-file consistency
     if production is not None and eol is not None and len(eol):
         known = set(production["lot_id"].tolist())
-        unknown = [(row, lot) for row, lot in zip(eol["_row"].tolist(), eol["lot_id"].tolist()) if lot not in known]
-        for row, lot in unknown[:20]:
-            problems.add(files["eol_tests"], f"row {row}, column lot_id", "lot not in the production log", expected=f"a lot id of {files['production_log']}", found=lot)
-        if len(unknown) > 20:
-            problems.add(files["eol_tests"], "column lot_id", f"{len(unknown) - 20} more rows with lots not in the production log")
+        lots = eol["lot_id"].tolist()
+        if not set(lots) <= known:
+            rp = RowProblems(files["eol_tests"])
+            for row, lot in zip(eol["_row"].tolist(), lots):
+                if lot not in known:
+                    rp.add(row, "lot_id", "lot not in the production log", expected=f"a lot id of {files['production_log']}", found=lot)
+            rp.flush(problems)
 
     evidence = []
     for i, ev in enumerate(get("evidence") if ok("#/evidence") and get("evidence") else []):
@@ -419,276 +439,24 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
     return out
 
 
-# -- CSV files -----------------------------------------------------------------------------
-# Parsing and validation work on plain columns (lists of strings, numpy arrays); each file becomes
-# one pandas DataFrame at the end, for the analysis in :mod:`liplanet_cert.kpis`.  Building the
-# frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
-_HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s*$")
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
-_PADDED = re.compile(r"(?:^|,)[^\S\n]|[^\S\n](?:,|$)", re.MULTILINE)
+# -- CSV logs ------------------------------------------------------------------------------
+# Reading a CSV (encoding, delimiter, header, numbers, dates, grouped row problems) is
+# :mod:`liplanet_cert.csvlog`; what each log must contain is here.
 
 
-def _padded(text: str) -> bool:
-    """Whether some cell may start or end with white space (then every cell is stripped)."""
-    if not text.isascii() or "\t" in text or "\x0b" in text or "\x0c" in text:
-        return _PADDED.search(text) is not None  # rare: let the regex decide
-    return " ," in text or ", " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " "
-_ISO_DATES = re.compile(r"\d{4}-\d{2}-\d{2}(?:\x1f\d{4}-\d{2}-\d{2})*", re.ASCII)
-
-
-class Table:
-    """One CSV log, parsed and checked: typed columns — numpy float arrays for numbers (in the
-    canonical unit), ``datetime64[ns]`` arrays for dates, object arrays of text — and ``_row``, the
-    file line of each record.  ``frame`` is the same as a pandas DataFrame, built on first use (the
-    KPI aggregation needs it for the production log; most checks only need a column or two, and a
-    frame per file costs more than parsing it in ``batch``)."""
-
-    def __init__(self, columns: dict[str, Any]) -> None:
-        self.columns = columns
-
-    def __len__(self) -> int:
-        return len(self.columns["_row"])
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.columns
-
-    def __getitem__(self, name: str) -> Any:
-        return self.columns[name]
-
-    @cached_property
-    def frame(self) -> Any:
-        import pandas as pd
-
-        return pd.DataFrame(self.columns)
-
-
-@dataclass
-class _Csv:
-    """A CSV file as text columns: ``cols[name][k]`` is the stripped cell of data row ``k``, which
-    starts on file line ``rows[k]``; ``units`` the header unit of each quantity column."""
-
-    rel: str
-    cols: dict[str, list[str]]
-    rows: list[int]
-    units: dict[str, str]
-
-    def table(self, converted: dict[str, Any]) -> Table:
-        import numpy as np
-
-        data = {name: converted[name] if name in converted else np.array(texts, dtype=object) for name, texts in self.cols.items()}
-        data.update((k, v) for k, v in converted.items() if k not in data)
-        data["_row"] = np.array(self.rows, dtype=np.int64)
-        return Table(data)
-
-
-def _read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> _Csv | None:
-    """Read a CSV as text columns.  ``required``/``optional`` map column -> dimension (None = no unit)."""
-    import csv
-
-    text = decode_text(rel, data)
-    rows: list[list[str]] = []
-    starts: list[int] = []  # file line on which each record starts (quoted line breaks span lines)
-    quoted = '"' in text
-    padded = quoted or _padded(text)
-    if not quoted:  # fast path: no quoting, so one record per line
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        rows = [line.split(",") for line in lines]
-        starts = list(range(1, len(rows) + 1))
-    else:
-        reader = csv.reader(io.StringIO(text), strict=True)
-        try:
-            for record in reader:
-                starts.append(reader.line_num - sum(c.count("\n") for c in record))
-                rows.append(record)
-        except csv.Error as exc:
-            problems.add(rel, f"line {reader.line_num}", f"malformed CSV: {exc}", expected="RFC 4180 CSV (comma-separated, fields with commas or quotes in double quotes)")
-            return None
-    if not rows or not rows[0]:
-        problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
-        return None
-    header, body = rows[0], rows[1:]
-    columns: list[str] = []
-    units: dict[str, str] = {}
-    spec = {**required, **optional}
-    ok = True
-    for j, h in enumerate(header):
-        m = _HEADER.match(h)
-        if not m:
-            problems.add(rel, f"line 1, column {j + 1}", "unreadable column name", expected="name or 'name [unit]'", found=repr(h))
-            ok = False
-            columns.append(f"_bad{j}")
-            continue
-        name, unit = m.group(1), m.group(2)
-        if name in columns:
-            problems.add(rel, f"line 1, column {name}", "duplicated column", expected="each column once", found=name)
-            ok = False
-        columns.append(name)
-        if name not in spec:
-            problems.add(rel, f"line 1, column {name}", "unknown column", expected="one of " + ", ".join(spec), found=name)
-            ok = False
-            continue
-        dim = spec[name]
-        if dim is None and unit:
-            problems.add(rel, f"line 1, column {name}", "this column takes no unit", found=f"[{unit}]")
-            ok = False
-        if dim is not None:
-            if not unit:
-                problems.add(rel, f"line 1, column {name}", "column unit missing", expected=f"'{name} [unit]' with a unit of {dim.replace('_', ' ')}", found=name)
-                ok = False
-                continue
-            try:
-                from .units import check_dimension
-
-                check_dimension(unit_quantity(unit), dim, original=unit)
-                units[name] = unit
-            except QuantityError as exc:
-                problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
-                ok = False
-            except Exception:
-                problems.add(rel, f"line 1, column {name}", "unknown unit", expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
-                ok = False
-    for name in required:
-        if name not in columns:
-            problems.add(rel, "line 1", f"missing column {name}", expected="columns " + ", ".join(required))
-            ok = False
-    if not ok:
-        return None
-    width = len(columns)
-    if not padded and set(map(len, body)) <= {width} and all(map(any, body)):
-        # the common case (no quoting, no padding, no blank or ragged line): nothing to fix per row
-        return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units) if body else _no_rows(rel, problems)
-    good: list[list[str]] = []
-    lines_of: list[int] = []
-    for i, r in zip(starts[1:], body):
-        if len(r) != width:
-            if not any(cell.strip() for cell in r):
-                continue  # blank line
-            problems.add(rel, f"row {i}", "wrong number of fields", expected=f"{width} fields", found=f"{len(r)} fields")
-            continue
-        if quoted:
-            for j, cell in enumerate(r):
-                if "\n" in cell:
-                    problems.add(rel, f"row {i}, column {columns[j]}", "line break inside a field", expected="one line per record")
-        if padded:
-            r = [c.strip() for c in r]
-        if not any(r):
-            continue  # blank line
-        good.append(r)
-        lines_of.append(i)
-    if not good:
-        return _no_rows(rel, problems)
-    return _Csv(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units)
-
-
-def _no_rows(rel: str, problems: ProblemCollector) -> None:
-    problems.add(rel, "row 2", "no data rows", expected="at least one row")
-    return None
-
-
-def _numbers(csv_: _Csv, col: str, problems: ProblemCollector, *, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
-    """A text column as a float array (converted from its header unit to ``to``), reporting each
-    bad cell by row and column.  Vectorised: only the cells that fail a check go through Python."""
+def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
-    texts = csv_.cols[col]
-    joined = "\x1f".join(texts)
-    v = None
-    # numpy parses like Python's float(), which also takes "1_000" and non-ASCII digits: only
-    # plain ASCII without underscores goes the fast way; the rest cell by cell against _NUMBER.
-    if joined.isascii() and "_" not in joined and "" not in texts:
-        try:
-            v = np.array(texts, dtype=np.float64)
-        except ValueError:
-            v = None
-    if v is None:
-        v = np.array([float(t) if _NUMBER.fullmatch(t) else np.nan for t in texts], dtype=np.float64)
-    blank = np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts)) if "" in texts else np.zeros(len(texts), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
-        if integer:
-            bad |= np.isfinite(v) & (v != np.floor(v))
-    if not allow_blank:
-        bad |= blank
-    if bad.any():
-        for k in np.flatnonzero(bad).tolist():
-            row, text, x = csv_.rows[k], texts[k], v[k]
-            where = f"row {row}, column {col}"
-            if blank[k]:
-                problems.add(csv_.rel, where, "missing value", expected="a number")
-            elif not np.isfinite(x):
-                hint = " (decimal comma or thousands separator?)" if re.fullmatch(r"[-+]?[\d.,' ]+", text) else ""
-                problems.add(csv_.rel, where, "not a finite number" + hint, expected="a number like 1234.5", found=repr(text))
-            elif x < 0:
-                problems.add(csv_.rel, where, "negative value", expected=">= 0", found=text)
-            elif abs(x) > 1e12:
-                problems.add(csv_.rel, where, "absurdly large value", expected="< 1e12", found=text)
-            else:
-                problems.add(csv_.rel, where, "not a whole number", expected="a count", found=text)
-    unit = csv_.units.get(col)
-    if unit and to and unit != to:
-        v = v * _unit_factor(unit, to)
-    return v
-
-
-@lru_cache(maxsize=256)
-def _unit_factor(unit: str, to: str) -> float:
-    from .units import registry
-
-    return float(registry().Quantity(1, unit).to(to).magnitude)
-
-
-def _dates(csv_: _Csv, col: str, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
-    """A text column of ISO dates as a ``datetime64[ns]`` array (NaT where unreadable)."""
-    import numpy as np
-
-    texts = csv_.cols[col]
-    parsed = None
-    if _ISO_DATES.fullmatch("\x1f".join(texts)):
-        try:
-            parsed = np.array(texts, dtype="datetime64[D]")
-        except ValueError:  # e.g. 2026-02-30: find it cell by cell
-            parsed = None
-    if parsed is None:
-        parsed = np.array([_iso_day(t) for t in texts], dtype="datetime64[D]")
-    missing = np.isnat(parsed)
-    outside = np.zeros(len(parsed), dtype=bool)
-    if start and end:
-        outside = ~missing & ((parsed < np.datetime64(start, "D")) | (parsed > np.datetime64(end, "D")))
-    if missing.any() or outside.any():
-        for k in np.flatnonzero(missing | outside).tolist():
-            where = f"row {csv_.rows[k]}, column {col}"
-            if missing[k]:
-                problems.add(csv_.rel, where, "not a date", expected="YYYY-MM-DD", found=repr(texts[k]))
-            else:
-                problems.add(csv_.rel, where, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
-    return parsed.astype("datetime64[ns]")
-
-
-def _iso_day(text: str) -> Any:
-    import numpy as np
-
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        try:
-            return np.datetime64(date.fromisoformat(text), "D")
-        except ValueError:
-            pass
-    return np.datetime64("NaT", "D")
-
-
-def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
-    import numpy as np
-
-    c = _read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
+    c = read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
     if c is None:
         return None
-    before = len(problems.problems)
-    conv: dict[str, Any] = {"date": _dates(c, "date", start, end, problems)}
+    rp = c.row_problems
+    before = len(rp)  # (rows with the wrong number of fields are left out of the columns)
+    conv: dict[str, Any] = {"date": dates(c, "date", start, end)}
     for col in ("units_in", "good_out", "scrap"):
-        conv[col] = _numbers(c, col, problems, integer=True)
+        conv[col] = numbers(c, col, integer=True)
     if "electrode_length" in c.cols:
-        conv["electrode_length"] = _numbers(c, "electrode_length", problems, to="m", allow_blank=True)
+        conv["electrode_length"] = numbers(c, "electrode_length", to="m", allow_blank=True)
     else:
         conv["electrode_length"] = np.full(len(c.rows), np.nan)
     known = set(production_steps())
@@ -696,56 +464,54 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
     if not set(step_col) <= (known if steps is None else known & set(steps)) or "" in lot_col:
         for row, step, lot in zip(c.rows, step_col, lot_col):
             if step not in known:
-                problems.add(rel, f"row {row}, column step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step))
+                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step), by_value=True)
             elif steps is not None and step not in steps:
-                problems.add(rel, f"row {row}, column step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step)
+                rp.add(row, "step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step, by_value=True)
             if not lot:
-                problems.add(rel, f"row {row}, column lot_id", "missing lot id", expected="a lot or batch id")
-    if len(problems.problems) == before:
+                rp.add(row, "lot_id", "missing lot id", expected="a lot or batch id")
+    if len(rp) == before:  # the cells are sound: check the rows
         uin, good, scrap = conv["units_in"], conv["good_out"], conv["scrap"]
-        for k in np.flatnonzero(good + scrap != uin)[:20].tolist():
-            problems.add(rel, f"row {c.rows[k]}", "units do not add up", expected=f"units_in = good_out + scrap ({int(good[k])} + {int(scrap[k])})", found=f"units_in = {int(uin[k])}")
+        for k in np.flatnonzero(good + scrap != uin).tolist():
+            rp.add(c.rows[k], None, "units do not add up", expected="units_in = good_out + scrap",
+                   found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}")
         pairs = list(zip(step_col, lot_col))
         if len(set(pairs)) != len(pairs):
             seen: set[tuple[str, str]] = set()
-            dups = 0
             for k, p in enumerate(pairs):
-                if p in seen and dups < 20:
-                    dups += 1
-                    problems.add(rel, f"row {c.rows[k]}", "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
+                if p in seen:
+                    rp.add(c.rows[k], None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
                 seen.add(p)
-    return c.table(conv)
+    return c.table(conv, problems)
 
 
-def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Any:
+def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
     import numpy as np
 
-    c = _read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
+    c = read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
     if c is None:
         return None
-    conv: dict[str, Any] = {"capacity": _numbers(c, "capacity", problems, to="Ah")}
+    rp = c.row_problems
+    conv: dict[str, Any] = {"capacity": numbers(c, "capacity", to="Ah")}
     if "date" in c.cols:
-        conv["date"] = _dates(c, "date", start, end, problems)
+        conv["date"] = dates(c, "date", start, end)
     if "internal_resistance" in c.cols:
-        conv["internal_resistance"] = _numbers(c, "internal_resistance", problems, to="mohm", allow_blank=True)
+        conv["internal_resistance"] = numbers(c, "internal_resistance", to="mohm", allow_blank=True)
     if "ocv_drop" in c.cols:
-        conv["ocv_drop"] = _numbers(c, "ocv_drop", problems, to="mV", allow_blank=True)
+        conv["ocv_drop"] = numbers(c, "ocv_drop", to="mV", allow_blank=True)
     lowered = [t.lower() for t in c.cols["result"]]
     if not set(lowered) <= {"pass", "fail"}:
         for row, text, low in zip(c.rows, c.cols["result"], lowered):
             if low not in ("pass", "fail"):
-                problems.add(rel, f"row {row}, column result", "unknown test result", expected="pass or fail", found=repr(text))
+                rp.add(row, "result", "unknown test result", expected="pass or fail", found=repr(text), by_value=True)
     conv["passed"] = np.array([low == "pass" for low in lowered], dtype=bool)
     ids = c.cols["cell_id"]
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
-        dups = 0
         for k, cid in enumerate(ids):
-            if cid in seen and dups < 20:
-                dups += 1
-                problems.add(rel, f"row {c.rows[k]}, column cell_id", "cell tested twice", expected="one row per cell", found=cid)
+            if cid in seen:
+                rp.add(c.rows[k], "cell_id", "cell tested twice", expected="one row per cell", found=cid)
             seen.add(cid)
-    return c.table(conv)
+    return c.table(conv, problems)
 
 
 ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
@@ -780,23 +546,24 @@ def _accuracy(text: str) -> float | QuantityError:
         return exc
 
 
-def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Any:
+def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
-    c = _read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
+    c = read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
     if c is None:
         return None
+    rp = c.row_problems
     conv: dict[str, Any] = {
-        "period_start": _dates(c, "period_start", start, end, problems),
-        "period_end": _dates(c, "period_end", start, end, problems),
-        "amount": _numbers(c, "amount", problems),
+        "period_start": dates(c, "period_start", start, end),
+        "period_end": dates(c, "period_end", start, end),
+        "amount": numbers(c, "amount"),
     }
     if "meter_accuracy" in c.cols:
         acc: list[float | None] = []
         for row, text in zip(c.rows, c.cols["meter_accuracy"]):
             a = _accuracy(text) if text else None
             if isinstance(a, QuantityError):
-                problems.add(rel, f"row {row}, column meter_accuracy", a.message, a.expected, a.found)
+                rp.add(row, "meter_accuracy", a.message, a.expected, a.found, by_value=True)
                 a = None
             acc.append(a)
         conv["meter_accuracy"] = acc
@@ -809,34 +576,34 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     ps_col, pe_col = conv["period_start"], conv["period_end"]
     for k, (row, step, carrier, unit) in enumerate(zip(c.rows, c.cols["step"], c.cols["carrier"], c.cols["unit"])):
         if step not in allowed_steps:
-            problems.add(rel, f"row {row}, column step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=repr(step))
+            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=repr(step), by_value=True)
         if carrier in ENERGY_CARRIERS:
             want = "energy"
         elif carrier in materials:
             want = "mass"
         else:
-            problems.add(rel, f"row {row}, column carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=repr(carrier))
+            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=repr(carrier), by_value=True)
             kinds.append(None)
             per.append(None)
             continue
         kinds.append(want)
         fit = _energy_unit(unit, want)
         if fit == "unknown":
-            problems.add(rel, f"row {row}, column unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit))
+            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit), by_value=True)
             per.append(None)
             continue
         if fit == "dimension":
-            problems.add(rel, f"row {row}, column unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=repr(unit))
+            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=repr(unit), by_value=True)
             per.append(None)
             continue
         per.append(fit)  # type: ignore[arg-type]
         ps, pe = ps_col[k], pe_col[k]
         if not (np.isnat(ps) or np.isnat(pe)) and pe < ps:
-            problems.add(rel, f"row {row}, column period_end", "period ends before it starts", expected=f">= {str(ps)[:10]}", found=str(pe)[:10])
+            rp.add(row, "period_end", "period ends before it starts", expected="period_end >= period_start", found=f"{str(ps)[:10]} .. {str(pe)[:10]}")
     conv["kind"] = kinds
     conv["basis"] = [p[0] if p else None for p in per]
     conv["factor"] = [p[1] if p else None for p in per]
-    return c.table(conv)
+    return c.table(conv, problems)
 
 
 def _known_materials() -> set[str]:
