@@ -72,13 +72,16 @@ def assess(bundle: Path, tmp_path: Path | None = None):
 
 
 def refused(bundle: Path, tmp_path: Path) -> str:
-    """validate and assess both exit 2 with nothing written; returns validate's messages (squashed)."""
+    """validate and assess both exit 2; nothing is written but the report asked for, which holds the
+    refusal (CI needs it); returns validate's messages (squashed)."""
     v = cli("validate", bundle)
     assert v.exit_code == 2, v.output
     assert v.stdout == "" and "nothing was written" in v.stderr
     a = assess(bundle, tmp_path)
     assert a.exit_code == 2, a.output
-    assert not (tmp_path / "out").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["result.json"]
+    doc = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    assert doc["verdict"] is None and doc["status"] == "invalid" and doc["problems"]
     return squash(v.stderr)
 
 
