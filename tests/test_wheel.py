@@ -38,19 +38,22 @@ def _run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 300) -> s
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("wheel")
-    built = _run([sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", REPO], cwd=work)
+    # built once per session, without a throw-away build environment: the test extras install the
+    # build backend (hatchling), so nothing is downloaded here
+    built = _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "dist", REPO], cwd=work)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     (wheel,) = (work / "dist").glob("liplanet_cert-*.whl")
 
     venv = work / "venv"
-    made = _run([sys.executable, "-m", "venv", venv], cwd=work)
+    made = _run([sys.executable, "-m", "venv", *(() if FULL_INSTALL else ("--without-pip",)), venv], cwd=work)
     assert made.returncode == 0, made.stderr
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
     if FULL_INSTALL:
         inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", wheel], cwd=work, timeout=900)
     else:
-        inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
+        # the runner's pip installs into the fresh environment (--python): no pip bootstrapped there
+        inst = _run([sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
         # Only now borrow the runner's dependencies: had the .pth been there during the install, pip
         # would have found the runner's own (non-editable) liplanet-cert and skipped the wheel.
         # The fresh environment's site-packages stays first on sys.path.
