@@ -215,6 +215,11 @@ def criteria_diff(
     run(body)
 
 
+IMPACT_EXIT_HELP = ("Exit codes: 0 no approved line would lose the seal · 1 some would lose it · 2 invalid input or usage · 3 internal error · "
+                    "4 some approved lines cannot be judged from the stored results (they lack what the new pack measures; re-run the batch) — "
+                    "4 wins over 1: when some lines would lose the seal and others cannot be judged, the list of losses is incomplete.")
+
+
 def criteria_impact(
     new: str = typer.Argument(..., help="The new pack: id@version or a (draft) pack file."),
     against: Path = typer.Option(..., "--against", help="Stored results: a batch run's results.jsonl or its directory."),
@@ -223,10 +228,10 @@ def criteria_impact(
     """Before releasing a new criteria version: which approved lines would lose the seal, on which criteria.
 
     Computed from the stored results (no bundle is re-read): unchanged criteria keep their stored
-    outcome, new and changed ones are re-evaluated from the stored measurements; what cannot be
-    decided from stored data is listed as needing re-assessment.
-
-    Exit 0 when no approved line would lose the seal, 1 otherwise.
+    outcome, new and changed ones are re-evaluated from the stored measurements.  An approved line
+    whose verdict depends on what the stored results lack (e.g. a footprint the old run never
+    computed) cannot be judged: it is listed with the missing metrics, never counted as keeping the
+    seal; re-run the batch with --previous to know.  Exit codes: below.
 
     [bold]Example[/bold]
 
@@ -238,14 +243,14 @@ def criteria_impact(
         from .criteria import select_pack
         from .criteria_diff import impact, render_impact
 
-        rep = impact(select_pack(new, None), against)
+        rep = impact(select_pack(new, None), against, criteria_arg=new)
         if format == "json":
             from .reporters.json_ import dumps
 
             sys.stdout.write(dumps(rep))
         else:
             render_impact(rep)
-        return 1 if rep["counts"].get("lose_approval") else 0
+        return int(rep["exit_code"])
 
     run(body)
 
@@ -254,4 +259,4 @@ def register(app: typer.Typer, criteria_app: typer.Typer) -> None:
     """Add the commands of this module to the main CLI."""
     app.command("batch", epilog=BATCH_EPILOG)(batch)
     criteria_app.command("diff")(criteria_diff)
-    criteria_app.command("impact")(criteria_impact)
+    criteria_app.command("impact", epilog=IMPACT_EXIT_HELP)(criteria_impact)
