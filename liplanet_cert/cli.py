@@ -480,14 +480,15 @@ def criteria_show(
     def body() -> int:
         from .criteria import select_pack
         from .reporters.json_ import dumps
-        from .reporters.tables import SafeTable, id_col, text_col, words_col
+        from .reporters.tables import SafeTable, id_col, print_text, text_col, words_col
 
         p = select_pack(pack, None)
         if format == "json":
             sys.stdout.write(dumps({"id": p.id, "version": p.version, "sha256": p.sha256, "pack": p.raw}))
             return 0
         con = _console()
-        con.print(f"[bold]{p.ref}[/bold] — {p.title}\nvalid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
+        print_text(con, f"{p.ref} — {p.title}", "bold")
+        print_text(con, f"valid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
         t = SafeTable(id_col("id"), text_col("title"), id_col("category"), id_col("severity"), words_col("expected"), words_col("applies if"),
                       text_col("source", optional=True), show_lines=True)
         for c in p.criteria:

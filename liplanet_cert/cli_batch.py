@@ -12,7 +12,8 @@ from typing import Any, List, Optional
 
 import typer
 
-BATCH_EPILOG = "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle, or a usage/criteria/waiver error."
+BATCH_EPILOG = ("Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
+                "(a folder with bundle files but no declaration is one), or a usage/criteria/waiver error.")
 
 
 def batch(
