@@ -1,7 +1,9 @@
 """Batch re-certification: assess many bundles in parallel worker processes, stream the results.
 
 ``run_batch(BatchOptions(...))`` discovers bundles (directories with a declaration, ``.zip`` files,
-folders of them, globs), assesses them in a process pool and writes into the output directory:
+folders of them, globs: :func:`discover_all`; a folder holding bundle files without a declaration is
+an invalid bundle, a folder holding none is listed as skipped — nothing vanishes silently), assesses
+them in a process pool and writes into the output directory:
 
 - ``results/<name>-<hash>.json`` — the full result of each bundle: the document of ``assess --format
   json``, written in the compact canonical form of ``--format jsonl`` (sorted keys, one line;
@@ -13,8 +15,8 @@ folders of them, globs), assesses them in a process pool and writes into the out
 - ``summary.csv`` — one spreadsheet-safe row per bundle, streamed the same way;
 - ``changes.csv`` — with ``previous``: per bundle newly approved / lost approval (with the criteria
   that changed the outcome) / unchanged / new;
-- ``summary.json`` — counts, status changes, unmatched waivers and (the only non-deterministic part)
-  timings with the slowest bundles.
+- ``summary.json`` — counts, status changes, unmatched waivers, the folders searched and skipped, and
+  (the only non-deterministic part) timings with the slowest bundles.
 
 Skipping: a bundle whose cache key — sha256 of its input files, the criteria pack sha256, the waiver
 file sha256 (and the assessment day when waivers are used), the footprint flag and the tool version —
@@ -105,6 +107,7 @@ class BatchSummary:
     unmatched_waivers: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     files: dict[str, str] = field(default_factory=dict)
+    discovery: dict[str, Any] = field(default_factory=dict)  # Discovery.to_dict(): folders searched, skipped
 
     @property
     def exit_code(self) -> int:
@@ -130,48 +133,146 @@ class BatchSummary:
             "interrupted": self.interrupted,
             "exit_code": self.exit_code,
             "files": dict(self.files),
+            "discovery": dict(self.discovery),
             "timing": {"seconds": round(self.seconds, 3), "bundles_per_second": round(self.total / self.seconds, 2) if self.seconds else None,
                        "slowest": [{"bundle": b, "seconds": round(s, 3)} for s, b in sorted(self.slowest, reverse=True)]},
         }
 
 
 # -- discovery -----------------------------------------------------------------------------
+BUNDLE_FILES = ("production_log.csv", "eol_tests.csv", "energy.csv")
+ARCHIVES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".7z", ".rar")  # only .zip can be read
+
+
 def is_bundle_dir(p: Path) -> bool:
     return any((p / n).is_file() for n in DECLARATIONS)
 
 
+def is_bundle_file(name: str) -> bool:
+    """A file a bundle holds: a log (``production_log.csv``, ``eol_tests.csv``, ``energy.csv``) or
+    a declaration, in any letter case and, for the declaration, under any extension."""
+    n = name.lower()
+    return n in BUNDLE_FILES or n == "declaration" or n.startswith("declaration.")
+
+
+def bundle_kind(p: Path) -> str | None:
+    """``"bundle"`` (a folder with a declaration), ``"no_declaration"`` (it holds bundle files but no
+    declaration: an invalid bundle, never a folder to skip) or None (not a bundle)."""
+    if is_bundle_dir(p):
+        return "bundle"
+    try:
+        names = os.listdir(p)
+    except OSError:
+        return None
+    return "no_declaration" if any(is_bundle_file(n) for n in names) else None
+
+
+@dataclass
+class Discovery:
+    """What the PATH arguments hold: the bundles, and what was searched and skipped (never silently)."""
+
+    bundles: list[str] = field(default_factory=list)
+    folders_searched: int = 0
+    zips: int = 0
+    no_declaration: list[str] = field(default_factory=list)  # among the bundles: they will be invalid
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bundles": len(self.bundles), "folders_searched": self.folders_searched, "zips": self.zips,
+                "no_declaration": list(self.no_declaration), "skipped": list(self.skipped)}
+
+
+SKIP_NOT_BUNDLE = "not a bundle: none of " + ", ".join((DECLARATIONS[0], *BUNDLE_FILES))
+SKIP_HIDDEN = "hidden folder holding bundle files (names starting with '.' are not searched)"
+SKIP_LINK = "symbolic link to a folder (not followed)"
+
+
 def discover(specs: Iterable[str]) -> list[str]:
-    """Bundle paths (as strings) for the command-line PATHs, in a stable order, without duplicates.
+    """Bundle paths (as strings) for the command-line PATHs, in a stable order, without duplicates
+    (see :func:`discover_all`)."""
+    return discover_all(specs).bundles
+
+
+def discover_all(specs: Iterable[str]) -> Discovery:
+    """The bundles of the command-line PATHs, and the folders searched and skipped.
 
     A PATH is a bundle directory, a ``.zip``, a folder holding bundles (searched recursively, not
-    below a bundle), or a glob of those.  A PATH that does not exist is kept: it becomes ``invalid``.
+    below a bundle), or a glob of those.  A folder that holds bundle files (see
+    :func:`is_bundle_file`) but no declaration is a bundle — an invalid one, reported as such — and
+    so is an archive other than ``.zip`` or a PATH that does not exist.  Folders below which no
+    bundle was found are ``skipped`` (the topmost one is listed), as are symbolic links to folders
+    and hidden folders that hold bundle files; other hidden entries are ignored.
     """
+    d = Discovery()
     seen: set[str] = set()
-    out: list[str] = []
+    skipped: set[str] = set()
+    searched: dict[str, tuple[bool, list[Path]]] = {}  # a folder named twice (PATH and glob) is searched once
 
-    def add(p: Path) -> None:
-        key = os.path.normcase(os.path.abspath(p))
-        if key not in seen:
-            seen.add(key)
-            out.append(str(p))
+    def key(p: Path) -> str:
+        return os.path.normcase(os.path.abspath(p))
 
-    def walk(folder: Path) -> None:
+    def add(p: Path) -> bool:
+        if key(p) in seen:
+            return False
+        seen.add(key(p))
+        d.bundles.append(str(p))
+        if p.name.lower().endswith(".zip"):
+            d.zips += 1
+        return True
+
+    def skip(p: Path, reason: str) -> None:
+        if key(p) not in skipped:
+            skipped.add(key(p))
+            d.skipped.append({"path": str(p), "reason": reason})
+
+    def folder(p: Path) -> tuple[bool, list[Path]]:
+        """Classify and search a folder: (a bundle was found in or below it, topmost empty folders)."""
+        if key(p) not in searched:
+            searched[key(p)] = _folder(p)
+        return searched[key(p)]
+
+    def _folder(p: Path) -> tuple[bool, list[Path]]:
+        d.folders_searched += 1
+        kind = bundle_kind(p)
+        if kind == "bundle":
+            add(p)
+            return True, []
+        if kind == "no_declaration":
+            if add(p):
+                d.no_declaration.append(str(p))
+            walk(p)  # it is no real bundle: bundles below it are still found (its empty folders are its own)
+            return True, []
+        found, empty = walk(p)
+        return (True, empty) if found else (False, [p])
+
+    def walk(p: Path) -> tuple[bool, list[Path]]:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            add(folder)
-            return
+            entries = sorted(os.scandir(p), key=lambda e: e.name)
+        except OSError:  # unreadable: the loader will say why
+            add(p)
+            return True, []
+        found, empty = False, []
         for e in entries:
-            if e.name.startswith("."):
+            child = Path(e.path)
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+                link_to_dir = not is_dir and e.is_symlink() and e.is_dir()
+            except OSError:
                 continue
-            p = Path(e.path)
-            if e.is_dir(follow_symlinks=False):
-                if is_bundle_dir(p):
-                    add(p)
-                else:
-                    walk(p)
-            elif e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False):
-                add(p)
+            if e.name.startswith("."):
+                if is_dir and bundle_kind(child) is not None:
+                    skip(child, SKIP_HIDDEN)
+                continue
+            if is_dir:
+                f, em = folder(child)
+                found |= f
+                empty += em
+            elif link_to_dir:
+                skip(child, SKIP_LINK)
+            elif e.name.lower().endswith(ARCHIVES):
+                add(child)
+                found = True
+        return found, empty
 
     for spec in specs:
         matches = sorted(glob.glob(spec, recursive=True)) if glob.has_magic(spec) else [spec]
@@ -179,11 +280,13 @@ def discover(specs: Iterable[str]) -> list[str]:
             raise UsageError(f"no file or folder matches {spec!r}", file="PATH")
         for m in matches:
             p = Path(m)
-            if p.is_dir() and not is_bundle_dir(p):
-                walk(p)
+            if p.is_dir():
+                _found, empty = folder(p)
+                for e in empty:
+                    skip(e, SKIP_NOT_BUNDLE)
             else:
                 add(p)
-    return out
+    return d
 
 
 def result_name(bundle: str) -> str:
@@ -544,9 +647,11 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
 
     progress = progress or _Progress()
     pack = select_pack(options.criteria, options.at)
-    bundles = discover(options.paths)
+    found = discover_all(options.paths)
+    bundles = found.bundles
     if not bundles:
-        raise UsageError("no bundles found in the given PATHs", file="PATH")
+        raise UsageError(f"no bundles found in the given PATHs ({found.folders_searched} folder{'s' if found.folders_searched != 1 else ''} searched"
+                         + (", skipped: " + "; ".join(f"{x['path']} ({x['reason']})" for x in found.skipped[:10]) if found.skipped else "") + ")", file="PATH")
     want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)
     if want_fp:  # fill the Brightway unit-impact cache once, before the workers need it
         from .lca import setup_brightway
@@ -590,7 +695,7 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
     aopts = AssessOptions(at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers)
     state = _State(pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force)
 
-    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256})
+    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256}, discovery=found.to_dict())
     summary.files = {"results": str(out / "results.jsonl"), "summary": str(out / "summary.csv"), "summary_json": str(out / "summary.json")}
     if options.previous is not None:
         summary.files["changes"] = str(out / "changes.csv")

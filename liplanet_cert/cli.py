@@ -345,22 +345,37 @@ def init(directory: Path = typer.Argument(..., help="New bundle directory to cre
     run(body)
 
 
+def _schema_names() -> str:
+    from .resources import PUBLISHED_SCHEMAS
+
+    names = list(PUBLISHED_SCHEMAS)
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _schema_help() -> str:
+    from .resources import PUBLISHED_SCHEMAS
+
+    return "Which schema: " + "; ".join(f"{name} ({what})" for name, (_file, what) in PUBLISHED_SCHEMAS.items()) + "."
+
+
 @app.command()
-def schema(what: str = typer.Argument(..., help="bundle (the declaration), criteria (a criteria pack) or result (assess --format json).")) -> None:
+def schema(what: str = typer.Argument(..., help=_schema_help())) -> None:
     """Print a published JSON Schema (Draft 2020-12).
 
-    [bold]Example[/bold]
+    [bold]Examples[/bold]
 
       liplanet-cert schema bundle > declaration.schema.json
+
+      liplanet-cert schema waivers > waivers.schema.json
     """
 
     def body() -> int:
-        from .resources import schema_path
+        from .resources import published_schema
 
-        names = {"bundle": "declaration", "declaration": "declaration", "criteria": "criteria-pack", "result": "result"}
-        if what not in names:
-            raise UsageError(f"unknown schema {what!r}; choose bundle, criteria or result", file="command line")
-        sys.stdout.write(schema_path(names[what]).read_text(encoding="utf-8"))
+        path = published_schema(what)
+        if path is None:
+            raise UsageError(f"unknown schema {what!r}; choose {_schema_names()}", file="command line")
+        sys.stdout.write(path.read_text(encoding="utf-8"))
         return 0
 
     run(body)
@@ -497,21 +512,19 @@ def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the 
     """
 
     def body() -> int:
-        from rich.table import Table
-
         from .criteria import select_pack, shipped_packs
+        from .reporters.tables import SafeTable, id_col, text_col, words_col
 
         day = _parse_at(at) or date.today()
         try:
             current = select_pack(None, day).ref
         except LiplanetError:
             current = None
-        t = Table(header_style="bold")
-        for col in ("pack", "title", "valid", "criteria", "sha256", "in force"):
-            t.add_column(col, no_wrap=col != "title")
+        t = SafeTable(id_col("pack"), id_col("in force"), words_col("valid"), id_col("criteria", justify="right"), id_col("sha256"),
+                      text_col("title", optional=True))
         for p in shipped_packs():
-            t.add_row(p.ref, p.title, f"{p.valid_from} .. {p.valid_until or 'open'}", str(len(p.criteria)), p.sha256[:12], "◀ in force" if p.ref == current else "")
-        _console().print(t)
+            t.add_row(p.ref, "◀ in force" if p.ref == current else "", f"{p.valid_from} .. {p.valid_until or 'open'}", len(p.criteria), p.sha256[:12], p.title)
+        t.print(_console())
         return 0
 
     run(body)
@@ -530,24 +543,61 @@ def criteria_show(
     """
 
     def body() -> int:
-        from rich.table import Table
-
         from .criteria import select_pack
         from .reporters.json_ import dumps
+        from .reporters.tables import SafeTable, id_col, print_text, text_col, words_col
 
         p = select_pack(pack, None)
         if format == "json":
             sys.stdout.write(dumps({"id": p.id, "version": p.version, "sha256": p.sha256, "pack": p.raw}))
             return 0
         con = _console()
-        con.print(f"[bold]{p.ref}[/bold] — {p.title}\nvalid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
-        t = Table(header_style="bold", show_lines=True)
-        for col in ("id", "title", "category", "severity", "expected", "applies if", "source"):
-            t.add_column(col)
+        print_text(con, f"{p.ref} — {p.title}", "bold")
+        print_text(con, f"valid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
+        t = SafeTable(id_col("id"), text_col("title"), id_col("category"), id_col("severity"), words_col("expected"), words_col("applies if"),
+                      text_col("source", optional=True), show_lines=True)
         for c in p.criteria:
             exp = " or ".join(x.expected for x in c.check) if c.check else f"declared {c.consistency['kpi']} within ± {c.consistency['text']} of the logs"  # type: ignore[index]
             t.add_row(c.id, c.title, c.category, c.severity, exp, c.applies_if.expected if c.applies_if else "", c.source_text)
-        con.print(t)
+        t.print(con)
+        return 0
+
+    run(body)
+
+
+@criteria_app.command("metrics")
+def criteria_metrics(format: str = typer.Option("table", "--format", "-f", help="table or json.")) -> None:
+    """List every metric a criteria pack may test: its kind, unit (dimension), where its value comes
+    from (declaration, logs or footprint) and what it means.
+
+    A threshold is written in any unit of the metric's dimension (e.g. "2 m/day" or "14 m/week");
+    the values are compared in the unit shown.
+
+    [bold]Examples[/bold]
+
+      liplanet-cert criteria metrics
+
+      liplanet-cert criteria metrics --format json
+    """
+
+    def body() -> int:
+        from .metrics import CATALOGUE, OPS_BY_KIND
+
+        if format not in ("table", "json"):
+            raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
+        specs = sorted(CATALOGUE.values(), key=lambda m: m.name)
+        if format == "json":
+            from .reporters.json_ import dumps
+
+            sys.stdout.write(dumps({"metrics": [{**m.to_dict(), "operators": sorted(OPS_BY_KIND[m.kind])} for m in specs]}))
+            return 0
+        from .reporters.tables import SafeTable, id_col, text_col, words_col
+
+        t = SafeTable(id_col("metric"), id_col("kind"), words_col("unit (dimension)"), id_col("from"), text_col("meaning"))
+        for m in specs:
+            unit = f"{m.unit} ({m.dimension})" if m.kind == "quantity" else "-"
+            t.add_row(m.name, m.kind, m.unit_note or unit, m.source, m.description)
+        t.print(_console())
         return 0
 
     run(body)

@@ -12,7 +12,8 @@ from typing import Any, List, Optional
 
 import typer
 
-BATCH_EPILOG = "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle, or a usage/criteria/waiver error."
+BATCH_EPILOG = ("Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
+                "(a folder with bundle files but no declaration is one), or a usage/criteria/waiver error.")
 
 
 def batch(
@@ -33,7 +34,9 @@ def batch(
     """Re-assess many bundles in parallel and report who keeps the seal, who loses it and why.
 
     Writes one result JSON per bundle and the streamed summary (results.jsonl, summary.csv) into
-    --out.  A broken bundle is reported as invalid and never stops the batch.  Rerunning into the same
+    --out.  A broken bundle is reported as invalid and never stops the batch; so is a folder that
+    holds bundle files (production_log.csv, eol_tests.csv, energy.csv, a misnamed declaration) but
+    no declaration.  Folders holding none of them are skipped, and listed as skipped.  Rerunning into the same
     --out resumes an interrupted run; bundles whose inputs, criteria and waivers are unchanged since
     --previous are not recomputed (--force recomputes).
 
@@ -62,7 +65,9 @@ def batch(
         _write_reports(summary.out, outs, stdout_reporter)
         if show:
             print_summary(summary)
-        elif summary.interrupted:
+        else:
+            warn_skipped(summary, sys.stderr)
+        if not show and summary.interrupted:
             typer.echo("interrupted: rerun the same command to finish", err=True)
         if summary.interrupted:
             return 130
@@ -144,45 +149,90 @@ def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter:
         stdout_reporter.write_many(iter_entries(out_dir), sys.stdout)
 
 
+SKIPPED_SHOWN = 10  # skipped folders listed by name in the summary (all are in summary.json)
+
+
+def discovery_lines(summary: Any) -> list[tuple[str, str]]:
+    """(text, style) lines saying what was searched and what was skipped: never silent."""
+    from .textsafe import clean
+
+    d = summary.discovery or {}
+    if not d:
+        return []
+    n, zips, nodecl, skipped = d.get("bundles", 0), d.get("zips", 0), d.get("no_declaration", []), d.get("skipped", [])
+    searched = d.get("folders_searched", 0)
+    parts = [f"{n} bundle{'s' if n != 1 else ''}" + (f" ({zips} .zip)" if zips else "")]
+    if nodecl:
+        parts.append(f"{len(nodecl)} of them without a declaration (invalid)")
+    parts.append(f"{len(skipped)} folder{'s' if len(skipped) != 1 else ''} skipped as not bundles")
+    out = [(f"searched {searched} folder{'s' if searched != 1 else ''}: " + " · ".join(parts), "dim" if not (skipped or nodecl) else "bold")]
+    if nodecl:
+        shown = ", ".join(clean(x) for x in nodecl[:SKIPPED_SHOWN])
+        more = f" and {len(nodecl) - SKIPPED_SHOWN} more (in summary.csv)" if len(nodecl) > SKIPPED_SHOWN else ""
+        out.append((f"folders with bundle files but no declaration (reported invalid): {shown}{more}", "magenta"))
+    if skipped:
+        shown = "; ".join(f"{clean(x['path'])} ({x['reason']})" for x in skipped[:SKIPPED_SHOWN])
+        more = f"; and {len(skipped) - SKIPPED_SHOWN} more (all in summary.json)" if len(skipped) > SKIPPED_SHOWN else ""
+        out.append((f"skipped: {shown}{more}", "yellow"))
+    return out
+
+
+def warn_skipped(summary: Any, stream: Any) -> None:
+    """Without the summary table (--quiet, --format): still say what was skipped, on stderr."""
+    from .textsafe import clean
+
+    d = summary.discovery or {}
+    skipped, nodecl = d.get("skipped", []), d.get("no_declaration", [])
+    if nodecl:
+        stream.write(f"warning: {len(nodecl)} folder(s) with bundle files but no declaration, reported invalid: "
+                     + ", ".join(clean(x) for x in nodecl[:SKIPPED_SHOWN]) + (f" and {len(nodecl) - SKIPPED_SHOWN} more" if len(nodecl) > SKIPPED_SHOWN else "") + "\n")
+    if skipped:
+        stream.write(f"warning: {len(skipped)} folder(s) skipped as not bundles (of {d.get('folders_searched', 0)} searched): "
+                     + "; ".join(f"{clean(x['path'])} ({x['reason']})" for x in skipped[:SKIPPED_SHOWN])
+                     + (f"; and {len(skipped) - SKIPPED_SHOWN} more (all in summary.json)" if len(skipped) > SKIPPED_SHOWN else "") + "\n")
+
+
 def print_summary(summary: Any) -> None:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
+    from .reporters.tables import NO_KEY, SafeTable, id_col, print_text, text_col, words_col
     from .textsafe import clean
 
     con = Console(highlight=False)
     c = summary.counts
-    t = Table(title=f"batch: {summary.total} bundles · criteria {summary.criteria['id']}@{summary.criteria['version']}", header_style="bold")
-    for col in ("approved", "with observations", "not approved", "invalid", "error", "reused"):
-        t.add_column(col, justify="right")
+    for text, style in discovery_lines(summary):
+        print_text(con, text, style)
+    print_text(con, f"batch: {summary.total} bundle{'s' if summary.total != 1 else ''} · criteria {summary.criteria['id']}@{summary.criteria['version']}", "bold")
+    t = SafeTable(*(id_col(col, justify="right") for col in ("approved", "with observations", "not approved", "invalid", "error", "reused")), key=NO_KEY)
     t.add_row(Text(str(c["approved"]), style="green"), Text(str(c["approved_with_observations"]), style="yellow"),
               Text(str(c["not_approved"]), style="red"), Text(str(c["invalid"]), style="magenta"), str(c["error"]), str(summary.reused))
-    con.print(t)
+    t.print(con)
     rate = summary.total / summary.seconds if summary.seconds else 0
-    con.print(Text(f"{summary.seconds:.1f} s, {rate:.1f} bundles/s"), style="dim")
+    print_text(con, f"{summary.seconds:.1f} s, {rate:.1f} bundles/s", "dim")
     if summary.slowest:
-        con.print(Text("slowest: " + ", ".join(f"{clean(b)} ({s:.2f} s)" for s, b in summary.slowest), style="dim"))
+        print_text(con, "slowest: " + ", ".join(f"{clean(b)} ({s:.2f} s)" for s, b in summary.slowest), "dim")
     if summary.changes:
         ch = summary.changes
-        con.print(Text(f"against previous run: {ch.get('lost_approval', 0)} lost approval · {ch.get('newly_approved', 0)} newly approved · "
-                       f"{ch.get('unchanged', 0)} unchanged · {ch.get('new', 0)} new · {summary.not_reassessed} not reassessed", style="bold"))
+        print_text(con, f"against previous run: {ch.get('lost_approval', 0)} lost approval · {ch.get('newly_approved', 0)} newly approved · "
+                        f"{ch.get('unchanged', 0)} unchanged · {ch.get('new', 0)} new · {summary.not_reassessed} not reassessed", "bold")
         if summary.lost:
-            lt = Table(title="lost approval", header_style="bold red")
-            for col in ("pilot line", "bundle", "was", "now", "criteria that changed the outcome"):
-                lt.add_column(col)
+            lt = SafeTable(text_col("pilot line"), id_col("bundle"), id_col("was"), id_col("now"), words_col("criteria that changed the outcome"),
+                           title="lost approval", header_style="bold red", key=1)
             for e in summary.lost[:50]:
                 lt.add_row(clean(e["pilot_line"]), clean(e["bundle"]), str(e["previous_status"]), str(e["status"]), clean(", ".join(e["criteria"])))
-            con.print(lt)
+            lt.print(con)
+            if ch.get("lost_approval", 0) > 50:
+                print_text(con, f"(the first 50 of {ch.get('lost_approval', 0)}; all are in {summary.files.get('changes', 'changes.csv')})", "dim")
         if summary.newly:
-            con.print(Text("newly approved: " + ", ".join(clean(e["pilot_line"] or e["bundle"]) for e in summary.newly[:50]), style="green"))
+            print_text(con, "newly approved: " + ", ".join(clean(e["pilot_line"] or e["bundle"]) for e in summary.newly[:50]), "green")
     for w in summary.unmatched_waivers:
-        con.print(Text(f"waiver {w['id']} ({w['criterion']}, {w.get('pilot_line') or w.get('bundle')}) matched no failed finding in this batch", style="yellow"))
+        print_text(con, f"waiver {w['id']} ({w['criterion']}, {w.get('pilot_line') or w.get('bundle')}) matched no failed finding in this batch", "yellow")
     if summary.counts["invalid"] or summary.counts["error"]:
-        con.print(Text(f"invalid bundles and their messages: {summary.files['summary']}", style="magenta"))
-    con.print(Text(f"wrote {summary.files['results']}, {summary.files['summary']}" + (f", {summary.files['changes']}" if "changes" in summary.files else ""), style="dim"))
+        print_text(con, f"invalid bundles and their messages: {summary.files['summary']}", "magenta")
+    print_text(con, f"wrote {summary.files['results']}, {summary.files['summary']}" + (f", {summary.files['changes']}" if "changes" in summary.files else ""), "dim")
     if summary.interrupted:
-        con.print(Text("interrupted: finished results are kept; rerun the same command to finish the rest", style="yellow"))
+        print_text(con, "interrupted: finished results are kept; rerun the same command to finish the rest", "yellow")
 
 
 # -- criteria diff / impact ----------------------------------------------------------------
@@ -215,6 +265,11 @@ def criteria_diff(
     run(body)
 
 
+IMPACT_EXIT_HELP = ("Exit codes: 0 no approved line would lose the seal · 1 some would lose it · 2 invalid input or usage · 3 internal error · "
+                    "4 some approved lines cannot be judged from the stored results (they lack what the new pack measures; re-run the batch) — "
+                    "4 wins over 1: when some lines would lose the seal and others cannot be judged, the list of losses is incomplete.")
+
+
 def criteria_impact(
     new: str = typer.Argument(..., help="The new pack: id@version or a (draft) pack file."),
     against: Path = typer.Option(..., "--against", help="Stored results: a batch run's results.jsonl or its directory."),
@@ -223,10 +278,10 @@ def criteria_impact(
     """Before releasing a new criteria version: which approved lines would lose the seal, on which criteria.
 
     Computed from the stored results (no bundle is re-read): unchanged criteria keep their stored
-    outcome, new and changed ones are re-evaluated from the stored measurements; what cannot be
-    decided from stored data is listed as needing re-assessment.
-
-    Exit 0 when no approved line would lose the seal, 1 otherwise.
+    outcome, new and changed ones are re-evaluated from the stored measurements.  An approved line
+    whose verdict depends on what the stored results lack (e.g. a footprint the old run never
+    computed) cannot be judged: it is listed with the missing metrics, never counted as keeping the
+    seal; re-run the batch with --previous to know.  Exit codes: below.
 
     [bold]Example[/bold]
 
@@ -238,14 +293,14 @@ def criteria_impact(
         from .criteria import select_pack
         from .criteria_diff import impact, render_impact
 
-        rep = impact(select_pack(new, None), against)
+        rep = impact(select_pack(new, None), against, criteria_arg=new)
         if format == "json":
             from .reporters.json_ import dumps
 
             sys.stdout.write(dumps(rep))
         else:
             render_impact(rep)
-        return 1 if rep["counts"].get("lose_approval") else 0
+        return int(rep["exit_code"])
 
     run(body)
 
@@ -254,4 +309,4 @@ def register(app: typer.Typer, criteria_app: typer.Typer) -> None:
     """Add the commands of this module to the main CLI."""
     app.command("batch", epilog=BATCH_EPILOG)(batch)
     criteria_app.command("diff")(criteria_diff)
-    criteria_app.command("impact")(criteria_impact)
+    criteria_app.command("impact", epilog=IMPACT_EXIT_HELP)(criteria_impact)

@@ -88,36 +88,30 @@ def diff_packs(old: CriteriaPack, new: CriteriaPack) -> dict[str, Any]:
 
 def render_diff(d: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
+    from .reporters.tables import SafeTable, id_col, print_text, text_col, words_col
     from .textsafe import clean
 
     con = Console(highlight=False)
-    con.print(Text(f"{d['old']['id']}@{d['old']['version']} → {d['new']['id']}@{d['new']['version']}: "
-                   f"{len(d['added'])} added · {len(d['removed'])} removed · {len(d['changed'])} changed · {d['unchanged']} unchanged", style="bold"))
+    print_text(con, f"{d['old']['id']}@{d['old']['version']} → {d['new']['id']}@{d['new']['version']}: "
+                    f"{len(d['added'])} added · {len(d['removed'])} removed · {len(d['changed'])} changed · {d['unchanged']} unchanged", "bold")
     if d["added"]:
-        t = Table(title="added", header_style="bold green")
-        for col in ("id", "severity", "threshold", "applies if", "title"):
-            t.add_column(col)
+        t = SafeTable(id_col("id"), id_col("severity"), words_col("threshold"), words_col("applies if"), text_col("title", optional=True),
+                      title="added", header_style="bold green")
         for x in d["added"]:
             t.add_row(x["id"], x["severity"], clean(x["threshold"]), clean(x["applicability"]), clean(x["title"]))
-        con.print(t)
+        t.print(con)
     if d["removed"]:
-        t = Table(title="removed", header_style="bold red")
-        for col in ("id", "severity", "threshold", "title"):
-            t.add_column(col)
+        t = SafeTable(id_col("id"), id_col("severity"), words_col("threshold"), text_col("title", optional=True), title="removed", header_style="bold red")
         for x in d["removed"]:
             t.add_row(x["id"], x["severity"], clean(x["threshold"]), clean(x["title"]))
-        con.print(t)
+        t.print(con)
     if d["changed"]:
-        t = Table(title="changed", header_style="bold yellow")
-        for col in ("id", "what", "old", "new"):
-            t.add_column(col)
+        t = SafeTable(id_col("id"), id_col("what"), words_col("old"), words_col("new"), title="changed", header_style="bold yellow")
         for x in d["changed"]:
             for c in x["changes"]:
                 t.add_row(x["id"], c["field"], clean(c["old"]), clean(c["new"]))
-        con.print(t)
+        t.print(con)
 
 
 # -- impact --------------------------------------------------------------------------------
@@ -230,31 +224,41 @@ def _test(cond: Condition, r: dict[str, Any], by_metric: dict[str, str]) -> bool
 
 def predict(c: Criterion, r: dict[str, Any], by_metric: dict[str, str]) -> str:
     """pass | fail | not_applicable | unknown for one criterion from stored data."""
-    try:
-        if c.applies_if is not None and not _test(c.applies_if, r, by_metric):
-            return "not_applicable"
-        if c.consistency:
-            spec = c.consistency
-            k = (r.get("kpis") or {}).get(spec["kpi"]) or {}
-            if k.get("declared") is None:
-                return "not_applicable"
-            if k.get("measured") is None:
-                raise Unknown(spec["kpi"])
-            allowed = spec["tolerance"] if spec["mode"] == "absolute" else abs(k["measured"]) * spec["tolerance"] / 100
-            return "pass" if abs(k["declared"] - k["measured"]) <= allowed + 1e-12 else "fail"
-        results = []
-        for cond in c.check:
-            try:
-                results.append(_test(cond, r, by_metric))
-            except Unknown:
-                results.append(None)
-        if any(results):
-            return "pass"
-        if all(x is False for x in results):
-            return "fail"
-        raise Unknown(c.metric)
-    except Unknown:
-        return "unknown"
+    return predict_detail(c, r, by_metric)[0]
+
+
+def predict_detail(c: Criterion, r: dict[str, Any], by_metric: dict[str, str]) -> tuple[str, list[str]]:
+    """(pass | fail | not_applicable | unknown, the metrics the stored data lacks when unknown)."""
+    missing: list[str] = []
+
+    def test(cond: Condition) -> bool | None:
+        try:
+            return _test(cond, r, by_metric)
+        except Unknown as exc:
+            missing.append(str(exc.args[0]) if exc.args else cond.metric)
+            return None
+
+    if c.applies_if is not None:
+        applies = test(c.applies_if)
+        if applies is None:
+            return "unknown", sorted(set(missing))
+        if not applies:
+            return "not_applicable", []
+    if c.consistency:
+        spec = c.consistency
+        k = (r.get("kpis") or {}).get(spec["kpi"]) or {}
+        if k.get("declared") is None:
+            return "not_applicable", []
+        if k.get("measured") is None:
+            return "unknown", [f"kpi.{spec['kpi']}"]
+        allowed = spec["tolerance"] if spec["mode"] == "absolute" else abs(k["measured"]) * spec["tolerance"] / 100
+        return ("pass" if abs(k["declared"] - k["measured"]) <= allowed + 1e-12 else "fail"), []
+    results = [test(cond) for cond in c.check]
+    if any(results):
+        return "pass", []
+    if all(x is False for x in results):
+        return "fail", []
+    return "unknown", sorted(set(missing))
 
 
 def _pack_of(ref: dict[str, Any]) -> CriteriaPack | None:
@@ -264,8 +268,29 @@ def _pack_of(ref: dict[str, Any]) -> CriteriaPack | None:
     return None
 
 
-def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
-    """Predicted outcome of ``new`` for every stored result of a batch run (JSON-ready)."""
+OUTCOMES = ("lose_approval", "needs_reassessment", "keep_approval", "gain_approval", "may_gain_approval", "stay_not_approved", "invalid")
+EXIT_NONE_LOSE, EXIT_SOME_LOSE, EXIT_CANNOT_TELL = 0, 1, 4
+
+
+def impact_exit_code(rep: dict[str, Any]) -> int:
+    """4 when any approved line cannot be judged from the stored results (then the list of lines
+    that would lose the seal may be incomplete, even if some are certain), else 1 when some approved
+    line would lose the seal, else 0."""
+    c = rep["counts"]
+    if c.get("needs_reassessment"):
+        return EXIT_CANNOT_TELL
+    return EXIT_SOME_LOSE if c.get("lose_approval") else EXIT_NONE_LOSE
+
+
+def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) -> dict[str, Any]:
+    """Predicted outcome of ``new`` for every stored result of a batch run (JSON-ready).
+
+    Per bundle ``outcome``: ``lose_approval`` (approved, fails a new or changed required criterion
+    on stored data), ``needs_reassessment`` (approved, and whether it keeps the seal depends on
+    criteria the stored results cannot decide: ``lacks`` names the metrics they lack),
+    ``keep_approval``, ``gain_approval``, ``may_gain_approval`` (not approved, and only undecidable
+    criteria stand in the way), ``stay_not_approved``; bundles without a result are ``invalid``.
+    """
     from .batch import read_lines, results_file
 
     f = results_file(Path(against))
@@ -277,7 +302,7 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
     # stored pack sha256 -> (its definitions are known, criteria the new pack defines identically)
     unchanged_in: dict[str, tuple[bool, set[str]]] = {}
     rows: list[dict[str, Any]] = []
-    counts = {"keep_approval": 0, "lose_approval": 0, "gain_approval": 0, "stay_not_approved": 0, "needs_reassessment": 0, "invalid": 0}
+    counts = {k: 0 for k in OUTCOMES}
     for line in read_lines(f):
         if not line.get("result"):
             counts["invalid"] += 1
@@ -285,9 +310,12 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
         try:
             r = json.loads((f.parent / line["result"]).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            counts["needs_reassessment"] += 1
+            approved = line.get("status") in ("approved", "approved_with_observations")
+            outcome = "needs_reassessment" if approved else "may_gain_approval"
+            counts[outcome] += 1
             rows.append({"bundle": line["bundle"], "pilot_line": (line.get("pilot_line") or {}).get("name", ""), "status": line.get("status"),
-                         "predicted": "unknown", "criteria": [], "unknown": ["stored result missing"]})
+                         "predicted": "unknown", "outcome": outcome, "criteria": [], "unknown": [],
+                         "lacks": [f"the stored result {line['result']}"]})
             continue
         sha = r["criteria"]["sha256"]
         if sha not in unchanged_in:
@@ -298,13 +326,18 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
         known, unchanged = unchanged_in[sha]
         stored = {x["id"]: x for x in r["findings"]}
         by_metric = recorded_values(r["findings"])
-        findings, unknown, changed_outcome = [], [], []
+        findings, unknown, lacks, changed_outcome, blocking_known, blocking_unknown = [], [], set(), [], [], []
         for c in new.criteria:
             same = c.id in unchanged and c.id in stored
-            st = stored[c.id]["status"] if same else predict(c, r, by_metric)
+            st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, by_metric)
             if st == "unknown":
                 unknown.append(c.id)
+                if c.severity == "required":
+                    lacks.update(missing)
+                    blocking_unknown.append(c.id)
                 st = "error"  # for the verdict: cannot be decided -> not a pass
+            elif c.severity == "required" and st in ("fail", "error"):
+                blocking_known.append(c.id)
             findings.append(Finding(id=c.id, title=c.title, category=c.category, severity=c.severity, status=Status(st),
                                     expected="", actual="", message="", location=""))
             before = stored.get(c.id, {}).get("status")
@@ -322,39 +355,76 @@ def impact(new: CriteriaPack, against: Path) -> dict[str, Any]:
             outcome = "keep_approval"
         elif now:
             outcome = "gain_approval"
+        elif blocking_unknown and not blocking_known:
+            outcome = "may_gain_approval"
         else:
             outcome = "stay_not_approved"
         counts[outcome] += 1
         rows.append({"bundle": line["bundle"], "pilot_line": r.get("pilot_line", {}).get("name", ""), "status": r["verdict"], "predicted": predicted,
                      "outcome": outcome, "criteria": known_bad if outcome == "lose_approval" else [], "unknown": unknown,
+                     "undecided": blocking_unknown if outcome in ("needs_reassessment", "may_gain_approval") else [],
+                     "lacks": sorted(lacks) if outcome in ("needs_reassessment", "may_gain_approval") else [],
                      "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": known})
-    rows.sort(key=lambda x: (x.get("outcome") != "lose_approval", x["bundle"]))
-    return {"new": {"id": new.id, "version": new.version, "sha256": new.sha256}, "against": str(f), "counts": counts, "bundles": rows}
+    rank = {o: i for i, o in enumerate(OUTCOMES)}
+    rows.sort(key=lambda x: (rank.get(x.get("outcome", ""), len(rank)), x["bundle"]))
+    arg = criteria_arg or f"{new.id}@{new.version}"
+    rep = {"new": {"id": new.id, "version": new.version, "sha256": new.sha256}, "against": str(f), "counts": counts, "bundles": rows,
+           "lacks": sorted({m for x in rows if x["outcome"] == "needs_reassessment" for m in x["lacks"]}),
+           "rerun": f"liplanet-cert batch BUNDLE... --criteria {arg} --previous {against} --out NEW_RUN"}
+    rep["exit_code"] = impact_exit_code(rep)
+    return rep
 
 
 def render_impact(rep: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
+    from .reporters.tables import SafeTable, id_col, print_text, text_col, words_col
     from .textsafe import clean
 
     con = Console(highlight=False)
     c = rep["counts"]
-    con.print(Text(f"impact of {rep['new']['id']}@{rep['new']['version']} on {rep['against']}: {c['lose_approval']} would lose the seal · "
-                   f"{c['keep_approval']} keep it · {c['gain_approval']} would gain it · {c['stay_not_approved']} stay not approved · "
-                   f"{c['needs_reassessment']} need re-assessment · {c['invalid']} invalid", style="bold"))
+
+    def lines(n: int) -> str:
+        return f"{n} approved line{'s' if n != 1 else ''}"
+
+    print_text(con, f"impact of {rep['new']['id']}@{rep['new']['version']} on {clean(rep['against'])}: {c['lose_approval']} would lose the seal · "
+                    f"{c['needs_reassessment']} cannot be judged · {c['keep_approval']} keep it · {c['gain_approval']} would gain it · "
+                    f"{c['may_gain_approval']} might gain it · {c['stay_not_approved']} stay not approved · {c['invalid']} invalid", "bold")
     lost = [r for r in rep["bundles"] if r.get("outcome") == "lose_approval"]
+    unsure = [r for r in rep["bundles"] if r.get("outcome") == "needs_reassessment"]
     if lost:
-        t = Table(title="would lose the seal", header_style="bold red")
-        for col in ("pilot line", "bundle", "criteria"):
-            t.add_column(col)
+        print_text(con, f"{lines(len(lost))} would lose the seal" + (f", and more may: {len(unsure)} cannot be judged (below)" if unsure else ""), "bold red")
+        t = SafeTable(text_col("pilot line"), id_col("bundle"), words_col("criteria"), title="would lose the seal", header_style="bold red", key=1)
         for r in lost:
             t.add_row(clean(r["pilot_line"]), clean(r["bundle"]), ", ".join(r["criteria"]))
-        con.print(t)
-    unsure = [r for r in rep["bundles"] if r.get("outcome") == "needs_reassessment"]
-    for r in unsure[:50]:
-        con.print(Text(f"needs re-assessment: {clean(r['pilot_line'] or r['bundle'])} (cannot decide from stored data: {', '.join(r['unknown'])})", style="yellow"))
+        t.print(con)
+    if unsure:
+        n = len(unsure)
+        print_text(con, f"{lines(n)} cannot be judged from stored results: {'they lack' if n != 1 else 'it lacks'} {_metric_list(rep['lacks'])}; "
+                        f"re-run `{clean(rep['rerun'])}` to know", "bold yellow")
+        t = SafeTable(text_col("pilot line"), id_col("bundle"), words_col("undecided criteria"), words_col("stored results lack"),
+                      title="cannot be judged from stored results", header_style="bold yellow", key=1)
+        for r in unsure:
+            t.add_row(clean(r["pilot_line"]), clean(r["bundle"]), ", ".join(r.get("undecided") or []), ", ".join(clean(m) for m in r["lacks"]))
+        t.print(con)
+    maybe = [r for r in rep["bundles"] if r.get("outcome") == "may_gain_approval"]
+    if maybe:
+        print_text(con, f"{len(maybe)} not-approved line{'s' if len(maybe) != 1 else ''} might gain the seal (cannot be judged from stored results): "
+                        + ", ".join(clean(r["bundle"]) for r in maybe[:10]) + (f" and {len(maybe) - 10} more" if len(maybe) > 10 else ""), "yellow")
+    if not lost and not unsure:
+        print_text(con, "no approved line would lose the seal", "bold green")
 
 
-__all__ = ["build_pack", "diff_packs", "impact", "predict", "render_diff", "render_impact"]
+def _metric_list(names: list[str]) -> str:
+    """'footprint metrics footprint.a, footprint.b; logs metrics step.x.scrap_rate' (at most 12 names)."""
+    from .textsafe import clean
+
+    groups: dict[str, list[str]] = {}
+    for m in names[:12]:
+        spec = metrics.spec(m)
+        groups.setdefault(f"{spec.source} metrics " if spec is not None else "", []).append(clean(m))
+    text = "; ".join(label + ", ".join(ms) for label, ms in groups.items()) or "data"
+    return text + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+
+
+__all__ = ["build_pack", "diff_packs", "impact", "impact_exit_code", "predict", "predict_detail", "render_diff", "render_impact"]

@@ -29,8 +29,26 @@ def example_bundle(name: str = "approved") -> Path:
     return data_dir("examples/bundles") / name
 
 
+# The JSON Schemas ``liplanet-cert schema NAME`` publishes: NAME -> (file stem in schemas/, what it
+# describes).  The one list: the command, its help and the README's command table come from it
+# (tests/test_cli.py checks the README against it).
+PUBLISHED_SCHEMAS: dict[str, tuple[str, str]] = {
+    "bundle": ("declaration", "the declaration of a bundle"),
+    "criteria": ("criteria-pack", "a criteria pack"),
+    "result": ("result", "the output of assess --format json"),
+    "waivers": ("waivers", "the --waivers file"),
+}
+SCHEMA_ALIASES = {"declaration": "bundle"}
+
+
 def schema_path(name: str) -> Path:
     return PACKAGE_DIR / "schemas" / f"{name}.schema.json"
+
+
+def published_schema(name: str) -> Path | None:
+    """The file of a published schema by its command-line name (or alias), or None."""
+    entry = PUBLISHED_SCHEMAS.get(SCHEMA_ALIASES.get(name, name))
+    return schema_path(entry[0]) if entry else None
 
 
 @lru_cache(maxsize=None)

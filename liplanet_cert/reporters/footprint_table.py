@@ -6,31 +6,29 @@ from typing import Any
 
 
 def show_footprint(fp: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
     from rich.text import Text
+
+    from .tables import SafeTable, id_col, print_text
 
     unc_steps = (fp.get("uncertainty") or {}).get("steps", [])
     unc = {u["step"]: u for u in unc_steps} if isinstance(unc_steps, list) else dict(unc_steps)
     scen = fp.get("scenario") or {}
     scen_steps = {s["step"]: s for s in scen.get("steps", [])} if isinstance(scen.get("steps"), list) else {}
     fu = fp.get("functional_unit", {})
-    wide = getattr(console, "width", 80) >= 130
-    t = Table(header_style="bold", title=f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)", title_justify="left")
-    cols = [("step", "left"), ("kg/cell", "right"), ("kg/kWh", "right"), ("share", "right")]
-    if wide:
-        cols += [("electricity", "right"), ("heat", "right"), ("materials", "right")]
-    cols.append(("data", "left"))
-    for col, just in cols:
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    cols = [id_col("step"), id_col("kg/cell", justify="right"), id_col("kg/kWh", justify="right"), id_col("share", justify="right")]
+    # the per-carrier split is left out when the console is too narrow for it
+    cols += [id_col(c, justify="right", optional="carriers") for c in ("electricity", "heat", "materials")]
+    cols.append(id_col("data"))
     if unc:
-        t.add_column("95 % (kg/cell)", justify="right")
+        cols.append(id_col("95 % (kg/cell)", justify="right"))
     if scen_steps:
-        t.add_column("saving", justify="right")
+        cols.append(id_col("saving", justify="right"))
+    print_text(console, f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)", "italic")
+    t = SafeTable(*cols, key=0)
     for s in fp["steps"]:
         c = s["contributions"]
-        row = [s["step"], f"{s['kg_co2e_per_cell']:.4f}", f"{s['kg_co2e_per_kwh']:.2f}", f"{s['share'] * 100:.1f} %"]
-        if wide:
-            row += [f"{c.get('electricity', 0):.4f}", f"{c.get('heat', 0):.4f}", f"{c.get('materials', 0):.4f}"]
+        row = [s["step"], f"{s['kg_co2e_per_cell']:.4f}", f"{s['kg_co2e_per_kwh']:.2f}", f"{s['share'] * 100:.1f} %",
+               f"{c.get('electricity', 0):.4f}", f"{c.get('heat', 0):.4f}", f"{c.get('materials', 0):.4f}"]
         row.append(Text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
         if unc:
             u = unc.get(s["step"], {})
@@ -42,7 +40,7 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         t.add_row(*row)
     tot = fp["total"]
     t.add_section()
-    total_row = ["total", f"{tot['kg_co2e_per_cell']:.4f}", f"{tot['kg_co2e_per_kwh']:.2f}", "100 %"] + [""] * (4 if wide else 1)
+    total_row = ["total", f"{tot['kg_co2e_per_cell']:.4f}", f"{tot['kg_co2e_per_kwh']:.2f}", "100 %", "", "", "", ""]
     if unc:
         u = (fp.get("uncertainty") or {}).get("total", {})
         total_row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
@@ -50,11 +48,11 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         st = scen.get("total", {})
         total_row.append(f"{st.get('reduction_share', 0) * 100:.0f} %" if isinstance(st, dict) and "reduction_share" in st else "")
     t.add_row(*total_row, style="bold")
-    console.print(t)
+    t.print(console)
     console.print(Text(f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
                        f"(default = sourced reference model, not the line's own data)"))
     if scen:
         console.print(Text(f"Scenario {scen.get('id', '')}: {scen.get('title', '')} — 'saving' is the reduction of each step's footprint.", style="cyan"))
     method = " / ".join(fp.get("method", []))
     model = fp.get("model", {})
-    console.print(Text(f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]}…)", style="dim"))
+    console.print(Text(f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})", style="dim"))

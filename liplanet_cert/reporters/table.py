@@ -45,40 +45,29 @@ class TableReporter(Reporter):
 
     def show(self, result: Result, console: "object") -> None:
         from rich.panel import Panel
-        from rich.table import Table
         from rich.text import Text
+
+        from .tables import SafeTable, id_col, text_col, words_col
 
         pl = result.pilot_line
         head = Text()
         head.append(clean(pl.get("name", "")), style="bold")
         head.append(f"  {clean(pl.get('operator', ''))}, {clean(pl.get('site', ''))} ({clean(pl.get('country', ''))})\n")
         head.append(f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   ")
-        head.append(f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]}…)   assessed on {result.assessed_on}")
+        head.append(f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}")
         console.print(head)  # type: ignore[attr-defined]
 
-        wide = getattr(console, "width", 80) >= 120
-        table = Table(show_lines=False, header_style="bold", expand=True)
-        table.add_column("id", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        if wide:
-            table.add_column("criterion", ratio=3)
-        table.add_column("expected", ratio=2)
-        table.add_column("actual", ratio=2)
-        if wide:
-            table.add_column("where", ratio=2)
+        # criterion title and location are left out when the console is too narrow for them
+        table = SafeTable(id_col("id"), id_col("status"), text_col("criterion", optional=True), text_col("expected"), text_col("actual"),
+                          words_col("where", optional=True), expand=True)
         order = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
         for f in sorted(result.findings, key=lambda f: (order[f.status], f.severity != "required", f.id)):
             label, style = STATUS_STYLE[f.status]
             if f.severity != "required":
                 label += "*"
-            cells = [Text(f.id), Text(label, style=style)]
-            if wide:
-                cells.append(Text(clean(f.title)))
-            cells += [Text(_short(f.expected, f.metric)), Text(clean(f.actual))]
-            if wide:
-                cells.append(Text(clean(f.location), style="dim"))
-            table.add_row(*cells)
-        console.print(table)  # type: ignore[attr-defined]
+            table.add_row(Text(f.id), Text(label, style=style), Text(clean(f.title)), Text(_short(f.expected, f.metric)), Text(clean(f.actual)),
+                          Text(clean(f.location), style="dim"))
+        table.print(console)
         console.print(Text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
         for f in result.findings:
             if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED):
