@@ -31,6 +31,17 @@ def _throwaway_brightway(tmp_path_factory: pytest.TempPathFactory):
         os.environ["LIPLANET_BW_DIR"] = old
 
 
+@pytest.fixture(scope="session")
+def brightway_dir(_throwaway_brightway) -> Path:
+    """The session's throw-away Brightway directory, set up once (background, method, caches):
+    tests that need a ready project share it instead of paying the set-up each."""
+    from liplanet_cert.lca import setup_brightway
+
+    path = Path(os.environ["LIPLANET_BW_DIR"])
+    setup_brightway(path)
+    return path
+
+
 class BundleDir:
     """A copy of an example bundle under ``tmp_path`` that a test may edit."""
 

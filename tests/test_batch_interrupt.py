@@ -57,10 +57,12 @@ def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
                PYTHONPATH=os.pathsep.join(p for p in (str(GATE), os.environ.get("PYTHONPATH", "")) if p))
     proc = subprocess.Popen(_cmd(bundles, out, jobs), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.time() + 120
+    held = Path(f"{jsonl}.held")
     while time.time() < deadline and proc.poll() is None:
-        if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 3:
+        if held.exists():  # 3 results are out and the next assessment waits at the gate
             break
         time.sleep(0.005)
+    held.unlink(missing_ok=True)
     assert proc.poll() is None, f"the batch ended before the signal (exit {proc.returncode}): the gate did not hold it"
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
     _stdout, stderr = proc.communicate(timeout=120)

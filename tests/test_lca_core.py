@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from liplanet_cert.errors import LCAError
-from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, known_materials, load_model, setup_brightway
+from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, known_materials, load_model
 from liplanet_cert.lca.model import KWH_PER_TJ
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,16 +31,8 @@ def f32(x: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def bw_dir(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("brightway")
-    old = os.environ.get("LIPLANET_BW_DIR")
-    os.environ["LIPLANET_BW_DIR"] = str(path)
-    setup_brightway(path)
-    yield path
-    if old is None:
-        os.environ.pop("LIPLANET_BW_DIR", None)
-    else:
-        os.environ["LIPLANET_BW_DIR"] = old
+def bw_dir(brightway_dir: Path) -> Path:
+    return brightway_dir
 
 
 @pytest.fixture(scope="module")

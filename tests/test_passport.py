@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from liplanet_cert.errors import LCAError
-from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, setup_brightway
+from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
 from liplanet_cert.passport import build_passport, performance_class, validate_passport
 
 SCHEMA = Path(__file__).resolve().parents[1] / "liplanet_cert" / "schemas" / "batterypass-carbon-footprint-1.2.0.schema.json"
@@ -17,9 +17,8 @@ LIFE = {"usable_energy_kwh": 0.018, "cycles_per_year": 250.0, "service_years": 1
 
 
 @pytest.fixture(scope="module")
-def footprint(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("brightway-passport")
-    setup_brightway(path)
+def footprint(brightway_dir: Path):
+    path = brightway_dir
     inp = FootprintInput(country="DEU", cells_produced=20_000, cell_energy_kwh=0.018,
                          steps=("mixing", "coating_and_drying", "formation"),
                          metered={"formation": MeteredStep("formation", electricity_kwh=5000.0)})

@@ -3,7 +3,8 @@
 cannot finish before the test's Ctrl-C arrives however fast or loaded the machine is.
 
 ``LIPLANET_TEST_GATE=<path of results.jsonl>:<N>`` turns it on; the wait ends only with the process
-(SIGINT in the coordinating process, the parent's terminate() in a worker)."""
+(SIGINT in the coordinating process, the parent's terminate() in a worker).  A file
+``<path>.held`` appears when an assessment is first held: the test presses Ctrl-C only then."""
 
 from __future__ import annotations
 
@@ -48,8 +49,12 @@ class _GateHook:
             real = module.assess
 
             def gated(*args, **kwargs):
-                while _lines(gate_path) >= n:
-                    time.sleep(0.02)
+                if _lines(gate_path) >= n:
+                    # tell the test that an assessment is held here (not inside a library that might
+                    # swallow the KeyboardInterrupt), then hold it
+                    open(gate_path + ".held", "a").close()
+                    while True:
+                        time.sleep(0.02)
                 return real(*args, **kwargs)
 
             module.assess = gated
