@@ -91,8 +91,9 @@ def test_html_is_valid_html5_and_svg_is_wellformed_xml(which, request):
     html = render_html(result, command=CMD)
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)  # raises on any parse error
     svgs = SVG_RE.findall(html)
-    # seal + one bullet per KPI + step scrap + daily output + capacity histogram (+ footprint charts)
-    assert len(svgs) >= 1 + len(result.kpis) + 3
+    # seal (approved verdicts only) + one bullet per KPI + step scrap + daily output + capacity histogram
+    seal = 0 if result.verdict is Verdict.NOT_APPROVED else 1
+    assert len(svgs) >= seal + len(result.kpis) + 3
     for svg in svgs:
         root = ET.fromstring(svg)
         assert root.tag == "svg"
@@ -110,9 +111,15 @@ def test_html_has_no_scripts_and_no_external_references(which, request):
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", html, re.I)
 
 
+def _outside_code(md: str) -> str:
+    """The Markdown without fenced blocks and code spans (where "<" and "&" are literal anyway)."""
+    md = re.sub(r"^(`{3,})[^\n]*\n.*?^\1\s*$", "", md, flags=re.S | re.M)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", md)
+
+
 def test_markdown_has_no_raw_html(sample):
     md = render_markdown(sample, command=CMD)
-    assert not re.search(r"<[a-zA-Z/!]", md)
+    assert not re.search(r"(?<!\\)<[a-zA-Z/!?]", _outside_code(md))
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,17 +144,36 @@ def test_bundle_text_is_escaped_in_html(sample):
 
 def test_bundle_text_is_neutralised_in_markdown(sample):
     md = render_markdown(_hostile(sample), command=CMD)
-    assert "<script" not in md and "<img" not in md and "<svg" not in md and "<b>" not in md
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    # escaped the Markdown way (a backslash before "<"), never with HTML character references
+    assert "\\<script>alert(1)\\</script>" in md and "&lt;" not in md
+    assert not re.search(r"(?<!\\)<(?:script|img|svg|b\b)", _outside_code(md))
     # Markdown structure from the bundle is escaped: no table cell split, no bold, no link
     assert "Evil \\| Corp \\*\\*bold\\*\\* \\[link\\](javascript:x)" in md
     # a code span that contains backticks cannot be closed early
     assert "``x.csv`rows`<i>``" in md
 
 
+def test_markdown_renders_bundle_text_as_text():
+    """A CommonMark renderer turns the escaped Markdown back into the bundle's text, with no element
+    from the bundle (the proof that backslash escaping neutralises HTML and Markdown)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    md = render_markdown(_hostile(sample_result()), command=CMD)
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(md)
+    doc = html5lib.parse(html, namespaceHTMLElements=False)
+    for tag in ("script", "img", "svg", "b", "i", "a"):
+        assert doc.findall(f".//{tag}") == [], tag
+    text = _texts(doc)
+    assert XSS in text and "<img src=x onerror=alert(2)>" in text
+    assert "Evil | Corp **bold** [link](javascript:x)" in text
+
+
 def test_md_escape_and_inline_values():
     assert md_escape("a|b") == "a\\|b"
-    assert md_escape("<b>") == "&lt;b&gt;"
+    assert md_escape("<b>") == "\\<b>"
+    assert md_escape("< 10 %") == "< 10 %"  # not a tag: left alone, never "&lt; 10"
+    assert md_escape("A & B &amp;") == "A & B \\&amp;"  # only what would be read as an entity
+    assert md_escape("1. first") == "1\\. first" and md_escape("- item") == "\\- item"
+    assert md_escape("# title") == "\\# title" and md_escape("2.5 m") == "2.5 m"
     assert md_escape("line\nbreak") == "line break"
     assert md_escape(None) == ""
 
@@ -176,13 +202,18 @@ def test_cover_date_is_epoch_or_assessment_date_never_wall_clock(sample, monkeyp
     today = date.today().isoformat()
     assert sample.assessed_on != today
     html = render_html(sample, command=CMD)
+    md = render_markdown(sample, command=CMD)
     assert today not in html
-    assert f"<dd>{sample.assessed_on} <span" in html
+    # one fact, shown once: the assessment date (no second "Date" repeating it)
+    assert f"<dt>Assessed on</dt><dd>{sample.assessed_on}</dd>" in html
+    assert "Dossier date" not in html and "Assessed for" not in html and ">Date<" not in html
+    assert f"| Assessed on | {sample.assessed_on} |" in md and "| Date |" not in md and "Dossier date" not in md
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")  # 2026-05-28
     html = render_html(sample, command=CMD)
-    assert "<dd>2026-05-28 <span" in html and "SOURCE_DATE_EPOCH=1780000000" in html
+    assert "<dt>Dossier date</dt><dd>2026-05-28 <span" in html and "SOURCE_DATE_EPOCH=1780000000" in html
+    assert f"<dt>Assessed on</dt><dd>{sample.assessed_on}</dd>" in html
     md = render_markdown(sample, command=CMD)
-    assert "| Date | 2026-05-28" in md
+    assert "| Dossier date | 2026-05-28" in md
 
 
 def test_dossier_id_is_a_hash_of_the_result(sample):
@@ -254,16 +285,15 @@ def test_approved_example_dossier_has_every_section_and_real_numbers(approved):
     assert "Verdict: Approved" in html and "**Verdict: Approved**" in md
     assert approved.pilot_line["name"] in html
     assert approved.criteria.sha256 in html and approved.criteria.sha256 in md
-    assert f"{approved.criteria.id} {approved.criteria.version}" in html
+    assert f"{approved.criteria.id}@{approved.criteria.version}" in html
     for inp in approved.inputs:  # annex lists every input with size and hash
         assert inp.sha256 in html and inp.sha256 in md and inp.path in html
     kpi = approved.kpis["cell_throughput"]
     assert charts.fmt_value(kpi.measured) in html  # e.g. 44.32 cell/day from the logs
     assert f"{approved.counts['pass']}</div><div class=\"l\">passed" in html
-    # the criteria pack text is in the annex
-    pack_text = Path(approved.criteria.path).read_text(encoding="utf-8")
-    first_line = next(line for line in pack_text.splitlines() if line.strip() and not line.startswith("#"))
-    assert first_line.strip() in md
+    # the criteria pack is cited (id, version, sha256, how to show it), not copied
+    show = f"liplanet-cert criteria show {approved.criteria.id}@{approved.criteria.version}"
+    assert show in html and show in md
     # the reproduce command, the glossary from templates/glossary.yaml
     assert CMD in html and CMD in md
     assert "First-pass yield" in html and "Product of the step yields" in md
@@ -282,7 +312,8 @@ def test_not_approved_dossier_puts_required_failures_first(not_approved):
     summary = html.split('id="summary"')[1].split('id="eligibility"')[0]
     top = re.findall(r'href="#finding-([^"]+)"', summary)
     assert top == [f.id for f in top_findings(not_approved.findings)]
-    assert all(f.severity == "required" for f in not_approved.findings if f.id in top)
+    severities = [next(f.severity for f in not_approved.findings if f.id == i) for i in top]
+    assert severities == sorted(severities, key=lambda s: s != "required")  # required ones first
     # every failed criterion has a card with evidence and, where the logs contradict, the lots
     for f in fails:
         assert f'id="finding-{f.id}"' in html
@@ -299,7 +330,7 @@ def test_footprint_section_shows_steps_uncertainty_and_scenario(sample):
     assert charts.fmt_value(fp["total"]["kg_co2e_per_kwh"]) in html
     assert "Monte Carlo 95 % interval" in html and "Monte Carlo 95 % interval" in md
     assert "Reduction potential: Renewable electricity supply (onshore wind PPA)" in html
-    assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. &amp; Schütte, M. (2022)" in md
+    assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. & Schütte, M. (2022)" in md
     assert "default (modelled) data" in html
     for s in fp["steps"]:
         assert charts.fmt_value(s["kg_co2e_per_kwh"]) in html
@@ -323,16 +354,19 @@ def test_top_findings_order():
         return Finding(i, i, "quality", sev, status, "", "", "", "")
 
     findings = [f("A", "advisory", Status.FAIL), f("W", "required", Status.WAIVED), f("P", "required", Status.PASS),
-                f("R1", "required", Status.FAIL), f("E", "required", Status.ERROR), f("R2", "required", Status.FAIL)]
-    assert [x.id for x in top_findings(findings)] == ["R1", "E", "R2"]
-    assert [x.id for x in top_findings(findings, 5)] == ["R1", "E", "R2", "A", "W"]
+                f("R1", "required", Status.FAIL), f("E", "required", Status.ERROR), f("R2", "required", Status.FAIL),
+                Finding("C", "C", "consistency", "required", Status.FAIL, "", "", "", "", metric="consistency.scrap_rate")]
+    # every one, none cut off: contradictions first, then failures, then not evaluable; advisory; waived
+    assert [x.id for x in top_findings(findings)] == ["C", "R1", "R2", "E", "A", "W"]
+    assert [x.id for x in top_findings(findings, 3)] == ["C", "R1", "R2"]
 
 
-def test_verdict_seals_differ():
+def test_seal_only_for_approved_verdicts():
     seals = {v: charts.seal_badge(v.value) for v in Verdict}
-    assert "APPROVED" in seals[Verdict.APPROVED] and "NOT" in seals[Verdict.NOT_APPROVED]
-    assert "OBSERVATIONS" in seals[Verdict.APPROVED_WITH_OBSERVATIONS]
-    assert len(set(seals.values())) == 3
+    assert "APPROVED" in seals[Verdict.APPROVED] and "OBSERVATIONS" not in seals[Verdict.APPROVED]
+    assert "OBSERVATIONS" in seals[Verdict.APPROVED_WITH_OBSERVATIONS]  # visibly qualified
+    assert seals[Verdict.APPROVED] != seals[Verdict.APPROVED_WITH_OBSERVATIONS]
+    assert seals[Verdict.NOT_APPROVED] == "" and charts.seal_badge("anything else") == ""
 
 
 # --------------------------------------------------------------------------------------------
