@@ -193,7 +193,12 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory):
+def browser() -> str:
+    return _chromium()  # skips (or fails under CI) before anything is assessed
+
+
+@pytest.fixture(scope="module")
+def results(browser: str, tmp_path_factory: pytest.TempPathFactory):
     from liplanet_cert.assessment import assess
     from liplanet_cert.dossier.sample import sample_footprint
     from liplanet_cert.resources import example_bundle
@@ -214,8 +219,7 @@ def dossier_html(results, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return html
 
 
-def test_chromium_renders_png_and_a4_pdf(dossier_html: Path, tmp_path: Path):
-    browser = _chromium()
+def test_chromium_renders_png_and_a4_pdf(browser: str, dossier_html: Path, tmp_path: Path):
     png = tmp_path / "dossier.png"
     url = dossier_html.resolve().as_uri()
     _run(browser, tmp_path, f"--screenshot={png}", "--window-size=1280,4000", "--hide-scrollbars", url)
@@ -235,8 +239,8 @@ def test_chromium_renders_png_and_a4_pdf(dossier_html: Path, tmp_path: Path):
     assert box is not None and abs(float(box.group(1)) - 595) < 2 and abs(float(box.group(2)) - 842) < 2
 
 
-def test_approved_example_prints_in_at_most_ten_pages_with_running_header(results, dossier_html: Path, tmp_path: Path):
-    browser = _chromium()
+def test_approved_example_prints_in_at_most_ten_pages_with_running_header(browser: str, results, dossier_html: Path,
+                                                                         tmp_path: Path):
     pdf = _print_pdf(browser, dossier_html, tmp_path)
     pages = pdf_page_texts(pdf)
     n = len(pages)
@@ -256,8 +260,7 @@ def test_approved_example_prints_in_at_most_ten_pages_with_running_header(result
     assert "Verdict: Approved".upper() in body.upper()
 
 
-def test_not_approved_example_prints_cleanly(results, tmp_path: Path):
-    browser = _chromium()
+def test_not_approved_example_prints_cleanly(browser: str, results, tmp_path: Path):
     result = results["not-approved"]
     html, _md = write_dossier(result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out")
     pdf = _print_pdf(browser, html, tmp_path)

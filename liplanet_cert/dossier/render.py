@@ -295,7 +295,8 @@ def _explain(f: Any, status: str, expected: str, actual: str, lab: Any) -> str:
                                                   or message.startswith(f"{f.title}: met")):
         return ""  # the evaluator's generic "title: expected X, found Y" repeats the rows below it
     if message:
-        return lab.condition(message)
+        text = lab.condition(message)
+        return text[:1].upper() + text[1:]
     if status == "fail":
         return f"Expected {expected}; the bundle shows {actual}."
     if status == "error":
@@ -504,8 +505,7 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             sources.append({"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""})
     fu = fp.get("functional_unit")
     if isinstance(fu, dict):
-        functional_unit = [(str(k).replace("_", " ").capitalize(), f"{v:,.6g}".replace(",", "\u202f")
-                            if isinstance(v, float) else v) for k, v in fu.items()]
+        functional_unit = [_fu_row(str(k), v) for k, v in fu.items()]
     else:
         functional_unit = [("Functional unit", fu)] if fu else []
     primary_share = _num(fp.get("primary_data_share"))
@@ -527,6 +527,36 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         "sources": sources,
         "chart": charts.footprint_chart(chart_rows) if html else "",
     }
+
+
+# Functional-unit fields of a footprint: label, and the unit their numbers are in.
+_FU_FIELDS = {
+    "per_cell": ("Per cell", ""),
+    "per_kwh": ("Per kWh", ""),
+    "cells_produced": ("Good cells produced in the period", "cells"),
+    "cell_energy_kwh": ("Nominal energy per cell", "kWh"),
+    "country": ("Country (grid)", ""),
+    "grid_factor_year": ("Year of the grid emission factor", ""),
+    "system_boundary": ("System boundary", ""),
+    "primary_data_share_definition": ("Primary data share: definition", ""),
+}
+_UNIT_SUFFIXES = {"_kwh": "kWh", "_kg": "kg", "_wh": "Wh", "_ah": "Ah", "_pct": "%", "_percent": "%"}
+
+
+def _fu_row(key: str, value: Any) -> tuple[str, Any]:
+    """One functional-unit field as (label, value with its unit)."""
+    label, unit = _FU_FIELDS.get(key, ("", ""))
+    if not label:
+        words = key
+        for suffix, u in _UNIT_SUFFIXES.items():
+            if key.endswith(suffix):
+                words, unit = key[: -len(suffix)], u
+                break
+        label = words.replace("_", " ").strip().capitalize() or key
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return label, value
+    text = f"{value:,.6g}".replace(",", "\u202f") if isinstance(value, float) else str(value)
+    return label, f"{text} {unit}".strip()
 
 
 def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
