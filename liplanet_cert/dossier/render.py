@@ -1,11 +1,15 @@
 """Render a :class:`~liplanet_cert.models.Result` as an audit dossier (HTML and Markdown).
 
-The dossier reads nothing but the result (plus the criteria pack file it names, the KPI glossary
-and the templates).  :func:`build_context` turns the result into plain, display-ready values;
-the Jinja2 templates in ``templates/`` lay them out.  HTML is rendered with autoescaping on; the
-Markdown environment escapes every expression through :func:`md_escape`, so text from a bundle
-can inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes
-from ``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
+The dossier reads nothing but the result (plus the shipped catalogues: KPI glossary, Figure 7
+steps, metric catalogue, and the templates).  The criteria pack is cited by id, version and
+sha256, never copied in.  :func:`build_context` turns the result into plain, display-ready
+values, with internal metric paths put into words (:mod:`.labels`); the Jinja2 templates in
+``templates/`` lay them out for screen and for A4 print (running header and "page x of y" in
+``@page`` margin boxes).  HTML is rendered with autoescaping on (the running-header strings are
+CSS string literals escaped by :func:`_css_string`); the Markdown environment escapes every
+expression through :func:`md_escape` with Markdown backslash escapes, so text from a bundle can
+inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes from
+``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
 clock), and the dossier id is a hash of the canonical result JSON.
 
 Jinja2 and PyYAML are imported inside the functions that need them.
