@@ -179,13 +179,15 @@ def _truncate(text: str, limit: int) -> str:
 _SEAL = {
     "approved": ("#2e8b57", "#e6f4ec", ["LiPLANET", "APPROVED"], "✓"),
     "approved_with_observations": ("#b07a00", "#fbf1d9", ["APPROVED", "WITH", "OBSERVATIONS"], "!"),
-    "not_approved": ("#b03a2e", "#f9e3e0", ["NOT", "APPROVED"], "✕"),
 }
 
 
 def seal_badge(verdict: str, *, size: int = 168) -> str:
-    """The verdict as a round seal: green approved, amber with observations, red not approved."""
-    colour, fill, lines, mark = _SEAL.get(verdict, ("#5d6b7a", "#eef2f6", [verdict.upper()], "?"))
+    """The LiPLANET approved seal: green for approved, amber and qualified ("with observations")
+    for approved with observations.  Any other verdict gets no seal at all: the empty string."""
+    if verdict not in _SEAL:
+        return ""
+    colour, fill, lines, mark = _SEAL[verdict]
     c = size / 2
     parts = [
         f'<svg class="seal" viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" '

@@ -1,11 +1,15 @@
 """Render a :class:`~liplanet_cert.models.Result` as an audit dossier (HTML and Markdown).
 
-The dossier reads nothing but the result (plus the criteria pack file it names, the KPI glossary
-and the templates).  :func:`build_context` turns the result into plain, display-ready values;
-the Jinja2 templates in ``templates/`` lay them out.  HTML is rendered with autoescaping on; the
-Markdown environment escapes every expression through :func:`md_escape`, so text from a bundle
-can inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes
-from ``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
+The dossier reads nothing but the result (plus the shipped catalogues: KPI glossary, Figure 7
+steps, metric catalogue, and the templates).  The criteria pack is cited by id, version and
+sha256, never copied in.  :func:`build_context` turns the result into plain, display-ready
+values, with internal metric paths put into words (:mod:`.labels`); the Jinja2 templates in
+``templates/`` lay them out for screen and for A4 print (running header and "page x of y" in
+``@page`` margin boxes).  HTML is rendered with autoescaping on (the running-header strings are
+CSS string literals escaped by :func:`_css_string`); the Markdown environment escapes every
+expression through :func:`md_escape` with Markdown backslash escapes, so text from a bundle can
+inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes from
+``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
 clock), and the dossier id is a hash of the canonical result JSON.
 
 Jinja2 and PyYAML are imported inside the functions that need them.
@@ -217,12 +221,38 @@ def _severity_rank(sev: str) -> int:
     return {"required": 0, "advisory": 1}.get(str(sev), 2)
 
 
-def top_findings(findings: Sequence[Any], k: int = 3) -> list[Any]:
-    """The findings that matter most: failures (and errors) of required criteria first, then of
-    advisory ones, then waived ones; ties keep the pack's order."""
+def is_contradiction(f: Any) -> bool:
+    """A declaration-vs-logs cross-check (the line declared one thing, its own logs show another)."""
+    return str(getattr(f, "category", "")) == "consistency" or str(getattr(f, "metric", "") or "").startswith(
+        "consistency.")
+
+
+def importance(f: Any) -> tuple[int, int]:
+    """Sort key of a finding that needs follow-up (lower is more important), ``(group, kind)``.
+
+    Groups: 0 required failures and errors, 1 advisory ones, 2 waived criteria (not met, but
+    covered by a waiver), 3 everything else.  Within a group a contradiction between the
+    declaration and the logs comes first, then failures, then criteria that could not be evaluated.
+    """
+    status = _status(f)
+    if status in ("fail", "error"):
+        group = 0 if str(f.severity) == "required" else 1
+    elif status == "waived":
+        group = 2
+    else:
+        group = 3
+    kind = 0 if is_contradiction(f) else (1 if status != "error" else 2)
+    return group, kind
+
+
+def top_findings(findings: Sequence[Any], k: int | None = None) -> list[Any]:
+    """The findings that matter most, most important first: every failure or error of a required
+    criterion (declaration-vs-logs contradictions first), then of advisory criteria, then waived
+    criteria; ties keep the pack's order.  Nothing is left out unless ``k`` limits the list."""
     relevant = [(i, f) for i, f in enumerate(findings) if _status(f) in ("fail", "error", "waived")]
-    relevant.sort(key=lambda t: (0 if _status(t[1]) in ("fail", "error") else 1, _severity_rank(t[1].severity), t[0]))
-    return [f for _, f in relevant[:k]]
+    relevant.sort(key=lambda t: (importance(t[1]), t[0]))
+    out = [f for _, f in relevant]
+    return out if k is None else out[:k]
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,33 +260,50 @@ def top_findings(findings: Sequence[Any], k: int = 3) -> list[Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _finding_view(f: Any) -> dict[str, Any]:
+def _finding_view(f: Any, lab: Any) -> dict[str, Any]:
     status = _status(f)
+    consistency_kpi = str(f.metric or "").removeprefix("consistency.") if is_contradiction(f) else ""
+    if consistency_kpi:
+        expected = lab.consistency(f.expected, consistency_kpi)
+    else:
+        expected = lab.condition(f.expected)
+    actual = lab.actual(f.actual)
     return {
         "id": f.id,
         "title": f.title,
         "category": f.category,
+        "category_title": _humanize(f.category, {}),
         "severity": f.severity,
+        "severity_label": str(f.severity).capitalize(),
         "status": status,
         "status_label": STATUS_LABELS.get(status, status),
-        "expected": f.expected,
-        "actual": f.actual,
-        "message": f.message,
+        "expected": expected,
+        "actual": actual,
+        "message": lab.condition(f.message) if f.message else "",
         "location": f.location,
         "source": f.source,
         "metric": f.metric,
+        "contradiction": is_contradiction(f),
         "lots": list(f.lots or []),
         "lots_text": compress_lots(f.lots or []),
         "waiver": dict(f.waiver) if f.waiver else None,
-        "explanation": _explain(f, status),
+        "explanation": _explain(f, status, expected, actual, lab),
     }
 
 
-def _explain(f: Any, status: str) -> str:
-    if f.message:
-        return str(f.message)
+def _explain(f: Any, status: str, expected: str, actual: str, lab: Any) -> str:
+    """One sentence on a finding, beyond what its Expected and Found already say."""
+    if status == "not_applicable" and str(f.expected or "").startswith("applies if "):
+        return f"Does not apply: it {expected}; the bundle shows {actual or 'nothing'}."
+    message = str(f.message or "")
+    if message and status in ("pass", "fail") and (message.startswith(f"{f.title}: expected ")
+                                                  or message.startswith(f"{f.title}: met")):
+        return ""  # the evaluator's generic "title: expected X, found Y" repeats the rows below it
+    if message:
+        text = lab.condition(message)
+        return text[:1].upper() + text[1:]
     if status == "fail":
-        return f"Expected {f.expected}; the bundle shows {f.actual}."
+        return f"Expected {expected}; the bundle shows {actual}."
     if status == "error":
         return "The criterion could not be evaluated from the bundle; this is never counted as a pass."
     if status == "waived":
@@ -264,37 +311,50 @@ def _explain(f: Any, status: str) -> str:
     return ""
 
 
-def _kpi_views(result: Result, html: bool) -> list[dict[str, Any]]:
+def _with_unit(text: str, unit: str) -> str:
+    if text in ("", "—") or not unit:
+        return text
+    return f"{text} {unit}"
+
+
+def _kpi_views(result: Result, html: bool, titles: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per KPI; every number carries its unit (deviations of percentages in percentage points)."""
+    titles = titles or {}
     names = [k for k in KPI_ORDER if k in result.kpis] + sorted(k for k in result.kpis if k not in KPI_ORDER)
     rows = []
     for name in names:
         kpi = result.kpis[name]
         comp, thr, finding = _threshold_for(name, kpi.unit, result.findings)
         scale, unit = _display_scale(name, kpi.unit)
+        if _norm_unit(unit) in _DIMENSIONLESS:
+            unit = ""
         declared = kpi.declared * scale if kpi.declared is not None else None
         measured = kpi.measured * scale if kpi.measured is not None else None
         threshold = thr * scale if thr is not None else None
         deviation = None
         if declared is not None and measured is not None:
             deviation = measured - declared
+        dev_unit = "pp" if unit == "%" else unit
+        title = titles.get(name) or kpi.title or _humanize(name, {})
         row = {
             "name": name,
-            "title": kpi.title or _humanize(name, {}),
+            "title": title,
             "unit": unit,
             "declared": declared,
             "measured": measured,
             "threshold": threshold,
             "comparator": comp,
-            "declared_text": fmt_value(declared),
-            "measured_text": fmt_value(measured),
-            "threshold_text": f"{_COMP_SYMBOL.get(comp or '', comp or '')} {fmt_value(threshold)}".strip()
-            if threshold is not None else "—",
-            "deviation_text": (("+" if deviation > 0 else "") + fmt_value(deviation)) if deviation is not None else "—",
+            "declared_text": _with_unit(fmt_value(declared), unit),
+            "measured_text": _with_unit(fmt_value(measured), unit),
+            "threshold_text": _with_unit(f"{_COMP_SYMBOL.get(comp or '', comp or '')} {fmt_value(threshold)}".strip(),
+                                         unit) if threshold is not None else "—",
+            "deviation_text": _with_unit(("+" if deviation > 0 else "−" if deviation < 0 else "")
+                                         + fmt_value(abs(deviation)), dev_unit) if deviation is not None else "—",
             "declared_location": kpi.declared_location,
             "measured_location": kpi.measured_location,
             "criterion": finding.id if finding is not None else "",
             "status": _status(finding) if finding is not None else "",
-            "chart": charts.bullet_chart(kpi.title or name, unit, measured=measured, declared=declared,
+            "chart": charts.bullet_chart(title, unit, measured=measured, declared=declared,
                                          threshold=threshold, comparator=comp) if html else "",
         }
         rows.append(row)
@@ -450,8 +510,7 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             sources.append({"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""})
     fu = fp.get("functional_unit")
     if isinstance(fu, dict):
-        functional_unit = [(str(k).replace("_", " ").capitalize(), f"{v:,.6g}".replace(",", "\u202f")
-                            if isinstance(v, float) else v) for k, v in fu.items()]
+        functional_unit = [_fu_row(str(k), v) for k, v in fu.items()]
     else:
         functional_unit = [("Functional unit", fu)] if fu else []
     primary_share = _num(fp.get("primary_data_share"))
@@ -473,6 +532,36 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         "sources": sources,
         "chart": charts.footprint_chart(chart_rows) if html else "",
     }
+
+
+# Functional-unit fields of a footprint: label, and the unit their numbers are in.
+_FU_FIELDS = {
+    "per_cell": ("Per cell", ""),
+    "per_kwh": ("Per kWh", ""),
+    "cells_produced": ("Good cells produced in the period", "cells"),
+    "cell_energy_kwh": ("Nominal energy per cell", "kWh"),
+    "country": ("Country (grid)", ""),
+    "grid_factor_year": ("Year of the grid emission factor", ""),
+    "system_boundary": ("System boundary", ""),
+    "primary_data_share_definition": ("Primary data share: definition", ""),
+}
+_UNIT_SUFFIXES = {"_kwh": "kWh", "_kg": "kg", "_wh": "Wh", "_ah": "Ah", "_pct": "%", "_percent": "%"}
+
+
+def _fu_row(key: str, value: Any) -> tuple[str, Any]:
+    """One functional-unit field as (label, value with its unit)."""
+    label, unit = _FU_FIELDS.get(key, ("", ""))
+    if not label:
+        words = key
+        for suffix, u in _UNIT_SUFFIXES.items():
+            if key.endswith(suffix):
+                words, unit = key[: -len(suffix)], u
+                break
+        label = words.replace("_", " ").strip().capitalize() or key
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return label, value
+    text = f"{value:,.6g}".replace(",", "\u202f") if isinstance(value, float) else str(value)
+    return label, f"{text} {unit}".strip()
 
 
 def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
@@ -498,17 +587,80 @@ def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
     return out
 
 
-def _criteria_text(result: Result) -> str | None:
-    p = getattr(result.criteria, "path", "") or ""
-    if not p:
-        return None
+def _pack_citation(result: Result) -> dict[str, str]:
+    """How the dossier cites the criteria pack: id, version, sha256 and the command that shows it.
+
+    The pack is never copied into the dossier.  A pack shipped with the tool is shown with
+    ``liplanet-cert criteria show <id>@<version>``; a pack the user gave as a file is shown by its
+    file name as recorded (never an absolute install path).
+    """
+    crit = result.criteria
+    ref = f"{crit.id}@{crit.version}"
+    path = str(getattr(crit, "path", "") or "")
+    shipped = True
+    if path:
+        from ..resources import data_dir
+
+        try:
+            shipped = Path(path).resolve().parent == data_dir("criteria").resolve()
+        except (OSError, ValueError):
+            shipped = False
+    target = ref if shipped or not path else (path if not Path(path).is_absolute() else Path(path).name)
+    return {"ref": ref, "show": f"liplanet-cert criteria show {target}", "shipped": "yes" if shipped else ""}
+
+
+def bundle_label(result: Result) -> str:
+    """The bundle as the user gave it; an example bundle shipped with the tool as ``example: <name>``.
+
+    ``--example`` resolves to a directory inside the installation (``…/site-packages/…`` or the
+    source checkout); that path says nothing to an auditor and differs between machines.
+    """
+    bundle = result.bundle or {}
+    path = str(bundle.get("path", "") or "")
+    if not path:
+        return str(bundle.get("name", "") or "")
+    from ..resources import PACKAGE_DIR
+
+    roots = [PACKAGE_DIR / "_data" / "examples" / "bundles", PACKAGE_DIR.parent / "examples" / "bundles"]
     try:
-        path = Path(p)
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    return None
+        where = Path(path).resolve()
+        for root in roots:
+            root = root.resolve()
+            if where.parent == root and root.is_dir():
+                return f"example: {where.name}"
+    except (OSError, ValueError):
+        pass
+    return path
+
+
+def _css_string(text: str, limit: int = 90) -> str:
+    """``text`` as a CSS string literal that nothing can break out of (for ``@page`` margin boxes).
+
+    Every character but ASCII letters, digits, space and a few punctuation marks is written as a
+    six-digit CSS escape, so quotes, backslashes and ``</style>`` cannot end the string or the
+    style element.  Long text is shortened with an ellipsis: a margin box holds one line.
+    """
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    out = []
+    for ch in text:
+        if (ch.isascii() and ch.isalnum()) or ch in " -_.,:@()+=":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x} ")  # the space ends the escape (CSS consumes it)
+    return '"' + "".join(out) + '"'
+
+
+def _tiles(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The count tiles of the summary.  A zero is neutral: only a count above zero is coloured."""
+    spec = [("pass", "passed"), ("fail", "failed"), ("error", "not evaluable"), ("waived", "waived"),
+            ("not_applicable", "not applicable")]
+    out = []
+    for key, label in spec:
+        value = int(counts.get(key, 0) or 0)
+        out.append({"key": key, "value": value, "label": label, "cls": key if value else "zero"})
+    return out
 
 
 def build_context(result: Result, *, command: str, html: bool = True) -> dict[str, Any]:
@@ -517,15 +669,22 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
     need them.
     """
+    from .labels import labeller
+
     titles = _step_titles()
     verdict = str(getattr(result.verdict, "value", result.verdict))
     counts = result.counts
-    findings = [_finding_view(f) for f in result.findings]
+    glossary = _load_glossary([k for k in KPI_ORDER if k in result.kpis] + sorted(k for k in result.kpis
+                                                                                  if k not in KPI_ORDER))
+    lab = labeller({g["name"]: g["title"] for g in glossary})
+    findings = [_finding_view(f, lab) for f in result.findings]
     by_id = {f["id"]: f for f in findings}
     top = [by_id[f.id] for f in top_findings(result.findings)]
-    issues = [f for f in findings if f["status"] in ("fail", "error", "waived")]
-    issues.sort(key=lambda f: (0 if f["status"] in ("fail", "error") else 1, _severity_rank(f["severity"])))
+    order = {f.id: (importance(f), i) for i, f in enumerate(result.findings)}
+    issues = sorted((f for f in findings if f["status"] in ("fail", "error", "waived")), key=lambda f: order[f["id"]])
     advisory_ok = [f for f in findings if f["severity"] == "advisory" and f["status"] not in ("fail", "error", "waived")]
+    required_bad = sum(1 for f in findings if f["severity"] == "required" and f["status"] in ("fail", "error"))
+    observations = sum(1 for f in findings if f["status"] in ("fail", "error", "waived")) - required_bad
 
     cats = [c for c in CATEGORY_ORDER if any(f["category"] == c for f in findings)]
     cats += sorted({f["category"] for f in findings} - set(cats))
@@ -549,7 +708,7 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
             "limit": s.scrap_limit * pct_scale if s.scrap_limit is not None else None,
             "over": s.scrap_rate is not None and s.scrap_limit is not None and s.scrap_rate > s.scrap_limit,
         })
-    kpis = _kpi_views(result, html)
+    kpis = _kpi_views(result, html, {g["name"]: g["title"] for g in glossary})
     kpi_by_name = {k["name"]: k for k in kpis}
 
     daily = [(str(d.get("date", "")), _num(d.get("cells"))) for d in result.daily_output or []]
@@ -565,6 +724,7 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "first": daily[0][0] if daily else "",
         "last": daily[-1][0] if daily else "",
         "threshold": tp["threshold"] if tp else None,
+        "threshold_text": tp["threshold_text"] if tp and tp["threshold"] is not None else "",
         "chart": charts.daily_output_chart(daily, threshold=tp["threshold"] if tp and tp["unit"] != "%" else None)
         if html else "",
     }
@@ -591,27 +751,52 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
 
     fp = _footprint_view(result.footprint, titles, html)
     date, date_source = dossier_date(result)
+    assessed_on = str(result.assessed_on)
+    pilot_line = {k: str((result.pilot_line or {}).get(k, "") or "") for k in ("name", "operator", "site", "country")}
+    verdict_label = VERDICT_LABELS.get(verdict, verdict)
+    pack = _pack_citation(result)
+    ident = dossier_id(result)
+    tool = {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")}
+    head_left = " · ".join(x for x in (pilot_line["name"] or "Pilot line", verdict_label.upper()) if x)
+    page_css = {
+        "top_left": _css_string(head_left),
+        "top_right": _css_string(pack["ref"], 40),
+        "bottom_left": _css_string(f"{ident} · {tool['name']} {tool['version']}".strip(), 60),
+    }
+    if verdict == "not_approved":
+        headline = (f"{required_bad} required criteri{'on is' if required_bad == 1 else 'a are'} not met: "
+                    "the LiPLANET approved seal is not awarded.")
+    elif verdict == "approved_with_observations":
+        headline = (f"Every required criterion is met; {observations} observation{'' if observations == 1 else 's'} "
+                    "(advisory criteria not met or waived) to follow up, listed in section 4.")
+    else:
+        headline = VERDICT_SENTENCES.get(verdict, "")
     return {
-        "dossier_id": dossier_id(result),
+        "dossier_id": ident,
         "date": date,
         "date_source": date_source,
+        "date_differs": date != assessed_on,
         "verdict": verdict,
-        "verdict_label": VERDICT_LABELS.get(verdict, verdict),
+        "verdict_label": verdict_label,
         "verdict_sentence": VERDICT_SENTENCES.get(verdict, ""),
+        "verdict_headline": headline,
+        "seal_awarded": verdict in ("approved", "approved_with_observations"),
         "seal": charts.seal_badge(verdict) if html else "",
-        "pilot_line": {k: (result.pilot_line or {}).get(k, "") for k in ("name", "operator", "site", "country")},
+        "required_bad": required_bad,
+        "observations": observations,
+        "pilot_line": pilot_line,
         "period": {"start": (result.reporting_period or {}).get("start", ""),
                    "end": (result.reporting_period or {}).get("end", "")},
         "cell": [(k.replace("_", " ").capitalize(), (result.cell or {}).get(k, "")) for k in
                  ("format", "chemistry", "nominal_capacity", "nominal_voltage", "nominal_energy")
                  if (result.cell or {}).get(k, "") not in ("", None)],
         "criteria": {"id": result.criteria.id, "version": result.criteria.version, "sha256": result.criteria.sha256,
-                     "title": result.criteria.title, "path": result.criteria.path},
-        "criteria_text": _criteria_text(result),
-        "tool": {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")},
-        "bundle": {"path": (result.bundle or {}).get("path", ""), "format_version": (result.bundle or {}).get("format_version", "")},
-        "assessed_on": result.assessed_on,
+                     "title": result.criteria.title, "ref": pack["ref"], "show": pack["show"]},
+        "tool": tool,
+        "bundle": {"label": bundle_label(result), "format_version": (result.bundle or {}).get("format_version", "")},
+        "assessed_on": assessed_on,
         "counts": counts,
+        "tiles": _tiles(counts),
         "total_findings": len(findings),
         "top_findings": top,
         "issues": issues,
@@ -625,9 +810,10 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "footprint": fp,
         "inputs": [{"path": i.path, "sha256": i.sha256, "size": i.size, "size_text": _size(i.size)}
                    for i in result.inputs],
-        "glossary": _load_glossary([k["name"] for k in kpis]),
-        "warnings": list(result.warnings or []),
+        "glossary": glossary,
+        "warnings": [lab.words(w) for w in (result.warnings or [])],
         "command": command,
+        "page_css": page_css,
     }
 
 
@@ -648,19 +834,38 @@ class MdRaw(str):
     """Markdown that the template builds on purpose (code spans, fences): not escaped again."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|#~])")
+# Characters that are Markdown wherever they stand (emphasis, code, links, tables, escapes).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# "<" only starts HTML (a tag, comment, declaration) or an autolink before a letter, "/", "!" or "?";
+# "&" only starts a character reference before a name or "#" and a ";".
+_MD_LT = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# What makes a line a heading, list item, block quote, table rule or setext underline when it starts one.
+_MD_LEADING = re.compile(r"^(\s*)([#>]|[-+*=](?=\s|$|[-=])|\d{1,9}(?=[.)](?:\s|$)))")
 
 
 def md_escape(value: Any) -> str:
-    """Neutralise HTML and Markdown in one value shown inline (also usable inside table cells)."""
+    """Neutralise HTML and Markdown in one value shown inline (also usable inside table cells).
+
+    Markdown is escaped the Markdown way, with backslashes (``\\|``, ``\\*``, ``\\<b>``): never with
+    HTML character references, which a reader of the raw ``.md`` would see verbatim.
+    """
     if value is None:
         return ""
     if isinstance(value, MdRaw):
         return str(value)
-    s = str(value)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = re.sub(r"\s*[\r\n]+\s*", " ", str(value))
     s = _MD_SPECIAL.sub(r"\\\1", s)
-    return re.sub(r"\s*[\r\n]+\s*", " ", s)
+    s = _MD_LT.sub(r"\\<", s)
+    s = _MD_AMP.sub(r"\\&", s)
+    m = _MD_LEADING.match(s)
+    if m:
+        if m.group(2).isdigit():  # "1. text" would start an ordered list: escape the "."
+            end = m.end()
+            s = s[:end] + "\\" + s[end:]
+        else:
+            s = s[: m.start(2)] + "\\" + s[m.start(2):]
+    return s
 
 
 def md_code(value: Any) -> MdRaw:
@@ -703,6 +908,24 @@ def _filters() -> dict[str, Any]:
     return {"num": num, "pct": pct}
 
 
+_BREAK_AFTER = re.compile(r"(?<=[/#.])(?=[^/#.\s])")
+
+
+def wbr(value: Any, limit: int = 30) -> Any:
+    """An identifier, path or pointer, HTML-escaped, that may wrap only after ``/``, ``.`` or ``#``.
+
+    Text longer than ``limit`` characters (``declaration.yaml#/steps/4/automation``) gets a
+    ``<wbr>`` after each separator; shorter text stays one unbroken token.  The CSS of the dossier
+    forbids breaking inside a token, so a line never ends in ``coating_and_d``.
+    """
+    from markupsafe import Markup, escape
+
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return escape(text)
+    return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.split(text))
+
+
 def _environment(*, markdown: bool) -> Any:
     import jinja2
 
@@ -717,6 +940,7 @@ def _environment(*, markdown: bool) -> Any:
     else:
         env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        env.filters["wbr"] = wbr
     env.filters.update(_filters())
     env.globals.update(status_labels=STATUS_LABELS)
     return env
@@ -740,7 +964,10 @@ def _mark_svg(ctx: dict[str, Any]) -> dict[str, Any]:
 def render_html(result: Result, *, command: str) -> str:
     """The dossier as one self-contained HTML document (inline CSS and SVG, no scripts)."""
     env = _environment(markdown=False)
+    from markupsafe import Markup
+
     ctx = _mark_svg(build_context(result, command=command, html=True))
+    ctx["page_css"] = {k: Markup(v) for k, v in ctx["page_css"].items()}  # CSS string literals, escaped by _css_string
     return env.get_template("dossier.html.j2").render(**ctx)
 
 
