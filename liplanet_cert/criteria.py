@@ -254,9 +254,23 @@ def load_pack(path: Path) -> CriteriaPack:
     return build_pack(doc, str(path))
 
 
+_SHIPPED: dict[str, tuple[tuple[int, int], CriteriaPack]] = {}  # path -> ((mtime_ns, size), pack)
+
+
+def _shipped_pack(path: Path) -> CriteriaPack:
+    """A shipped pack, parsed and linted once per process while its file is unchanged."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _SHIPPED.get(str(path))
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, load_pack(path))
+        _SHIPPED[str(path)] = hit
+    return hit[1]
+
+
 def shipped_packs() -> list[CriteriaPack]:
     """All packs shipped in ``criteria/``, sorted by id and version."""
-    packs = [load_pack(p) for p in sorted(data_dir("criteria").glob("*.yaml"))]
+    packs = [_shipped_pack(p) for p in sorted(data_dir("criteria").glob("*.yaml"))]
     return sorted(packs, key=lambda p: (p.id, semver_key(p.version)))
 
 

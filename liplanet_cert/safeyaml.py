@@ -98,10 +98,10 @@ _CLOSE = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToke
 
 def _check_depth(text: str) -> None:
     """Refuse deep nesting from the token stream (iterative, so no recursion limit is hit).
-    The pure-Python scanner is used on purpose: it has no nesting limit of its own, so the refusal
-    is always this one (libyaml >= 0.2.6 stops at its own depth with a different message and place)."""
+    libyaml >= 0.2.6 stops at a depth of its own (1000) with its own message: :func:`load` turns
+    that into this same located refusal, so the user sees one error whichever parser stops first."""
     depth = 0
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+    for token in yaml.scan(text, Loader=_Loader):
         if isinstance(token, _OPEN):
             depth += 1
             if depth > MAX_DEPTH:

@@ -36,7 +36,7 @@ def _run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 300) -> s
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def installed(tmp_path_factory: pytest.TempPathFactory, brightway_dir: Path) -> dict:
     work = tmp_path_factory.mktemp("wheel")
     # built once per session, without a throw-away build environment: the test extras install the
     # build backend (hatchling), so nothing is downloaded here
@@ -64,7 +64,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     cwd = work / "elsewhere"  # not the repository: nothing may be read from a checkout
     cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(LIPLANET_BW_DIR=str(work / "brightway"), COLUMNS="200", NO_COLOR="1", PATH=str(bindir) + os.pathsep + env.get("PATH", ""))
+    # the session's Brightway project, already set up: a first set-up on a fresh machine is what
+    # .ci/run exercises with the README's first command itself
+    env.update(LIPLANET_BW_DIR=str(brightway_dir), COLUMNS="200", NO_COLOR="1", PATH=str(bindir) + os.pathsep + env.get("PATH", ""))
     return {"wheel": wheel, "venv": venv, "python": python, "exe": bindir / "liplanet-cert", "cwd": cwd, "env": env}
 
 
