@@ -358,16 +358,17 @@ def _schema_help() -> str:
     return "Which schema: " + "; ".join(f"{name} ({what})" for name, (_file, what) in PUBLISHED_SCHEMAS.items()) + "."
 
 
-@app.command()
-def schema(what: str = typer.Argument(..., help=_schema_help())) -> None:
-    """Print a published JSON Schema (Draft 2020-12).
+@app.command(help=f"""Print a published JSON Schema (Draft 2020-12).
+
+    {_schema_help()}
 
     [bold]Examples[/bold]
 
       liplanet-cert schema bundle > declaration.schema.json
 
       liplanet-cert schema waivers > waivers.schema.json
-    """
+    """)
+def schema(what: str = typer.Argument(..., help=_schema_help(), show_default=False)) -> None:
 
     def body() -> int:
         from .resources import published_schema
