@@ -231,11 +231,12 @@ _EOL = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}
 
 
 def decode_text(rel: str, data: bytes) -> str:
-    """Decode a text file strictly: UTF-8, no BOM, no NUL, consistent line endings."""
+    """Decode a text file strictly: UTF-8 (a leading byte-order mark, as Windows editors and Excel
+    write it, is dropped), no NUL, consistent line endings."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     if not data.strip():
         raise BundleError(Problem(rel, "line 1", "file is empty", expected="content", found=f"{len(data)} bytes of white space" if data else "0 bytes"))
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise BundleError(Problem(rel, "byte 0", "file starts with a UTF-8 byte-order mark", expected="UTF-8 without BOM", found="BOM (EF BB BF)"))
     if b"\x00" in data:
         at = data.index(b"\x00")
         raise BundleError(Problem(rel, f"byte {at}", "NUL byte in a text file", expected="UTF-8 text", found="NUL"))

@@ -317,11 +317,32 @@ def test_file_not_utf8(tmp_path: Path) -> None:
     reject(tmp_path, bundle, "declaration.yaml line 7", "not valid UTF-8", "byte 0xfc")
 
 
-def test_declaration_with_bom(tmp_path: Path) -> None:
-    # (CSV logs are read as utf-8-sig: a BOM there is accepted, see test_csv_excel.py)
+@pytest.mark.parametrize("name", ["declaration.yaml", "declaration.json"])
+def test_a_declaration_with_a_bom_is_read_as_without(tmp_path: Path, name: str) -> None:
+    """A UTF-8 byte-order mark (Windows editors write one) is dropped, as for the CSV logs
+    (test_csv_excel.py): same verdict and KPIs as the file without it."""
+    import yaml
+
     bundle = copy_bundle(tmp_path)
-    (bundle / "declaration.yaml").write_bytes(b"\xef\xbb\xbf" + (APPROVED / "declaration.yaml").read_bytes())
-    reject(tmp_path, bundle, "declaration.yaml byte 0", "byte-order mark")
+    if name.endswith(".json"):
+        doc = yaml.safe_load((APPROVED / "declaration.yaml").read_text(encoding="utf-8"))
+        (bundle / "declaration.yaml").unlink()
+        (bundle / name).write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, default=str).encode("utf-8"))
+    else:
+        (bundle / name).write_bytes(b"\xef\xbb\xbf" + (APPROVED / name).read_bytes())
+    args = ["-c", PACK_2026, "--at", AT, "--no-footprint", "-f", "json"]
+    with_bom = runner.invoke(app, ["assess", str(bundle), *args])
+    plain = runner.invoke(app, ["assess", str(APPROVED), *args])
+    assert with_bom.exit_code == plain.exit_code == 0, with_bom.output
+    a, b = json.loads(with_bom.stdout), json.loads(plain.stdout)
+    values = lambda d: {k: (v["declared"], v["measured"], v["unit"]) for k, v in d["kpis"].items()}  # noqa: E731
+    assert a["verdict"] == b["verdict"] and values(a) == values(b)
+
+
+def test_a_bom_alone_is_an_empty_file(tmp_path: Path) -> None:
+    bundle = copy_bundle(tmp_path)
+    (bundle / "declaration.yaml").write_bytes(b"\xef\xbb\xbf\n")
+    reject(tmp_path, bundle, "declaration.yaml line 1", "file is empty")
 
 
 def test_mixed_line_endings(tmp_path: Path) -> None:
