@@ -16,6 +16,7 @@ does the full install anyway, as the README says).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -45,7 +46,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory, brightway_dir: Path) -> 
     (wheel,) = (work / "dist").glob("liplanet_cert-*.whl")
 
     venv = work / "venv"
-    made = _run([sys.executable, "-m", "venv", *(() if FULL_INSTALL else ("--without-pip",)), venv], cwd=work)
+    runner_pip = importlib.util.find_spec("pip") is not None  # (an environment made by uv has none)
+    made = _run([sys.executable, "-m", "venv", *(() if FULL_INSTALL or not runner_pip else ("--without-pip",)), venv], cwd=work)
     assert made.returncode == 0, made.stderr
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
@@ -53,7 +55,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory, brightway_dir: Path) -> 
         inst = _run([python, "-m", "pip", "install", "--disable-pip-version-check", wheel], cwd=work, timeout=900)
     else:
         # the runner's pip installs into the fresh environment (--python): no pip bootstrapped there
-        inst = _run([sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
+        pip = [sys.executable, "-m", "pip", "--python", python] if runner_pip else [python, "-m", "pip"]
+        inst = _run([*pip, "install", "--disable-pip-version-check", "--no-deps", wheel], cwd=work)
         # Only now borrow the runner's dependencies: had the .pth been there during the install, pip
         # would have found the runner's own (non-editable) liplanet-cert and skipped the wheel.
         # The fresh environment's site-packages stays first on sys.path.
