@@ -42,6 +42,32 @@ def brightway_dir(_throwaway_brightway) -> Path:
     return path
 
 
+GATE = Path(__file__).resolve().parent / "gate"  # sitecustomize.py: holds assessments after the first results
+
+
+def start_gated_batch(cmd: list[str], jsonl: Path, after: int, timeout: float = 120) -> "subprocess.Popen[bytes]":
+    """Start ``cmd`` (a ``batch``) so that every assessment is held once ``jsonl`` has ``after``
+    lines, and return once one is held: a signal sent now always stops the batch midway, however
+    fast or loaded the machine (tests/gate/sitecustomize.py).  Ctrl-C keeps its default action in the
+    child even where the test runner's worker ignores SIGINT."""
+    import signal
+    import subprocess
+    import time
+
+    env = dict(os.environ, LIPLANET_TEST_GATE=f"{jsonl}:{after}",
+               PYTHONPATH=os.pathsep.join(p for p in (str(GATE), os.environ.get("PYTHONPATH", "")) if p))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    held = Path(f"{jsonl}.held")
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None and not held.exists():
+        time.sleep(0.005)
+    held.unlink(missing_ok=True)
+    if proc.poll() is not None:
+        raise AssertionError(f"the batch ended before it was held (exit {proc.returncode}): {proc.stderr.read()[-500:]!r}")
+    return proc
+
+
 class BundleDir:
     """A copy of an example bundle under ``tmp_path`` that a test may edit."""
 

@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import start_gated_batch
 from liplanet_cert import batch as batch_mod
 from liplanet_cert.batch import BatchOptions, discover, read_lines, run_batch
 from liplanet_cert.cli import app
@@ -227,20 +227,13 @@ def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path
 def test_sigterm_stops_cleanly_and_rerun_finishes(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "liplanet_cert", "batch", str(generated), "-c", NEW, "--at", AT, "--out", str(out), "-j", "1", "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        f = out / "results.jsonl"
-        if f.exists() and f.read_bytes().count(b"\n") >= 2:
-            break
-        time.sleep(0.005)
+    proc = start_gated_batch(cmd, out / "results.jsonl", 2)  # held after 2 results: SIGTERM lands midway
     proc.terminate()
     code = proc.wait(60)
     raw = (out / "results.jsonl").read_bytes()
-    assert raw == b"" or raw.endswith(b"\n")
-    n = raw.count(b"\n")
-    if code == 130:  # stopped midway (else it had already finished)
-        assert n < 20
+    assert code == 130, proc.stderr.read()[-500:]
+    assert raw.endswith(b"\n") and 2 <= raw.count(b"\n") < 20
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["interrupted"] is True
     res = subprocess.run(cmd, capture_output=True)
     assert res.returncode in (1, 2)
     assert len(lines(out)) == 20

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from conftest import start_gated_batch
 from liplanet_cert.integrity import verify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,28 +43,17 @@ def _cmd(bundles: Path, out: Path, jobs: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "liplanet_cert", "batch", str(bundles), "-c", PACK, "--at", AT, "--out", str(out), "-j", jobs, "-q", *extra]
 
 
-GATE = Path(__file__).resolve().parent / "gate"  # sitecustomize.py: holds every assessment after the first results
-
-
 def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
     """Start a batch, press Ctrl-C (SIGINT) once a few results are out; return (exit code, stderr).
-
-    Deterministic: the gate (tests/gate/sitecustomize.py) holds every assessment once results.jsonl
-    has 3 lines, so the batch cannot finish before the signal, however fast or loaded the machine."""
-    jsonl = out / "results.jsonl"
-    env = dict(os.environ, LIPLANET_TEST_GATE=f"{jsonl}:3",
-               PYTHONPATH=os.pathsep.join(p for p in (str(GATE), os.environ.get("PYTHONPATH", "")) if p))
-    proc = subprocess.Popen(_cmd(bundles, out, jobs), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.time() + 120
-    held = Path(f"{jsonl}.held")
-    while time.time() < deadline and proc.poll() is None:
-        if held.exists():  # 3 results are out and the next assessment waits at the gate
-            break
-        time.sleep(0.005)
-    held.unlink(missing_ok=True)
-    assert proc.poll() is None, f"the batch ended before the signal (exit {proc.returncode}): the gate did not hold it"
+    Deterministic: the gate holds every assessment once results.jsonl has 3 lines (conftest)."""
+    proc = start_gated_batch(_cmd(bundles, out, jobs), out / "results.jsonl", 3)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
-    _stdout, stderr = proc.communicate(timeout=120)
+    try:
+        _stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the batch did not stop within 120 s of Ctrl-C") from None
     return proc.returncode, stderr
 
 
