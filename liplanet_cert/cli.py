@@ -189,6 +189,7 @@ def assess(
         path = _bundle_arg(bundle, example)
         reporter = get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
+        _check_targets(outs, dossier)
         from .waivers import load_waivers
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
@@ -206,16 +207,25 @@ def assess(
     run(body)
 
 
-def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
-    from .atomic import write_text
+def _check_targets(outs: list[tuple[Any, Path]], dossier: Optional[Path] = None) -> None:
+    """Every output target is checked before anything is assessed or written (exit 2 naming it)."""
+    from .atomic import check_directory, check_target
 
-    rendered = [(r, p, r.render(result)) for r, p in outs]  # render all first: nothing half-written
+    for _r, p in outs:
+        check_target(p)
+    if dossier is not None:
+        check_directory(dossier)
+
+
+def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
+    """The ``--output`` files, all or nothing, then stdout."""
+    from .atomic import write_all
+
+    write_all([(p, r.render(result).encode("utf-8")) for r, p in outs])  # rendered first: nothing half-written
     if reporter.name == "table":
         reporter.show(result, _console())
     else:
         sys.stdout.write(reporter.render(result))
-    for _r, p, text in rendered:
-        write_text(p, text)
 
 
 @contextmanager
@@ -237,13 +247,11 @@ def _reporting_refusal(path: Path, reporter: Any, outs: list[tuple[Any, Path]]) 
 
 
 def _report_unassessed(item: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
-    from .atomic import write_text
+    from .atomic import write_all
 
-    rendered = [(p, r.render_unassessed(item)) for r, p in outs if r.name != "table"]
+    write_all([(p, r.render_unassessed(item).encode("utf-8")) for r, p in outs])
     if reporter.name != "table":
         sys.stdout.write(reporter.render_unassessed(item))
-    for p, text in rendered:
-        write_text(p, text)
 
 
 def _signing_key(sign: Optional[Path], writes_files: bool) -> Any:
@@ -270,9 +278,9 @@ def _deliver(text: str, output: Optional[Path], *, stdout: bool) -> None:
     if stdout:
         sys.stdout.write(text)
     if output is not None:
-        from .atomic import write_text
+        from .atomic import write_all
 
-        write_text(output, text)
+        write_all([(output, text.encode("utf-8"))])
 
 
 def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
@@ -314,6 +322,7 @@ def validate(
         path = _bundle_arg(bundle, example)
         reporter = get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
+        _check_targets(outs)
         with _reporting_refusal(path, reporter, outs):
             b = do_validate(path)
         summary = (f"valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "

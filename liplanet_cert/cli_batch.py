@@ -48,7 +48,7 @@ def batch(
 
       liplanet-cert batch submissions/ --waivers waivers.yaml -o sarif:batch.sarif -o junit:batch.xml -q
     """
-    from .cli import _parse_at, parse_outputs, run
+    from .cli import _check_targets, _parse_at, parse_outputs, run
 
     def body() -> int:
         from .batch import BatchOptions
@@ -58,6 +58,7 @@ def batch(
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
         stdout_reporter = None if format == "table" else get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, "json")]
+        _check_targets(outs, out)  # every report target and --out, before anything is assessed
         opts = BatchOptions(paths=tuple(paths), out=out, criteria=criteria, at=_parse_at(at), jobs=jobs, previous=previous,
                             waivers=wset, force=force, footprint=footprint, bw_dir=bw_dir)
         show = not quiet and format == "table"

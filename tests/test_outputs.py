@@ -186,3 +186,91 @@ def test_an_unusable_brightway_directory_is_exit_2_naming_it(tmp_path: Path, how
     text = squash(r.output)
     assert str(bw) in text and "Brightway directory" in text and "writable directory" in text
     assert "internal error" not in text
+
+
+# -- where a report goes: files replaced, devices and pipes written into, links never followed ---
+
+ASSESS = ["assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint"]
+
+
+def test_a_device_is_written_into_never_replaced() -> None:
+    r = cli(*ASSESS, "-o", "json:/dev/null")
+    assert r.exit_code == 0, r.output
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_dev_stdout_and_a_fifo_receive_the_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    proc = subprocess.run([sys.executable, "-m", "liplanet_cert", *ASSESS, "-o", "json:/dev/stdout"], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert '"verdict": "approved"' in proc.stdout and "LiPLANET APPROVED" in proc.stdout  # the report, then the table
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = cli(*ASSESS, "-o", f"json:{fifo}")
+    reader.join(30)
+    assert r.exit_code == 0, r.output
+    assert json.loads(got[0])["verdict"] == "approved"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.parametrize("target", ["file", "nothing"])
+def test_a_symbolic_link_is_never_replaced_nor_followed(tmp_path: Path, target: str) -> None:
+    real = tmp_path / "real.json"
+    if target == "file":
+        real.write_text("keep", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    r = cli(*ASSESS, "-o", f"json:{link}")
+    assert r.exit_code == 2
+    assert str(link) in squash(r.output) and "symbolic link" in r.output
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert (real.read_text(encoding="utf-8") == "keep") if target == "file" else not real.exists()
+
+
+@pytest.mark.parametrize("bad", ["directory", "below a file"])
+def test_every_target_is_checked_before_any_is_written(tmp_path: Path, bad: str) -> None:
+    first = tmp_path / "first.json"
+    if bad == "directory":
+        (tmp_path / "d").mkdir()
+        second = tmp_path / "d"
+    else:
+        (tmp_path / "f").write_text("x", encoding="utf-8")
+        second = tmp_path / "f" / "second.sarif"
+    r = cli(*ASSESS, "-o", f"json:{first}", "-o", f"sarif:{second}")
+    assert r.exit_code == 2
+    assert str(second) in squash(r.output)
+    assert not first.exists(), "a report was written although another target is unusable"
+
+
+def test_a_write_that_fails_midway_leaves_every_report_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disk full while writing the second of three reports: none is replaced, no temporary file stays."""
+    import errno
+
+    from liplanet_cert import atomic
+
+    paths = [tmp_path / n for n in ("a.json", "b.sarif", "c.xml")]
+    for p in paths:
+        p.write_text("old", encoding="utf-8")
+    calls = [0]
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    r = cli(*ASSESS, "-o", f"json:{paths[0]}", "-o", f"sarif:{paths[1]}", "-o", f"junit:{paths[2]}")
+    assert r.exit_code == 2, r.output
+    assert "No space left" in r.output and str(paths[1]) in squash(r.output)
+    assert [p.read_text(encoding="utf-8") for p in paths] == ["old"] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.sarif", "c.xml"]
