@@ -10,9 +10,13 @@ them in a process pool and writes into the output directory:
   half the encoding time of the indented form, which matters at 1,000s of bundles), atomically, by
   the worker;
 - ``results.jsonl`` — one line per bundle (status, verdict, criteria, input hash, cache key, the
-  status of every criterion, the result file), streamed as bundles finish: whole lines only, flushed
-  after each line, sorted by bundle at the end of a complete run so that reruns are byte-identical;
-- ``summary.csv`` — one spreadsheet-safe row per bundle, streamed the same way;
+  status of every criterion, the result file), streamed as bundles finish: each line reaches the file
+  with one ``os.write`` and a failed or cut write is undone, so the file holds whole lines only
+  (:class:`_LineFile`); a line is always one line for every reader (``dumps_line`` escapes NEL,
+  U+2028/U+2029 and lone surrogates); sorted by bundle at the end of a complete run (split on
+  ``\n`` only) so that reruns are byte-identical;
+- ``summary.csv`` — one spreadsheet-safe row per bundle, streamed the same way (line breaks inside a
+  cell are written as visible escapes: one row, one line);
 - ``changes.csv`` — with ``previous``: per bundle newly approved / lost approval (with the criteria
   that changed the outcome) / unchanged / new;
 - ``summary.json`` — counts, status changes, unmatched waivers, the folders searched and skipped, and
@@ -25,8 +29,20 @@ output directory) is not recomputed; its stored result is reused.  ``force`` rec
 
 Safety: one broken bundle is ``invalid`` with its message; an unexpected exception is ``error``; a
 worker process that dies is replaced and the bundles it held are retried one by one, so only the
-bundle that kills a worker is marked ``error``.  Ctrl-C / SIGTERM stop cleanly: finished results and
-jsonl lines stay valid, and rerunning the same command resumes (only what is missing is computed).
+bundle that kills a worker is marked ``error``.  A bundle still being assessed after
+``bundle_timeout`` seconds (default 300) is ``error`` ("took longer than N s"): SIGALRM stops it in
+the assessing thread (in a worker, or in this process with ``jobs=1``); a worker stuck where the
+alarm cannot reach (C code) is ended by faulthandler's watchdog after a grace period and the pool
+replaces it.  Ctrl-C / SIGTERM stop cleanly: finished results and jsonl lines stay valid, and
+rerunning the same command resumes (only what is missing is computed).  An earlier run's
+results.jsonl is read line by line; an unusable line is skipped with a warning naming it
+(``BatchSummary.warnings``), and its bundle is assessed again.
+
+One batch per output directory: the run holds an exclusive ``flock`` on ``<out>/.lock``; a second
+batch into the same directory stops at once (:class:`OutputError`, exit 2, naming the holder's pid).
+The kernel drops the lock when its process dies, so a killed run never blocks the next.  Output that
+cannot be written (a full disk) stops the run with an :class:`OutputError` naming the file; what was
+written stays whole, and a rerun resumes.
 
 Memory: bundle paths and (with ``previous``) one small line per previous bundle are held; results are
 not — each lives in its worker until written, with at most ``4 × jobs`` tasks of up to 8 bundles in
@@ -38,6 +54,7 @@ Exit code: 0 all approved (with or without observations), 1 any not approved, 2 
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import heapq
@@ -46,8 +63,10 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections import deque
+from contextlib import ExitStack, contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
@@ -57,10 +76,12 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import __version__
 from .atomic import write_text
-from .errors import LiplanetError, OutputError, UsageError
+from .errors import LiplanetError, OutputError, Problem, UsageError
 from .source import DEFAULT_LIMITS, Limits
 
 BATCH_FORMAT = "1.0"
+DEFAULT_BUNDLE_TIMEOUT = 300.0  # seconds: ~1,000 times what a bundle takes; --bundle-timeout
+LOCK_NAME = ".lock"  # in --out: one batch at a time per output directory
 STATUSES = ("approved", "approved_with_observations", "not_approved", "invalid", "error")
 APPROVED = ("approved", "approved_with_observations")
 DECLARATIONS = ("declaration.yaml", "declaration.yml", "declaration.json")
@@ -87,6 +108,7 @@ class BatchOptions:
     start_method: str | None = None  # multiprocessing start method (default forkserver where available)
     in_flight_per_job: int = 4  # tasks per worker
     chunk: int | None = None  # bundles per task (default: up to 8, fewer for small batches)
+    bundle_timeout: float | None = None  # seconds one bundle may take (None: DEFAULT_BUNDLE_TIMEOUT; 0: no limit)
 
 
 @dataclass
@@ -108,6 +130,7 @@ class BatchSummary:
     interrupted: bool = False
     files: dict[str, str] = field(default_factory=dict)
     discovery: dict[str, Any] = field(default_factory=dict)  # Discovery.to_dict(): folders searched, skipped
+    warnings: list[str] = field(default_factory=list)  # e.g. unusable lines of an earlier run's results.jsonl
 
     @property
     def exit_code(self) -> int:
@@ -134,6 +157,7 @@ class BatchSummary:
             "exit_code": self.exit_code,
             "files": dict(self.files),
             "discovery": dict(self.discovery),
+            "warnings": list(self.warnings),
             "timing": {"seconds": round(self.seconds, 3), "bundles_per_second": round(self.total / self.seconds, 2) if self.seconds else None,
                        "slowest": [{"bundle": b, "seconds": round(s, 3)} for s, b in sorted(self.slowest, reverse=True)]},
         }
@@ -339,9 +363,71 @@ class _State:
     out: str
     key_base: str
     force: bool
+    timeout: float | None = None  # seconds per bundle (--bundle-timeout); None: no limit
 
 
 _STATE: _State | None = None
+_HARD_LIMIT = False  # a worker process (not the coordinating one) may be ended when a bundle overruns
+
+
+class BundleTimeout(BaseException):
+    """Raised in the assessing (main) thread when a bundle's time is up.  A BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` inside an assessment can swallow it."""
+
+
+def hard_grace(seconds: float) -> float:
+    """How long past its limit a bundle that ignores the limit (stuck in C code) may keep a worker
+    process before the process is ended: a tenth of the limit, 2 s at least, 60 s at most."""
+    return min(60.0, max(2.0, seconds / 10))
+
+
+_HARD_LOG: Any = None
+
+
+def _hard_log() -> Any:
+    """Where a worker ended for overrunning writes the stacks it was stuck in (LIPLANET_DEBUG=1: stderr)."""
+    global _HARD_LOG
+    if os.environ.get("LIPLANET_DEBUG"):
+        return sys.stderr
+    if _HARD_LOG is None:
+        _HARD_LOG = open(os.devnull, "w")
+    return _HARD_LOG
+
+
+@contextmanager
+def _time_limit(seconds: float | None, hard: bool = False) -> Iterator[None]:
+    """Raise :class:`BundleTimeout` in the block after ``seconds`` (SIGALRM from an interval timer;
+    the main thread only, else no limit).  ``hard`` (a worker process): should the block not return
+    to Python code by ``seconds`` + :func:`hard_grace` (stuck in C code, the alarm ignored), the
+    process is ended by faulthandler's watchdog thread, and the pool reports the bundle."""
+    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise BundleTimeout
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        if hard:
+            import faulthandler
+
+            faulthandler.dump_traceback_later(seconds + hard_grace(seconds), exit=True, file=_hard_log())
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if hard:
+            import faulthandler
+
+            faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGALRM, old)
+
+
+def timeout_message(seconds: float | None, ended: bool = False) -> str:
+    n = f"{seconds:g}" if seconds else "?"
+    how = "could not be stopped, so its worker process was ended" if ended else "stopped"
+    return f"took longer than {n} s (--bundle-timeout {n}): {how}; the rest of the batch is unaffected"
 
 
 def _init_worker(state: _State, warm: bool = True, in_process: bool = False) -> None:
@@ -350,8 +436,9 @@ def _init_worker(state: _State, warm: bool = True, in_process: bool = False) -> 
     ``in_process`` (``--jobs 1``): this *is* the coordinating process, so Ctrl-C must keep working
     (an ignored SIGINT would also be inherited by every program it starts later).
     """
-    global _STATE
+    global _STATE, _HARD_LIMIT
     _STATE = state
+    _HARD_LIMIT = not in_process
     if not in_process:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -423,7 +510,20 @@ def _finish(line: dict[str, Any], pending: tuple[str, str] | Future | None) -> d
 
 
 def _assess_one(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]:
-    """The jsonl line of one bundle and the result file still to write (path, text), if any."""
+    """The jsonl line of one bundle and the result file still to write (path, text), if any; within
+    the bundle's time limit, else an ``error`` line saying so."""
+    st = _STATE
+    assert st is not None
+    t0 = time.perf_counter()
+    try:
+        with _time_limit(st.timeout, hard=_HARD_LIMIT):
+            return _assess_limited(task)
+    except BundleTimeout:
+        return {"bundle": task[0], "result": None, "status": "error", "kind": "timeout", "message": timeout_message(st.timeout),
+                "input_sha256": None, "cache_key": None, "seconds": time.perf_counter() - t0}, None
+
+
+def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]:
     from .assessment import assess
     from .reporters.jsonl import dumps_line
 
@@ -496,28 +596,69 @@ def results_file(path: Path) -> Path:
     return path / "results.jsonl" if path.is_dir() else path
 
 
-def read_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """Complete, parseable lines of a results.jsonl (a trailing partial line is ignored)."""
+_LINE_FIELDS: dict[str, tuple[type, ...]] = {  # what a results.jsonl line may hold, and of which JSON type
+    "result": (str, type(None)), "status": (str, type(None)), "cache_key": (str, type(None)), "input_sha256": (str, type(None)),
+    "message": (str, type(None)), "kind": (str, type(None)), "pilot_line": (dict, type(None)), "criteria": (dict, type(None)),
+    "findings": (dict, type(None)), "counts": (dict, type(None)), "advisory": (list, type(None)), "waivers": (list, type(None)),
+    "problems": (list, type(None)), "details": (list, type(None)), "assessed_on": (str, type(None)),
+}
+
+
+def _line_problem(d: Any) -> str | None:
+    """Why a parsed results.jsonl line cannot be used (None: it can)."""
+    if not isinstance(d, dict):
+        return f"not a JSON object but {type(d).__name__}"
+    if not isinstance(d.get("bundle"), str) or not d["bundle"]:
+        return "no bundle path"
+    for key, types in _LINE_FIELDS.items():
+        if key in d and not isinstance(d[key], types):
+            return f"{key} is {type(d[key]).__name__}"
+    if d.get("status") is not None and d["status"] not in STATUSES:
+        return f"unknown status {d['status']!r}"[:120]
+    if not all(isinstance(v, str) for v in (d.get("findings") or {}).values()):
+        return "findings are not statuses"
+    if not all(isinstance(v, str) for k in ("advisory", "waivers") for v in d.get(k) or []):
+        return "advisory or waivers are not criterion ids"
+    if not isinstance((d.get("pilot_line") or {}).get("name", ""), str):
+        return "pilot_line.name is not text"
+    return None
+
+
+def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Complete, usable lines of a results.jsonl.  Lines are split on ``\\n`` only (bytes); a line
+    that is not a JSON object of the results format (a hand edit, a crash mid-write of an older
+    version, bytes that are not UTF-8) is skipped and ``warn`` is told which line and why; so is a
+    trailing partial line."""
     with open(path, "rb") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
+                if warn is not None and raw.strip():
+                    warn(f"{path}: line {n} ignored: incomplete (no line end: a run stopped while writing it)")
                 break
             try:
-                d = json.loads(raw)
-            except ValueError:
+                d = json.loads(raw.decode("utf-8"))  # (json.loads of bytes would also guess UTF-16/32)
+            except (ValueError, RecursionError) as exc:
+                if warn is not None:
+                    why = ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else
+                           f"not JSON ({exc.msg} at byte {exc.pos})" if isinstance(exc, json.JSONDecodeError) else f"not JSON ({str(exc)[:80]})")
+                    warn(f"{path}: line {n} ignored: {why}")
                 continue
-            if isinstance(d, dict) and "bundle" in d:
+            why = _line_problem(d)
+            if why is None:
                 yield d
+            elif warn is not None:
+                warn(f"{path}: line {n} ignored: {why}")
 
 
-def _load_index(path: Path, base: Path) -> dict[str, dict[str, Any]]:
+def _load_index(path: Path, base: Path, warn: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """bundle -> its line (with the result file made absolute), held for the whole run: what every
     line repeats (criterion ids and statuses, the criteria reference) is shared, not copied, which
-    keeps ~10,000 previous bundles to a few tens of MB."""
+    keeps ~10,000 previous bundles to a few tens of MB.  Lines that cannot be used are skipped
+    (``warn`` names them): the bundles they stood for are assessed again."""
     index: dict[str, dict[str, Any]] = {}
     shared: dict[str, Any] = {}
     intern = sys.intern
-    for d in read_lines(path):
+    for d in read_lines(path, warn):
         if d.get("result"):
             d["_result_abs"] = str(base / d["result"])
         findings = d.get("findings")
@@ -556,44 +697,110 @@ def compare(prev: dict[str, Any] | None, cur: dict[str, Any]) -> tuple[str, list
 
 
 # -- the run -------------------------------------------------------------------------------
+class _LineFile:
+    """A file of whole lines.  Each line reaches the file as one ``os.write`` of its encoded bytes
+    (no buffer that a full disk could cut at 4,096 bytes); a write that fails, comes up short or is
+    interrupted (disk full, file size limit, Ctrl-C) is undone — the file is cut back to its last
+    whole line — and a failure is an :class:`~liplanet_cert.errors.OutputError` naming the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        try:
+            self.fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as exc:
+            raise OutputError.cannot_write(path, exc) from None
+
+    def write(self, text: str) -> None:
+        assert self.fd is not None
+        raw = text.encode("utf-8", "backslashreplace")
+        data = memoryview(raw)
+        try:
+            while data:
+                n = os.write(self.fd, data)
+                if n <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                data = data[n:]
+        except BaseException as exc:
+            try:
+                os.ftruncate(self.fd, self.size)
+                os.lseek(self.fd, self.size, os.SEEK_SET)
+            except OSError:
+                pass
+            if isinstance(exc, OSError):
+                raise OutputError.cannot_write(self.path, exc) from None
+            raise
+        self.size += len(raw)
+
+    def sync(self) -> None:
+        if self.fd is not None:
+            try:
+                os.fsync(self.fd)
+            except OSError as exc:
+                raise OutputError.cannot_write(self.path, exc) from None
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                raise OutputError.cannot_write(self.path, exc) from None
+            finally:
+                os.close(fd)
+
+
 class _Writer:
-    """Appends whole lines to results.jsonl / summary.csv / changes.csv, flushing each line."""
+    """Appends whole lines to results.jsonl / summary.csv / changes.csv (see :class:`_LineFile`):
+    after a crash, a kill or a full disk each file holds only complete lines."""
 
     def __init__(self, out: Path, with_changes: bool) -> None:
-        self.out = out
-        self.jsonl = open(out / "results.jsonl", "w", encoding="utf-8", newline="\n")
-        self.csv = open(out / "summary.csv", "w", encoding="utf-8", newline="\n")
-        self.changes = open(out / "changes.csv", "w", encoding="utf-8", newline="\n") if with_changes else None
         from .reporters.csv_ import csv_line
 
-        self._csv_line = csv_line
-        self.csv.write(csv_line(SUMMARY_COLUMNS))
+        self.out = out
+        self.files: list[_LineFile] = []
+        self.jsonl = self._open(out / "results.jsonl")
+        self.csv = self._open(out / "summary.csv")
+        self.changes = self._open(out / "changes.csv") if with_changes else None
+        self._csv_line = lambda cells: csv_line([_one_line(c) for c in cells])
+        self.csv.write(self._csv_line(SUMMARY_COLUMNS))
         if self.changes:
-            self.changes.write(csv_line(CHANGE_COLUMNS))
+            self.changes.write(self._csv_line(CHANGE_COLUMNS))
         self.n = 0
+
+    def _open(self, path: Path) -> _LineFile:
+        try:
+            f = _LineFile(path)
+        except BaseException:
+            self.close(quiet=True)
+            raise
+        self.files.append(f)
+        return f
 
     def write(self, line: dict[str, Any], change: tuple[str, list[str]] | None, prev: dict[str, Any] | None) -> None:
         from .reporters.jsonl import dumps_line
 
         public = {k: v for k, v in line.items() if not k.startswith("_") and k not in ("seconds", "reused")}
-        self.jsonl.write(dumps_line(public))
-        self.jsonl.flush()
+        self.jsonl.write(dumps_line(public))  # first: the line a rerun resumes from
         self.csv.write(self._csv_line(summary_row(line)))
-        self.csv.flush()
         if self.changes is not None and change is not None:
             pl = (line.get("pilot_line") or {}).get("name") or ((prev or {}).get("pilot_line") or {}).get("name", "")
             self.changes.write(self._csv_line([line["bundle"], pl, (prev or {}).get("status", ""), line.get("status", ""), change[0], " ".join(change[1])]))
-            self.changes.flush()
         self.n += 1
         if self.n % 200 == 0:
-            os.fsync(self.jsonl.fileno())
+            self.jsonl.sync()
 
-    def close(self) -> None:
-        for fh in (self.jsonl, self.csv, self.changes):
-            if fh is not None and not fh.closed:
-                fh.flush()
-                os.fsync(fh.fileno())
-                fh.close()
+    def close(self, quiet: bool = False) -> None:
+        """fsync and close every file; the first failure is raised after all are closed (unless
+        ``quiet``: the run is failing already)."""
+        first: BaseException | None = None
+        for f in self.files:
+            try:
+                f.close()
+            except OutputError as exc:
+                first = first or exc
+        if first is not None and not quiet:
+            raise first
 
 
 def summary_row(line: dict[str, Any]) -> list[Any]:
@@ -614,17 +821,42 @@ def summary_row(line: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _sort_file(path: Path, header: bool, key: Callable[[str], Any]) -> None:
-    """Rewrite a line file sorted (atomically), so that complete runs are byte-identical."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+def _sort_file(path: Path, header: bool, key: Callable[[bytes], Any]) -> None:
+    """Rewrite a line file sorted (atomically), so that complete runs are byte-identical.  Lines are
+    split on ``\\n`` only, as they were written (never ``str.splitlines``, which also splits on
+    U+2028, NEL, form feed... that a bundle's text may hold)."""
+    from .atomic import write_bytes
+
+    lines = path.read_bytes().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
     head, body = (lines[:1], lines[1:]) if header else ([], lines)
-    write_text(path, "".join(head + sorted(body, key=key)))
+    write_bytes(path, b"".join(x + b"\n" for x in head + sorted(body, key=lambda x: (key(x), x))))
 
 
-def _bundle_of_csv_line(line: str) -> str:
+def _bundle_of_jsonl_line(line: bytes) -> str:
+    try:
+        return str(json.loads(line)["bundle"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def _bundle_of_csv_line(line: bytes) -> str:
     import csv
 
-    return next(csv.reader([line]))[0]
+    return next(csv.reader([line.decode("utf-8", "replace")]), [""])[0]
+
+
+_NOT_ONE_LINE = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\ud800-\udfff]")
+
+
+def _one_line(value: Any) -> Any:
+    """A CSV cell of summary.csv / changes.csv that keeps its row on one line, as UTF-8: line breaks of
+    any kind (``str.splitlines``' list) and lone surrogates (a folder name that is not UTF-8) are
+    written as visible escapes (``\\n``, ``\\u2028``, ``\\udcfc``)."""
+    if not isinstance(value, str):
+        return value
+    return _NOT_ONE_LINE.sub(lambda m: {"\n": "\\n", "\r": "\\r"}.get(m.group(), f"\\u{ord(m.group()):04x}"), value)
 
 
 @dataclass
@@ -635,33 +867,78 @@ class _Progress:
     advance: Callable[[dict[str, Any]], None] = lambda line: None
 
 
-def run_batch(options: BatchOptions, progress: _Progress | None = None) -> BatchSummary:
+def run_batch(options: BatchOptions, progress: _Progress | None = None,
+              after: Callable[[BatchSummary], None] | None = None) -> BatchSummary:
     """Run the batch; returns the summary.  Raises LiplanetError only for usage/criteria problems
-    (before anything is assessed); bundle problems are statuses, never exceptions."""
+    (before anything is assessed), a second batch into the same output directory and output that
+    cannot be written (:class:`OutputError`, e.g. a full disk); bundle problems are statuses, never
+    exceptions.  ``after(summary)`` runs while the output directory is still locked (the CLI writes
+    the reports it reads from the stored results)."""
     t_start = time.perf_counter()
     jobs = max(1, options.jobs or os.cpu_count() or 1)
     _prestart(options, jobs)  # first: the workers' warm-up is the longest part of the start
 
-    from .assessment import AssessOptions, pack_needs_footprint
     from .criteria import select_pack
 
     progress = progress or _Progress()
+    if options.bundle_timeout is not None and options.bundle_timeout < 0:
+        raise UsageError(f"--bundle-timeout must be 0 (no limit) or a number of seconds, not {options.bundle_timeout:g}", file="--bundle-timeout")
     pack = select_pack(options.criteria, options.at)
     found = discover_all(options.paths)
-    bundles = found.bundles
-    if not bundles:
+    if not found.bundles:
         raise UsageError(f"no bundles found in the given PATHs ({found.folders_searched} folder{'s' if found.folders_searched != 1 else ''} searched"
                          + (", skipped: " + "; ".join(f"{x['path']} ({x['reason']})" for x in found.skipped[:10]) if found.skipped else "") + ")", file="PATH")
+    with lock_out(options.out):
+        summary = _run_locked(options, progress, pack, found, jobs, t_start)
+        if after is not None:
+            after(summary)
+    return summary
+
+
+@contextmanager
+def lock_out(out: Path) -> Iterator[None]:
+    """Create the output directory and hold it for one batch: an exclusive ``flock`` on
+    ``<out>/.lock`` (the kernel releases it when the process ends, even when killed, so a lock left
+    by a dead run never blocks).  A second batch into the same directory stops at once with an
+    :class:`OutputError` naming the lock and its holder's pid.  Re-entrant in one process (the CLI
+    holds it over the run and the reports written after it)."""
+    from .locks import Busy, exclusive
+
+    try:
+        (out / "results").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.cannot_write(out, exc, "output directory (--out)") from None
+    lock = out / LOCK_NAME
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(exclusive(lock, wait=False))
+        except Busy as busy:
+            raise OutputError(Problem(str(lock), message="another batch is writing into this output directory"
+                                      + (f" (pid {busy.pid} holds the lock)" if busy.pid else " (it holds the lock)"),
+                                      expected="one batch at a time per --out: wait until it ends, or choose another --out")) from None
+        except OSError as exc:
+            raise OutputError.cannot_write(lock, exc, "lock file of the output directory") from None
+        yield
+
+
+def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Discovery, jobs: int, t_start: float) -> BatchSummary:
+    from .assessment import AssessOptions, pack_needs_footprint
+
+    bundles = found.bundles
     want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)
     if want_fp:  # fill the Brightway unit-impact cache once, before the workers need it
         from .lca import setup_brightway
 
         setup_brightway(options.bw_dir)
     out = options.out
-    try:
-        (out / "results").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError.cannot_write(out, exc, "output directory (--out)") from None
+    warnings: list[str] = []
+
+    def warn(text: str) -> None:
+        if len(warnings) < 50:
+            warnings.append(text)
+        elif len(warnings) == 50:
+            warnings.append("(more lines ignored; only the first 50 are listed)")
+
     for stale in (out / "results").glob(".*.tmp"):  # left by a worker killed mid-write
         stale.unlink(missing_ok=True)
 
@@ -671,7 +948,7 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
         pfile = results_file(options.previous)
         if not pfile.is_file():
             raise UsageError(f"--previous: {pfile} not found", file="--previous", )
-        previous = _load_index(pfile, pfile.parent)
+        previous = _load_index(pfile, pfile.parent, warn)
         for b, d in previous.items():
             name = (d.get("pilot_line") or {}).get("name")
             if name:
@@ -681,7 +958,7 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
     resume_file = out / ".resume.jsonl"
     for f in (resume_file, out / "results.jsonl"):
         if f.is_file():
-            resume.update(_load_index(f, out))
+            resume.update(_load_index(f, out, warn))
     if resume:
         from .reporters.jsonl import dumps_line
 
@@ -693,16 +970,15 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
                            "day": day.isoformat() if waivers else None, "footprint": bool(want_fp),
                            "tool": __version__, "limits": repr(options.limits)}, sort_keys=True)
     aopts = AssessOptions(at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers)
-    state = _State(pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force)
+    timeout = DEFAULT_BUNDLE_TIMEOUT if options.bundle_timeout is None else (options.bundle_timeout or None)
+    state = _State(pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force, timeout=timeout)
 
-    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256}, discovery=found.to_dict())
+    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256}, discovery=found.to_dict(),
+                           warnings=warnings)
     summary.files = {"results": str(out / "results.jsonl"), "summary": str(out / "summary.csv"), "summary_json": str(out / "summary.json")}
     if options.previous is not None:
         summary.files["changes"] = str(out / "changes.csv")
-    try:
-        writer = _Writer(out, with_changes=options.previous is not None)
-    except OSError as exc:
-        raise OutputError.cannot_write(out / "results.jsonl", exc) from None
+    writer = _Writer(out, with_changes=options.previous is not None)
     used_waivers: set[str] = set()
     seen_prev: set[str] = set()
     slow: list[tuple[float, str]] = []
@@ -764,9 +1040,12 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
             _run_pool(bundles, task_of, handle, state, jobs, options)
     except KeyboardInterrupt:
         summary.interrupted = True
+    except BaseException:  # e.g. the disk is full: the files keep their whole lines, a rerun resumes
+        writer.close(quiet=True)
+        raise
     finally:
         _restore_sigterm(old_term)
-        writer.close()
+    writer.close()
     summary.seconds = time.perf_counter() - t_start
     summary.slowest = sorted(slow, reverse=True)
     if options.previous is not None:
@@ -776,14 +1055,16 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None) -> Batch
 
         summary.unmatched_waivers = [w.to_dict() for w in unmatched(waivers, used_waivers)] if not summary.interrupted else []
     if not summary.interrupted:
-        _sort_file(out / "results.jsonl", False, lambda s: json.loads(s)["bundle"])
+        _sort_file(out / "results.jsonl", False, _bundle_of_jsonl_line)
         _sort_file(out / "summary.csv", True, _bundle_of_csv_line)
         if options.previous is not None:
             _sort_file(out / "changes.csv", True, _bundle_of_csv_line)
         resume_file.unlink(missing_ok=True)
+    from .atomic import write_bytes
     from .reporters.json_ import dumps
 
-    write_text(out / "summary.json", dumps(summary.to_dict()))
+    # (a folder name that is not UTF-8 holds a lone surrogate: its \udcXX escape is exact JSON)
+    write_bytes(out / "summary.json", dumps(summary.to_dict()).encode("utf-8", "backslashreplace"))
     return summary
 
 
@@ -921,9 +1202,13 @@ def _isolated(bundle: str, task_of: Callable[[str], Any], state: _State, ctx: An
     from concurrent.futures.process import BrokenProcessPool
 
     solo = _new_pool(state, 1, ctx)
+    t0 = time.perf_counter()
     try:
         return solo.submit(_work, task_of(bundle)).result()
     except BrokenProcessPool:
+        if state.timeout and time.perf_counter() - t0 >= state.timeout:  # ended by the time limit's last resort
+            return {"bundle": bundle, "status": "error", "kind": "timeout", "result": None,
+                    "message": timeout_message(state.timeout, ended=True)}
         return {"bundle": bundle, "status": "error", "kind": "crash", "result": None,
                 "message": "the worker process died while assessing this bundle (crash or killed); the rest of the batch is unaffected"}
     finally:
@@ -961,6 +1246,21 @@ def result_from_dict(d: dict[str, Any]) -> Any:
     )
 
 
+def _valid_text(data: Any) -> Any:
+    """``data`` with every lone surrogate (a bundle folder name that is not UTF-8, stored as its
+    ``\\udcXX`` JSON escape) made visible text (``\\udcfc``), so that every report format can encode it."""
+    if isinstance(data, str):
+        return data.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(data) else data
+    if isinstance(data, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_valid_text(v) for v in data]
+    return data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def iter_entries(out: Path) -> Iterator[Any]:
     """Every bundle of a run, in results.jsonl order, one at a time: its stored
     :class:`~liplanet_cert.models.Result`, or an :class:`~liplanet_cert.models.Unassessed` for a
@@ -969,10 +1269,13 @@ def iter_entries(out: Path) -> Iterator[Any]:
 
     f = results_file(out)
     for line in read_lines(f):
+        line = _valid_text(line)
         if line.get("result"):
             p = f.parent / line["result"]
             try:
-                yield result_from_dict(json.loads(p.read_text(encoding="utf-8")))
+                text = p.read_text(encoding="utf-8")
+                doc = json.loads(text)
+                yield result_from_dict(_valid_text(doc) if "\\ud" in text else doc)  # (only an escape can hold a surrogate)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 yield Unassessed(line["bundle"], "error", f"stored result {p} cannot be read: {type(exc).__name__}", kind="result")
         else:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import safeyaml
 from .errors import BundleError, Problem, ProblemCollector
@@ -291,7 +291,39 @@ def _parse_document(rel: str, data: bytes) -> Any:
             raise BundleError(Problem(rel, getattr(exc, "location", "") or "document", f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
     if not isinstance(doc, dict):
         raise BundleError(Problem(rel, "#", "declaration must be a mapping", expected="an object with format_version, pilot_line, ...", found=type(doc).__name__))
+    bad = list(_not_unicode(rel, doc, "#"))
+    if bad:
+        raise BundleError(bad)
     return doc
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _quoted(text: str) -> str:
+    shown = _shown(text)
+    return f"'{shown}'" if len(shown) <= 78 else f"'{shown[:75]}...'"
+
+
+def _not_unicode(rel: str, node: Any, pointer: str) -> Iterator[Problem]:
+    """Strings (keys and values) holding a lone surrogate, as JSON's ``\\ud800`` escape can write:
+    no UTF-8 text, report or terminal can hold them, so they are the declaration's located problem."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = f"{pointer}/{_shown(key) if isinstance(key, str) else key}"
+        if isinstance(key, str) and _SURROGATE.search(key):
+            yield Problem(rel, where, "not valid Unicode text: a field name holds a lone surrogate (an unpaired \\ud800-\\udfff escape)",
+                          expected="text (a surrogate escape only as part of a pair)", found=_quoted(key))
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                yield Problem(rel, where, "not valid Unicode text: a lone surrogate (an unpaired \\ud800-\\udfff escape)",
+                              expected="text (a surrogate escape only as part of a pair)", found=_quoted(value))
+        else:
+            yield from _not_unicode(rel, value, where)
 
 
 def _reject_constant(name: str) -> Any:

@@ -30,6 +30,9 @@ def batch(
     format: str = typer.Option("table", "--format", "-f", help="stdout: table (the summary) or a report over all results: json, jsonl, csv, markdown, sarif, junit."),
     output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write a report over all results: FORMAT:PATH. Repeatable."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary table (scripts)."),
+    bundle_timeout: float = typer.Option(300.0, "--bundle-timeout", min=0, metavar="SECONDS",
+                                         help="Time limit per bundle: a bundle still being assessed after it is an error "
+                                              "('took longer than N s') and the batch goes on. 0: no limit."),
 ) -> None:
     """Re-assess many bundles in parallel and report who keeps the seal, who loses it and why.
 
@@ -53,6 +56,7 @@ def batch(
     def body() -> int:
         from .batch import BatchOptions
         from .reporters import get_reporter
+        from .textsafe import clean
         from .waivers import load_waivers
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
@@ -60,10 +64,15 @@ def batch(
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, "json")]
         _check_targets(outs, out)  # every report target and --out, before anything is assessed
         opts = BatchOptions(paths=tuple(paths), out=out, criteria=criteria, at=_parse_at(at), jobs=jobs, previous=previous,
-                            waivers=wset, force=force, footprint=footprint, bw_dir=bw_dir)
+                            waivers=wset, force=force, footprint=footprint, bw_dir=bw_dir, bundle_timeout=bundle_timeout)
         show = not quiet and format == "table"
-        summary = _with_progress(opts, show)
-        _write_reports(summary.out, outs, stdout_reporter)
+
+        def reports(summary: Any) -> None:  # while the output directory is still locked
+            for w in summary.warnings:
+                typer.echo(f"warning: {clean(w)}", err=True)
+            _write_reports(summary.out, outs, stdout_reporter)
+
+        summary = _with_progress(opts, show, reports)
         if show:
             print_summary(summary)
         else:
@@ -78,13 +87,13 @@ def batch(
 
 
 
-def _with_progress(opts: Any, show: bool) -> Any:
+def _with_progress(opts: Any, show: bool, after: Any = None) -> Any:
     from .batch import _Progress, run_batch
 
     if not show:
-        return run_batch(opts)
+        return run_batch(opts, after=after)
     if not sys.stderr.isatty():  # CI logs, pipes: a plain line every 10% (at most every 2 s), no bar
-        return run_batch(opts, _log_progress(sys.stderr))
+        return run_batch(opts, _log_progress(sys.stderr), after=after)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     counts = {"approved": 0, "not_approved": 0, "invalid": 0}
@@ -110,7 +119,7 @@ def _with_progress(opts: Any, show: bool) -> Any:
                     counts=f"[green]{counts['approved']} approved[/] · [red]{counts['not_approved']} not approved[/] · [magenta]{counts['invalid']} invalid[/]")
 
     with prog:
-        return run_batch(opts, _Progress(start=start, advance=advance))
+        return run_batch(opts, _Progress(start=start, advance=advance), after=after)
 
 
 def _log_progress(stream: Any) -> Any:

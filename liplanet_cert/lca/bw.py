@@ -4,6 +4,14 @@ the per-step foreground and Monte Carlo.
 Brightway (bw2data, bw2calc, bw2io) is imported only inside these functions.  The project lives in
 ``bw_dir`` (option), else ``$LIPLANET_BW_DIR``, else the user data directory.  Everything
 Brightway prints (progress bars, structlog lines, the pypardiso warning) is swallowed.
+
+Concurrent processes on one Brightway directory (two ``footprint --uncertainty`` runs, a batch and a
+footprint) are safe: every use of Brightway itself — the set-up (project, biosphere, method,
+background database, unit-impact cache) and the per-bundle foreground that the ``brightway``
+engine and Monte Carlo write — runs under an exclusive lock on ``<bw_dir>/.liplanet.lock``
+(``fcntl.flock``: released by the kernel when a process ends, even when killed).  The set-up is
+checked again once the lock is held, so a process that waited for another one's set-up only reads
+it.  The fast engine reads the unit-impact cache (written atomically) without any lock.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from .types import StepInventory
 PROJECT = "liplanet-cert"
 FOREGROUND = "liplanet-foreground"
 CACHE_DIR = "liplanet-cache"
+LOCK_NAME = ".liplanet.lock"
 _state: dict[str, Any] = {"dir": None}
 
 
@@ -53,6 +62,15 @@ def usable_bw_dir(bw_dir: Path) -> Path:
         raise UsageError(Problem(str(bw_dir), message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
                                  expected="a writable directory, or a path where one can be created", found=found)) from None
     return bw_dir
+
+
+@contextlib.contextmanager
+def locked(bw_dir: Path) -> Iterator[None]:
+    """Hold the Brightway directory (exclusive, waiting for another process that holds it)."""
+    from ..locks import exclusive
+
+    with exclusive(usable_bw_dir(bw_dir) / LOCK_NAME, wait=True):
+        yield
 
 
 def cache_path(bw_dir: Path, model: Model) -> Path:
@@ -185,6 +203,14 @@ def setup(model: Model, bw_dir: Path | str | None = None) -> dict[str, float]:
     cached = read_cache(path, model)
     if cached is not None:
         return cached
+    with locked(path):
+        cached = read_cache(path, model)  # set up by another process while this one waited
+        if cached is not None:
+            return cached
+        return _setup(model, path)
+
+
+def _setup(model: Model, path: Path) -> dict[str, float]:
     bd, bc = _bw(path)
     with quiet():
         if "biosphere3" not in bd.databases:
@@ -238,17 +264,19 @@ def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[s
 
 def brightway_step_scores(model: Model, inventory: list[StepInventory], bw_dir: Path | str | None = None) -> dict[str, float]:
     """kg CO2e over the period per step, each step solved by bw2calc (the source of truth)."""
-    setup(model, bw_dir)
-    bd, bc = _bw(resolve_bw_dir(bw_dir))
-    ids = _foreground(bd, model, inventory)
-    with quiet():
-        lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method)
-        lca.lci()
-        lca.lcia()
-        scores = {}
-        for step, node_id in ids.items():
-            lca.lcia({node_id: 1.0})
-            scores[step] = float(lca.score)
+    path = resolve_bw_dir(bw_dir)
+    with locked(path):  # the foreground is one database: one process writes and solves it at a time
+        setup(model, path)
+        bd, bc = _bw(path)
+        ids = _foreground(bd, model, inventory)
+        with quiet():
+            lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method)
+            lca.lci()
+            lca.lcia()
+            scores = {}
+            for step, node_id in ids.items():
+                lca.lcia({node_id: 1.0})
+                scores[step] = float(lca.score)
     return scores
 
 
@@ -259,11 +287,17 @@ def monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, s
     Each resource group gets its own seed spawned from ``seed`` so that parameters of the
     foreground and the background are drawn independently.
     """
+    path = resolve_bw_dir(bw_dir)
+    with locked(path):  # the foreground is one database: one process writes and samples it at a time
+        return _monte_carlo(model, inventory, iterations, seed, path)
+
+
+def _monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, seed: int | None, path: Path) -> dict[str, list[float]]:
     import numpy as np
     from stats_arrays import MCRandomNumberGenerator
 
-    setup(model, bw_dir)
-    bd, bc = _bw(resolve_bw_dir(bw_dir))
+    setup(model, path)
+    bd, bc = _bw(path)
     ids = _foreground(bd, model, inventory)
     with quiet():
         lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method, use_distributions=True, seed_override=seed)
