@@ -6,12 +6,14 @@ import json
 from typing import Any, Iterable, TextIO
 
 from ..models import Result, Unassessed
+from ..textsafe import json_escape
 from .base import Item, Reporter
 
 
 def dumps_line(data: Any) -> str:
-    """One deterministic JSON line (sorted keys, no spaces, newline-terminated, no raw newlines inside)."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+    """One deterministic JSON line (sorted keys, no spaces, newline-terminated, no raw newlines inside;
+    control and bidirectional-control characters as ``\\uXXXX`` escapes, as :func:`.json_.dumps`)."""
+    return json_escape(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 class JSONLReporter(Reporter):

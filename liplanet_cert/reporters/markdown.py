@@ -20,7 +20,7 @@ ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Stat
 
 def md(text: object) -> str:
     """Escape text for a Markdown table cell."""
-    s = clean(text).replace("\n", " ").replace("\\", "\\\\")
+    s = clean(text, oneline=True).replace("\\", "\\\\")
     for ch in "|`*_[]<>#":
         s = s.replace(ch, "\\" + ch)
     return s
@@ -70,7 +70,7 @@ class MarkdownReporter(Reporter):
         lines = [
             f"{h} {md(pl.get('name', ''))} — {VERDICT_TEXT[r.verdict]}",
             "",
-            f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {r.reporting_period.get('start')} .. {r.reporting_period.get('end')} · "
+            f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {md(r.reporting_period.get('start', ''))} .. {md(r.reporting_period.get('end', ''))} · "
             f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}",
             "",
             f"{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable",
