@@ -3,6 +3,7 @@ CI job summaries and wikis).  Bundle text is escaped: no HTML, no table breakage
 
 from __future__ import annotations
 
+import re
 import tempfile
 from typing import Iterable, TextIO
 
@@ -18,12 +19,19 @@ VERDICT_TEXT = {
 ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
 
 
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
 def md(text: object) -> str:
-    """Escape text for a Markdown table cell."""
-    s = clean(text, oneline=True).replace("\\", "\\\\")
+    """Escape text for a Markdown table cell, heading or line (cleaned, on one line, trimmed):
+    ``&amp;`` stays those five characters and a leading ``- `` or ``1. `` starts no list."""
+    s = clean(text, oneline=True).strip().replace("\\", "\\\\")
     for ch in "|`*_[]<>#":
         s = s.replace(ch, "\\" + ch)
-    return s
+    m = re.match(r"[-+](?= |$)|\d{1,9}[.)](?= |$)", s)
+    if m:  # "- x" or "1. x" at the start of a line would be a list item: escape its marker
+        s = s[: m.end() - 1] + "\\" + s[m.end() - 1:]
+    return _ENTITY.sub(r"\\&", s)
 
 
 class MarkdownReporter(Reporter):
