@@ -224,16 +224,17 @@ def print_text(console: Any, text: str, style: Optional[str] = None, indent: str
 
 def _text(cell: Any) -> Any:
     """A cell as rich Text, shown literally (no markup) and cleaned of escape sequences and control
-    characters (a ``Text`` built elsewhere too: it keeps its style, and its spans when it was clean)."""
+    characters (a ``Text`` built elsewhere too: it keeps its style, and its spans when it was clean);
+    a tab is a space (rich would measure it as one cell and print it as up to eight)."""
     from rich.text import Text
 
     from ..textsafe import clean, is_clean
 
     if isinstance(cell, Text):
-        if is_clean(cell.plain):
+        if is_clean(cell.plain) and "\t" not in cell.plain:
             return cell
-        return Text(clean(cell.plain), style=cell.style, justify=cell.justify, overflow=cell.overflow, no_wrap=cell.no_wrap)
-    return Text(clean("" if cell is None else cell))
+        return Text(clean(cell.plain).replace("\t", " "), style=cell.style, justify=cell.justify, overflow=cell.overflow, no_wrap=cell.no_wrap)
+    return Text(clean("" if cell is None else cell).replace("\t", " "))
 
 
 def _longest_word(text: Any) -> int:
