@@ -854,6 +854,8 @@ _MD_LT = re.compile(r"<(?=[A-Za-z/!?])")
 _MD_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What makes a line a heading, list item, block quote, table rule or setext underline when it starts one.
 _MD_LEADING = re.compile(r"^(\s*)([#>]|[-+*=](?=\s|$|[-=])|\d{1,9}(?=[.)](?:\s|$)))")
+# What closes an ATX heading when it ends one (after a space).
+_MD_TRAILING_HASHES = re.compile(r"(?<![\\#])#+$")
 
 
 def md_escape(value: Any) -> str:
@@ -866,7 +868,7 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdRaw):
         return str(value)
-    s = re.sub(r"\s*[\r\n]+\s*", " ", clean(value))
+    s = re.sub(r"\s*[\r\n]+\s*", " ", clean(value)).strip()  # trimmed: leading spaces could make a code block
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = _MD_LT.sub(r"\\<", s)
     s = _MD_AMP.sub(r"\\&", s)
@@ -877,6 +879,9 @@ def md_escape(value: Any) -> str:
             s = s[:end] + "\\" + s[end:]
         else:
             s = s[: m.start(2)] + "\\" + s[m.start(2):]
+    t = _MD_TRAILING_HASHES.search(s)
+    if t and s[t.start() - 1: t.start()] in (" ", "\t"):  # would close a heading: "### title ##" loses its "##"
+        s = s[: t.start()] + "\\" + s[t.start():]
     return s
 
 
