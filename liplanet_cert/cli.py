@@ -70,7 +70,9 @@ def run(fn: Callable[[], int]) -> None:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted", style="yellow")
+        from .textsafe import say
+
+        say(_console(stderr=True), "interrupted", style="yellow")
         raise typer.Exit(130) from None
     except Exception as exc:  # an internal error: a bug, not the user's fault
         if os.environ.get("LIPLANET_DEBUG"):
