@@ -44,22 +44,20 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _fail(exc: LiplanetError) -> None:
-    from rich.text import Text
-
-    from .textsafe import clean
+    from .textsafe import say
 
     err = _console(stderr=True)
     title = {"bundle": "invalid bundle", "criteria": "criteria problem", "lca": "footprint problem", "waiver": "invalid waiver file", "usage": "usage error",
              "output": "cannot write an output"}.get(exc.kind, "error")
     n = len(exc.problems)
-    err.print(Text(f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red"))
+    say(err, f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red")
     for p in exc.problems:
-        err.print(Text("  • " + clean(str(p))), soft_wrap=True)  # never cut a path or id: the terminal wraps
+        say(err, "  • ", p, soft_wrap=True)  # never cut a path or id: the terminal wraps
     reported = getattr(exc, "reported", None)
     if reported:
-        err.print(Text("the problems were also written to: " + ", ".join(clean(str(p)) for p in reported), style="dim"))
+        say(err, "the problems were also written to: ", ", ".join(str(p) for p in reported), style="dim")
     else:  # outputs are atomic: a file that failed keeps its previous content (outputs finished before stay)
-        err.print(Text("that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim"))
+        say(err, "that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim")
 
 
 def run(fn: Callable[[], int]) -> None:
@@ -72,12 +70,16 @@ def run(fn: Callable[[], int]) -> None:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted", style="yellow")
+        from .textsafe import say
+
+        say(_console(stderr=True), "interrupted", style="yellow")
         raise typer.Exit(130) from None
     except Exception as exc:  # an internal error: a bug, not the user's fault
         if os.environ.get("LIPLANET_DEBUG"):
             raise
-        _console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc}\n(set LIPLANET_DEBUG=1 for a traceback and please report it)", style="bold red", markup=False)
+        from .textsafe import say
+
+        say(_console(stderr=True), f"internal error: {type(exc).__name__}: {exc}\n(set LIPLANET_DEBUG=1 for a traceback and please report it)", style="bold red")
         raise typer.Exit(EXIT_INTERNAL) from None
     raise typer.Exit(code)
 
@@ -313,8 +315,6 @@ def validate(
     """
 
     def body() -> int:
-        from rich.text import Text
-
         from .assessment import validate as do_validate
         from .models import Unassessed
         from .reporters import get_reporter
@@ -325,10 +325,12 @@ def validate(
         _check_targets(outs)
         with _reporting_refusal(path, reporter, outs):
             b = do_validate(path)
-        summary = (f"valid bundle: {b.pilot_line['name']} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
+        from .textsafe import clean, say
+
+        summary = (f"valid bundle: {clean(b.pilot_line['name'], oneline=True)} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
                    f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows")
         if reporter.name == "table":
-            _console().print(Text("✓ " + summary, style="green"))
+            say(_console(), "✓ ", summary, style="green")
         _report_unassessed(Unassessed(str(path), "valid", summary, kind="bundle"), reporter, outs)
         return 0
 
@@ -631,7 +633,9 @@ def criteria_check(file: Path = typer.Argument(..., help="A draft criteria pack 
         doc, problems = parse_pack_file(file)
         if problems:
             raise CriteriaError(problems)
-        _console().print(f"✓ {file}: {doc['id']}@{doc['version']}, {len(doc['criteria'])} criteria, sha256 {canonical_sha256(doc)}", style="green", markup=False)
+        from .textsafe import say
+
+        say(_console(), f"✓ {file}: {doc['id']}@{doc['version']}, {len(doc['criteria'])} criteria, sha256 {canonical_sha256(doc)}", style="green")
         return 0
 
     run(body)

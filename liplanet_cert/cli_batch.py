@@ -204,10 +204,9 @@ def warn_skipped(summary: Any, stream: Any) -> None:
 
 def print_summary(summary: Any) -> None:
     from rich.console import Console
-    from rich.text import Text
 
     from .reporters.tables import NO_KEY, SafeTable, id_col, print_text, text_col, words_col
-    from .textsafe import clean
+    from .textsafe import clean, safe_text
 
     con = Console(highlight=False)
     c = summary.counts
@@ -215,8 +214,8 @@ def print_summary(summary: Any) -> None:
         print_text(con, text, style)
     print_text(con, f"batch: {summary.total} bundle{'s' if summary.total != 1 else ''} · criteria {summary.criteria['id']}@{summary.criteria['version']}", "bold")
     t = SafeTable(*(id_col(col, justify="right") for col in ("approved", "with observations", "not approved", "invalid", "error", "reused")), key=NO_KEY)
-    t.add_row(Text(str(c["approved"]), style="green"), Text(str(c["approved_with_observations"]), style="yellow"),
-              Text(str(c["not_approved"]), style="red"), Text(str(c["invalid"]), style="magenta"), str(c["error"]), str(summary.reused))
+    t.add_row(safe_text(c["approved"], style="green"), safe_text(c["approved_with_observations"], style="yellow"),
+              safe_text(c["not_approved"], style="red"), safe_text(c["invalid"], style="magenta"), str(c["error"]), str(summary.reused))
     t.print(con)
     rate = summary.total / summary.seconds if summary.seconds else 0
     print_text(con, f"{summary.seconds:.1f} s, {rate:.1f} bundles/s", "dim")

@@ -85,29 +85,29 @@ def register(app: typer.Typer) -> None:
             from .integrity import keygen as do_keygen
 
             priv, pub = do_keygen(prefix)
-            _console().print(f"wrote {priv} (private key, mode 0600: keep it secret)\nwrote {pub} (public key: give it to verifiers)", markup=False)
+            from .textsafe import say
+
+            say(_console(), f"wrote {priv} (private key, mode 0600: keep it secret)\nwrote {pub} (public key: give it to verifiers)")
             return 0
 
         run(body)
 
 
 def _show(report: Any, console: Any) -> None:
-    from rich.text import Text
-
-    from .textsafe import clean
+    from .textsafe import say
 
     if report.signature == "valid":
-        console.print(Text("✓ signature valid", style="green"))
+        say(console, "✓ signature valid", style="green")
     elif report.signature == "invalid":
-        console.print(Text("✗ signature does NOT verify: the result was changed after signing, or signed with another key", style="bold red"))
+        say(console, "✗ signature does NOT verify: the result was changed after signing, or signed with another key", style="bold red")
     if report.differences:
-        console.print(Text(f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):", style="bold red"))
+        say(console, f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):", style="bold red")
         for d in report.differences:
-            console.print(Text("  • " + clean(str(d))))
+            say(console, "  • ", d)
     elif report.signature != "invalid":
-        console.print(Text(f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})", style="green"))
+        say(console, f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})", style="green")
     for n in report.notes:
-        console.print(Text("  note: " + clean(n), style="dim"))
+        say(console, "  note: ", n, style="dim")
 
 
 def sign_outputs(key: Any, paths: list[Path]) -> list[Path]:

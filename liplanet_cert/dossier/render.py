@@ -8,7 +8,9 @@ values, with internal metric paths put into words (:mod:`.labels`); the Jinja2 t
 ``@page`` margin boxes).  HTML is rendered with autoescaping on (the running-header strings are
 CSS string literals escaped by :func:`_css_string`); the Markdown environment escapes every
 expression through :func:`md_escape` with Markdown backslash escapes, so text from a bundle can
-inject neither HTML nor Markdown structure.  Output is deterministic: the cover date comes from
+inject neither HTML nor Markdown structure (a code span never holds a ``|``, which would end a
+table cell).  Both outputs show text cleaned by :func:`liplanet_cert.textsafe.clean`, the
+sanitiser of every report: no escape sequence or control character from a bundle is kept.  Output is deterministic: the cover date comes from
 ``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
 clock), and the dossier id is a hash of the canonical result JSON.
 
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import output_mode
+from ..textsafe import clean
 from . import charts
 from .charts import fmt_value
 
@@ -666,10 +669,20 @@ def _tiles(counts: dict[str, int]) -> list[dict[str, Any]]:
 def build_context(result: Result, *, command: str, html: bool = True) -> dict[str, Any]:
     """Every value the templates show, computed once and formatted for display.
 
+    Every text of the result (bundle, criteria pack, waivers) and the command line are cleaned
+    first with :func:`liplanet_cert.textsafe.clean`, the sanitiser of every report: no escape
+    sequence, control or bidirectional-control character reaches the HTML, its SVG charts or the
+    Markdown.  The dossier id is still the hash of the result as it is.
+
     With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
     need them.
     """
+    from ..textsafe import clean_tree
     from .labels import labeller
+
+    ident = dossier_id(result)
+    result = clean_tree(result)
+    command = clean(command)
 
     titles = _step_titles()
     verdict = str(getattr(result.verdict, "value", result.verdict))
@@ -755,7 +768,6 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     pilot_line = {k: str((result.pilot_line or {}).get(k, "") or "") for k in ("name", "operator", "site", "country")}
     verdict_label = VERDICT_LABELS.get(verdict, verdict)
     pack = _pack_citation(result)
-    ident = dossier_id(result)
     tool = {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")}
     head_left = " · ".join(x for x in (pilot_line["name"] or "Pilot line", verdict_label.upper()) if x)
     page_css = {
@@ -842,6 +854,8 @@ _MD_LT = re.compile(r"<(?=[A-Za-z/!?])")
 _MD_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What makes a line a heading, list item, block quote, table rule or setext underline when it starts one.
 _MD_LEADING = re.compile(r"^(\s*)([#>]|[-+*=](?=\s|$|[-=])|\d{1,9}(?=[.)](?:\s|$)))")
+# What closes an ATX heading when it ends one (after a space).
+_MD_TRAILING_HASHES = re.compile(r"(?<![\\#])#+$")
 
 
 def md_escape(value: Any) -> str:
@@ -854,7 +868,7 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdRaw):
         return str(value)
-    s = re.sub(r"\s*[\r\n]+\s*", " ", str(value))
+    s = re.sub(r"\s*[\r\n]+\s*", " ", clean(value)).strip()  # trimmed: leading spaces could make a code block
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = _MD_LT.sub(r"\\<", s)
     s = _MD_AMP.sub(r"\\&", s)
@@ -865,23 +879,37 @@ def md_escape(value: Any) -> str:
             s = s[:end] + "\\" + s[end:]
         else:
             s = s[: m.start(2)] + "\\" + s[m.start(2):]
+    t = _MD_TRAILING_HASHES.search(s)
+    if t and s[t.start() - 1: t.start()] in (" ", "\t"):  # would close a heading: "### title ##" loses its "##"
+        s = s[: t.start()] + "\\" + s[t.start():]
     return s
 
 
 def md_code(value: Any) -> MdRaw:
-    """An inline code span that no content can break out of (HTML inside it is shown as text)."""
-    s = re.sub(r"[\r\n]+", " ", str(value if value is not None else ""))
+    """An inline code span that no content can break out of, also in a table cell (HTML inside it
+    is shown as text); text with a ``|`` is escaped text instead (:func:`md_escape`).
+
+    - the fence is one backtick longer than the longest run of backticks inside;
+    - a GFM table splits its cells at every ``|`` not escaped, code spans included, and ``\\|``
+      inside a code span shows its backslash outside a table: so no code span holds a pipe;
+    - the text is cleaned (:func:`liplanet_cert.textsafe.clean`), on one line.
+    """
+    s = clean("" if value is None else value, oneline=True)
     if not s:
         return MdRaw("")
+    if "|" in s:
+        return MdRaw(md_escape(s))
     longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    # a space either side keeps a backtick at the edge apart from the fence, and a space at the
+    # edge as it is (a renderer strips one space from each side of a code span that has both)
+    pad = " " if not s.isspace() and (s[0] in "` " or s[-1] in "` ") else ""
     return MdRaw(f"{fence}{pad}{s}{pad}{fence}")
 
 
 def md_block(value: Any, lang: str = "") -> MdRaw:
-    """A fenced code block that no content can close early."""
-    s = str(value if value is not None else "").rstrip("\n")
+    """A fenced code block that no content can close early (cleaned, keeping its lines)."""
+    s = clean("" if value is None else value).rstrip("\n")
     longest = max((len(m) for m in re.findall(r"^\s*(`{3,}|~{3,})", s, flags=re.M)), default=0)
     fence = "`" * max(3, longest + 1)
     return MdRaw(f"{fence}{lang}\n{s}\n{fence}")
@@ -938,12 +966,22 @@ def _environment(*, markdown: bool) -> Any:
                                  lstrip_blocks=True)
         env.filters.update(code=md_code, block=md_block, raw_md=MdRaw)
     else:
-        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, finalize=_html_finalize,
                                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
         env.filters["wbr"] = wbr
     env.filters.update(_filters())
     env.globals.update(status_labels=STATUS_LABELS)
     return env
+
+
+def _html_finalize(value: Any) -> Any:
+    """Every text an HTML expression shows is cleaned (the context already is: this keeps it so for
+    values a template computes); autoescaping follows.  Markup (SVG built by :mod:`.charts`) is kept."""
+    from markupsafe import Markup
+
+    from ..textsafe import clean
+
+    return clean(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _mark_svg(ctx: dict[str, Any]) -> dict[str, Any]:

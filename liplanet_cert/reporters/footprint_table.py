@@ -6,8 +6,7 @@ from typing import Any
 
 
 def show_footprint(fp: dict[str, Any], console: Any) -> None:
-    from rich.text import Text
-
+    from ..textsafe import safe_text
     from .tables import SafeTable, id_col, print_text
 
     unc_steps = (fp.get("uncertainty") or {}).get("steps", [])
@@ -29,7 +28,7 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         c = s["contributions"]
         row = [s["step"], f"{s['kg_co2e_per_cell']:.4f}", f"{s['kg_co2e_per_kwh']:.2f}", f"{s['share'] * 100:.1f} %",
                f"{c.get('electricity', 0):.4f}", f"{c.get('heat', 0):.4f}", f"{c.get('materials', 0):.4f}"]
-        row.append(Text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
+        row.append(safe_text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
         if unc:
             u = unc.get(s["step"], {})
             row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
@@ -49,10 +48,10 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         total_row.append(f"{st.get('reduction_share', 0) * 100:.0f} %" if isinstance(st, dict) and "reduction_share" in st else "")
     t.add_row(*total_row, style="bold")
     t.print(console)
-    console.print(Text(f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
+    console.print(safe_text(f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
                        f"(default = sourced reference model, not the line's own data)"))
     if scen:
-        console.print(Text(f"Scenario {scen.get('id', '')}: {scen.get('title', '')} — 'saving' is the reduction of each step's footprint.", style="cyan"))
+        console.print(safe_text(f"Scenario {scen.get('id', '')}: {scen.get('title', '')} — 'saving' is the reduction of each step's footprint.", style="cyan"))
     method = " / ".join(fp.get("method", []))
     model = fp.get("model", {})
-    console.print(Text(f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})", style="dim"))
+    console.print(safe_text(f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})", style="dim"))

@@ -6,12 +6,15 @@ import json
 from typing import Any, Iterable, TextIO
 
 from ..models import Result, Unassessed
+from ..textsafe import json_escape
 from .base import Item, Reporter
 
 
 def dumps(data: Any) -> str:
-    """Deterministic JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline."""
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Deterministic JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline.  Control,
+    bidirectional-control and separator characters from a bundle are written as ``\\uXXXX`` escapes
+    (exact data, nothing raw for a terminal or an editor to act on)."""
+    return json_escape(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 class JSONReporter(Reporter):

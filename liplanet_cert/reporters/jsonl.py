@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable, TextIO
 
 from ..models import Result, Unassessed
+from ..textsafe import json_escape
 from .base import Item, Reporter
-
-
-# Characters json.dumps(ensure_ascii=False) leaves raw that still end a line for some readers
-# (str.splitlines, JavaScript, editors): NEL, LINE/PARAGRAPH SEPARATOR; and lone surrogates, which
-# cannot be encoded as UTF-8 at all.  They can only occur inside JSON strings, where \uXXXX is exact.
-_NOT_ONE_LINE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
-
-
-def _escape(m: "re.Match[str]") -> str:
-    return f"\\u{ord(m.group()):04x}"
 
 
 def dumps_line(data: Any) -> str:
     """One deterministic JSON line (sorted keys, no spaces, newline-terminated): whatever the data,
-    the text is exactly one line for every reader (no raw newline, NEL or U+2028/U+2029 inside) and
-    encodes as UTF-8 (a lone surrogate is written as its ``\\uXXXX`` escape)."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return _NOT_ONE_LINE.sub(_escape, text) + "\n"
+    exactly one line for every reader (no raw newline, NEL, U+2028/U+2029 inside), encodable as UTF-8
+    (a lone surrogate as its ``\\uXXXX`` escape), and no control or bidirectional-control character
+    raw (:func:`~liplanet_cert.textsafe.json_escape`, as :func:`.json_.dumps`)."""
+    return json_escape(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 class JSONLReporter(Reporter):

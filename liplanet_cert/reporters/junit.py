@@ -120,7 +120,7 @@ class JUnitReporter(Reporter):
         for f in r.findings:
             rel = location_file(f.location) or r.bundle.get("declaration", "")
             case = ET.SubElement(suite, "testcase", {
-                "classname": f"{classbase}.{f.category}",
+                "classname": x(f"{classbase}.{f.category}"),
                 "name": x(f"[{f.severity.upper()}][{f.id}] {f.title}"),
                 "file": x(f"{bpath.rstrip('/')}/{rel}" if rel else bpath),
                 "time": "0",

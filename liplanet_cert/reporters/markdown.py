@@ -3,6 +3,7 @@ CI job summaries and wikis).  Bundle text is escaped: no HTML, no table breakage
 
 from __future__ import annotations
 
+import re
 import tempfile
 from typing import Iterable, TextIO
 
@@ -18,12 +19,19 @@ VERDICT_TEXT = {
 ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
 
 
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
 def md(text: object) -> str:
-    """Escape text for a Markdown table cell."""
-    s = clean(text).replace("\n", " ").replace("\\", "\\\\")
+    """Escape text for a Markdown table cell, heading or line (cleaned, on one line, trimmed):
+    ``&amp;`` stays those five characters and a leading ``- `` or ``1. `` starts no list."""
+    s = clean(text, oneline=True).strip().replace("\\", "\\\\")
     for ch in "|`*_[]<>#":
         s = s.replace(ch, "\\" + ch)
-    return s
+    m = re.match(r"[-+](?= |$)|\d{1,9}[.)](?= |$)", s)
+    if m:  # "- x" or "1. x" at the start of a line would be a list item: escape its marker
+        s = s[: m.end() - 1] + "\\" + s[m.end() - 1:]
+    return _ENTITY.sub(r"\\&", s)
 
 
 class MarkdownReporter(Reporter):
@@ -70,7 +78,7 @@ class MarkdownReporter(Reporter):
         lines = [
             f"{h} {md(pl.get('name', ''))} — {VERDICT_TEXT[r.verdict]}",
             "",
-            f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {r.reporting_period.get('start')} .. {r.reporting_period.get('end')} · "
+            f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {md(r.reporting_period.get('start', ''))} .. {md(r.reporting_period.get('end', ''))} · "
             f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}",
             "",
             f"{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable",

@@ -6,7 +6,7 @@ import io
 from typing import Iterable, TextIO
 
 from ..models import Result, Status, Unassessed, Verdict
-from ..textsafe import clean
+from ..textsafe import clean, safe_text
 from .base import Item, Reporter
 
 STATUS_STYLE = {
@@ -44,6 +44,8 @@ class TableReporter(Reporter):
             sep = "\n"
 
     def show(self, result: Result, console: "object") -> None:
+        """Every text from the bundle, the criteria pack or the waivers goes through :func:`safe_text`
+        (cleaned, shown literally) or a :class:`SafeTable` cell (the same)."""
         from rich.panel import Panel
         from rich.text import Text
 
@@ -51,10 +53,11 @@ class TableReporter(Reporter):
 
         pl = result.pilot_line
         head = Text()
-        head.append(clean(pl.get("name", "")), style="bold")
-        head.append(f"  {clean(pl.get('operator', ''))}, {clean(pl.get('site', ''))} ({clean(pl.get('country', ''))})\n")
-        head.append(f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   ")
-        head.append(f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}")
+        head.append(safe_text(pl.get("name", ""), style="bold", oneline=True))
+        head.append(safe_text(f"  {pl.get('operator', '')}, {pl.get('site', '')} ({pl.get('country', '')})", oneline=True))
+        head.append("\n")
+        head.append(safe_text(f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   "
+                              f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}"))
         console.print(head)  # type: ignore[attr-defined]
 
         # criterion title and location are left out when the console is too narrow for them
@@ -65,22 +68,22 @@ class TableReporter(Reporter):
             label, style = STATUS_STYLE[f.status]
             if f.severity != "required":
                 label += "*"
-            table.add_row(Text(f.id), Text(label, style=style), Text(clean(f.title)), Text(_short(f.expected, f.metric)), Text(clean(f.actual)),
-                          Text(clean(f.location), style="dim"))
+            table.add_row(safe_text(f.id), safe_text(label, style=style), safe_text(f.title), safe_text(_short(f.expected, f.metric)), safe_text(f.actual),
+                          safe_text(f.location, style="dim"))
         table.print(console)
-        console.print(Text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
+        console.print(safe_text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
         for f in result.findings:
             if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED):
-                console.print(Text(f"• {f.id}: {clean(f.message)}\n  where: {clean(f.location)}", style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow"))  # type: ignore[attr-defined]
+                console.print(safe_text(f"• {f.id}: {f.message}\n  where: {f.location}", style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow"))  # type: ignore[attr-defined]
         if result.footprint:
             tot = result.footprint.get("total", {})
-            console.print(Text(f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"))  # type: ignore[attr-defined]
+            console.print(safe_text(f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"))  # type: ignore[attr-defined]
         for w in result.warnings:
-            console.print(Text(f"warning: {clean(w)}", style="yellow"))  # type: ignore[attr-defined]
+            console.print(safe_text(f"warning: {w}", style="yellow"))  # type: ignore[attr-defined]
         c = result.counts
         label, style = VERDICT_STYLE[result.verdict]
         summary = f"{label}\n{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable"
-        console.print(Panel(Text(summary, justify="center"), style=style))  # type: ignore[attr-defined]
+        console.print(Panel(safe_text(summary, justify="center"), style=style))  # type: ignore[attr-defined]
 
 
 def _short(expected: str, metric: str) -> str:

@@ -14,7 +14,9 @@ When the console is too narrow for that (piped output and CI logs are 80 columns
 marked ``optional`` are left out first; when it is still too narrow, the rows are printed as
 records — one block per row, ``header: value`` lines wrapped between words — with lines longer
 than the console rather than cut ones.  Cells are shown literally (no rich markup is interpreted:
-a bundle path or a pilot-line name from a submission is data, not formatting).
+a bundle path or a pilot-line name from a submission is data, not formatting) and cleaned of escape
+sequences and control characters by :func:`liplanet_cert.textsafe.clean`, as every message printed
+with :func:`print_text` is.
 """
 
 from __future__ import annotations
@@ -168,7 +170,10 @@ class SafeTable:
         from rich.table import Table
         from rich.text import Text
 
-        t = Table(title=self.title, header_style=self.header_style, show_lines=self.show_lines, expand=self.expand,
+        from ..textsafe import clean
+
+        title = Text(clean(self.title), style="table.title") if self.title else None  # literal, as the cells
+        t = Table(title=title, header_style=self.header_style, show_lines=self.show_lines, expand=self.expand,
                   title_justify=self.title_justify, show_edge=not tight)  # type: ignore[arg-type]
         for k, i in enumerate(visible):
             col = self.columns[i]
@@ -204,10 +209,13 @@ class SafeTable:
 
 def print_text(console: Any, text: str, style: Optional[str] = None, indent: str = "") -> None:
     """Print a message wrapped between words at the console width; a word longer than a line (a
-    path) stays whole on a line of its own rather than being folded or cut."""
+    path) stays whole on a line of its own rather than being folded or cut.  The text is shown
+    literally and cleaned (:func:`liplanet_cert.textsafe.clean`): it may hold bundle text."""
     from rich.text import Text
 
-    for para in text.splitlines() or [""]:
+    from ..textsafe import clean
+
+    for para in clean(text).splitlines() or [""]:
         lines = textwrap.wrap(para, width=max(console.width, 20), initial_indent=indent, subsequent_indent=indent + "  ",
                               break_long_words=False, break_on_hyphens=False) or [""]
         for line in lines:
@@ -215,12 +223,18 @@ def print_text(console: Any, text: str, style: Optional[str] = None, indent: str
 
 
 def _text(cell: Any) -> Any:
-    """A cell as rich Text, shown literally (no markup)."""
+    """A cell as rich Text, shown literally (no markup) and cleaned of escape sequences and control
+    characters (a ``Text`` built elsewhere too: it keeps its style, and its spans when it was clean);
+    a tab is a space (rich would measure it as one cell and print it as up to eight)."""
     from rich.text import Text
 
+    from ..textsafe import clean, is_clean
+
     if isinstance(cell, Text):
-        return cell
-    return Text("" if cell is None else str(cell))
+        if is_clean(cell.plain) and "\t" not in cell.plain:
+            return cell
+        return Text(clean(cell.plain).replace("\t", " "), style=cell.style, justify=cell.justify, overflow=cell.overflow, no_wrap=cell.no_wrap)
+    return Text(clean("" if cell is None else cell).replace("\t", " "))
 
 
 def _longest_word(text: Any) -> int:
