@@ -338,8 +338,13 @@ def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
 
     items = [assess(EXAMPLES / n, criteria=NEW, at=AT, footprint=False) for n in ("approved", "not-approved")]
     items.append(Unassessed("x/broken", "invalid", "declaration.yaml: bad \u2028 line", ["p1", "p2"], "bundle"))
-    want = json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    assert get_reporter("json").render_many(items) == want
+    from liplanet_cert.textsafe import json_escape
+
+    # the bytes of dumping the list (unsafe characters such as U+2028 as \uXXXX escapes), the same data
+    want = json_escape(json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
+    got = get_reporter("json").render_many(items)
+    assert got == want and "\\u2028" in got
+    assert json.loads(got) == [i.to_dict() for i in items]
     assert get_reporter("json").render_many([]) == "[]\n"
 
 
