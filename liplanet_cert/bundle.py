@@ -25,14 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from . import safeyaml
-from .errors import BundleError, Problem, ProblemCollector
+from .errors import BundleError, Problem, ProblemCollector, quote
+from .inputfile import unicode_problem
 from .models import InputFile
 from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
 from .csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
-from .units import QuantityError, parse_quantity, to_unit, unit_quantity
+from .units import MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
+# A declaration is a few KB (5,000 evidence entries: about 1 MB); parsed YAML takes ~100x its size
+# in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
+MAX_DECLARATION_BYTES = 2 * 1024 * 1024
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
 AUTOMATION_ORDER = {"manual": 0, "semi-automatic": 1, "automatic": 2}
 
@@ -127,12 +131,19 @@ def _load(src: BundleSource) -> Bundle:
     problems = ProblemCollector()
     names = src.names()
     decl_name = next((n for n in DECLARATION_NAMES if n in names), None)
-    contents: dict[str, bytes] = {}
+    # (sha256, size) of each file as it was read: the recorded hashes are those of the bytes parsed.
+    # The bytes themselves are not kept: a log is parsed and dropped before the next one is read.
+    digests: dict[str, tuple[str, int]] = {}
 
-    def read(rel: str) -> bytes:
-        if rel not in contents:
-            contents[rel] = src.read(rel)
-        return contents[rel]
+    def read(rel: str, max_bytes: int | None = None, what: str = "") -> bytes:
+        data = src.read(rel, max_bytes, what)
+        digests[rel] = (sha256_bytes(data), len(data))
+        return data
+
+    def digest(rel: str) -> tuple[str, int]:
+        if rel not in digests:
+            digests[rel] = src.digest(rel)
+        return digests[rel]
 
     # A declaration that is missing or unreadable is a problem like any other: the logs are still
     # read (with the default names, no declared steps or period) so that one run lists everything.
@@ -141,7 +152,7 @@ def _load(src: BundleSource) -> Bundle:
         problems.add(src.display, message="no declaration found", expected=" or ".join(DECLARATION_NAMES) + " at the bundle root", found=", ".join(names[:8]) or "no files")
     else:
         try:
-            decl = _parse_document(decl_name, read(decl_name))
+            decl = _parse_document(decl_name, read(decl_name, MAX_DECLARATION_BYTES, "a declaration"))
         except BundleError as exc:
             problems.problems.extend(exc.problems)
     if decl is not None:
@@ -237,7 +248,7 @@ def _load(src: BundleSource) -> Bundle:
         if not src.exists(rel):
             problems.add(decl_name, f"#/evidence/{i}/path", "evidence file not found in the bundle", found=rel)
             continue
-        actual = sha256_bytes(read(rel))
+        actual = digest(rel)[0]
         if actual != ev["sha256"]:
             problems.add(decl_name, f"#/evidence/{i}/sha256", f"sha256 of {rel} does not match", expected=ev["sha256"], found=actual)
         evidence.append({"path": rel, "sha256": actual, "description": ev.get("description", "")})
@@ -247,8 +258,8 @@ def _load(src: BundleSource) -> Bundle:
 
     inputs = []
     for rel in names:
-        data = read(rel)
-        inputs.append(InputFile(rel, sha256_bytes(data), len(data)))
+        sha, size = digest(rel)
+        inputs.append(InputFile(rel, sha, size))
 
     return Bundle(
         path=src.display,
@@ -291,7 +302,15 @@ def _parse_document(rel: str, data: bytes) -> Any:
             raise BundleError(Problem(rel, getattr(exc, "location", "") or "document", f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
     if not isinstance(doc, dict):
         raise BundleError(Problem(rel, "#", "declaration must be a mapping", expected="an object with format_version, pilot_line, ...", found=type(doc).__name__))
+    bad = unicode_problem(doc)
+    if bad is not None:  # e.g. JSON's "\ud800": it could be read but never written to any report
+        raise BundleError(Problem(rel, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters", found=_surrogate_text(bad[1])))
     return doc
+
+
+def _surrogate_text(text: str) -> str:
+    """``text`` printable: its surrogates escaped (``\\ud800``), at most 60 characters of it."""
+    return quote(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def _reject_constant(name: str) -> Any:
@@ -455,16 +474,16 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
     conv: dict[str, Any] = {"date": dates(c, "date", start, end)}
     for col in ("units_in", "good_out", "scrap"):
         conv[col] = numbers(c, col, integer=True)
-    if "electrode_length" in c.cols:
+    if "electrode_length" in c:
         conv["electrode_length"] = numbers(c, "electrode_length", to="m", allow_blank=True)
     else:
         conv["electrode_length"] = np.full(len(c.rows), np.nan)
     known = set(production_steps())
-    step_col, lot_col = c.cols["step"], c.cols["lot_id"]
+    step_col, lot_col = c.text("step"), c.text("lot_id")
     if not set(step_col) <= (known if steps is None else known & set(steps)) or "" in lot_col:
-        for row, step, lot in zip(c.rows, step_col, lot_col):
+        for row, step, lot in zip(c.rows.tolist(), step_col, lot_col):
             if step not in known:
-                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step), by_value=True)
+                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=quote(step), by_value=True)
             elif steps is not None and step not in steps:
                 rp.add(row, "step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step, by_value=True)
             if not lot:
@@ -472,16 +491,33 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
     if len(rp) == before:  # the cells are sound: check the rows
         uin, good, scrap = conv["units_in"], conv["good_out"], conv["scrap"]
         for k in np.flatnonzero(good + scrap != uin).tolist():
-            rp.add(c.rows[k], None, "units do not add up", expected="units_in = good_out + scrap",
+            rp.add(int(c.rows[k]), None, "units do not add up", expected="units_in = good_out + scrap",
                    found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}")
-        pairs = list(zip(step_col, lot_col))
-        if len(set(pairs)) != len(pairs):
+        if _has_duplicates(step_col, lot_col):  # (pairs as numbers: no tuple per row)
             seen: set[tuple[str, str]] = set()
-            for k, p in enumerate(pairs):
+            for k, p in enumerate(zip(step_col, lot_col)):
                 if p in seen:
-                    rp.add(c.rows[k], None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
+                    rp.add(int(c.rows[k]), None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
                 seen.add(p)
     return c.table(conv, problems)
+
+
+def _codes(texts: list[str]) -> Any:
+    """Each text as the index of its value's first occurrence (an int64 array)."""
+    import numpy as np
+    from itertools import count
+
+    index: dict[str, int] = {}
+    return np.fromiter(map(index.setdefault, texts, count()), dtype=np.int64, count=len(texts))
+
+
+def _has_duplicates(a: list[str], b: list[str]) -> bool:
+    """Whether some pair (a[k], b[k]) occurs twice (compared as numbers: no tuple per row)."""
+    import numpy as np
+
+    keys = _codes(b) * max(len(a), 1) + _codes(a)
+    keys.sort()
+    return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
 
 
 def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
@@ -492,24 +528,26 @@ def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | No
         return None
     rp = c.row_problems
     conv: dict[str, Any] = {"capacity": numbers(c, "capacity", to="Ah")}
-    if "date" in c.cols:
+    if "date" in c:
         conv["date"] = dates(c, "date", start, end)
-    if "internal_resistance" in c.cols:
+    if "internal_resistance" in c:
         conv["internal_resistance"] = numbers(c, "internal_resistance", to="mohm", allow_blank=True)
-    if "ocv_drop" in c.cols:
+    if "ocv_drop" in c:
         conv["ocv_drop"] = numbers(c, "ocv_drop", to="mV", allow_blank=True)
-    lowered = [t.lower() for t in c.cols["result"]]
-    if not set(lowered) <= {"pass", "fail"}:
-        for row, text, low in zip(c.rows, c.cols["result"], lowered):
-            if low not in ("pass", "fail"):
-                rp.add(row, "result", "unknown test result", expected="pass or fail", found=repr(text), by_value=True)
-    conv["passed"] = np.array([low == "pass" for low in lowered], dtype=bool)
-    ids = c.cols["cell_id"]
+    results = c.text("result")
+    lower = {t: t.lower() for t in set(results)}  # a few distinct values: no new string per row
+    if not set(lower.values()) <= {"pass", "fail"}:
+        for row, text in zip(c.rows.tolist(), results):
+            if lower[text] not in ("pass", "fail"):
+                rp.add(row, "result", "unknown test result", expected="pass or fail", found=quote(text), by_value=True)
+    passes = {t for t, low in lower.items() if low == "pass"}
+    conv["passed"] = np.fromiter((t in passes for t in results), dtype=bool, count=len(results))
+    ids = c.text("cell_id")
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         for k, cid in enumerate(ids):
             if cid in seen:
-                rp.add(c.rows[k], "cell_id", "cell tested twice", expected="one row per cell", found=cid)
+                rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=cid)
             seen.add(cid)
     return c.table(conv, problems)
 
@@ -520,8 +558,10 @@ ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
 @lru_cache(maxsize=512)
 def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
     """``unit`` of an energy.csv row -> (basis: None | "cell" | "lot", factor to kWh or kg), or the
-    reason it does not fit ("unknown" / "dimension")."""
-    from .units import registry
+    reason it does not fit ("unknown" / "dimension" / "range": absurdly large or small)."""
+    import math
+
+    from .units import MAX_UNIT_FACTOR, registry
 
     try:
         q = unit_quantity(unit)
@@ -533,9 +573,12 @@ def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
             basis = b
             q = q * registry().Quantity(1, b)
     try:
-        return basis, float(q.to("kWh" if want == "energy" else "kg").magnitude)
+        factor = float(q.to("kWh" if want == "energy" else "kg").magnitude)
     except Exception:
         return "dimension"
+    if not (math.isfinite(factor) and 1 / MAX_UNIT_FACTOR <= abs(factor) <= MAX_UNIT_FACTOR):
+        return "range"
+    return basis, factor
 
 
 @lru_cache(maxsize=256)
@@ -558,9 +601,9 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
         "period_end": dates(c, "period_end", start, end),
         "amount": numbers(c, "amount"),
     }
-    if "meter_accuracy" in c.cols:
+    if "meter_accuracy" in c:
         acc: list[float | None] = []
-        for row, text in zip(c.rows, c.cols["meter_accuracy"]):
+        for row, text in zip(c.rows.tolist(), c.text("meter_accuracy")):
             a = _accuracy(text) if text else None
             if isinstance(a, QuantityError):
                 rp.add(row, "meter_accuracy", a.message, a.expected, a.found, by_value=True)
@@ -574,26 +617,30 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     kinds: list[str | None] = []
     per: list[tuple[str | None, float] | None] = []
     ps_col, pe_col = conv["period_start"], conv["period_end"]
-    for k, (row, step, carrier, unit) in enumerate(zip(c.rows, c.cols["step"], c.cols["carrier"], c.cols["unit"])):
+    for k, (row, step, carrier, unit) in enumerate(zip(c.rows.tolist(), c.text("step"), c.text("carrier"), c.text("unit"))):
         if step not in allowed_steps:
-            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=repr(step), by_value=True)
+            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=quote(step), by_value=True)
         if carrier in ENERGY_CARRIERS:
             want = "energy"
         elif carrier in materials:
             want = "mass"
         else:
-            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=repr(carrier), by_value=True)
+            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=quote(carrier), by_value=True)
             kinds.append(None)
             per.append(None)
             continue
         kinds.append(want)
         fit = _energy_unit(unit, want)
         if fit == "unknown":
-            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit), by_value=True)
+            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=quote(unit), by_value=True)
             per.append(None)
             continue
         if fit == "dimension":
-            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=repr(unit), by_value=True)
+            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=quote(unit), by_value=True)
+            per.append(None)
+            continue
+        if fit == "range":
+            rp.add(row, "unit", "unit out of range", expected=f"a unit of {want} within {MAX_UNIT_FACTOR:g} times " + ("kWh" if want == "energy" else "kg") + " either way", found=quote(unit), by_value=True)
             per.append(None)
             continue
         per.append(fit)  # type: ignore[arg-type]
