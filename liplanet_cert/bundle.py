@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safeyaml
-from .errors import BundleError, Problem, ProblemCollector, quote
+from .errors import BundleError, Problem, ProblemCollector, clip, quote
 from .inputfile import unicode_problem
 from .models import InputFile
 from .resources import load_json, load_schema
@@ -310,7 +310,7 @@ def _parse_document(rel: str, data: bytes) -> Any:
 
 def _surrogate_text(text: str) -> str:
     """``text`` printable: its surrogates escaped (``\\ud800``), at most 60 characters of it."""
-    return quote(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return "'" + clip(text.encode("utf-8", "backslashreplace").decode("utf-8")) + "'"
 
 
 def _reject_constant(name: str) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import metrics
 from .criteria import Condition, CriteriaPack, Criterion, build_pack, shipped_packs
+from .errors import LiplanetError
 from .evaluate import verdict_of
 from .models import Finding, Status
 
@@ -282,6 +283,18 @@ def impact_exit_code(rep: dict[str, Any]) -> int:
     return EXIT_SOME_LOSE if c.get("lose_approval") else EXIT_NONE_LOSE
 
 
+def _stored_result(path: Path) -> dict[str, Any]:
+    """A stored result of a batch run, read bounded (a regular file, at most the size verify
+    reads) and checked against the published result schema; ValueError if it is not one."""
+    from .inputfile import read_input_file
+    from .integrity import MAX_RESULT_BYTES, IntegrityError, result_schema_problems
+
+    r = json.loads(read_input_file(path, "stored result", MAX_RESULT_BYTES, error=IntegrityError))
+    if not isinstance(r, dict) or result_schema_problems(str(path), r):
+        raise ValueError(f"{path}: not an assessed result")
+    return r
+
+
 def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) -> dict[str, Any]:
     """Predicted outcome of ``new`` for every stored result of a batch run (JSON-ready).
 
@@ -308,8 +321,8 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
             counts["invalid"] += 1
             continue
         try:
-            r = json.loads((f.parent / line["result"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            r = _stored_result(f.parent / str(line["result"]))
+        except (OSError, ValueError, LiplanetError):
             approved = line.get("status") in ("approved", "approved_with_observations")
             outcome = "needs_reassessment" if approved else "may_gain_approval"
             counts[outcome] += 1
