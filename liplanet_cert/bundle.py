@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import safeyaml
 from .errors import BundleError, Problem, ProblemCollector, clip, quote
@@ -219,8 +219,8 @@ def _load(src: BundleSource) -> Bundle:
         rel = files[role]
         logs[role] = None
         if src.exists(rel):
-            try:
-                logs[role] = reader(rel, read(rel))
+            try:  # the reader reads the file itself, so that its bytes go as soon as they are parsed
+                logs[role] = reader(rel, lambda rel=rel: read(rel))
             except BundleError as exc:  # e.g. a file over the size limit
                 problems.problems.extend(exc.problems)
         elif decl is not None:  # (without a declaration, where the logs should be is unknown)
@@ -463,7 +463,7 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
 # :mod:`liplanet_cert.csvlog`; what each log must contain is here.
 
 
-def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_production(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
@@ -520,7 +520,7 @@ def _has_duplicates(a: list[str], b: list[str]) -> bool:
     return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
 
 
-def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
+def _csv_eol(rel: str, data: bytes | Callable[[], bytes], problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
@@ -542,14 +542,12 @@ def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | No
                 rp.add(row, "result", "unknown test result", expected="pass or fail", found=quote(text), by_value=True)
     passes = {t for t, low in lower.items() if low == "pass"}
     conv["passed"] = np.fromiter((t in passes for t in results), dtype=bool, count=len(results))
-    ids = c.text("cell_id")
-    if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        for k, cid in enumerate(ids):
-            if cid in seen:
-                rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=cid)
-            seen.add(cid)
-    return c.table(conv, problems)
+    repeated = c.repeats("cell_id")  # (cell ids are unique: no Python string per cell is kept)
+    if repeated:
+        ids = c.column("cell_id")
+        for k in repeated:
+            rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=ids[k])
+    return c.table(conv, problems, compact=("cell_id",))
 
 
 ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
@@ -589,7 +587,7 @@ def _accuracy(text: str) -> float | QuantityError:
         return exc
 
 
-def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_energy(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
@@ -650,7 +648,7 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     conv["kind"] = kinds
     conv["basis"] = [p[0] if p else None for p in per]
     conv["factor"] = [p[1] if p else None for p in per]
-    return c.table(conv, problems)
+    return c.table(conv, problems, compact=("meter_id",))
 
 
 def _known_materials() -> set[str]:

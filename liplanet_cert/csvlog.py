@@ -37,7 +37,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 from itertools import repeat
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import BundleError, Problem, ProblemCollector, clip, quote
 from .source import check_text, utf8_windows, utf8_error
@@ -328,6 +328,47 @@ class Table:
         return pd.DataFrame(self.columns)
 
 
+class TextColumn(Sequence[str]):
+    """A text column kept as its parts (cells joined by NUL): a column nothing reads per row after
+    the checks (cell ids, meter ids) costs its text's size, not a Python string per cell."""
+
+    def __init__(self, parts: list[str]) -> None:
+        import numpy as np
+
+        self._parts = parts
+        self._ends = np.cumsum([p.count("\0") + 1 for p in parts], dtype=np.int64) if parts else np.empty(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self)
+        k = int(k) + (n if int(k) < 0 else 0)
+        if not 0 <= k < n:
+            raise IndexError(k)
+        import bisect
+
+        j = bisect.bisect_right(self._ends.tolist(), k) if len(self._ends) < 64 else int(self._ends.searchsorted(k, side="right"))
+        start = int(self._ends[j - 1]) if j else 0
+        return self._parts[j].split("\0")[k - start]
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self._parts:
+            yield from part.split("\0")
+
+    def tolist(self) -> list[str]:
+        return list(self)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        import numpy as np
+
+        out = np.empty(len(self), dtype=object)
+        out[:] = self.tolist()
+        return out
+
+
 class CsvText:
     """A CSV file as text columns, kept compact until they are converted: each column is a list of
     parts, the cells of consecutive records joined by NUL.  ``rows`` is the file line on which each
@@ -382,12 +423,41 @@ class CsvText:
             self._parts[name] = None
         return self._texts[name]
 
+    def repeats(self, name: str) -> list[int]:
+        """Indexes of the records whose value in column ``name`` occurred in an earlier record,
+        in order.  Found through 64-bit hashes, a part at a time: no set of every value."""
+        import numpy as np
+
+        hashes = [np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells)) for _k, cells in self.pieces(name)]
+        h = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        same = h[order[1:]] == h[order[:-1]]
+        if not same.any():
+            return []
+        candidates = np.unique(np.concatenate([order[1:][same], order[:-1][same]])).tolist()  # equal hashes: compare the text
+        column = self.column(name)
+        seen: set[str] = set()
+        out = []
+        for k in candidates:
+            value = column[k]
+            if value in seen:
+                out.append(k)
+            seen.add(value)
+        return out
+
+    def column(self, name: str) -> Sequence[str]:
+        """Column ``name`` as a sequence without a string per cell (a :class:`TextColumn`)."""
+        parts = self._parts[name]
+        return self._texts[name] if parts is None else TextColumn(parts)
+
     def release(self, name: str) -> None:
         """Forget the text of column ``name`` (converted: only its bad cells were needed)."""
         self._parts[name] = None
         self._texts.pop(name, None)
 
-    def table(self, converted: dict[str, Any], problems: ProblemCollector) -> Table:
+    def table(self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()) -> Table:
+        """The checked file as a :class:`Table`; the columns named in ``compact`` (read by nothing
+        after the checks) stay :class:`TextColumn` s."""
         import numpy as np
 
         self.row_problems.flush(problems)
@@ -395,6 +465,8 @@ class CsvText:
         for name in self.names:
             if name in converted:
                 data[name] = converted[name]
+            elif name in compact and self._parts[name] is not None:
+                data[name] = TextColumn(self._parts[name])  # type: ignore[arg-type]
             else:
                 texts = self.text(name)
                 column = np.empty(len(texts), dtype=object)
@@ -503,11 +575,14 @@ class _LineTooLong(Exception):
         self.line = line
 
 
-def read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> CsvText | None:
-    """Read a CSV log as text columns.  ``required``/``optional`` map column -> dimension (None = no
-    unit).  Problems go to ``problems``; None when the file cannot be read as a table at all."""
+def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> CsvText | None:
+    """Read a CSV log as text columns.  ``source`` is the file's bytes, or a function that reads
+    them (then they are dropped as soon as the columns are built, before anything is converted).
+    ``required``/``optional`` map column -> dimension (None = no unit).  Problems go to
+    ``problems``; None when the file cannot be read as a table at all."""
     import csv
 
+    data = source() if callable(source) else source
     checked = decode(rel, data, problems)
     if checked is None:
         return None
