@@ -114,7 +114,7 @@ def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
     """Read a pack file; returns (document, problems) without raising on content problems.  The
     file must be a regular file of at most MAX_PACK_BYTES (exit 2 otherwise: never a hang)."""
     from .errors import BundleError
-    from .inputfile import read_input_file, unicode_problem
+    from .inputfile import read_input_file, strict_json, unicode_problem
     from .source import decode_text
 
     name = str(path)
@@ -124,7 +124,7 @@ def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
     except BundleError as exc:  # empty, NUL, not UTF-8, mixed line endings
         raise CriteriaError([Problem(p.file, p.location, f"cannot read criteria pack: {p.message}", p.expected, p.found) for p in exc.problems]) from None
     try:
-        doc = json.loads(text) if name.endswith(".json") else safeyaml.load(text)
+        doc = strict_json(text) if name.endswith(".json") else safeyaml.load(text)
     except (ValueError, RecursionError) as exc:
         return None, [Problem(name, getattr(exc, "location", ""), f"malformed pack: {getattr(exc, 'problem', exc)}")]
     bad = unicode_problem(doc)

@@ -286,10 +286,10 @@ def impact_exit_code(rep: dict[str, Any]) -> int:
 def _stored_result(path: Path) -> dict[str, Any]:
     """A stored result of a batch run, read bounded (a regular file, at most the size verify
     reads) and checked against the published result schema; ValueError if it is not one."""
-    from .inputfile import read_input_file
+    from .inputfile import read_input_file, strict_json
     from .integrity import MAX_RESULT_BYTES, IntegrityError, result_schema_problems
 
-    r = json.loads(read_input_file(path, "stored result", MAX_RESULT_BYTES, error=IntegrityError))
+    r = strict_json(read_input_file(path, "stored result", MAX_RESULT_BYTES, error=IntegrityError).decode("utf-8"))
     if not isinstance(r, dict) or result_schema_problems(str(path), r):
         raise ValueError(f"{path}: not an assessed result")
     return r

@@ -686,8 +686,10 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
             except QuantityError as exc:
                 problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
                 ok = False
-            except Exception:
-                problems.add(rel, f"line 1, column {name}", "unknown unit", expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
+            except Exception:  # pint's errors: an unknown unit, a scaling factor ('[1e400 m]'), ...
+                scaled = bool(re.match(r"[\d.+-]", unit))
+                problems.add(rel, f"line 1, column {name}", "column unit: a unit only, without a number" if scaled else "unknown unit",
+                             expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
                 ok = False
     for name in required:
         if name not in columns:

@@ -126,6 +126,36 @@ def _oserror(error: type[LiplanetError], shown: str, what: str, exc: OSError) ->
     return error(Problem(shown, message=f"cannot read {what}: {reason}", expected=f"{what}: a readable regular file"))
 
 
+# -- JSON as strict as the YAML loader ---------------------------------------------------------------
+def strict_json(text: str) -> Any:
+    """``json.loads`` refusing what no report could write back or what would be ambiguous: NaN and
+    Infinity, numbers that overflow to infinity (``1e400``), duplicate keys.  Raises ValueError
+    (``json.JSONDecodeError`` with a line and column for syntax) or RecursionError (deep nesting)."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is not finite")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k[:60]!r}")
+        out[k] = v
+    return out
+
+
 # -- text that cannot be written out ------------------------------------------------------------
 def unicode_problem(doc: Any) -> tuple[str, str] | None:
     """(JSON pointer, offending text) of the first string (or key) in ``doc`` that is not valid

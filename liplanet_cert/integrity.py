@@ -111,13 +111,13 @@ def read_result(path: str | Path) -> dict[str, Any]:
     The file is read bounded (a regular file of at most MAX_RESULT_BYTES), must be UTF-8 JSON of
     Unicode text only, and must validate against the published result schema (its assessed form)
     before any field of it is used: a field of the wrong type is a located problem, not a crash."""
-    from .inputfile import read_input_file, unicode_problem
+    from .inputfile import read_input_file, strict_json, unicode_problem
     from .source import decode_text
 
     path = Path(path)
     data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)
     try:
-        doc = json.loads(decode_text(str(path), data), parse_constant=_no_constant)
+        doc = strict_json(decode_text(str(path), data))
     except json.JSONDecodeError as exc:
         raise IntegrityError(Problem(str(path), f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}", expected="a JSON result (assess --format json)")) from None
     except (ValueError, RecursionError) as exc:
@@ -144,10 +144,6 @@ def read_result(path: str | Path) -> dict[str, Any]:
     except ValueError:
         raise IntegrityError(Problem(str(path), "#/assessed_on", "not a date", expected="YYYY-MM-DD", found=repr(doc["assessed_on"])[:40])) from None
     return doc
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid number")
 
 
 def result_schema_problems(name: str, doc: Any) -> list[Problem]:

@@ -90,6 +90,7 @@ class QuantityError(ValueError):
 
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 _LEADING_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")  # "Ah" alone is not "1 Ah"
+_WRITTEN_NUMBER = re.compile(r"\s*[-+]?(\d*(?:\.\d*)?)")  # the digits before any exponent
 _NUMBER_POWER = re.compile(r"[\d.)]\s*(\*\*|\^)")  # "10**400", "9**9**9": unbounded work for pint
 
 
@@ -162,6 +163,8 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         finite = False
     if not finite:
         raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=_shown(text))
+    if mag == 0 and _written_non_zero(text):  # 1e-400 underflows to 0: it is not 0
+        raise QuantityError("value out of range: too small, it would be read as 0", expected=f"0, or at least {MIN_MAGNITUDE:g} in absolute value", found=_shown(text))
     if dimension is not None:
         check_dimension(q, dimension, original=text)
     return q
@@ -194,7 +197,8 @@ def to_unit(q: pint.Quantity, unit: str) -> float:
             value = float(q.magnitude) * factor
     except (ArithmeticError, ValueError) as exc:  # OverflowError, ZeroDivisionError, ...
         raise QuantityError(f"quantity cannot be converted to {unit}: {_short(exc)}", expected=f"a value in {unit}", found=_shown(q)) from None
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE:
+    underflow = value == 0 and float(q.magnitude) != 0
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE or underflow:
         shown = f"{value:g} {unit}" if math.isfinite(value) else "a value that overflows"
         raise QuantityError("value out of range", expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
                             found=f"{_shown(q)} = {shown}")
@@ -232,6 +236,14 @@ def _expect(dimension: str | None) -> str:
 def _dim_text(q: pint.Quantity) -> str:
     dim = str(q.dimensionality)
     return "dimensionless" if dim in ("", "dimensionless") else dim
+
+
+def _written_non_zero(text: Any) -> bool:
+    """Whether the number written at the start of ``text`` has a non-zero digit (before its exponent)."""
+    if isinstance(text, (int, float)):
+        return False  # (YAML/JSON numbers: float() of them was checked already)
+    m = _WRITTEN_NUMBER.match(str(text))
+    return bool(m and any(ch in "123456789" for ch in m.group(1)))
 
 
 def _shown(value: Any) -> str:

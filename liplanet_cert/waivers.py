@@ -133,7 +133,7 @@ def _bundle_matches(spec: str, bundle_path: str) -> bool:
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waiver file; raises :class:`WaiverError` with every problem found."""
     from . import safeyaml
-    from .inputfile import read_input_file, unicode_problem
+    from .inputfile import read_input_file, strict_json, unicode_problem
 
     path = Path(path)
     name = str(path)
@@ -143,7 +143,7 @@ def load_waivers(path: str | Path) -> WaiverSet:
     except UnicodeDecodeError as exc:
         raise WaiverError(Problem(name, f"byte {exc.start}", "waiver file is not UTF-8 text")) from None
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else safeyaml.load(text.lstrip("\ufeff"))
+        doc = strict_json(text.lstrip("\ufeff")) if path.suffix.lower() == ".json" else safeyaml.load(text.lstrip("\ufeff"))
     except (ValueError, RecursionError) as exc:
         raise WaiverError(Problem(name, getattr(exc, "location", ""), f"malformed waiver file: {getattr(exc, 'problem', exc)}")) from None
     bad = unicode_problem(doc)
