@@ -34,9 +34,9 @@ from .csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
 from .units import MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
-# A declaration is a few KB (5,000 evidence entries: about 1 MB); parsed YAML takes ~100x its size
+# A declaration is a few KB (2,000 evidence entries: about 400 KB); parsed YAML takes up to ~200x its size
 # in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
-MAX_DECLARATION_BYTES = 2 * 1024 * 1024
+MAX_DECLARATION_BYTES = 512 * 1024
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
 AUTOMATION_ORDER = {"manual": 0, "semi-automatic": 1, "automatic": 2}
 

@@ -107,7 +107,7 @@ def semver_key(v: str) -> tuple[int, int, int, int, str]:
 
 
 # -- loading -------------------------------------------------------------------------------
-MAX_PACK_BYTES = 1024 * 1024  # the shipped packs are ~15 KB; parsed YAML takes ~100x its size in memory
+MAX_PACK_BYTES = 512 * 1024  # the shipped packs are ~15 KB; parsed YAML takes up to ~200x its size in memory
 
 
 def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:

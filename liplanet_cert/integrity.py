@@ -33,7 +33,11 @@ from typing import Any
 from .errors import LiplanetError, Problem, UsageError
 
 SIGNATURE_SUFFIX = ".sig"
-MAX_RESULT_BYTES = 64 * 1024 * 1024
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result lists every capacity measured: ~9 bytes per cell tested
+# Objects and arrays in a result: tens of findings, steps and days, one input per bundle file (at most
+# LIPLANET_MAX_ENTRIES).  Counted (as '{' and '[' bytes) before parsing, so that a file of empty objects
+# (~25x its size once parsed) cannot take more memory than a real result (~4x: numbers and short text).
+MAX_RESULT_CONTAINERS = 200_000
 MAX_KEY_BYTES = 64 * 1024
 IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
 
@@ -116,6 +120,10 @@ def read_result(path: str | Path) -> dict[str, Any]:
 
     path = Path(path)
     data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_RESULT_CONTAINERS:
+        raise IntegrityError(Problem(str(path), "whole file", "not a result written by assess: too many objects and arrays",
+                                     expected=f"at most {MAX_RESULT_CONTAINERS} '{{' and '[' in all", found=str(containers)))
     try:
         doc = strict_json(decode_text(str(path), data))
     except json.JSONDecodeError as exc:

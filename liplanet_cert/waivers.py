@@ -40,7 +40,7 @@ from .errors import Problem, WaiverError
 from .models import Finding, Status
 
 WAIVABLE = (Status.FAIL, Status.ERROR)
-MAX_WAIVER_BYTES = 1024 * 1024  # a few hundred waivers are ~100 KB; parsed YAML takes ~100x its size in memory
+MAX_WAIVER_BYTES = 512 * 1024  # a few hundred waivers are ~100 KB; parsed YAML takes up to ~200x its size in memory
 
 
 @dataclass(frozen=True)
