@@ -284,15 +284,11 @@ def impact_exit_code(rep: dict[str, Any]) -> int:
 
 
 def _stored_result(path: Path) -> dict[str, Any]:
-    """A stored result of a batch run, read bounded (a regular file, at most the size verify
-    reads) and checked against the published result schema; ValueError if it is not one."""
-    from .inputfile import read_input_file, strict_json
-    from .integrity import MAX_RESULT_BYTES, IntegrityError, result_schema_problems
+    """A stored result of a batch run, read as ``verify`` reads one (bounded, strict JSON, checked
+    against the published result schema): :class:`LiplanetError` if it is not one."""
+    from .integrity import read_result
 
-    r = strict_json(read_input_file(path, "stored result", MAX_RESULT_BYTES, error=IntegrityError).decode("utf-8"))
-    if not isinstance(r, dict) or result_schema_problems(str(path), r):
-        raise ValueError(f"{path}: not an assessed result")
-    return r
+    return read_result(path)
 
 
 def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) -> dict[str, Any]:
