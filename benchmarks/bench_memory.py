@@ -57,8 +57,8 @@ def make_bundle(dest: Path, mb: float, logs: set[str]) -> dict[str, int]:
         rows["production_log.csv"] = _write(dest / "production_log.csv", "date,step,lot_id,units_in,good_out,scrap,electrode_length [m]", prod, size)
     lots = max(1, rows.get("production_log.csv", 11 * 30) // len(STEPS))
     if "production" not in logs:
-        lots = 30  # the example's lots L01..L30
-    lot_id = lambda j: f"L{j + 1:02d}"  # noqa: E731 - the example's lots are L01..L30
+        lots = 22  # the example's lots L01..L22
+    lot_id = lambda j: f"L{j + 1:02d}"  # noqa: E731 - lot ids as in the example (L01, L02, ...)
     if "eol" in logs:
         def eol(k: int) -> str:
             return f"C{k:08d},{lot_id(k % lots)},2026-09-{1 + k % 30:02d},{5 + (k % 97) / 1000:.4f},{1.9 + (k % 13) / 100:.3f},1.1{k % 10},pass"

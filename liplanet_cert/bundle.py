@@ -31,7 +31,7 @@ from .models import InputFile
 from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
 from .csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
-from .units import MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
+from .units import MAX_QUANTITY_CHARS, MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
 # A declaration is a few KB (2,000 evidence entries: about 400 KB); parsed YAML takes up to ~200x its size
@@ -556,13 +556,15 @@ ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
 @lru_cache(maxsize=512)
 def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
     """``unit`` of an energy.csv row -> (basis: None | "cell" | "lot", factor to kWh or kg), or the
-    reason it does not fit ("unknown" / "dimension" / "range": absurdly large or small)."""
+    reason it does not fit ("long" / "unknown" / "dimension" / "range": absurdly large or small)."""
     import math
 
     from .units import MAX_UNIT_FACTOR, registry
 
     try:
         q = unit_quantity(unit)
+    except QuantityError:  # longer than any unit: pint never sees it
+        return "long"
     except Exception:
         return "unknown"
     basis = None
@@ -629,6 +631,10 @@ def _csv_energy(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, st
             continue
         kinds.append(want)
         fit = _energy_unit(unit, want)
+        if fit == "long":
+            rp.add(row, "unit", "unit too long", expected=f"a unit of {want}, at most {MAX_QUANTITY_CHARS} characters", found=quote(unit))
+            per.append(None)
+            continue
         if fit == "unknown":
             rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=quote(unit), by_value=True)
             per.append(None)

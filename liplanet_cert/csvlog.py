@@ -43,7 +43,7 @@ from .errors import BundleError, Problem, ProblemCollector, clip, quote
 from .source import check_text, utf8_windows, utf8_error
 from .units import QuantityError, unit_quantity
 
-PIECE_BYTES = 1 << 20  # decoded and split at a time
+PIECE_BYTES = 1 << 18  # decoded and split at a time (its cells, as strings, take ~10x that for a moment)
 MAX_LINE_CHARS = 64 * 1024  # a log's records are short: a longer line is refused before it is split
 MAX_CELL_CHARS = 1000  # a longer cell is a located problem; no parser or pattern ever sees it
 MAX_HEADER_CELL_CHARS = 200  # a column name with its unit ('capacity [Ah]')
