@@ -679,9 +679,10 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
                 ok = False
                 continue
             try:
-                from .units import check_dimension
+                from .units import DIMENSIONS, check_dimension, unit_factor
 
                 check_dimension(unit_quantity(unit), dim, original=unit)
+                unit_factor(unit, DIMENSIONS[dim])  # finite, not absurd: values convert without overflow
                 units[name] = unit
             except QuantityError as exc:
                 problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
@@ -785,9 +786,11 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
 
 @lru_cache(maxsize=256)
 def _unit_factor(unit: str, to: str) -> float:
-    from .units import unit_factor
+    """(A header unit was checked against the canonical unit of its dimension: ``to`` is that unit
+    or one a fixed factor from it, so this cannot overflow.)"""
+    from .units import unit_quantity
 
-    return unit_factor(unit, to)
+    return float(unit_quantity(unit).to(to).magnitude)
 
 
 # -- dates ------------------------------------------------------------------------------------
