@@ -775,6 +775,11 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
         if bad.any():
             for k in np.flatnonzero(bad).tolist():
                 number_problem(c.row_problems, int(c.rows[k0 + k]), col, texts[k], float(v[k]), integer=integer, delimiter=c.delimiter)
+        zeros = np.flatnonzero(v == 0)
+        if len(zeros):  # "1e-400" underflows to 0: it is not 0 ("0", "0.00", "-0e5" are)
+            for k in [k for k in zeros.tolist() if texts[k] != "0" and texts[k].lower().partition("e")[0].strip("+-.0")]:
+                c.row_problems.add(int(c.rows[k0 + k]), col, "number too small: it would be read as 0", expected="0, or a number of at least 1e-308", found=quote(texts[k]))
+                v[k] = np.nan
         out.append(v)
     c.release(col)
     v = np.concatenate(out) if out else np.empty(0, dtype=np.float64)

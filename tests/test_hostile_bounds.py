@@ -376,6 +376,16 @@ def test_csv_header_units_that_overflow_or_underflow(tmp_path: Path, unit: str, 
     reject(tmp_path, bundle, "production_log.csv line 1, column electrode_length", needle)
 
 
+@pytest.mark.parametrize("cell,needle", [("1e-400", "number too small: it would be read as 0"), ("0.0e-400", None), ("1e400", "not a finite number")])
+def test_csv_numbers_that_overflow_or_underflow(tmp_path: Path, cell: str, needle: str | None) -> None:
+    bundle = copy_bundle(tmp_path)
+    edit(bundle / "production_log.csv", "2026-09-01,mixing,L01,48,48,0,", f"2026-09-01,mixing,L01,48,48,{cell},")
+    if needle is None:  # a zero written with an exponent is 0
+        assert runner.invoke(app, ["validate", str(bundle)]).exit_code == 0
+    else:
+        reject(tmp_path, bundle, "production_log.csv row 2, column scrap", needle)
+
+
 @pytest.mark.parametrize("accuracy", ["1e400 %", "1e-400 %", "1 kpercent^300/percent^299", "1e13"])
 def test_meter_accuracies_that_overflow_or_underflow(tmp_path: Path, accuracy: str) -> None:
     bundle = copy_bundle(tmp_path)
