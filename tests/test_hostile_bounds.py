@@ -36,7 +36,8 @@ runner = CliRunner()
 APPROVED = EXAMPLES / "approved"
 AT = "2026-10-15"
 PACK_FILE = REPO / "criteria" / "liplanet-2026-2.0.0.yaml"
-SETTINGS = settings(max_examples=int(os.environ.get("LIPLANET_HYPOTHESIS_EXAMPLES", "40")), deadline=None, derandomize=True,
+EXAMPLES_PER_TEST = int(os.environ.get("LIPLANET_HYPOTHESIS_EXAMPLES", "40"))  # raise it for a longer bug hunt (then random)
+SETTINGS = settings(max_examples=EXAMPLES_PER_TEST, deadline=None, derandomize=EXAMPLES_PER_TEST <= 120,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 
 
