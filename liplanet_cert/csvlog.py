@@ -29,7 +29,6 @@ expression sees them, and every pattern applied to a cell runs in linear time.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field

@@ -45,7 +45,7 @@ class Problem:
         for name, limit in FIELD_CHARS.items():
             value = getattr(self, name)
             if not isinstance(value, str):
-                value = str(value)
+                value = "" if value is None else str(value)
                 object.__setattr__(self, name, value)
             if len(value) > limit:
                 object.__setattr__(self, name, clip(value, limit))

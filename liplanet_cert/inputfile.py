@@ -191,12 +191,3 @@ def _bad_text(text: str) -> bool:
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
-
-
-def first_bad_char(text: str) -> int:
-    """Index of the first character of ``text`` that cannot be encoded as UTF-8 (-1: none)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return exc.start
-    return -1

@@ -14,7 +14,6 @@ Definitions (also in the dossier's glossary):
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping

@@ -30,7 +30,6 @@ Semantics (chosen to fail closed, after Chef InSpec's waivers and what its users
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
