@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from . import __version__
 from .bundle import Bundle, load_bundle
@@ -106,9 +106,9 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
     return result
 
 
-def _rounded(values: list[float], digits: int) -> list[float]:
-    """``[round(v, digits) ...]`` for a few hundred measurements, vectorised."""
-    if not values:
+def _rounded(values: Sequence[float], digits: int) -> list[float]:
+    """``[round(v, digits) ...]`` for a few hundred measurements (or millions), vectorised."""
+    if not len(values):
         return []
     import numpy as np
 

@@ -22,17 +22,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 from . import safeyaml
-from .errors import BundleError, Problem, ProblemCollector
+from .errors import BundleError, Problem, ProblemCollector, clip, quote
+from .inputfile import unicode_problem
 from .models import InputFile
 from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
 from .csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
-from .units import QuantityError, parse_quantity, to_unit, unit_quantity
+from .units import MAX_QUANTITY_CHARS, MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
+# A declaration is a few KB (2,000 evidence entries: about 400 KB); parsed YAML takes up to ~200x its size
+# in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
+MAX_DECLARATION_BYTES = 512 * 1024
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
 AUTOMATION_ORDER = {"manual": 0, "semi-automatic": 1, "automatic": 2}
 
@@ -127,12 +131,19 @@ def _load(src: BundleSource) -> Bundle:
     problems = ProblemCollector()
     names = src.names()
     decl_name = next((n for n in DECLARATION_NAMES if n in names), None)
-    contents: dict[str, bytes] = {}
+    # (sha256, size) of each file as it was read: the recorded hashes are those of the bytes parsed.
+    # The bytes themselves are not kept: a log is parsed and dropped before the next one is read.
+    digests: dict[str, tuple[str, int]] = {}
 
-    def read(rel: str) -> bytes:
-        if rel not in contents:
-            contents[rel] = src.read(rel)
-        return contents[rel]
+    def read(rel: str, max_bytes: int | None = None, what: str = "") -> bytes:
+        data = src.read(rel, max_bytes, what)
+        digests[rel] = (sha256_bytes(data), len(data))
+        return data
+
+    def digest(rel: str) -> tuple[str, int]:
+        if rel not in digests:
+            digests[rel] = src.digest(rel)
+        return digests[rel]
 
     # A declaration that is missing or unreadable is a problem like any other: the logs are still
     # read (with the default names, no declared steps or period) so that one run lists everything.
@@ -141,7 +152,7 @@ def _load(src: BundleSource) -> Bundle:
         problems.add(src.display, message="no declaration found", expected=" or ".join(DECLARATION_NAMES) + " at the bundle root", found=", ".join(names[:8]) or "no files")
     else:
         try:
-            decl = _parse_document(decl_name, read(decl_name))
+            decl = _parse_document(decl_name, read(decl_name, MAX_DECLARATION_BYTES, "a declaration"))
         except BundleError as exc:
             problems.problems.extend(exc.problems)
     if decl is not None:
@@ -208,8 +219,8 @@ def _load(src: BundleSource) -> Bundle:
         rel = files[role]
         logs[role] = None
         if src.exists(rel):
-            try:
-                logs[role] = reader(rel, read(rel))
+            try:  # the reader reads the file itself, so that its bytes go as soon as they are parsed
+                logs[role] = reader(rel, lambda rel=rel: read(rel))
             except BundleError as exc:  # e.g. a file over the size limit
                 problems.problems.extend(exc.problems)
         elif decl is not None:  # (without a declaration, where the logs should be is unknown)
@@ -237,7 +248,7 @@ def _load(src: BundleSource) -> Bundle:
         if not src.exists(rel):
             problems.add(decl_name, f"#/evidence/{i}/path", "evidence file not found in the bundle", found=rel)
             continue
-        actual = sha256_bytes(read(rel))
+        actual = digest(rel)[0]
         if actual != ev["sha256"]:
             problems.add(decl_name, f"#/evidence/{i}/sha256", f"sha256 of {rel} does not match", expected=ev["sha256"], found=actual)
         evidence.append({"path": rel, "sha256": actual, "description": ev.get("description", "")})
@@ -247,8 +258,8 @@ def _load(src: BundleSource) -> Bundle:
 
     inputs = []
     for rel in names:
-        data = read(rel)
-        inputs.append(InputFile(rel, sha256_bytes(data), len(data)))
+        sha, size = digest(rel)
+        inputs.append(InputFile(rel, sha, size))
 
     return Bundle(
         path=src.display,
@@ -291,39 +302,15 @@ def _parse_document(rel: str, data: bytes) -> Any:
             raise BundleError(Problem(rel, getattr(exc, "location", "") or "document", f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
     if not isinstance(doc, dict):
         raise BundleError(Problem(rel, "#", "declaration must be a mapping", expected="an object with format_version, pilot_line, ...", found=type(doc).__name__))
-    bad = list(_not_unicode(rel, doc, "#"))
-    if bad:
-        raise BundleError(bad)
+    bad = unicode_problem(doc)
+    if bad is not None:  # e.g. JSON's "\ud800": it could be read but never written to any report
+        raise BundleError(Problem(rel, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters", found=_surrogate_text(bad[1])))
     return doc
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _shown(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _quoted(text: str) -> str:
-    shown = _shown(text)
-    return f"'{shown}'" if len(shown) <= 78 else f"'{shown[:75]}...'"
-
-
-def _not_unicode(rel: str, node: Any, pointer: str) -> Iterator[Problem]:
-    """Strings (keys and values) holding a lone surrogate, as JSON's ``\\ud800`` escape can write:
-    no UTF-8 text, report or terminal can hold them, so they are the declaration's located problem."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        where = f"{pointer}/{_shown(key) if isinstance(key, str) else key}"
-        if isinstance(key, str) and _SURROGATE.search(key):
-            yield Problem(rel, where, "not valid Unicode text: a field name holds a lone surrogate (an unpaired \\ud800-\\udfff escape)",
-                          expected="text (a surrogate escape only as part of a pair)", found=_quoted(key))
-        if isinstance(value, str):
-            if _SURROGATE.search(value):
-                yield Problem(rel, where, "not valid Unicode text: a lone surrogate (an unpaired \\ud800-\\udfff escape)",
-                              expected="text (a surrogate escape only as part of a pair)", found=_quoted(value))
-        else:
-            yield from _not_unicode(rel, value, where)
+def _surrogate_text(text: str) -> str:
+    """``text`` printable: its surrogates escaped (``\\ud800``), at most 60 characters of it."""
+    return "'" + clip(text.encode("utf-8", "backslashreplace").decode("utf-8")) + "'"
 
 
 def _reject_constant(name: str) -> Any:
@@ -476,7 +463,7 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
 # :mod:`liplanet_cert.csvlog`; what each log must contain is here.
 
 
-def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_production(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
@@ -487,16 +474,16 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
     conv: dict[str, Any] = {"date": dates(c, "date", start, end)}
     for col in ("units_in", "good_out", "scrap"):
         conv[col] = numbers(c, col, integer=True)
-    if "electrode_length" in c.cols:
+    if "electrode_length" in c:
         conv["electrode_length"] = numbers(c, "electrode_length", to="m", allow_blank=True)
     else:
         conv["electrode_length"] = np.full(len(c.rows), np.nan)
     known = set(production_steps())
-    step_col, lot_col = c.cols["step"], c.cols["lot_id"]
+    step_col, lot_col = c.text("step"), c.text("lot_id")
     if not set(step_col) <= (known if steps is None else known & set(steps)) or "" in lot_col:
-        for row, step, lot in zip(c.rows, step_col, lot_col):
+        for row, step, lot in zip(c.rows.tolist(), step_col, lot_col):
             if step not in known:
-                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=repr(step), by_value=True)
+                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=quote(step), by_value=True)
             elif steps is not None and step not in steps:
                 rp.add(row, "step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step, by_value=True)
             if not lot:
@@ -504,19 +491,36 @@ def _csv_production(rel: str, data: bytes, steps: dict[str, str] | None, start: 
     if len(rp) == before:  # the cells are sound: check the rows
         uin, good, scrap = conv["units_in"], conv["good_out"], conv["scrap"]
         for k in np.flatnonzero(good + scrap != uin).tolist():
-            rp.add(c.rows[k], None, "units do not add up", expected="units_in = good_out + scrap",
+            rp.add(int(c.rows[k]), None, "units do not add up", expected="units_in = good_out + scrap",
                    found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}")
-        pairs = list(zip(step_col, lot_col))
-        if len(set(pairs)) != len(pairs):
+        if _has_duplicates(step_col, lot_col):  # (pairs as numbers: no tuple per row)
             seen: set[tuple[str, str]] = set()
-            for k, p in enumerate(pairs):
+            for k, p in enumerate(zip(step_col, lot_col)):
                 if p in seen:
-                    rp.add(c.rows[k], None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
+                    rp.add(int(c.rows[k]), None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
                 seen.add(p)
     return c.table(conv, problems)
 
 
-def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
+def _codes(texts: list[str]) -> Any:
+    """Each text as the index of its value's first occurrence (an int64 array)."""
+    import numpy as np
+    from itertools import count
+
+    index: dict[str, int] = {}
+    return np.fromiter(map(index.setdefault, texts, count()), dtype=np.int64, count=len(texts))
+
+
+def _has_duplicates(a: list[str], b: list[str]) -> bool:
+    """Whether some pair (a[k], b[k]) occurs twice (compared as numbers: no tuple per row)."""
+    import numpy as np
+
+    keys = _codes(b) * max(len(a), 1) + _codes(a)
+    keys.sort()
+    return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
+
+
+def _csv_eol(rel: str, data: bytes | Callable[[], bytes], problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
@@ -524,26 +528,26 @@ def _csv_eol(rel: str, data: bytes, problems: ProblemCollector, start: date | No
         return None
     rp = c.row_problems
     conv: dict[str, Any] = {"capacity": numbers(c, "capacity", to="Ah")}
-    if "date" in c.cols:
+    if "date" in c:
         conv["date"] = dates(c, "date", start, end)
-    if "internal_resistance" in c.cols:
+    if "internal_resistance" in c:
         conv["internal_resistance"] = numbers(c, "internal_resistance", to="mohm", allow_blank=True)
-    if "ocv_drop" in c.cols:
+    if "ocv_drop" in c:
         conv["ocv_drop"] = numbers(c, "ocv_drop", to="mV", allow_blank=True)
-    lowered = [t.lower() for t in c.cols["result"]]
-    if not set(lowered) <= {"pass", "fail"}:
-        for row, text, low in zip(c.rows, c.cols["result"], lowered):
-            if low not in ("pass", "fail"):
-                rp.add(row, "result", "unknown test result", expected="pass or fail", found=repr(text), by_value=True)
-    conv["passed"] = np.array([low == "pass" for low in lowered], dtype=bool)
-    ids = c.cols["cell_id"]
-    if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        for k, cid in enumerate(ids):
-            if cid in seen:
-                rp.add(c.rows[k], "cell_id", "cell tested twice", expected="one row per cell", found=cid)
-            seen.add(cid)
-    return c.table(conv, problems)
+    results = c.text("result")
+    lower = {t: t.lower() for t in set(results)}  # a few distinct values: no new string per row
+    if not set(lower.values()) <= {"pass", "fail"}:
+        for row, text in zip(c.rows.tolist(), results):
+            if lower[text] not in ("pass", "fail"):
+                rp.add(row, "result", "unknown test result", expected="pass or fail", found=quote(text), by_value=True)
+    passes = {t for t, low in lower.items() if low == "pass"}
+    conv["passed"] = np.fromiter((t in passes for t in results), dtype=bool, count=len(results))
+    repeated = c.repeats("cell_id")  # (cell ids are unique: no Python string per cell is kept)
+    if repeated:
+        ids = c.column("cell_id")
+        for k in repeated:
+            rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=ids[k])
+    return c.table(conv, problems, compact=("cell_id",))
 
 
 ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
@@ -552,11 +556,15 @@ ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
 @lru_cache(maxsize=512)
 def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
     """``unit`` of an energy.csv row -> (basis: None | "cell" | "lot", factor to kWh or kg), or the
-    reason it does not fit ("unknown" / "dimension")."""
-    from .units import registry
+    reason it does not fit ("long" / "unknown" / "dimension" / "range": absurdly large or small)."""
+    import math
+
+    from .units import MAX_UNIT_FACTOR, registry
 
     try:
         q = unit_quantity(unit)
+    except QuantityError:  # longer than any unit: pint never sees it
+        return "long"
     except Exception:
         return "unknown"
     basis = None
@@ -565,9 +573,12 @@ def _energy_unit(unit: str, want: str) -> tuple[str | None, float] | str:
             basis = b
             q = q * registry().Quantity(1, b)
     try:
-        return basis, float(q.to("kWh" if want == "energy" else "kg").magnitude)
+        factor = float(q.to("kWh" if want == "energy" else "kg").magnitude)
     except Exception:
         return "dimension"
+    if not (math.isfinite(factor) and 1 / MAX_UNIT_FACTOR <= abs(factor) <= MAX_UNIT_FACTOR):
+        return "range"
+    return basis, factor
 
 
 @lru_cache(maxsize=256)
@@ -578,7 +589,7 @@ def _accuracy(text: str) -> float | QuantityError:
         return exc
 
 
-def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_energy(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
     import numpy as np
 
     c = read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
@@ -590,9 +601,9 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
         "period_end": dates(c, "period_end", start, end),
         "amount": numbers(c, "amount"),
     }
-    if "meter_accuracy" in c.cols:
+    if "meter_accuracy" in c:
         acc: list[float | None] = []
-        for row, text in zip(c.rows, c.cols["meter_accuracy"]):
+        for row, text in zip(c.rows.tolist(), c.text("meter_accuracy")):
             a = _accuracy(text) if text else None
             if isinstance(a, QuantityError):
                 rp.add(row, "meter_accuracy", a.message, a.expected, a.found, by_value=True)
@@ -606,26 +617,34 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     kinds: list[str | None] = []
     per: list[tuple[str | None, float] | None] = []
     ps_col, pe_col = conv["period_start"], conv["period_end"]
-    for k, (row, step, carrier, unit) in enumerate(zip(c.rows, c.cols["step"], c.cols["carrier"], c.cols["unit"])):
+    for k, (row, step, carrier, unit) in enumerate(zip(c.rows.tolist(), c.text("step"), c.text("carrier"), c.text("unit"))):
         if step not in allowed_steps:
-            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=repr(step), by_value=True)
+            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=quote(step), by_value=True)
         if carrier in ENERGY_CARRIERS:
             want = "energy"
         elif carrier in materials:
             want = "mass"
         else:
-            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=repr(carrier), by_value=True)
+            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=quote(carrier), by_value=True)
             kinds.append(None)
             per.append(None)
             continue
         kinds.append(want)
         fit = _energy_unit(unit, want)
+        if fit == "long":
+            rp.add(row, "unit", "unit too long", expected=f"a unit of {want}, at most {MAX_QUANTITY_CHARS} characters", found=quote(unit))
+            per.append(None)
+            continue
         if fit == "unknown":
-            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=repr(unit), by_value=True)
+            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=quote(unit), by_value=True)
             per.append(None)
             continue
         if fit == "dimension":
-            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=repr(unit), by_value=True)
+            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=quote(unit), by_value=True)
+            per.append(None)
+            continue
+        if fit == "range":
+            rp.add(row, "unit", "unit out of range", expected=f"a unit of {want} within {MAX_UNIT_FACTOR:g} times " + ("kWh" if want == "energy" else "kg") + " either way", found=quote(unit), by_value=True)
             per.append(None)
             continue
         per.append(fit)  # type: ignore[arg-type]
@@ -635,7 +654,7 @@ def _csv_energy(rel: str, data: bytes, steps: dict[str, str] | None, start: date
     conv["kind"] = kinds
     conv["basis"] = [p[0] if p else None for p in per]
     conv["factor"] = [p[1] if p else None for p in per]
-    return c.table(conv, problems)
+    return c.table(conv, problems, compact=("meter_id",))
 
 
 def _known_materials() -> set[str]:

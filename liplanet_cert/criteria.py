@@ -107,19 +107,29 @@ def semver_key(v: str) -> tuple[int, int, int, int, str]:
 
 
 # -- loading -------------------------------------------------------------------------------
+MAX_PACK_BYTES = 512 * 1024  # the shipped packs are ~15 KB; parsed YAML takes up to ~200x its size in memory
+
+
 def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
-    """Read a pack file; returns (document, problems) without raising on content problems."""
+    """Read a pack file; returns (document, problems) without raising on content problems.  The
+    file must be a regular file of at most MAX_PACK_BYTES (exit 2 otherwise: never a hang)."""
+    from .errors import BundleError
+    from .inputfile import read_input_file, strict_json, unicode_problem
+    from .source import decode_text
+
     name = str(path)
+    data = read_input_file(path, "criteria pack", MAX_PACK_BYTES, error=CriteriaError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CriteriaError(Problem(name, message="criteria pack not found")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CriteriaError(Problem(name, message=f"cannot read criteria pack: {exc}")) from None
+        text = decode_text(name, data)
+    except BundleError as exc:  # empty, NUL, not UTF-8, mixed line endings
+        raise CriteriaError([Problem(p.file, p.location, f"cannot read criteria pack: {p.message}", p.expected, p.found) for p in exc.problems]) from None
     try:
-        doc = json.loads(text) if name.endswith(".json") else safeyaml.load(text)
-    except ValueError as exc:
-        return None, [Problem(name, message=f"malformed pack: {exc}")]
+        doc = strict_json(text) if name.endswith(".json") else safeyaml.load(text)
+    except (ValueError, RecursionError) as exc:
+        return None, [Problem(name, getattr(exc, "location", ""), f"malformed pack: {getattr(exc, 'problem', exc)}")]
+    bad = unicode_problem(doc)
+    if bad is not None:  # a JSON "\ud800" escape: readable, but never writable to a report
+        return None, [Problem(name, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters")]
     return doc, lint(doc, name)
 
 
@@ -177,10 +187,10 @@ def _condition(c: dict[str, Any]) -> Condition:
         raise _LintError(f"operator {op!r} does not fit a {spec.kind} metric", expected=", ".join(sorted(metrics.OPS_BY_KIND[spec.kind])), found=op)
     if spec.kind == "quantity":
         try:
-            q = parse_quantity(value, spec.dimension)
+            threshold = to_unit(parse_quantity(value, spec.dimension), spec.unit or "")
         except QuantityError as exc:
             raise _LintError(f"threshold unit does not fit {c['metric']}: {exc.message}", exc.expected, exc.found) from None
-        return Condition(c["metric"], op, to_unit(q, spec.unit or ""), str(value), spec.kind)
+        return Condition(c["metric"], op, threshold, str(value), spec.kind)
     if spec.kind == "automation":
         from .bundle import AUTOMATION_ORDER
 

@@ -17,12 +17,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from . import metrics
 from .criteria import Condition, CriteriaPack, Criterion, build_pack, shipped_packs
+from .errors import LiplanetError
 from .evaluate import verdict_of
 from .models import Finding, Status
 
@@ -282,6 +282,14 @@ def impact_exit_code(rep: dict[str, Any]) -> int:
     return EXIT_SOME_LOSE if c.get("lose_approval") else EXIT_NONE_LOSE
 
 
+def _stored_result(path: Path) -> dict[str, Any]:
+    """A stored result of a batch run, read as ``verify`` reads one (bounded, strict JSON, checked
+    against the published result schema): :class:`LiplanetError` if it is not one."""
+    from .integrity import read_result
+
+    return read_result(path)
+
+
 def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) -> dict[str, Any]:
     """Predicted outcome of ``new`` for every stored result of a batch run (JSON-ready).
 
@@ -308,8 +316,8 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
             counts["invalid"] += 1
             continue
         try:
-            r = json.loads((f.parent / line["result"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            r = _stored_result(f.parent / str(line["result"]))
+        except (OSError, ValueError, LiplanetError):
             approved = line.get("status") in ("approved", "approved_with_observations")
             outcome = "needs_reassessment" if approved else "may_gain_approval"
             counts[outcome] += 1

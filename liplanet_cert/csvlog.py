@@ -16,23 +16,36 @@ What a pilot line's spreadsheet actually exports, and what this module does with
 Per-row problems go through :class:`RowProblems`, which turns the same problem in many rows of a
 column (242 dates written DD.MM.YYYY) into one problem listing the first rows and the count.
 Clean files take vectorised fast paths: only bad cells cost per-row Python work.
+
+Bounded work and memory: the file's bytes are checked in place and decoded, split and stored a
+piece (about 1 MB) at a time, never as one string, one list of lines and one list of rows at once.
+Each column is kept as its pieces' cells joined by NUL (which a text file cannot hold) until it is
+converted — numbers and dates straight into arrays, text into lists whose repeated values are one
+object — so a log costs a small multiple of its size (``benchmarks/bench_memory.py``).  A line
+longer than :data:`MAX_LINE_CHARS`, a cell longer than :data:`MAX_CELL_CHARS` and a column name
+longer than :data:`MAX_HEADER_CELL_CHARS` are located problems before any parser or regular
+expression sees them, and every pattern applied to a cell runs in linear time.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .errors import BundleError, Problem, ProblemCollector
-from .source import decode_text
+from .errors import BundleError, Problem, ProblemCollector, clip, quote
+from .source import check_text, utf8_windows, utf8_error
 from .units import QuantityError, unit_quantity
 
+PIECE_BYTES = 1 << 18  # decoded and split at a time (its cells, as strings, take ~10x that for a moment)
+MAX_LINE_CHARS = 64 * 1024  # a log's records are short: a longer line is refused before it is split
+MAX_CELL_CHARS = 1000  # a longer cell is a located problem; no parser or pattern ever sees it
+MAX_HEADER_CELL_CHARS = 200  # a column name with its unit ('capacity [Ah]')
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
 SAVE_AS = "save it as CSV UTF-8 (in Excel: Save As > 'CSV UTF-8 (Comma delimited) (*.csv)')"
@@ -45,8 +58,11 @@ class _Group:
     kind: str
     expected: str
     by_value: bool
-    rows: list[int] = field(default_factory=list)
-    found: dict[str, None] = field(default_factory=dict)  # distinct values, in order of appearance
+    rows: list[int] = field(default_factory=list)  # the first KEPT_ROWS rows filed
+    count: int = 0  # rows filed (a row filed twice in a row counts once)
+    last: int = -1
+    found: dict[str, None] = field(default_factory=dict)  # distinct values, in order of appearance (the first KEPT_VALUES)
+    more_found: bool = False  # more distinct values than kept
     first_found: str = ""
     first_detail: str = ""
 
@@ -66,6 +82,9 @@ class RowProblems:
     SHOWN_ROWS = 5
     SHOWN_VALUES = 3
     MAX_VALUE_GROUPS = 10  # distinct values of one kind shown as their own problem; the rest together
+    KEPT_ROWS = 1000  # per group (rows are filed in file order): memory does not grow with the bad rows
+    KEPT_VALUES = 100
+    FOUND_CHARS = 200  # a found value or detail is quoted by its callers (errors.quote); this bounds it anyway
 
     def __init__(self, rel: str) -> None:
         self.rel = rel
@@ -78,6 +97,9 @@ class RowProblems:
         return self._filed
 
     def add(self, row: int, column: str | None, kind: str, expected: str = "", found: str = "", *, detail: str = "", by_value: bool = False) -> None:
+        row = int(row)
+        found = clip(found, self.FOUND_CHARS)
+        detail = clip(detail, self.FOUND_CHARS)
         base = (column, kind, expected)
         key = (*base, found if by_value else None)
         group = self._groups.get(key)
@@ -89,10 +111,17 @@ class RowProblems:
                 group = self._groups[key] = _Group(column, kind, expected, by_value, first_found=found, first_detail=detail)
                 if by_value:
                     self._value_groups[base] += 1
-        group.rows.append(row)
+        if row != group.last:
+            group.last = row
+            group.count += 1
+            if len(group.rows) < self.KEPT_ROWS:
+                group.rows.append(row)
         self._filed += 1
-        if found:
-            group.found[found] = None
+        if found and found not in group.found:
+            if len(group.found) < self.KEPT_VALUES:
+                group.found[found] = None
+            else:
+                group.more_found = True
 
     def flush(self, problems: ProblemCollector) -> None:
         for g in self._groups.values():
@@ -103,28 +132,31 @@ class RowProblems:
 
     def _problem(self, g: _Group) -> Problem:
         rows = sorted(set(g.rows))
+        count = g.count - (len(g.rows) - len(rows))  # (a row filed again later is one row)
         column = f", column {g.column}" if g.column else ""
-        if len(rows) == 1:
+        if count == 1:
             message = f"{g.kind}: {g.first_detail}" if g.first_detail else g.kind
             return Problem(self.rel, f"row {rows[0]}{column}", message, g.expected, g.first_found)
-        message = f"{len(rows)} rows: {g.kind}"
+        message = f"{count} rows: {g.kind}"
         if g.first_detail:
             message += f"; e.g. row {rows[0]}: {g.first_detail}"
         values = list(g.found)
         found = ", ".join(values[: self.SHOWN_VALUES])
-        if len(values) > self.SHOWN_VALUES:
+        if len(values) > self.SHOWN_VALUES or g.more_found:
             rest = len(values) - self.SHOWN_VALUES
-            found += f" and {rest} other value{'s' if rest > 1 else ''}"
-        return Problem(self.rel, rows_text(rows, self.SHOWN_ROWS) + column, message, g.expected, found)
+            found += f" and {'more than ' if g.more_found else ''}{rest} other value{'s' if rest > 1 else ''}"
+        return Problem(self.rel, rows_text(rows, self.SHOWN_ROWS, count) + column, message, g.expected, found)
 
 
-def rows_text(rows: list[int], shown: int = 5) -> str:
-    """``row 7``; ``rows 2 and 9``; ``rows 2, 3, 4, 5, 6 and 237 more``."""
-    if len(rows) == 1:
+def rows_text(rows: list[int], shown: int = 5, total: int | None = None) -> str:
+    """``row 7``; ``rows 2 and 9``; ``rows 2, 3, 4, 5, 6 and 237 more`` (``rows``: the first rows,
+    sorted; ``total``: how many there are in all, default ``len(rows)``)."""
+    total = len(rows) if total is None else total
+    if total == 1:
         return f"row {rows[0]}"
-    if len(rows) <= shown:
+    if total <= shown and len(rows) == total:
         return "rows " + ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
-    return "rows " + ", ".join(map(str, rows[:shown])) + f" and {len(rows) - shown} more"
+    return "rows " + ", ".join(map(str, rows[:shown])) + f" and {total - min(shown, len(rows))} more"
 
 
 # -- bytes -> text -----------------------------------------------------------------------------
@@ -132,8 +164,10 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _MAGIC = {b"PK\x03\x04": "zip data, as in an .xlsx or .ods workbook", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook (.xls)"}
 
 
-def decode(rel: str, data: bytes, problems: ProblemCollector) -> str | None:
-    """A CSV file's text (``utf-8-sig``: a leading BOM is dropped), or None with one located problem."""
+def decode(rel: str, data: bytes, problems: ProblemCollector) -> tuple[int, bytes] | None:
+    """Check that a CSV file is UTF-8 text, in place (the file is never copied or decoded whole):
+    (offset of its text — after a byte-order mark, which is dropped — and its line ending), or None
+    with one located problem."""
     suffix = PurePosixPath(rel).suffix.lower()
     kind = next((what for magic, what in _MAGIC.items() if data.startswith(magic)), None)
     if kind or suffix in SPREADSHEET_SUFFIXES:
@@ -146,36 +180,68 @@ def decode(rel: str, data: bytes, problems: ProblemCollector) -> str | None:
         problems.add(rel, "byte 0", f"file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {SAVE_AS}", expected="UTF-8 text", found=f"UTF-16 byte-order mark ({data[:2].hex(' ').upper()})")
         return None
     skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
-    body = data[skip:]
-    if skip and b"\x00" in body:  # (without a BOM, decode_text reports it at the same offset)
-        at = body.index(b"\x00") + skip
-        problems.add(rel, f"byte {at}", "NUL byte in a text file", expected="UTF-8 text", found="NUL")
+    nul = data.find(b"\x00", skip) if skip else -1
+    if nul >= 0:  # (without a BOM, check_text reports it at the same offset)
+        problems.add(rel, f"byte {nul}", "NUL byte in a text file", expected="UTF-8 text", found="NUL")
         return None
-    if not body.isascii():
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.add(*_not_utf8(rel, body, exc, skip))
-            return None
+    bad = utf8_error(data, skip)
+    if bad is not None:
+        problems.add(*_not_utf8(rel, data, bad, skip))
+        return None
     try:
-        return decode_text(rel, body)
+        return skip, check_text(rel, data, skip)
     except BundleError as exc:  # empty, NUL byte, mixed line endings: this file only
         problems.problems.extend(exc.problems)
         return None
 
 
-def _not_utf8(rel: str, body: bytes, exc: UnicodeDecodeError, skip: int) -> tuple[str, str, str, str, str]:
-    byte = body[exc.start]
-    line = body[: exc.start].count(b"\n") + 1
+def _not_utf8(rel: str, data: bytes, at: int, skip: int) -> tuple[str, str, str, str, str]:
+    import codecs
+
+    byte = data[at]
+    line = data.count(b"\n", skip, at) + 1
     try:
         char = bytes([byte]).decode("cp1252")
         seen = f"'{char}' in Windows-1252"
     except UnicodeDecodeError:
         seen = f"'{bytes([byte]).decode('latin-1')}' in Latin-1" if byte >= 0xA0 else "not a printable Latin-1 character"
-    bad = body.decode("utf-8", errors="replace").count("\ufffd")
+    view = memoryview(data)
+    bad = sum(codecs.utf_8_decode(view[a:b], "replace", True)[0].count("\ufffd") for a, b in utf8_windows(data, skip))
     more = f"; {bad} such bytes in the file" if bad > 1 else ""
-    return (rel, f"line {line}, byte {exc.start + skip}", f"file is not valid UTF-8 (a Windows-1252/Latin-1 export?): {SAVE_AS}",
+    return (rel, f"line {line}, byte {at}", f"file is not valid UTF-8 (a Windows-1252/Latin-1 export?): {SAVE_AS}",
             "UTF-8 text", f"byte 0x{byte:02x} ({seen}){more}")
+
+
+def _pieces(data: bytes, start: int, ending: bytes) -> Iterator[tuple[int, list[str | None]]]:
+    """The lines of ``data[start:]`` (checked text with line ending ``ending``) a piece of about
+    PIECE_BYTES at a time: (file line number of the piece's first line, its lines without line
+    ending).  A line longer than MAX_LINE_CHARS is None in its place, and is never decoded whole."""
+    import codecs
+
+    sep = b"\r" if ending == b"\r" else b"\n"
+    newline = ending.decode()
+    view = memoryview(data)
+    n = len(data)
+    pos, line = start, 1
+    while pos < n:
+        end = n if pos + PIECE_BYTES >= n else data.rfind(sep, pos, pos + PIECE_BYTES) + 1
+        if end <= 0:  # no line ends within a whole piece: one line far too long
+            end = data.find(sep, pos + PIECE_BYTES)
+            end = n if end < 0 else end + 1
+            yield line, [None]
+            line, pos = line + 1, end
+            continue
+        text = codecs.utf_8_decode(view[pos:end], "strict", True)[0]
+        if newline != "\n":
+            text = text.replace(newline, "\n")
+        lines: list[str | None] = text.split("\n")  # type: ignore[assignment]
+        if text.endswith("\n"):
+            lines.pop()
+        if lines and max(map(len, lines)) > MAX_LINE_CHARS:  # type: ignore[arg-type]
+            lines = [t if len(t) <= MAX_LINE_CHARS else None for t in lines]  # type: ignore[arg-type]
+        yield line, lines
+        line += len(lines)
+        pos = end
 
 
 # -- delimiter -------------------------------------------------------------------------------
@@ -183,7 +249,7 @@ _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s
 
 
 def _known(fields: list[str], spec: dict[str, Any]) -> int:
-    return sum(1 for h in fields if (m := _HEADER.match(h.strip().strip('"'))) and m.group(1) in spec)
+    return sum(1 for h in fields if len(h) <= MAX_HEADER_CELL_CHARS and (m := _HEADER.match(h.strip().strip('"'))) and m.group(1) in spec)
 
 
 def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any], problems: ProblemCollector) -> str | None:
@@ -261,98 +327,322 @@ class Table:
         return pd.DataFrame(self.columns)
 
 
-@dataclass
+class TextColumn(Sequence[str]):
+    """A text column kept as its parts (cells joined by NUL): a column nothing reads per row after
+    the checks (cell ids, meter ids) costs its text's size, not a Python string per cell."""
+
+    def __init__(self, parts: list[str]) -> None:
+        import numpy as np
+
+        self._parts = parts
+        self._ends = np.cumsum([p.count("\0") + 1 for p in parts], dtype=np.int64) if parts else np.empty(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self)
+        k = int(k) + (n if int(k) < 0 else 0)
+        if not 0 <= k < n:
+            raise IndexError(k)
+        import bisect
+
+        j = bisect.bisect_right(self._ends.tolist(), k) if len(self._ends) < 64 else int(self._ends.searchsorted(k, side="right"))
+        start = int(self._ends[j - 1]) if j else 0
+        return self._parts[j].split("\0")[k - start]
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self._parts:
+            yield from part.split("\0")
+
+    def tolist(self) -> list[str]:
+        return list(self)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        import numpy as np
+
+        out = np.empty(len(self), dtype=object)
+        out[:] = self.tolist()
+        return out
+
+
 class CsvText:
-    """A CSV file as text columns: ``cols[name][k]`` is the stripped cell of data row ``k``, which
-    starts on file line ``rows[k]``; ``units`` the header unit of each quantity column;
-    ``row_problems`` collects the file's per-row problems (flushed by :meth:`table`)."""
+    """A CSV file as text columns, kept compact until they are converted: each column is a list of
+    parts, the cells of consecutive records joined by NUL.  ``rows`` is the file line on which each
+    record starts (a numpy int array); ``units`` the header unit of each quantity column;
+    ``row_problems`` collects the file's per-row problems (flushed by :meth:`table`).
 
-    rel: str
-    cols: dict[str, list[str]]
-    rows: list[int]
-    units: dict[str, str]
-    row_problems: RowProblems
-    delimiter: str = ","
+    :meth:`text` gives a column as a list of strings (repeated values are one object);
+    :func:`numbers` and :func:`dates` convert a column part by part and release its text."""
 
-    def table(self, converted: dict[str, Any], problems: ProblemCollector) -> Table:
+    def __init__(self, rel: str, names: list[str], parts: list[list[str]], rows: Any, units: dict[str, str], row_problems: RowProblems, delimiter: str = ",") -> None:
+        self.rel = rel
+        self.names = names
+        self._parts: dict[str, list[str] | None] = dict(zip(names, parts))
+        self._texts: dict[str, list[str]] = {}
+        self.rows = rows
+        self.units = units
+        self.row_problems = row_problems
+        self.delimiter = delimiter
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._parts
+
+    def pieces(self, name: str) -> Iterator[tuple[int, list[str]]]:
+        """(index of the first record, cells) of each part of column ``name``."""
+        parts = self._parts[name]
+        if parts is None:  # already materialised (or released)
+            yield 0, self._texts.get(name, [])
+            return
+        k = 0
+        for part in parts:
+            cells = part.split("\0")
+            yield k, cells
+            k += len(cells)
+
+    def text(self, name: str) -> list[str]:
+        """Column ``name`` as a list of strings; equal values share one string object (a log
+        repeats its steps, dates and lot ids), unless the column turns out to be mostly unique."""
+        if name not in self._texts:
+            out: list[str] = []
+            seen: dict[str, str] | None = {}
+            for _k, cells in self.pieces(name):
+                if seen is None:
+                    out.extend(cells)
+                    continue
+                out.extend(map(seen.setdefault, cells, cells))
+                if len(seen) > 4096 and 2 * len(seen) > len(out):
+                    seen = None  # mostly unique values (cell ids): sharing would save nothing
+            self._texts[name] = out
+            self._parts[name] = None
+        return self._texts[name]
+
+    def repeats(self, name: str) -> list[int]:
+        """Indexes of the records whose value in column ``name`` occurred in an earlier record,
+        in order.  Found through 64-bit hashes, a part at a time: no set of every value."""
+        import numpy as np
+
+        hashes = [np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells)) for _k, cells in self.pieces(name)]
+        h = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        same = h[order[1:]] == h[order[:-1]]
+        if not same.any():
+            return []
+        candidates = np.unique(np.concatenate([order[1:][same], order[:-1][same]])).tolist()  # equal hashes: compare the text
+        column = self.column(name)
+        seen: set[str] = set()
+        out = []
+        for k in candidates:
+            value = column[k]
+            if value in seen:
+                out.append(k)
+            seen.add(value)
+        return out
+
+    def column(self, name: str) -> Sequence[str]:
+        """Column ``name`` as a sequence without a string per cell (a :class:`TextColumn`)."""
+        parts = self._parts[name]
+        return self._texts[name] if parts is None else TextColumn(parts)
+
+    def release(self, name: str) -> None:
+        """Forget the text of column ``name`` (converted: only its bad cells were needed)."""
+        self._parts[name] = None
+        self._texts.pop(name, None)
+
+    def table(self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()) -> Table:
+        """The checked file as a :class:`Table`; the columns named in ``compact`` (read by nothing
+        after the checks) stay :class:`TextColumn` s."""
         import numpy as np
 
         self.row_problems.flush(problems)
-        data = {name: converted[name] if name in converted else np.array(texts, dtype=object) for name, texts in self.cols.items()}
+        data: dict[str, Any] = {}
+        for name in self.names:
+            if name in converted:
+                data[name] = converted[name]
+            elif name in compact and self._parts[name] is not None:
+                data[name] = TextColumn(self._parts[name])  # type: ignore[arg-type]
+            else:
+                texts = self.text(name)
+                column = np.empty(len(texts), dtype=object)
+                column[:] = texts
+                data[name] = column
+            self.release(name)
         data.update((k, v) for k, v in converted.items() if k not in data)
-        data["_row"] = np.array(self.rows, dtype=np.int64)
+        data["_row"] = self.rows
         return Table(data)
 
 
-def read_csv(rel: str, data: bytes, required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> CsvText | None:
-    """Read a CSV log as text columns.  ``required``/``optional`` map column -> dimension (None = no
-    unit).  Problems go to ``problems``; None when the file cannot be read as a table at all."""
+class _Columns:
+    """Collects a CSV file's good records into :class:`CsvText` parts, a batch at a time."""
+
+    BATCH = 20_000  # records checked one by one are stored this many at a time
+
+    def __init__(self, rel: str, columns: list[str], delim: str, quoted: bool, rp: RowProblems) -> None:
+        self.rel, self.columns, self.delim, self.quoted, self.rp = rel, columns, delim, quoted, rp
+        self.width = len(columns)
+        self.parts: list[list[str]] = [[] for _ in columns]
+        self.rows: list[Any] = []
+        self.count = 0
+
+    def _store(self, records: list[list[str]], lines: Any) -> None:
+        import numpy as np
+
+        for j, col in enumerate(zip(*records)):
+            self.parts[j].append("\0".join(col))
+        self.rows.append(np.asarray(lines, dtype=np.int64))
+        self.count += len(records)
+
+    def lines(self, first: int, lines: list[str | None]) -> None:
+        """Lines of an unquoted file, starting at file line ``first``."""
+        import numpy as np
+
+        delim, width = self.delim, self.width
+        if not lines:
+            return
+        if None not in lines and max(map(len, lines)) <= MAX_CELL_CHARS:  # type: ignore[arg-type]
+            joined = "\n".join(lines)  # type: ignore[arg-type]
+            padded = _padded(joined, delim)
+            if (not padded and min(map(len, lines)) >= width  # type: ignore[arg-type]
+                    and list(map(str.count, lines, repeat(delim))).count(width - 1) == len(lines)):  # type: ignore[arg-type]
+                # the common case (no padding, no blank, ragged or long line): nothing to fix per
+                # row, and the cells are cut out of the piece at once (a line of exactly width - 1
+                # characters that holds width - 1 delimiters would be blank: none is that short)
+                cells = joined.replace("\n", delim).split(delim)
+                del joined
+                for j in range(width):
+                    self.parts[j].append("\0".join(cells[j::width]))
+                self.rows.append(np.arange(first, first + len(lines), dtype=np.int64))
+                self.count += len(lines)
+                return
+            del joined
+            self.records(((first + k, t.split(delim)) for k, t in enumerate(lines)), padded)  # type: ignore[union-attr]
+            return
+        present = [t for t in lines if t is not None]
+        self.records(((first + k, None if t is None else t.split(delim)) for k, t in enumerate(lines)), _padded("\n".join(present), delim))
+
+    def records(self, records: Iterable[tuple[int, list[str] | None]], padded: bool) -> None:
+        """Records checked one by one: (file line, cells, or None for a line too long)."""
+        rp, width, columns, delim, quoted = self.rp, self.width, self.columns, self.delim, self.quoted
+        good: list[list[str]] = []
+        lines_of: list[int] = []
+        for i, r in records:
+            if r is None:
+                rp.add(i, None, "line too long", expected=f"at most {MAX_LINE_CHARS} characters per line")
+                continue
+            if len(r) != width:
+                if not any(cell.strip() for cell in r):
+                    continue  # blank line
+                other = next((d for d in DELIMITERS if d != delim and not quoted and len(r[0].split(d)) == width), None)
+                rp.add(i, None, "wrong number of fields", expected=f"{width} fields", found=f"{len(r)} field{'s' if len(r) != 1 else ''}", by_value=True,
+                       detail=f"this row is {DELIMITERS[other]}-separated, the header {DELIMITERS[delim]}-separated" if other and len(r) == 1 else "")
+                continue
+            if quoted:
+                for j, cell in enumerate(r):
+                    if "\n" in cell:
+                        rp.add(i, columns[j], "line break inside a field", expected="one line per record")
+            if padded:
+                r = [c.strip() for c in r]
+            if not any(r):
+                continue  # blank line
+            long = next((j for j, c in enumerate(r) if len(c) > MAX_CELL_CHARS), None)
+            if long is not None:
+                rp.add(i, columns[long], "value too long", expected=f"at most {MAX_CELL_CHARS} characters", found=quote(r[long]))
+                continue
+            good.append(r)
+            lines_of.append(i)
+            if len(good) >= self.BATCH:
+                self._store(good, lines_of)
+                good, lines_of = [], []
+        if good:
+            self._store(good, lines_of)
+
+    def result(self, units: dict[str, str]) -> CsvText:
+        import numpy as np
+
+        rows = np.concatenate(self.rows) if self.rows else np.empty(0, dtype=np.int64)
+        return CsvText(self.rel, self.columns, self.parts, rows, units, self.rp, self.delim)
+
+
+class _LineTooLong(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> CsvText | None:
+    """Read a CSV log as text columns.  ``source`` is the file's bytes, or a function that reads
+    them (then they are dropped as soon as the columns are built, before anything is converted).
+    ``required``/``optional`` map column -> dimension (None = no unit).  Problems go to
+    ``problems``; None when the file cannot be read as a table at all."""
     import csv
 
-    text = decode(rel, data, problems)
-    if text is None:
+    data = source() if callable(source) else source
+    checked = decode(rel, data, problems)
+    if checked is None:
         return None
+    start, ending = checked
     spec = {**required, **optional}
-    delim = sniff(rel, text.partition("\n")[0], required, spec, problems)
+    pieces = _pieces(data, start, ending)
+    first, lines = next(pieces)
+    if lines[0] is None:
+        problems.add(rel, "line 1", "header line too long", expected=f"a header row: {','.join(required)} (at most {MAX_LINE_CHARS} characters)")
+        return None
+    delim = sniff(rel, lines[0], required, spec, problems)
     if delim is None:
         return None
-    rows: list[list[str]] = []
-    starts: list[int] = []  # file line on which each record starts (quoted line breaks span lines)
-    quoted = '"' in text
-    padded = quoted or _padded(text, delim)
+    quoted = data.find(b'"', start) >= 0
+    rp = RowProblems(rel)
     if not quoted:  # fast path: no quoting, so one record per line
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        rows = [line.split(delim) for line in lines]
-        starts = list(range(1, len(rows) + 1))
+        header = lines[0].split(delim)
+        columns, units, ok = _header(rel, header, required, spec, problems)
+        if not ok:
+            return None
+        cols = _Columns(rel, columns, delim, False, rp)
+        cols.lines(2, lines[1:])
+        del lines
+        for first, lines in pieces:
+            cols.lines(first, lines)
     else:
-        reader = csv.reader(io.StringIO(text), delimiter=delim, strict=True)
+        def all_lines() -> Iterator[str]:
+            for at, part in _chain_first((first, lines), pieces):
+                for k, t in enumerate(part):
+                    if t is None:
+                        raise _LineTooLong(at + k)
+                    yield t + "\n"
+
+        reader = csv.reader(all_lines(), delimiter=delim, strict=True)
         try:
-            for record in reader:
-                starts.append(reader.line_num - sum(c.count("\n") for c in record))
-                rows.append(record)
+            header = next(reader, [])
+            if not header:
+                problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
+                return None
+            columns, units, ok = _header(rel, header, required, spec, problems)
+            if not ok:
+                return None
+            cols = _Columns(rel, columns, delim, True, rp)
+            cols.records(((reader.line_num - sum(c.count("\n") for c in record), record) for record in reader), True)
         except csv.Error as exc:
             problems.add(rel, f"line {reader.line_num}", f"malformed CSV: {exc}", expected=f"RFC 4180 CSV ({DELIMITERS[delim]}-separated, fields with {DELIMITERS[delim]}s or quotes in double quotes)")
             return None
-    if not rows or not rows[0]:
-        problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
-        return None
-    header, body = rows[0], rows[1:]
-    columns, units, ok = _header(rel, header, required, spec, problems)
-    if not ok:
-        return None
-    rp = RowProblems(rel)
-    width = len(columns)
-    if not padded and set(map(len, body)) <= {width} and all(map(any, body)):
-        # the common case (no quoting, no padding, no blank or ragged line): nothing to fix per row
-        return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*body))}, starts[1:], units, rp, delim) if body else _no_rows(rel, problems)
-    good: list[list[str]] = []
-    lines_of: list[int] = []
-    for i, r in zip(starts[1:], body):
-        if len(r) != width:
-            if not any(cell.strip() for cell in r):
-                continue  # blank line
-            other = next((d for d in DELIMITERS if d != delim and not quoted and len(r[0].split(d)) == width), None)
-            rp.add(i, None, "wrong number of fields", expected=f"{width} fields", found=f"{len(r)} field{'s' if len(r) != 1 else ''}", by_value=True,
-                   detail=f"this row is {DELIMITERS[other]}-separated, the header {DELIMITERS[delim]}-separated" if other and len(r) == 1 else "")
-            continue
-        if quoted:
-            for j, cell in enumerate(r):
-                if "\n" in cell:
-                    rp.add(i, columns[j], "line break inside a field", expected="one line per record")
-        if padded:
-            r = [c.strip() for c in r]
-        if not any(r):
-            continue  # blank line
-        good.append(r)
-        lines_of.append(i)
-    if not good:
+        except _LineTooLong as exc:
+            problems.add(rel, f"line {exc.line}", "line too long", expected=f"at most {MAX_LINE_CHARS} characters per line")
+            return None
+    if not cols.count:
         if rp:  # every row is wrong: that is the problem, not "no data rows"
             rp.flush(problems)
             return None
         return _no_rows(rel, problems)
-    return CsvText(rel, {name: list(col) for name, col in zip(columns, zip(*good))}, lines_of, units, rp, delim)
+    return cols.result(units)
+
+
+def _chain_first(first: tuple[int, list[str | None]], rest: Iterator[tuple[int, list[str | None]]]) -> Iterator[tuple[int, list[str | None]]]:
+    yield first
+    yield from rest
 
 
 def _header(rel: str, header: list[str], required: dict[str, str | None], spec: dict[str, str | None], problems: ProblemCollector) -> tuple[list[str], dict[str, str], bool]:
@@ -360,9 +650,12 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
     units: dict[str, str] = {}
     ok = True
     for j, h in enumerate(header):
-        m = _HEADER.match(h)
+        m = _HEADER.match(h) if len(h) <= MAX_HEADER_CELL_CHARS else None
         if not m:
-            problems.add(rel, f"line 1, column {j + 1}", "unreadable column name", expected="name or 'name [unit]'", found=repr(h))
+            if len(h) > MAX_HEADER_CELL_CHARS:
+                problems.add(rel, f"line 1, column {j + 1}", "column name too long", expected=f"name or 'name [unit]', at most {MAX_HEADER_CELL_CHARS} characters", found=quote(h))
+            else:
+                problems.add(rel, f"line 1, column {j + 1}", "unreadable column name", expected="name or 'name [unit]'", found=quote(h))
             ok = False
             columns.append(f"_bad{j}")
             continue
@@ -385,15 +678,18 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
                 ok = False
                 continue
             try:
-                from .units import check_dimension
+                from .units import DIMENSIONS, check_dimension, unit_factor
 
                 check_dimension(unit_quantity(unit), dim, original=unit)
+                unit_factor(unit, DIMENSIONS[dim])  # finite, not absurd: values convert without overflow
                 units[name] = unit
             except QuantityError as exc:
                 problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
                 ok = False
-            except Exception:
-                problems.add(rel, f"line 1, column {name}", "unknown unit", expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
+            except Exception:  # pint's errors: an unknown unit, a scaling factor ('[1e400 m]'), ...
+                scaled = bool(re.match(r"[\d.+-]", unit))
+                problems.add(rel, f"line 1, column {name}", "column unit: a unit only, without a number" if scaled else "unknown unit",
+                             expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
                 ok = False
     for name in required:
         if name not in columns:
@@ -408,10 +704,12 @@ def _no_rows(rel: str, problems: ProblemCollector) -> None:
 
 
 # -- numbers ----------------------------------------------------------------------------------
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+", re.ASCII)
+# Every pattern below runs in linear time on any cell (no ambiguous repetition to backtrack over).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII digits only
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*+,\d+", re.ASCII)
 _THOUSANDS_OR_DECIMAL = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}", re.ASCII)  # 1,082: 1.082 or 1082?
-_GROUPED = re.compile(r"[+-]?[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*", re.ASCII)
+_GROUPED = re.compile(r"[+-]?[\d.,' \u00a0\u202f]+", re.ASCII)  # (and a digit somewhere: _DIGIT)
+_DIGIT = re.compile(r"\d", re.ASCII)
 _SPREADSHEET_ERROR = re.compile(r"#(?:VALUE!|DIV/0!|N/A|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|#+)|#+", re.IGNORECASE)
 STRICT_NUMBER = "a number with a decimal point and no thousands separators, like 1234.5"
 
@@ -432,7 +730,7 @@ def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float,
                        detail=f"found {text!r}; write {text.replace(',', '.')} or {text.replace(',', '')}")
             else:
                 rp.add(row, col, "decimal comma", strict, repr(text), detail=f"found {text!r}; write {text.replace(',', '.')}")
-        elif _GROUPED.fullmatch(text) and not _NUMBER.fullmatch(text):
+        elif _GROUPED.fullmatch(text) and _DIGIT.search(text) and not _NUMBER.fullmatch(text):
             rp.add(row, col, "not a finite number (thousands separator or decimal comma?)", STRICT_NUMBER, repr(text))
         elif _SPREADSHEET_ERROR.fullmatch(text):
             rp.add(row, col, "spreadsheet error value, not a number", "a number (fix the formula before exporting)", repr(text), by_value=True)
@@ -448,31 +746,42 @@ def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float,
 
 def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
     """A text column as a float array (converted from its header unit to ``to``), each bad cell
-    filed in ``c.row_problems``.  Vectorised: only the cells that fail a check go through Python."""
+    filed in ``c.row_problems``.  Vectorised, a part at a time: only the cells that fail a check go
+    through Python; the column's text is released once converted."""
     import numpy as np
 
-    texts = c.cols[col]
-    joined = "\x1f".join(texts)
-    v = None
-    # numpy parses like Python's float(), which also takes "1_000" and non-ASCII digits: only
-    # plain ASCII without underscores goes the fast way; the rest cell by cell against _NUMBER.
-    if joined.isascii() and "_" not in joined and "" not in texts:
-        try:
-            v = np.array(texts, dtype=np.float64)
-        except ValueError:
-            v = None
-    if v is None:
-        v = np.array([float(t) if _NUMBER.fullmatch(t) else np.nan for t in texts], dtype=np.float64)
-    blank = np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts)) if "" in texts else np.zeros(len(texts), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
-        if integer:
-            bad |= np.isfinite(v) & (v != np.floor(v))
-    if not allow_blank:
-        bad |= blank
-    if bad.any():
-        for k in np.flatnonzero(bad).tolist():
-            number_problem(c.row_problems, c.rows[k], col, texts[k], float(v[k]), integer=integer, delimiter=c.delimiter)
+    out = []
+    for k0, texts in c.pieces(col):
+        joined = "\x1f".join(texts)
+        v = None
+        # numpy parses like Python's float(), which also takes "1_000" and non-ASCII digits: only
+        # plain ASCII without underscores goes the fast way; the rest cell by cell against _NUMBER.
+        if joined.isascii() and "_" not in joined:
+            try:  # (a blank cell is NaN here, and filed as missing below unless blanks are allowed)
+                v = np.array(texts if "" not in texts else [t or "nan" for t in texts], dtype=np.float64)
+            except ValueError:
+                v = None
+        del joined
+        if v is None:
+            v = np.array([float(t) if _NUMBER.fullmatch(t) else np.nan for t in texts], dtype=np.float64)
+        blank = np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts)) if "" in texts else np.zeros(len(texts), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
+            if integer:
+                bad |= np.isfinite(v) & (v != np.floor(v))
+        if not allow_blank:
+            bad |= blank
+        if bad.any():
+            for k in np.flatnonzero(bad).tolist():
+                number_problem(c.row_problems, int(c.rows[k0 + k]), col, texts[k], float(v[k]), integer=integer, delimiter=c.delimiter)
+        zeros = np.flatnonzero(v == 0)
+        if len(zeros):  # "1e-400" underflows to 0: it is not 0 ("0", "0.00", "-0e5" are)
+            for k in [k for k in zeros.tolist() if texts[k] != "0" and texts[k].lower().partition("e")[0].strip("+-.0")]:
+                c.row_problems.add(int(c.rows[k0 + k]), col, "number too small: it would be read as 0", expected="0, or a number of at least 1e-308", found=quote(texts[k]))
+                v[k] = np.nan
+        out.append(v)
+    c.release(col)
+    v = np.concatenate(out) if out else np.empty(0, dtype=np.float64)
     unit = c.units.get(col)
     if unit and to and unit != to:
         v = v * _unit_factor(unit, to)
@@ -481,9 +790,11 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
 
 @lru_cache(maxsize=256)
 def _unit_factor(unit: str, to: str) -> float:
-    from .units import registry
+    """(A header unit was checked against the canonical unit of its dimension: ``to`` is that unit
+    or one a fixed factor from it, so this cannot overflow.)"""
+    from .units import unit_quantity
 
-    return float(registry().Quantity(1, unit).to(to).magnitude)
+    return float(unit_quantity(unit).to(to).magnitude)
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -507,28 +818,35 @@ def date_problem(rp: RowProblems, row: int, col: str, text: str) -> None:
 
 
 def dates(c: CsvText, col: str, start: date | None, end: date | None) -> Any:
-    """A text column of ISO dates as a ``datetime64[ns]`` array (NaT where unreadable)."""
+    """A text column of ISO dates as a ``datetime64[ns]`` array (NaT where unreadable), a part at
+    a time; the column's text is released once converted."""
     import numpy as np
 
-    texts = c.cols[col]
-    parsed = None
-    if _ISO_DATES.fullmatch("\x1f".join(texts)):
-        try:
-            parsed = np.array(texts, dtype="datetime64[D]")
-        except ValueError:  # e.g. 2026-02-30: find it cell by cell
-            parsed = None
-    if parsed is None:
-        parsed = np.array([_iso_day(t) for t in texts], dtype="datetime64[D]")
-    missing = np.isnat(parsed)
-    outside = np.zeros(len(parsed), dtype=bool)
-    if start and end:
-        outside = ~missing & ((parsed < np.datetime64(start, "D")) | (parsed > np.datetime64(end, "D")))
-    if missing.any() or outside.any():
-        for k in np.flatnonzero(missing | outside).tolist():
-            if missing[k]:
-                date_problem(c.row_problems, c.rows[k], col, texts[k])
-            else:
-                c.row_problems.add(c.rows[k], col, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
+    lo = np.datetime64(start, "D") if start and end else None
+    hi = np.datetime64(end, "D") if start and end else None
+    out = []
+    for k0, texts in c.pieces(col):
+        parsed = None
+        if _ISO_DATES.fullmatch("\x1f".join(texts)):
+            try:
+                parsed = np.array(texts, dtype="datetime64[D]")
+            except ValueError:  # e.g. 2026-02-30: find it cell by cell
+                parsed = None
+        if parsed is None:
+            parsed = np.array([_iso_day(t) for t in texts], dtype="datetime64[D]")
+        missing = np.isnat(parsed)
+        outside = np.zeros(len(parsed), dtype=bool)
+        if lo is not None:
+            outside = ~missing & ((parsed < lo) | (parsed > hi))
+        if missing.any() or outside.any():
+            for k in np.flatnonzero(missing | outside).tolist():
+                if missing[k]:
+                    date_problem(c.row_problems, int(c.rows[k0 + k]), col, texts[k])
+                else:
+                    c.row_problems.add(int(c.rows[k0 + k]), col, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
+        out.append(parsed)
+    c.release(col)
+    parsed = np.concatenate(out) if out else np.empty(0, dtype="datetime64[D]")
     return parsed.astype("datetime64[ns]")
 
 

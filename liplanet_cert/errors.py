@@ -10,16 +10,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+QUOTED_CHARS = 60  # characters of an offending value quoted in a problem (then "… (N characters)")
+# Every field of a Problem is bounded where the Problem is made, whatever its source: an error can
+# never echo a 5 MB cell or a 100 KB unit (rendering those took tens of seconds), only a prefix.
+FIELD_CHARS = {"file": 1000, "location": 200, "message": 1000, "expected": 1000, "found": 300}
+
+
+def clip(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``text``, or its first ``limit`` characters followed by "… (N characters)"."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def quote(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``repr(text)`` of at most its first ``limit`` characters, then "… (N characters)" if cut."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input, located precisely."""
+    """One thing wrong with an input, located precisely.  Each field is bounded
+    (:data:`FIELD_CHARS`): a longer text keeps its start and says how long it was."""
 
     file: str
     location: str = ""
     message: str = ""
     expected: str = ""
     found: str = ""
+
+    def __post_init__(self) -> None:
+        for name, limit in FIELD_CHARS.items():
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                value = "" if value is None else str(value)
+                object.__setattr__(self, name, value)
+            if len(value) > limit:
+                object.__setattr__(self, name, clip(value, limit))
 
     def __str__(self) -> str:
         where = self.file + (f" {self.location}" if self.location else "")

@@ -93,6 +93,9 @@ def _lots_for(c: Criterion, ctx: Context) -> list[str]:
     if len(c.check) == 1 and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate"):
         step = c.check[0].metric.split(".")[1]
         bar = max(c.check[0].value, m.step_scrap.get(step, 0.0))
+        above = getattr(m.lot_step_scrap, "lots_above", None)  # (kpis.LotStepScrap: no dict per lot)
+        if above is not None:
+            return above(step, bar)
         return [lot for lot, per in m.lot_step_scrap.items() if per.get(step, 0.0) > bar]
     if len(c.check) == 1 and c.check[0].metric == "kpi.scrap_rate":
         bar = max(c.check[0].value, m.values.get("scrap_rate") or 0.0)

@@ -33,7 +33,11 @@ from typing import Any
 from .errors import LiplanetError, Problem, UsageError
 
 SIGNATURE_SUFFIX = ".sig"
-MAX_RESULT_BYTES = 64 * 1024 * 1024
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result lists every capacity measured: ~9 bytes per cell tested
+# Objects and arrays in a result: tens of findings, steps and days, one input per bundle file (at most
+# LIPLANET_MAX_ENTRIES).  Counted (as '{' and '[' bytes) before parsing, so that a file of empty objects
+# (~25x its size once parsed) cannot take more memory than a real result (~4x: numbers and short text).
+MAX_RESULT_CONTAINERS = 200_000
 MAX_KEY_BYTES = 64 * 1024
 IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
 
@@ -99,47 +103,79 @@ class VerifyReport:
 # -- provenance ----------------------------------------------------------------------------
 def bundle_digests(bundle_path: str | Path, limits: Any = None) -> dict[str, str]:
     """sha256 of every file of a bundle (directory or zip), by relative path; read-only."""
-    from .source import BundleSource, sha256_bytes
+    from .source import BundleSource
 
     with BundleSource(Path(bundle_path), limits) as src:
-        return {rel: sha256_bytes(src.read(rel)) for rel in src.names()}
+        return {rel: src.digest(rel)[0] for rel in src.names()}  # (each file hashed in pieces)
 
 
 def read_result(path: str | Path) -> dict[str, Any]:
-    """Read a JSON result written by ``assess``; raises :class:`IntegrityError` if it is not one."""
+    """Read a JSON result written by ``assess``; raises :class:`IntegrityError` if it is not one.
+
+    The file is read bounded (a regular file of at most MAX_RESULT_BYTES), must be UTF-8 JSON of
+    Unicode text only, and must validate against the published result schema (its assessed form)
+    before any field of it is used: a field of the wrong type is a located problem, not a crash."""
+    from .inputfile import read_input_file, strict_json, unicode_problem
     from .source import decode_text
 
     path = Path(path)
+    data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_RESULT_CONTAINERS:
+        raise IntegrityError(Problem(str(path), "whole file", "not a result written by assess: too many objects and arrays",
+                                     expected=f"at most {MAX_RESULT_CONTAINERS} '{{' and '[' in all", found=str(containers)))
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_RESULT_BYTES + 1)
-    except OSError as exc:
-        raise IntegrityError(Problem(str(path), message=f"cannot read result: {exc.strerror}", expected="a JSON result written by assess")) from None
-    if len(data) > MAX_RESULT_BYTES:
-        raise IntegrityError(Problem(str(path), "whole file", "result file too large", expected=f"at most {MAX_RESULT_BYTES} bytes"))
-    try:
-        doc = json.loads(decode_text(str(path), data))
+        doc = strict_json(decode_text(str(path), data))
     except json.JSONDecodeError as exc:
         raise IntegrityError(Problem(str(path), f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}", expected="a JSON result (assess --format json)")) from None
     except (ValueError, RecursionError) as exc:
         raise IntegrityError(Problem(str(path), "document", f"not JSON: {exc}", expected="a JSON result (assess --format json)")) from None
     except LiplanetError as exc:
         raise IntegrityError(exc.problems) from None
+    del data
     if not isinstance(doc, dict):
         raise IntegrityError(Problem(str(path), "#", "not a result", expected="a JSON object (assess --format json), not a list: verify one result at a time", found=type(doc).__name__))
+    bad = unicode_problem(doc)
+    if bad is not None:
+        raise IntegrityError(Problem(str(path), bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters"))
+    if doc.get("verdict") is None and "status" in doc:
+        raise IntegrityError(Problem(str(path), "#/verdict", "the result has no verdict: its bundle was not assessed, so there is nothing to verify",
+                                     expected="the result of an assessment (verdict approved, approved_with_observations or not_approved)", found=f"status {_short(doc.get('status'), 40)}"))
     missing = [k for k in ("schema_version", "verdict", "assessed_on", "criteria", "inputs", "findings") if k not in doc]
-    crit = doc.get("criteria")
-    if not missing and not (isinstance(crit, dict) and all(isinstance(crit.get(k), str) for k in ("id", "version", "sha256"))):
-        missing = ["criteria/id, criteria/version, criteria/sha256"]
-    if not missing and not (isinstance(doc["inputs"], list) and all(isinstance(i, dict) and isinstance(i.get("path"), str) and isinstance(i.get("sha256"), str) for i in doc["inputs"])):
-        missing = ["inputs[].path, inputs[].sha256"]
     if missing:
         raise IntegrityError(Problem(str(path), "#", "not a result written by assess", expected="fields " + ", ".join(missing)))
+    problems = result_schema_problems(str(path), doc)
+    if problems:
+        raise IntegrityError(problems)
     try:
         date.fromisoformat(str(doc["assessed_on"]))
     except ValueError:
         raise IntegrityError(Problem(str(path), "#/assessed_on", "not a date", expected="YYYY-MM-DD", found=repr(doc["assessed_on"])[:40])) from None
     return doc
+
+
+def result_schema_problems(name: str, doc: Any) -> list[Problem]:
+    """Where ``doc`` is not an assessed result of the published schema (at most 20 problems)."""
+    from jsonschema import Draft202012Validator
+
+    from .resources import load_schema
+
+    schema = load_schema("result")
+    assessed = {"$schema": schema.get("$schema"), "$defs": schema["$defs"], "$ref": "#/$defs/assessed"}
+    validator = Draft202012Validator(assessed, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = []
+    for err in validator.iter_errors(doc):
+        where = "#/" + "/".join(map(str, err.absolute_path))
+        expected = ""
+        if err.validator == "type":
+            expected = f"type {err.validator_value}"
+        elif err.validator == "enum":
+            expected = "one of " + ", ".join(map(str, err.validator_value))
+        message = "not a result written by assess: " + (err.message if len(err.message) <= 200 else err.message[:200] + "...")
+        problems.append(Problem(name, where, message, expected=expected, found=_short(err.instance, 60)))
+        if len(problems) >= 20:
+            break
+    return sorted(problems, key=lambda p: p.location)
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -238,6 +274,16 @@ def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, 
     return None, True
 
 
+def _dig(doc: Any, *keys: str) -> Any:
+    """``doc[k1][k2]...``, or None where a level is missing or not an object (the schema leaves
+    some sections open)."""
+    for k in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(k)
+    return doc
+
+
 def _first_diff(a: Any, b: Any, path: str) -> tuple[str, Any, Any]:
     """The first JSON path at which ``a`` and ``b`` differ, with both values there."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -267,8 +313,8 @@ def _compare(recorded: dict[str, Any], fresh: dict[str, Any], report: VerifyRepo
             fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             key = "status" if "status" in fields else fields[0]
             diffs.append(Difference("finding", f"{fid} ({', '.join(fields)})", _short(a.get(key)), _short(b.get(key))))
-    fp_old = ((recorded.get("footprint") or {}).get("model") or {}).get("sha256")
-    fp_new = ((fresh.get("footprint") or {}).get("model") or {}).get("sha256")
+    fp_old = _dig(recorded, "footprint", "model", "sha256")
+    fp_new = _dig(fresh, "footprint", "model", "sha256")
     if fp_old != fp_new:
         diffs.append(Difference("lca-model", "footprint model sha256", str(fp_old), str(fp_new)))
     handled = {"verdict", "findings", "inputs", "criteria", "waivers", *IGNORED_SECTIONS}
@@ -323,14 +369,9 @@ def keygen(out_prefix: str | Path) -> tuple[Path, Path]:
 
 
 def _read_small(path: Path, what: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise IntegrityError(Problem(str(path), message=f"cannot read {what}: {exc.strerror}")) from None
-    if len(data) > MAX_KEY_BYTES:
-        raise IntegrityError(Problem(str(path), "whole file", f"{what} too large", expected=f"at most {MAX_KEY_BYTES} bytes"))
-    return data
+    from .inputfile import read_input_file
+
+    return read_input_file(path, what, MAX_KEY_BYTES, error=IntegrityError)
 
 
 def load_private_key(path: str | Path) -> Any:
@@ -404,10 +445,9 @@ def verify_signature(path: str | Path, sig: str | Path | None, pubkey: Any) -> b
         raise IntegrityError(Problem(str(sig_path), "line 1", "signature is not base64", expected="a base64-encoded 64-byte Ed25519 signature (as written by --sign)")) from None
     if len(signature) != 64:
         raise IntegrityError(Problem(str(sig_path), "line 1", "signature has the wrong length", expected="64 bytes", found=f"{len(signature)} bytes"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntegrityError(Problem(str(path), message=f"cannot read signed file: {exc.strerror}")) from None
+    from .inputfile import read_input_file
+
+    data = read_input_file(path, "signed file", MAX_RESULT_BYTES, error=IntegrityError)
     try:
         pubkey.verify(signature, data)
     except InvalidSignature:

@@ -14,9 +14,10 @@ Definitions (also in the dossier's glossary):
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from itertools import count
 from typing import Any, Sequence
 
 import numpy as np
@@ -37,34 +38,99 @@ class Measurements:
     cells_produced: float
     final_step: str | None
     daily_output: list[dict[str, Any]]
-    capacities: list[float]
+    capacities: Sequence[float]  # every measured capacity (a float array: one float object each would be 4x its size)
     lot_scrap: dict[str, float] = field(default_factory=dict)  # lot -> overall scrap % of that lot
-    lot_step_scrap: dict[str, dict[str, float]] = field(default_factory=dict)
+    lot_step_scrap: Mapping[str, dict[str, float]] = field(default_factory=dict)  # lot -> step -> scrap % (LotStepScrap)
+
+
+class LotStepScrap(Mapping[str, dict[str, float]]):
+    """lot -> {step: scrap rate %} for each (lot, step) of the production log with units in,
+    held as arrays (a log of 1.5 million rows would otherwise be as many Python floats in 100,000
+    dicts); a lot's dict is built when it is asked for."""
+
+    def __init__(self, lots: Sequence[str], steps: Sequence[str], lot: np.ndarray, step: np.ndarray, rate: np.ndarray) -> None:
+        self._lots, self._steps = list(lots), list(steps)
+        self._lot, self._step, self._rate = lot, step, rate  # one entry per (lot, step), in log order
+        first = np.full(len(self._lots), len(lot), dtype=np.int64)
+        np.minimum.at(first, lot, np.arange(len(lot), dtype=np.int64))
+        self._first = first  # each lot's first entry: the order of the mapping
+        self._order = [int(i) for i in np.argsort(first, kind="stable") if first[i] < len(lot)]
+        self._code: dict[str, int] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._lots[i] for i in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, lot: str) -> dict[str, float]:
+        if self._code is None:
+            self._code = {name: i for i, name in enumerate(self._lots)}
+        code = self._code.get(lot)
+        at = np.flatnonzero(self._lot == code) if code is not None else np.empty(0, dtype=np.int64)
+        if not len(at):
+            raise KeyError(lot)
+        return {self._steps[int(self._step[k])]: float(self._rate[k]) for k in at}
+
+    def lots_above(self, step: str, bar: float) -> list[str]:
+        """The lots whose scrap rate at ``step`` is above ``bar``, in the order of the mapping."""
+        if step not in self._steps:
+            return []
+        hit = np.flatnonzero((self._step == self._steps.index(step)) & (self._rate > bar))
+        lots = self._lot[hit]
+        return [self._lots[int(i)] for i in lots[np.argsort(self._first[lots], kind="stable")]]
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
+    """(code of each value, distinct values), codes numbered in order of first appearance."""
+    index: dict[Any, int] = {}
+    first = np.fromiter(map(index.setdefault, values, count()), dtype=np.int64, count=len(values))
+    distinct = [values[k] for k in index.values()]  # (dicts keep insertion order: first appearance)
+    dense = np.empty(len(values), dtype=np.int32)
+    lookup = np.zeros(len(values), dtype=np.int32)
+    lookup[np.fromiter(index.values(), dtype=np.int64, count=len(index))] = np.arange(len(index), dtype=np.int32)
+    np.take(lookup, first, out=dense)
+    return dense, distinct
 
 
 def measure(bundle: Bundle) -> Measurements:
     table = bundle.production
-    prod = table.frame  # the per (step, lot) aggregation is pandas'; the rest reads columns
     plog = bundle.files["production_log"]
     eol_file = bundle.files["eol_tests"]
     order = {s: i for i, s in enumerate(production_steps())}
     values: dict[str, float | None] = {}
     locations: dict[str, str] = {}
 
-    # One pandas aggregation per (lot, step); everything per step and per lot derives from it.
-    per = prod.groupby(["step", "lot_id"], sort=False)[["units_in", "good_out", "scrap"]].sum()
+    # One aggregation per (lot, step) group, in order of first appearance, as numbers: no Python
+    # object per row (a log at the size limit has 1.5 million rows); per step and per lot derive
+    # from it.  load_bundle refuses a lot logged twice for one step, so each row is its own group
+    # (the general case is kept for tables built otherwise).
+    step_col, lot_col, date_col = table["step"], table["lot_id"], table["date"]
+    g_step, step_names = _factorize(step_col)
+    g_lot, lot_names = _factorize(lot_col)
+    columns = [np.asarray(table[c], dtype=float) for c in ("units_in", "good_out", "scrap")]
+    key = g_lot.astype(np.int64) * max(len(step_names), 1) + g_step
+    ordered = np.sort(key)
+    if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+        _keys, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+        appearance = np.argsort(first_row, kind="stable")
+        rank = np.empty(len(appearance), dtype=np.int64)
+        rank[appearance] = np.arange(len(appearance), dtype=np.int64)
+        group = rank[inverse.reshape(-1)]
+        g_rows = first_row[appearance]
+        g_step, g_lot = g_step[g_rows], g_lot[g_rows]
+        columns = [np.bincount(group, weights=c, minlength=len(appearance)) for c in columns]
+        del _keys, first_row, inverse, appearance, rank, group, g_rows
+    del key, ordered
+    uin_g, good_g, scrap_g = columns
     totals: dict[str, list[float]] = {}
-    lot_step_scrap: dict[str, dict[str, float]] = {}
-    lot_yields: dict[str, list[float]] = {}
-    for (step, lot_id), uin, good, scrap in zip(per.index.tolist(), per["units_in"].tolist(), per["good_out"].tolist(), per["scrap"].tolist()):
-        t = totals.setdefault(step, [0.0, 0.0, 0.0, 0])
-        t[0] += uin
-        t[1] += good
-        t[2] += scrap
-        t[3] += 1
-        if uin > 0:
-            lot_step_scrap.setdefault(str(lot_id), {})[str(step)] = (1 - good / uin) * 100
-            lot_yields.setdefault(str(lot_id), []).append(good / uin)
+    for s in dict.fromkeys(g_step.tolist()):  # steps in order of first appearance
+        mine = g_step == s
+        totals[str(step_names[s])] = [float(uin_g[mine].sum()), float(good_g[mine].sum()), float(scrap_g[mine].sum()), int(mine.sum())]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has = uin_g > 0
+        yields = np.where(has, good_g / np.where(has, uin_g, 1), np.nan)
+    lot_step_scrap = LotStepScrap([str(x) for x in lot_names], [str(x) for x in step_names], g_lot[has], g_step[has], (1 - yields[has]) * 100)
     steps: list[StepStats] = []
     step_scrap: dict[str, float] = {}
     rty = 1.0
@@ -80,10 +146,17 @@ def measure(bundle: Bundle) -> Measurements:
     values["first_pass_yield"] = rty * 100 if steps else None
     values["scrap_rate"] = (1 - rty) * 100 if steps else None
     locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
-    lot_scrap = {lot: (1 - math.prod(ys)) * 100 for lot, ys in lot_yields.items()}
-    # the rest works on the frame's numpy columns: a few masks, no further frames (~1 ms per bundle)
-    step_col, lot_col, date_col = table["step"], table["lot_id"], table["date"]
-    for lot in dict.fromkeys(lot_col.tolist()):
+    # overall scrap of each lot: 1 - the product of its step yields (in log order, as math.prod)
+    with_yield = np.flatnonzero(has)
+    by_lot = with_yield[np.argsort(g_lot[with_yield], kind="stable")]
+    lot_scrap: dict[str, float] = {}
+    if len(by_lot):
+        lots_sorted = g_lot[by_lot]
+        starts = np.flatnonzero(np.r_[True, lots_sorted[1:] != lots_sorted[:-1]])
+        products = np.multiply.reduceat(yields[by_lot], starts)
+        scrap_of = dict(zip(lots_sorted[starts].tolist(), ((1 - products) * 100).tolist()))
+        lot_scrap = {lot: scrap_of[code] for code, lot in zip(lot_step_scrap._order, lot_step_scrap)}
+    for lot in lot_names:
         lot_scrap.setdefault(str(lot), 0.0)
 
     days = len(np.unique(date_col[~np.isnat(date_col)]))
@@ -106,12 +179,12 @@ def measure(bundle: Bundle) -> Measurements:
     values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
     locations["electrode_throughput"] = locations["electrode_per_batch"] = f"{plog} (step coating_and_drying, column electrode_length)"
 
-    capacities: list[float] = []
+    capacities: Sequence[float] = []
     eol = bundle.eol
     if eol is not None and len(eol):
         values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
         cap = np.asarray(eol["capacity"], dtype=float)
-        capacities = cap.tolist()
+        capacities = cap
         values["capacity_mean"] = float(cap.mean())
         std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
         values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None

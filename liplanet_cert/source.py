@@ -5,20 +5,28 @@ with limits.  Nothing outside the bundle root can be reached: absolute paths, ``
 drive letters and symlinks that resolve outside the root are refused, zip entries are checked
 for size, count and compression ratio before anything is decompressed.  A bundle is never
 modified.
+
+Only regular files are read (:mod:`liplanet_cert.inputfile`): a FIFO or device named as the bundle
+(``x.zip``) is refused and one inside a bundle folder is skipped, never opened blocking.  The folder
+tree is listed iteratively and at most :data:`MAX_FOLDER_DEPTH` levels deep; a folder or file that
+cannot be read (permissions) or whose name is not UTF-8 is a located problem.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import os
 import re
 import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .errors import BundleError, Problem, UsageError
+from .inputfile import kind_of, open_input_file
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,9 @@ ENV_LIMITS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LIPLANET_MAX_COMPRESSION_RATIO": ("max_compression_ratio", float),
 }
 DEFAULT_LIMITS = Limits()
+MAX_FOLDER_DEPTH = 32  # folders inside a bundle (evidence/2026/q3/...): deeper is refused, not recursed into
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_READ_CHUNK = 1 << 20
 
 
 def _bad_name(name: str) -> str | None:
@@ -81,35 +91,68 @@ class BundleSource:
         self.limits = Limits.from_env() if limits is None or limits is DEFAULT_LIMITS else limits
         self.display = str(path)
         self._zip: zipfile.ZipFile | None = None
+        self._zip_file: Any = None
         self._files: dict[str, object] = {}
-        if not path.exists():
-            raise BundleError(Problem(str(path), message="bundle not found", expected="a bundle directory or .zip file"))
-        if path.is_dir():
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise BundleError(Problem(str(path), message="bundle not found", expected="a bundle directory or .zip file")) from None
+        except OSError as exc:
+            raise BundleError(Problem(str(path), message=f"cannot read the bundle: {exc.strerror or type(exc).__name__}", expected="a readable bundle directory or .zip file")) from None
+        if stat.S_ISDIR(st.st_mode):
             self._scan_dir()
-        elif zipfile.is_zipfile(path):
-            self._scan_zip()
-        else:
-            raise BundleError(Problem(str(path), message="not a bundle", expected="a directory or a .zip file", found="a regular file that is not a zip archive"))
+        elif stat.S_ISREG(st.st_mode):
+            fh, _size = open_input_file(path, "bundle", error=BundleError)
+            self._zip_file = io.BufferedReader(fh)  # type: ignore[arg-type]
+            if zipfile.is_zipfile(self._zip_file):
+                self._scan_zip()
+            else:
+                self.close()
+                raise BundleError(Problem(str(path), message="not a bundle", expected="a directory or a .zip file", found="a regular file that is not a zip archive"))
+        else:  # a FIFO named x.zip would block forever if opened; a device never ends
+            raise BundleError(Problem(str(path), message="not a bundle", expected="a directory or a .zip file", found=kind_of(st.st_mode)))
 
     # -- directory -------------------------------------------------------------------------
     def _scan_dir(self) -> None:
+        """List the bundle's regular files, iteratively (no recursion limit), in sorted order, at
+        most MAX_FOLDER_DEPTH folders deep; symlinks must stay inside the bundle and are not
+        followed into folders (their files are reached through the real path)."""
         root = self.path.resolve()
         total = 0
         entries = 0  # folders count towards the entry limit too
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames.sort()
-            here = Path(dirpath)
-            entries += len(dirnames)
-            for d in list(dirnames):
-                p = here / d
-                if p.is_symlink():
-                    _resolve_inside(p, root)
-                    dirnames.remove(d)  # not followed: its files are reached through the real path
-            for name in sorted(filenames):
-                p = here / name
-                rel = p.relative_to(root).as_posix()
-                if p.is_symlink():
+        stack: list[tuple[Path, int]] = [(root, 0)]
+        while stack:
+            here, depth = stack.pop()
+            try:
+                with os.scandir(here) as it:
+                    items = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                shown = _shown_rel(here, root) if here != root else self.display
+                raise BundleError(Problem(shown, "folder", f"cannot read folder: {exc.strerror or type(exc).__name__}", expected="a readable folder")) from None
+            folders: list[Path] = []
+            for item in items:
+                p = here / item.name
+                rel = _shown_rel(p, root)
+                if _not_utf8(item.name):
+                    raise BundleError(Problem(rel, "file name", "file name is not valid UTF-8", expected="file and folder names in UTF-8", found=repr(os.fsencode(item.name))[:80]))
+                try:
+                    is_link = item.is_symlink()
+                    is_dir = not is_link and item.is_dir(follow_symlinks=False)
+                except OSError as exc:
+                    raise BundleError(Problem(rel, message=f"cannot read file: {exc.strerror}")) from None
+                if is_dir:
+                    entries += 1
+                    if depth + 1 > MAX_FOLDER_DEPTH:
+                        raise BundleError(Problem(rel, "folder", f"folders nested too deep: limit {MAX_FOLDER_DEPTH} levels", expected=f"at most {MAX_FOLDER_DEPTH} nested folders", found=f"more than {MAX_FOLDER_DEPTH}"))
+                    folders.append(p)
+                    self._check_entries(len(self._files) + entries)
+                    continue
+                if is_link:
                     p = _resolve_inside(p, root)
+                    if p.is_dir():
+                        entries += 1
+                        self._check_entries(len(self._files) + entries)
+                        continue
                 try:
                     st = p.stat()
                 except OSError as exc:
@@ -121,16 +164,21 @@ class BundleSource:
                 if total > self.limits.max_bundle_bytes:
                     raise BundleError(Problem(rel, "bundle directory", f"bundle too large: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)", expected=f"at most {self.limits.max_bundle_bytes} bytes in all", found=f"at least {total} bytes"))
                 self._files[rel] = p
-                if len(self._files) + entries > self.limits.max_entries:
-                    raise BundleError(Problem(self.display, "bundle directory", f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries} files and folders", found=f"more than {self.limits.max_entries}"))
+                self._check_entries(len(self._files) + entries)
+            stack.extend((f, depth + 1) for f in reversed(folders))
+
+    def _check_entries(self, count: int) -> None:
+        if count > self.limits.max_entries:
+            raise BundleError(Problem(self.display, "bundle directory", f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries} files and folders", found=f"more than {self.limits.max_entries}"))
 
     # -- zip -----------------------------------------------------------------------------
     def _scan_zip(self) -> None:
         try:
-            zf = zipfile.ZipFile(self.path)
+            zf = zipfile.ZipFile(self._zip_file)
             infos = zf.infolist()
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise BundleError(Problem(self.display, message=f"unreadable zip archive: {exc}")) from None
+        except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, a name that is not UTF-8, ... of untrusted data
+            self.close()
+            raise BundleError(Problem(self.display, message=f"unreadable zip archive: {type(exc).__name__}: {exc}")) from None
         if len(infos) > self.limits.max_entries:
             raise BundleError(Problem(self.display, "zip directory", f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries}", found=str(len(infos))))
         total = 0
@@ -177,28 +225,68 @@ class BundleSource:
     def exists(self, rel: str) -> bool:
         return rel in self._files
 
-    def read(self, rel: str) -> bytes:
-        """Read one file; enforces the per-file limit while reading (zip sizes can lie)."""
+    def read(self, rel: str, max_bytes: int | None = None, what: str = "") -> bytes:
+        """Read one file; enforces the per-file limit while reading (zip sizes can lie), or the
+        smaller ``max_bytes`` for a file of a kind that is always small (``what``: its kind)."""
+        chunks = list(self._chunks(rel, whole=True, max_bytes=max_bytes, what=what))
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def digest(self, rel: str) -> tuple[str, int]:
+        """(sha256, size) of one file, read in pieces: memory does not grow with its size."""
+        h = hashlib.sha256()
+        size = 0
+        for chunk in self._chunks(rel):
+            h.update(chunk)
+            size += len(chunk)
+        return h.hexdigest(), size
+
+    def _chunks(self, rel: str, whole: bool = False, max_bytes: int | None = None, what: str = "") -> Iterator[bytes]:
+        """The bytes of one file in pieces (``whole``: in as few as possible), never more than the
+        per-file limit; a directory entry is opened as a regular file only, never blocking."""
         entry = self._files.get(rel)
         if entry is None:
             raise BundleError(Problem(rel, message="file not found in the bundle"))
         limit = self.limits.max_file_bytes
+        setting = "LIPLANET_MAX_FILE_BYTES"
+        if max_bytes is not None and max_bytes < limit:
+            limit, setting = max_bytes, f"for {what or 'this file'}"
+        got = 0
         if self._zip is not None:
             try:
                 with self._zip.open(entry) as fh:  # type: ignore[arg-type]
-                    data = fh.read(limit + 1)
+                    while got <= limit:
+                        chunk = fh.read(limit + 1 - got if whole else min(_READ_CHUNK, limit + 1 - got))
+                        if not chunk:
+                            break
+                        got += len(chunk)
+                        if got <= limit:
+                            yield chunk
             except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma/CRC/encryption errors of untrusted data
                 raise BundleError(Problem(rel, "zip entry", f"cannot read zip entry: {type(exc).__name__}: {exc}", expected="an intact, unencrypted zip entry")) from None
         else:
-            with open(entry, "rb") as fh:  # type: ignore[arg-type]
-                data = fh.read(limit + 1)
-        if len(data) > limit:
-            raise BundleError(Problem(rel, "whole file", f"file too large: limit {limit} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {limit} bytes", found=f"more than {limit} bytes"))
-        return data
+            fh, size = open_input_file(entry, "file", limit, error=BundleError, shown=rel, limit_name=setting)  # type: ignore[arg-type]
+            with fh:
+                while got <= limit:
+                    want = min(size + 1, limit + 1) if whole and got == 0 else min(_READ_CHUNK, limit + 1 - got)
+                    try:
+                        chunk = fh.read(max(want, 1))
+                    except OSError as exc:
+                        raise BundleError(Problem(rel, message=f"cannot read file: {exc.strerror}")) from None
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                    if got <= limit:
+                        yield chunk
+        if got > limit:
+            raise BundleError(Problem(rel, "whole file", f"file too large: limit {limit} bytes ({setting})", expected=f"at most {limit} bytes", found=f"more than {limit} bytes"))
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+            self._zip = None
+        if self._zip_file is not None:
+            self._zip_file.close()
+            self._zip_file = None
 
     def __enter__(self) -> "BundleSource":
         return self
@@ -223,33 +311,99 @@ def _resolve_inside(link: Path, root: Path) -> Path:
     return target
 
 
+def _shown_rel(p: Path, root: Path) -> str:
+    """``p`` relative to the bundle root, printable even when a name is not UTF-8."""
+    rel = p.relative_to(root).as_posix()
+    return os.fsencode(rel).decode("utf-8", "backslashreplace") if _not_utf8(rel) else rel
+
+
+def _not_utf8(name: str) -> bool:
+    if name.isascii():
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 _EOL = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}
+_BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")
+_ENDINGS = re.compile(rb"\r\n|\n|\r")
+TEXT_WINDOW = 1 << 20  # text is decoded and checked this many bytes at a time
+
+
+def utf8_windows(data: bytes, start: int = 0, size: int = TEXT_WINDOW) -> Iterator[tuple[int, int]]:
+    """(begin, end) offsets cutting ``data[start:]`` into pieces of about ``size`` bytes that each
+    decode on their own: a cut never falls inside a UTF-8 sequence (it backs off continuation bytes)."""
+    n = len(data)
+    pos = start
+    while pos < n:
+        end = min(pos + size, n)
+        back = 0
+        while end < n and back < 3 and (data[end] & 0xC0) == 0x80:
+            end -= 1
+            back += 1
+        if end <= pos:
+            end = min(pos + size, n)
+        yield pos, end
+        pos = end
+
+
+def utf8_error(data: bytes, start: int = 0) -> int | None:
+    """Offset in ``data`` of the first byte of ``data[start:]`` that is not UTF-8, or None;
+    decodes a window at a time (memory does not grow with the file)."""
+    if data.isascii():
+        return None
+    view = memoryview(data)
+    for a, b in utf8_windows(data, start):
+        try:
+            codecs.utf_8_decode(view[a:b], "strict", True)
+        except UnicodeDecodeError as exc:
+            return a + exc.start
+    return None
+
+
+def check_text(rel: str, data: bytes, start: int = 0) -> bytes:
+    """Check that ``data[start:]`` is text — not empty, no NUL, UTF-8, one kind of line ending —
+    without copying it; returns its line ending (``b"\n"``, ``b"\r\n"`` or ``b"\r"``).  Raises
+    :class:`BundleError` located in the file (offsets and lines counted from ``start``)."""
+    if _BLANK.fullmatch(data, start):
+        n = len(data) - start
+        raise BundleError(Problem(rel, "line 1", "file is empty", expected="content", found=f"{n} bytes of white space" if n else "0 bytes"))
+    at = data.find(b"\x00", start)
+    if at >= 0:
+        raise BundleError(Problem(rel, f"byte {at - start}", "NUL byte in a text file", expected="UTF-8 text", found="NUL"))
+    bad = utf8_error(data, start)
+    if bad is not None:
+        line = data.count(b"\n", start, bad) + 1
+        raise BundleError(Problem(rel, f"line {line}", "file is not valid UTF-8", expected="UTF-8 text", found=f"byte 0x{data[bad]:02x}"))
+    crlf = data.count(b"\r\n", start)
+    lf = data.count(b"\n", start) - crlf
+    cr = data.count(b"\r", start) - crlf
+    if sum(1 for k in (crlf, lf, cr) if k) > 1:
+        first = other = None
+        for i, m in enumerate(_ENDINGS.finditer(data, start)):
+            if first is None:
+                first = m.group()
+            elif m.group() != first:
+                other = (i, m.group())
+                break
+        assert first is not None and other is not None
+        i, ending = other
+        raise BundleError(Problem(rel, f"line {i + 1}", "mixed line endings", expected=f"one kind of line ending throughout (line 1 ends with {_EOL[first.decode()]})",
+                                  found=f"{_EOL[ending.decode()]} here; {crlf} CRLF, {lf} LF, {cr} CR in all"))
+    return b"\r\n" if crlf else b"\r" if cr else b"\n"
 
 
 def decode_text(rel: str, data: bytes) -> str:
     """Decode a text file strictly: UTF-8 (a leading byte-order mark, as Windows editors and Excel
-    write it, is dropped), no NUL, consistent line endings."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data.strip():
-        raise BundleError(Problem(rel, "line 1", "file is empty", expected="content", found=f"{len(data)} bytes of white space" if data else "0 bytes"))
-    if b"\x00" in data:
-        at = data.index(b"\x00")
-        raise BundleError(Problem(rel, f"byte {at}", "NUL byte in a text file", expected="UTF-8 text", found="NUL"))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise BundleError(Problem(rel, f"line {line}", "file is not valid UTF-8", expected="UTF-8 text", found=f"byte 0x{data[exc.start]:02x}")) from None
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    cr = text.count("\r") - crlf
-    if sum(1 for n in (crlf, lf, cr) if n) > 1:
-        endings = re.findall(r"\r\n|\n|\r", text)
-        first_other = next(i for i, e in enumerate(endings) if e != endings[0])
-        raise BundleError(Problem(rel, f"line {first_other + 1}", "mixed line endings", expected=f"one kind of line ending throughout (line 1 ends with {_EOL[endings[0]]})", found=f"{_EOL[endings[first_other]]} here; {crlf} CRLF, {lf} LF, {cr} CR in all"))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    write it, is dropped), no NUL, consistent line endings (returned as ``\n``)."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    ending = check_text(rel, data, start)
+    text = codecs.utf_8_decode(memoryview(data)[start:], "strict", True)[0]
+    return text if ending == b"\n" else text.replace(ending.decode(), "\n")

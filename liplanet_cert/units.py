@@ -4,6 +4,11 @@ Adds counting dimensions for cells and batches (``cell``, ``lot``/``batch``/``ro
 "140 cell/week" is a throughput of cells, "2 m/batch" a length per roll and "2 kg/day" is *not* an
 electrode throughput.  Every quantity the program reads goes through :func:`parse_quantity` and
 :func:`check_dimension`.
+
+Bounded: a quantity or unit longer than :data:`MAX_QUANTITY_CHARS` is refused before pint sees it
+(pint's parser takes minutes on 100 KB), a value converted to its canonical unit must be 0 or
+between :data:`MIN_MAGNITUDE` and :data:`MAX_MAGNITUDE` (so no later sum, product or quotient
+overflows to inf or NaN), and a unit whose size is absurd (``EAh^10/Ah^9``) is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from functools import lru_cache
 from typing import Any
 
 import pint
+
+from .errors import quote
 
 _EXTRA_DEFINITIONS = """
 cell = [cell] = cells
@@ -65,6 +72,12 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
+MAX_QUANTITY_CHARS = 100  # "2.5 m/day", "0.21 kWh/cell": a longer quantity or unit is not one
+MAX_MAGNITUDE = 1e12  # in the canonical unit (as for CSV numbers: "absurdly large value")
+MIN_MAGNITUDE = 1e-12  # a value closer to 0 (but not 0) would overflow what is divided by it
+MAX_UNIT_FACTOR = 1e15  # a unit at most this many times larger (or smaller) than the canonical one
+
+
 class QuantityError(ValueError):
     """A quantity string could not be parsed or has the wrong dimension."""
 
@@ -77,6 +90,7 @@ class QuantityError(ValueError):
 
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 _LEADING_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")  # "Ah" alone is not "1 Ah"
+_WRITTEN_NUMBER = re.compile(r"\s*[-+]?(\d*(?:\.\d*)?)")  # the digits before any exponent
 _NUMBER_POWER = re.compile(r"[\d.)]\s*(\*\*|\^)")  # "10**400", "9**9**9": unbounded work for pint
 
 
@@ -88,8 +102,26 @@ def _pint_parse(s: str) -> Any:
 
 @lru_cache(maxsize=1024)
 def unit_quantity(unit: str) -> Any:
-    """``1 <unit>`` as a pint quantity (cached: CSV headers and rows repeat a few units)."""
+    """``1 <unit>`` as a pint quantity (cached: CSV headers and rows repeat a few units).  Raises
+    :class:`QuantityError` for a unit longer than MAX_QUANTITY_CHARS (pint never sees it); pint's
+    own errors for a unit it cannot read."""
+    if len(unit) > MAX_QUANTITY_CHARS:
+        raise QuantityError("unit too long", expected=f"a unit of at most {MAX_QUANTITY_CHARS} characters", found=quote(unit))
     return registry().Quantity(1, unit)
+
+
+def unit_factor(unit: str, to: str) -> float:
+    """How many ``to`` one ``unit`` is; :class:`QuantityError` if it is not finite or absurd
+    (more than MAX_UNIT_FACTOR times larger or smaller)."""
+    try:
+        factor = float(unit_quantity(unit).to(to).magnitude)
+    except QuantityError:
+        raise
+    except (ArithmeticError, ValueError) as exc:
+        raise QuantityError(f"unit cannot be converted to {to}: {_short(exc)}", expected=f"a unit convertible to {to}", found=quote(unit)) from None
+    if not (math.isfinite(factor) and 1 / MAX_UNIT_FACTOR <= abs(factor) <= MAX_UNIT_FACTOR):
+        raise QuantityError("unit out of range", expected=f"a unit within {MAX_UNIT_FACTOR:g} times {to} either way", found=f"{quote(unit)} = {factor:g} {to}")
+    return factor
 
 
 def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
@@ -104,31 +136,35 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         try:
             q = ureg.Quantity(float(text), "dimensionless")
         except OverflowError:
-            raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=repr(text)) from None
+            raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=_shown(text)) from None
     else:
         s = str(text).strip()
         if not s:
             raise QuantityError("empty quantity", expected=_expect(dimension), found="''")
+        if len(s) > MAX_QUANTITY_CHARS:  # before any pattern or pint sees it
+            raise QuantityError("quantity too long", expected=f"{_expect(dimension)}, at most {MAX_QUANTITY_CHARS} characters", found=quote(s))
         s = s.replace("%", " percent").replace("‰", " permille")
         if not _LEADING_NUMBER.match(s):
-            raise QuantityError("a number is required before the unit", expected=_expect(dimension), found=repr(text))
+            raise QuantityError("a number is required before the unit", expected=_expect(dimension), found=_shown(text))
         if _NUMBER_POWER.search(s):
-            raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=repr(text))
+            raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=_shown(text))
         try:
             q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
-            raise QuantityError(f"cannot read quantity {text!r}: {_short(exc)}", expected=_expect(dimension), found=repr(text)) from None
+            raise QuantityError(f"cannot read quantity {_shown(text)}: {_short(exc)}", expected=_expect(dimension), found=_shown(text)) from None
         if not isinstance(q, pint.Quantity):  # pragma: no cover - bare number string
             q = ureg.Quantity(float(q), "dimensionless")
         if _NUMBER_ONLY.match(s) and dimension not in (None, "dimensionless"):
-            raise QuantityError("a unit is required", expected=_expect(dimension), found=repr(text))
+            raise QuantityError("a unit is required", expected=_expect(dimension), found=_shown(text))
     mag = q.magnitude
     try:
         finite = isinstance(mag, (int, float)) and math.isfinite(float(mag))
     except OverflowError:
         finite = False
     if not finite:
-        raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=repr(text))
+        raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=_shown(text))
+    if mag == 0 and _written_non_zero(text):  # 1e-400 underflows to 0: it is not 0
+        raise QuantityError("value out of range: too small, it would be read as 0", expected=f"0, or at least {MIN_MAGNITUDE:g} in absolute value", found=_shown(text))
     if dimension is not None:
         check_dimension(q, dimension, original=text)
     return q
@@ -150,11 +186,23 @@ def check_dimension(q: pint.Quantity, dimension: str, original: Any = None) -> N
 
 
 def to_unit(q: pint.Quantity, unit: str) -> float:
-    """Magnitude of ``q`` in ``unit`` as a float (conversion factors cached per unit pair)."""
-    factor = _factor(q.units, unit)
-    if factor is None:  # an offset unit (degC...): let pint convert the value itself
-        return float(q.to(unit).magnitude)
-    return float(q.magnitude) * factor
+    """Magnitude of ``q`` (a quantity read from input) in ``unit``, its canonical unit, as a float
+    (conversion factors cached per unit pair).  Raises :class:`QuantityError` when the value
+    overflows or is outside the range a quantity of the program may have (see MAX_MAGNITUDE)."""
+    try:
+        factor = _factor(q.units, unit)
+        if factor is None:  # an offset unit (degC...): let pint convert the value itself
+            value = float(q.to(unit).magnitude)
+        else:
+            value = float(q.magnitude) * factor
+    except (ArithmeticError, ValueError) as exc:  # OverflowError, ZeroDivisionError, ...
+        raise QuantityError(f"quantity cannot be converted to {unit}: {_short(exc)}", expected=f"a value in {unit}", found=_shown(q)) from None
+    underflow = value == 0 and float(q.magnitude) != 0
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE or underflow:
+        shown = f"{value:g} {unit}" if math.isfinite(value) else "a value that overflows"
+        raise QuantityError("value out of range", expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
+                            found=f"{_shown(q)} = {shown}")
+    return value
 
 
 @lru_cache(maxsize=1024)
@@ -188,6 +236,25 @@ def _expect(dimension: str | None) -> str:
 def _dim_text(q: pint.Quantity) -> str:
     dim = str(q.dimensionality)
     return "dimensionless" if dim in ("", "dimensionless") else dim
+
+
+def _written_non_zero(text: Any) -> bool:
+    """Whether the number written at the start of ``text`` has a non-zero digit (before its exponent)."""
+    if isinstance(text, (int, float)):
+        return False  # (YAML/JSON numbers: float() of them was checked already)
+    m = _WRITTEN_NUMBER.match(str(text))
+    return bool(m and any(ch in "123456789" for ch in m.group(1)))
+
+
+def _shown(value: Any) -> str:
+    """A value as quoted in a problem: ``repr`` of at most its first 60 characters."""
+    if isinstance(value, str):
+        return quote(value)
+    try:
+        text = f"{value:~}" if isinstance(value, pint.Quantity) else repr(value)
+    except Exception:  # noqa: BLE001 - a value pint cannot format
+        text = type(value).__name__
+    return text if len(text) <= 80 else text[:60] + f"… ({len(text)} characters)"
 
 
 def _short(exc: Exception) -> str:

@@ -30,7 +30,6 @@ Semantics (chosen to fail closed, after Chef InSpec's waivers and what its users
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
@@ -40,6 +39,7 @@ from .errors import Problem, WaiverError
 from .models import Finding, Status
 
 WAIVABLE = (Status.FAIL, Status.ERROR)
+MAX_WAIVER_BYTES = 512 * 1024  # a few hundred waivers are ~100 KB; parsed YAML takes up to ~200x its size in memory
 
 
 @dataclass(frozen=True)
@@ -132,25 +132,22 @@ def _bundle_matches(spec: str, bundle_path: str) -> bool:
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waiver file; raises :class:`WaiverError` with every problem found."""
     from . import safeyaml
+    from .inputfile import read_input_file, strict_json, unicode_problem
 
     path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise WaiverError(Problem(name, message="waiver file not found")) from None
-    except OSError as exc:
-        raise WaiverError(Problem(name, message=f"cannot read waiver file: {exc.strerror or exc}")) from None
-    if len(data) > 4 * 1024 * 1024:
-        raise WaiverError(Problem(name, message="waiver file too large", expected="at most 4 MiB", found=f"{len(data)} bytes"))
+    data = read_input_file(path, "waiver file", MAX_WAIVER_BYTES, error=WaiverError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise WaiverError(Problem(name, f"byte {exc.start}", "waiver file is not UTF-8 text")) from None
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else safeyaml.load(text.lstrip("\ufeff"))
-    except ValueError as exc:
-        raise WaiverError(Problem(name, message=f"malformed waiver file: {exc}")) from None
+        doc = strict_json(text.lstrip("\ufeff")) if path.suffix.lower() == ".json" else safeyaml.load(text.lstrip("\ufeff"))
+    except (ValueError, RecursionError) as exc:
+        raise WaiverError(Problem(name, getattr(exc, "location", ""), f"malformed waiver file: {getattr(exc, 'problem', exc)}")) from None
+    bad = unicode_problem(doc)
+    if bad is not None:  # a JSON "\ud800" escape: readable, but never writable to a report
+        raise WaiverError(Problem(name, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters"))
     problems = _validate(doc, name)
     if problems:
         raise WaiverError(problems)

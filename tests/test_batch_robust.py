@@ -130,7 +130,8 @@ def test_lone_surrogate_is_that_bundles_located_problem(tmp_path: Path) -> None:
     res = runner.invoke(app, ["validate", str(subs / "bad"), "--format", "json"])
     assert res.exit_code == 2
     doc = json.loads(res.stdout)
-    assert [(d["location"], d["message"].split(":")[0]) for d in doc["details"]] == [("#/pilot_line/site", "not valid Unicode text")]
+    assert [d["location"] for d in doc["details"]] == ["#/pilot_line/site"]
+    assert doc["details"][0]["message"].startswith("not valid Unicode text")
 
 
 def test_lone_surrogate_in_a_field_name_is_located_too(tmp_path: Path) -> None:
