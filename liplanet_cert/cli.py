@@ -47,8 +47,7 @@ def _fail(exc: LiplanetError) -> None:
     from .textsafe import say
 
     err = _console(stderr=True)
-    title = {"bundle": "invalid bundle", "criteria": "criteria problem", "lca": "footprint problem", "waiver": "invalid waiver file", "usage": "usage error",
-             "output": "cannot write an output"}.get(exc.kind, "error")
+    title = exc.title
     n = len(exc.problems)
     say(err, f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red")
     for p in exc.problems:

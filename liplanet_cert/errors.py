@@ -77,6 +77,7 @@ class LiplanetError(Exception):
 
     exit_code = 2
     kind = "input"
+    title = "invalid input"  # the heading of the error message
 
     def __init__(self, problems: list[Problem] | Problem | str, *, file: str = "") -> None:
         if isinstance(problems, str):
@@ -96,24 +97,28 @@ class BundleError(LiplanetError):
     """The submission bundle is missing, malformed, or inconsistent."""
 
     kind = "bundle"
+    title = "invalid bundle"  # the heading of the error message
 
 
 class CriteriaError(LiplanetError):
     """A criteria pack cannot be found, parsed or validated."""
 
     kind = "criteria"
+    title = "criteria problem"  # the heading of the error message
 
 
 class LCAError(LiplanetError):
     """An LCA model, scenario or footprint input is unusable."""
 
     kind = "lca"
+    title = "footprint problem"  # the heading of the error message
 
 
 class WaiverError(LiplanetError):
     """A waiver file is malformed (the run stops before anything is assessed)."""
 
     kind = "waiver"
+    title = "invalid waiver file"  # the heading of the error message
 
 
 class OutputError(LiplanetError, OSError):
@@ -121,6 +126,7 @@ class OutputError(LiplanetError, OSError):
     Still an OSError to callers that handle those; the CLI reports it with the path, exit 2."""
 
     kind = "output"
+    title = "cannot write an output"  # the heading of the error message
 
     @classmethod
     def cannot_write(cls, path: object, exc: OSError, what: str = "file") -> "OutputError":
@@ -132,6 +138,7 @@ class UsageError(LiplanetError):
     """The command line asks for something that cannot be done."""
 
     kind = "usage"
+    title = "usage error"  # the heading of the error message
 
 
 @dataclass

@@ -46,6 +46,7 @@ class IntegrityError(LiplanetError):
     """A result, key or signature file cannot be read (exit 2) — not a mismatch."""
 
     kind = "integrity"
+    title = "cannot verify"
 
 
 @dataclass(frozen=True)
