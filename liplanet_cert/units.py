@@ -195,7 +195,10 @@ def to_unit(q: pint.Quantity, unit: str) -> float:
             value = float(q.to(unit).magnitude)
         else:
             value = float(q.magnitude) * factor
-    except (ArithmeticError, ValueError) as exc:  # OverflowError, ZeroDivisionError, ...
+    except OverflowError:  # (pint's exact arithmetic may overflow where float would: same refusal)
+        raise QuantityError("value out of range", expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
+                            found=f"{_shown(q)} = a value that overflows") from None
+    except (ArithmeticError, ValueError) as exc:  # ZeroDivisionError, ...
         raise QuantityError(f"quantity cannot be converted to {unit}: {_short(exc)}", expected=f"a value in {unit}", found=_shown(q)) from None
     underflow = value == 0 and float(q.magnitude) != 0
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE or underflow:
