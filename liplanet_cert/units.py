@@ -124,6 +124,36 @@ def unit_factor(unit: str, to: str) -> float:
     return factor
 
 
+_NUMBER_TOKEN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_EXPONENT = re.compile(r"(\^|\*\*)\s*\(?\s*[-+]?\d+(\.\d+)?\s*\)?")
+
+
+def _one_number(s: str, written: str, dimension: str | None) -> None:
+    """The quantity starts with exactly one number in the program's notation (a point for the
+    decimals, no thousands separator) and its unit holds no other number but exponents.  pint would
+    read "17,3 Wh" as 173 Wh, "1 000 Ah" as 0 Ah and "3 1/2 Ah" as 1.5 Ah: never silently."""
+    m = _NUMBER_TOKEN.match(s)
+    if m is None:  # pragma: no cover - _LEADING_NUMBER matched
+        return
+    number, rest = m.group(), s[m.end():]
+    comma = re.match(r",(\d+)", rest)
+    if comma:
+        value = number + comma.group()
+        fixed = written.replace(value, number + "." + comma.group(1), 1)
+        if len(comma.group(1)) == 3 and "." not in number and "e" not in number.lower():
+            raise QuantityError(f"ambiguous number {value!r}: a decimal comma or a thousands separator?",
+                                expected=f"a point as the decimal separator and no thousands separator: {fixed!r} or "
+                                         f"{written.replace(value, number + comma.group(1), 1)!r}", found=_shown(written))
+        raise QuantityError(f"decimal comma: found {_shown(written)}; write {fixed}", expected=f"a point as the decimal separator ({fixed!r})",
+                            found=_shown(written))
+    if re.match(r"\s*[\d.,]", rest):
+        raise QuantityError("more than one number before the unit (a thousands separator or a fraction?)",
+                            expected=f"one number, then the unit, e.g. {_expect(dimension)}", found=_shown(written))
+    if re.search(r"\d", _EXPONENT.sub("", rest)):
+        raise QuantityError("a number inside the unit (only exponents such as m^2 are allowed)", expected=_expect(dimension),
+                            found=_shown(written))
+
+
 def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
     """Parse ``"2.5 m/day"`` into a pint quantity, optionally checking its dimension.
 
@@ -146,6 +176,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         s = s.replace("%", " percent").replace("‰", " permille")
         if not _LEADING_NUMBER.match(s):
             raise QuantityError("a number is required before the unit", expected=_expect(dimension), found=_shown(text))
+        _one_number(s, str(text).strip(), dimension)
         if _NUMBER_POWER.search(s):
             raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=_shown(text))
         try:

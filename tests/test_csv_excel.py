@@ -407,3 +407,24 @@ def test_blank_first_line_is_a_missing_header(tmp_path):
     bundle = copy(tmp_path)
     write(bundle, "energy.csv", "\n" + original("energy.csv"))
     assert problems(bundle) == [("energy.csv", "line 1", "missing header: line 1 is blank")]
+
+
+def test_a_decimal_comma_in_a_declared_quantity_or_a_meter_accuracy_is_refused_not_misread(tmp_path: Path) -> None:
+    """'17,3 Wh' was read as 173 Wh and '1,5 %' as 15 %: the value must never change silently."""
+    bundle = tmp_path / "b"
+    shutil.copytree(EXAMPLES / "approved", bundle)
+    decl = (bundle / "declaration.yaml").read_text(encoding="utf-8")
+    assert 'usable_energy: "17.3 Wh"' in decl
+    (bundle / "declaration.yaml").write_text(decl.replace('usable_energy: "17.3 Wh"', 'usable_energy: "17,3 Wh"'), encoding="utf-8")
+    energy = (bundle / "energy.csv").read_text(encoding="utf-8").splitlines()
+    head = energy[0].split(",")
+    col = head.index("meter_accuracy")
+    row = energy[1].split(",")
+    row[col] = '"1,5 %"'
+    energy[1] = ",".join(row)
+    (bundle / "energy.csv").write_text("\n".join(energy) + "\n", encoding="utf-8")
+    r = cli("validate", bundle)
+    assert r.exit_code == 2, r.output
+    text = squash(r.stderr)
+    assert "declaration.yaml #/passport/usable_energy" in text and "write 17.3 Wh" in text
+    assert "energy.csv row 2, column meter_accuracy" in text and "write 1.5 %" in text
