@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from . import safeyaml
 from .errors import BundleError, Problem, ProblemCollector, clip, quote
-from .inputfile import unicode_problem
+from .inputfile import strict_json, unicode_problem
 from .models import InputFile
 from .resources import load_json, load_schema
 from .source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
@@ -290,7 +290,7 @@ def _parse_document(rel: str, data: bytes) -> Any:
     if rel.endswith(".json"):
         _json_depth(rel, text)
         try:
-            doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
+            doc = strict_json(text)
         except json.JSONDecodeError as exc:
             raise BundleError(Problem(rel, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")) from None
         except (ValueError, RecursionError) as exc:
@@ -311,17 +311,6 @@ def _parse_document(rel: str, data: bytes) -> Any:
 def _surrogate_text(text: str) -> str:
     """``text`` printable: its surrogates escaped (``\\ud800``), at most 60 characters of it."""
     return "'" + clip(text.encode("utf-8", "backslashreplace").decode("utf-8")) + "'"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text[:40]} is not finite")
-    return value
 
 
 def _json_depth(rel: str, text: str) -> None:
@@ -345,15 +334,6 @@ def _json_depth(rel: str, text: str) -> None:
                 raise BundleError(Problem(rel, f"line {line}", f"malformed JSON: nesting deeper than {safeyaml.MAX_DEPTH} levels", expected=f"at most {safeyaml.MAX_DEPTH} levels"))
         elif ch in "]}":
             depth -= 1
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
 
 
 def _schema_problems(rel: str, doc: Any, problems: ProblemCollector) -> None:
