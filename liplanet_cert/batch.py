@@ -62,6 +62,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import time
@@ -538,15 +539,18 @@ def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]
     write: tuple[str, str] | None = None
     if prev_key and prev_result and not st.force:  # only a rerun needs the digest before assessing
         digest = _digest_or_none(bundle, limits)
-        if digest and cache_key(digest, st.key_base) == prev_key and os.path.isfile(prev_result):
-            target = os.path.join(st.out, rel)
-            if os.path.abspath(prev_result) != os.path.abspath(target):
-                with open(prev_result, "rb") as fh:
-                    from .atomic import write_bytes
-
-                    write_bytes(target, fh.read())
-            line.update(input_sha256=digest, cache_key=prev_key, reused=True, result=rel, seconds=time.perf_counter() - t0)
-            return line, None
+        if digest and cache_key(digest, st.key_base) == prev_key:
+            stored = _stored_result(prev_result, bundle, digest, st.pack.sha256, limits)
+            if stored is not None:  # else: assessed afresh
+                doc, result = stored
+                target = os.path.join(st.out, rel)
+                if os.path.realpath(prev_result) != os.path.realpath(target):
+                    # what was checked is what is copied (never the file as it may be by now)
+                    write_text(target, dumps_line(doc))
+                # what the bundle reports comes from the stored result itself, never from the line that named it
+                line.update(_line_of(result), input_sha256=digest, cache_key=prev_key, reused=True, result=rel,
+                            seconds=time.perf_counter() - t0)
+                return line, None
     try:
         result = assess(bundle, st.assess_options, pack=st.pack)
     except LiplanetError as exc:
@@ -567,6 +571,61 @@ def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]
     line.update(input_sha256=digest, cache_key=cache_key(digest, st.key_base) if digest else None)
     line["seconds"] = time.perf_counter() - t0
     return line, write
+
+
+def _pairs_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """The digest :func:`input_digest` gives a directory whose files have these (path, sha256) pairs."""
+    h = hashlib.sha256()
+    for rel, hexdigest in sorted(pairs):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(bytes.fromhex(hexdigest))
+    return h.hexdigest()
+
+
+def _stored_result(path: str, bundle: str, digest: str, criteria_sha256: str, limits: Limits) -> tuple[dict[str, Any], Any] | None:
+    """(document, Result) of an earlier run's result file if it may stand for ``bundle`` now, else None.
+
+    ``path`` was confined to the earlier run's ``results/`` folder when its line was read
+    (:func:`_load_index`); it must still be that file (no symbolic link put in since).  It is read
+    bounded and checked like ``verify``'s RESULT (a regular file of at most 64 MiB, the result
+    schema), and it must be the result of exactly these inputs (its ``inputs`` sha256s give the
+    bundle's digest) under exactly these criteria (``criteria.sha256``)."""
+    try:
+        if os.path.realpath(path) != path:
+            return None
+        doc = _read_stored_result(path)
+        if not isinstance(doc.get("criteria"), dict) or doc["criteria"].get("sha256") != criteria_sha256:
+            return None
+        pairs = [(i["path"], i["sha256"]) for i in doc["inputs"]]
+        if os.path.isdir(bundle):
+            if _pairs_digest(pairs) != digest:
+                return None
+        else:  # a zip: its digest is over its bytes; compare file by file
+            from .integrity import bundle_digests
+
+            if _pairs_digest(pairs) != _pairs_digest(bundle_digests(bundle, limits).items()):
+                return None
+        return doc, result_from_dict(doc)
+    except (LiplanetError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _read_stored_result(path: str) -> dict[str, Any]:
+    """A stored result document, read as ``verify`` reads its RESULT (bounded, strict JSON, the
+    result schema's assessed form) but keeping the ``\\udcXX`` escapes of a bundle path that is not
+    UTF-8 (they are exact JSON, and the reports show them escaped).  Raises LiplanetError or ValueError."""
+    from . import integrity
+    from .inputfile import read_input_file, strict_json
+
+    data = read_input_file(path, "stored result", integrity.MAX_RESULT_BYTES, error=integrity.IntegrityError)
+    if data.count(b"{") + data.count(b"[") > integrity.MAX_RESULT_CONTAINERS:
+        raise ValueError("too many objects and arrays")
+    doc = strict_json(data.decode("utf-8"))
+    del data
+    if not isinstance(doc, dict) or integrity.result_schema_problems(path, doc):
+        raise ValueError("not a result written by assess")
+    date.fromisoformat(str(doc["assessed_on"]))
+    return doc
 
 
 def _first_line(text: str) -> str:
@@ -629,6 +688,12 @@ def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterato
     that is not a JSON object of the results format (a hand edit, a crash mid-write of an older
     version, bytes that are not UTF-8) is skipped and ``warn`` is told which line and why; so is a
     trailing partial line."""
+    for _n, d in read_numbered_lines(path, warn):
+        yield d
+
+
+def read_numbered_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, line) of every usable line of a results.jsonl, as :func:`read_lines`."""
     with open(path, "rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
@@ -645,7 +710,7 @@ def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterato
                 continue
             why = _line_problem(d)
             if why is None:
-                yield d
+                yield n, d
             elif warn is not None:
                 warn(f"{path}: line {n} ignored: {why}")
 
@@ -658,9 +723,15 @@ def _load_index(path: Path, base: Path, warn: Callable[[str], None] | None = Non
     index: dict[str, dict[str, Any]] = {}
     shared: dict[str, Any] = {}
     intern = sys.intern
-    for d in read_lines(path, warn):
+    results = os.path.realpath(base / "results")
+    for n, d in read_numbered_lines(path, warn):
         if d.get("result"):
-            d["_result_abs"] = str(base / d["result"])
+            where = _confined_result(base, results, d["result"])
+            if where is None:  # the bundle is assessed afresh
+                if warn is not None:
+                    warn(f"{path}: line {n} ignored: result {_short_text(d['result'])} is not a regular file inside {base / 'results'} (stored results are read from there only)")
+                continue
+            d["_result_abs"] = where
         findings = d.get("findings")
         if isinstance(findings, dict):
             d["findings"] = {intern(k): intern(v) if isinstance(v, str) else v for k, v in findings.items()}
@@ -675,6 +746,26 @@ def _load_index(path: Path, base: Path, warn: Callable[[str], None] | None = Non
                 d[key] = intern(d[key])
         index[d["bundle"]] = d
     return index
+
+
+def _short_text(text: str, limit: int = 60) -> str:
+    shown = json.dumps(text[:limit], ensure_ascii=True)
+    return shown if len(text) <= limit else f"{shown}... ({len(text)} characters)"
+
+
+def _confined_result(base: Path, results: str, rel: str) -> str | None:
+    """The real path of a stored result ``rel`` (as a results.jsonl line names it) if it is a
+    regular file inside the run's ``results/`` folder ``results`` (a real path), else None: an
+    absolute path, ``..`` or a symbolic link leading elsewhere is never read."""
+    try:
+        if "\0" in rel or os.path.isabs(rel):
+            return None
+        real = os.path.realpath(base / rel)
+        if os.path.commonpath([real, results]) != results or real == results:
+            return None
+        return real if stat.S_ISREG(os.stat(real).st_mode) else None
+    except (OSError, ValueError):
+        return None
 
 
 # -- status changes ------------------------------------------------------------------------
@@ -999,10 +1090,7 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
 
     def handle(line: dict[str, Any]) -> None:
         b = line["bundle"]
-        if line.get("reused"):
-            src = resume.get(b) if (resume.get(b) or {}).get("cache_key") == line["cache_key"] else previous.get(b)
-            keep = {k: v for k, v in (src or {}).items() if not k.startswith("_") and k not in ("result", "bundle", "cache_key", "input_sha256")}
-            line = {**keep, **line}
+        if line.get("reused"):  # (what it reports was read from the stored result, not from the earlier line)
             summary.reused += 1
         summary.total += 1
         summary.counts[line.get("status", "error")] = summary.counts.get(line.get("status", "error"), 0) + 1

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -190,24 +191,38 @@ def _logged_steps(r: dict[str, Any]) -> set[str]:
     return {s["step"] for s in r.get("steps") or [] if s.get("lots")}
 
 
-def recorded_values(findings: list[dict[str, Any]]) -> dict[str, str]:
-    """metric -> value text recorded by evaluated findings (any-of findings record one per alternative)."""
+def recorded_values(findings: Any) -> dict[str, str]:
+    """metric -> value text recorded by evaluated findings (any-of findings record one per alternative).
+
+    Total over whatever a stored result holds: a finding that is not an object, lacks its status,
+    metric or value, holds them as other types, or whose alternatives do not match its values
+    records nothing (the metrics it would have given are then unknown)."""
     out: dict[str, str] = {}
+    if not isinstance(findings, list):
+        return out
     for x in findings:
-        if x["status"] not in ("pass", "fail") or not x.get("metric") or x["metric"].startswith("consistency."):
+        if not isinstance(x, dict):
             continue
-        names = x["metric"].split(" | ")
+        metric, actual = x.get("metric"), x.get("actual")
+        if x.get("status") not in ("pass", "fail") or not isinstance(metric, str) or not isinstance(actual, str):
+            continue
+        if not metric or metric.startswith("consistency."):
+            continue
+        names = metric.split(" | ")
         if len(names) == 1:
-            out[names[0]] = x["actual"]
+            out[metric] = actual
             continue
-        parts = x["actual"].split("; ")
-        if len(parts) == len(names):
-            for name, part in zip(names, parts):
-                for prefix in (name.split(".")[1] + ": ", name.split(".")[-1] + ": ", name.split(".")[-1] + " "):
-                    if part.startswith(prefix):
-                        part = part[len(prefix):]
-                        break
-                out[name] = part
+        parts = actual.split("; ")
+        if len(parts) != len(names):
+            continue
+        for name, part in zip(names, parts):
+            pieces = name.split(".")
+            prefixes = ([pieces[1] + ": "] if len(pieces) > 1 else []) + [pieces[-1] + ": ", pieces[-1] + " "]
+            for prefix in prefixes:
+                if part.startswith(prefix):
+                    part = part[len(prefix):]
+                    break
+            out[name] = part
     return out
 
 
@@ -299,7 +314,7 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
     ``keep_approval``, ``gain_approval``, ``may_gain_approval`` (not approved, and only undecidable
     criteria stand in the way), ``stay_not_approved``; bundles without a result are ``invalid``.
     """
-    from .batch import read_lines, results_file
+    from .batch import _confined_result, read_lines, results_file
 
     f = results_file(Path(against))
     if not f.is_file():
@@ -311,68 +326,82 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
     unchanged_in: dict[str, tuple[bool, set[str]]] = {}
     rows: list[dict[str, Any]] = []
     counts = {k: 0 for k in OUTCOMES}
+    results_dir = os.path.realpath(f.parent / "results")
     for line in read_lines(f):
         if not line.get("result"):
             counts["invalid"] += 1
             continue
-        try:
-            r = _stored_result(f.parent / str(line["result"]))
-        except (OSError, ValueError, LiplanetError):
+
+        def cannot_judge(why: str) -> None:
             approved = line.get("status") in ("approved", "approved_with_observations")
             outcome = "needs_reassessment" if approved else "may_gain_approval"
             counts[outcome] += 1
             rows.append({"bundle": line["bundle"], "pilot_line": (line.get("pilot_line") or {}).get("name", ""), "status": line.get("status"),
                          "predicted": "unknown", "outcome": outcome, "criteria": [], "unknown": [],
-                         "lacks": [f"the stored result {line['result']}"]})
+                         "lacks": [f"the stored result {line['result']}" + (f" ({why})" if why else "")]})
+
+        where = _confined_result(f.parent, results_dir, str(line["result"]))
+        if where is None:  # an absolute path, '..' or a link leading out of the run: never read
+            cannot_judge(f"not a regular file inside {f.parent / 'results'}")
             continue
-        sha = r["criteria"]["sha256"]
-        if sha not in unchanged_in:
-            old = _pack_of(r["criteria"])
-            old_raw = _raw(old) if old else {}
-            unchanged_in[sha] = (old is not None, {c.id for c in new.criteria if c.id in old_raw
-                                 and all(_part(old_raw[c.id], k) == _part(new_raw[c.id], k) for k in DEFINITION_KEYS.values())})
-        known, unchanged = unchanged_in[sha]
-        stored = {x["id"]: x for x in r["findings"]}
-        by_metric = recorded_values(r["findings"])
-        findings, unknown, lacks, changed_outcome, blocking_known, blocking_unknown = [], [], set(), [], [], []
-        for c in new.criteria:
-            same = c.id in unchanged and c.id in stored
-            st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, by_metric)
-            if st == "unknown":
-                unknown.append(c.id)
-                if c.severity == "required":
-                    lacks.update(missing)
-                    blocking_unknown.append(c.id)
-                st = "error"  # for the verdict: cannot be decided -> not a pass
-            elif c.severity == "required" and st in ("fail", "error"):
-                blocking_known.append(c.id)
-            findings.append(Finding(id=c.id, title=c.title, category=c.category, severity=c.severity, status=Status(st),
-                                    expected="", actual="", message="", location=""))
-            before = stored.get(c.id, {}).get("status")
-            if c.severity == "required" and st in ("fail", "error") and before not in ("fail", "error"):
-                changed_outcome.append(c.id)
-        predicted = verdict_of(findings).value
-        was = r["verdict"] in ("approved", "approved_with_observations")
-        now = predicted in ("approved", "approved_with_observations")
-        known_bad = [cid for cid in changed_outcome if cid not in unknown]
-        if was and not now and known_bad:
-            outcome = "lose_approval"
-        elif was and not now:
-            outcome = "needs_reassessment"
-        elif was:
-            outcome = "keep_approval"
-        elif now:
-            outcome = "gain_approval"
-        elif blocking_unknown and not blocking_known:
-            outcome = "may_gain_approval"
-        else:
-            outcome = "stay_not_approved"
+        try:
+            r = _stored_result(Path(where))
+        except (OSError, ValueError, LiplanetError):
+            cannot_judge("")
+            continue
+        try:  # a stored value of an unexpected shape: this bundle cannot be judged, the others can
+            sha = r["criteria"]["sha256"]
+            if sha not in unchanged_in:
+                old = _pack_of(r["criteria"])
+                old_raw = _raw(old) if old else {}
+                unchanged_in[sha] = (old is not None, {c.id for c in new.criteria if c.id in old_raw
+                                     and all(_part(old_raw[c.id], k) == _part(new_raw[c.id], k) for k in DEFINITION_KEYS.values())})
+            known, unchanged = unchanged_in[sha]
+            stored = {x["id"]: x for x in r["findings"]}
+            by_metric = recorded_values(r["findings"])
+            findings, unknown, lacks, changed_outcome, blocking_known, blocking_unknown = [], [], set(), [], [], []
+            for c in new.criteria:
+                same = c.id in unchanged and c.id in stored
+                st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, by_metric)
+                if st == "unknown":
+                    unknown.append(c.id)
+                    if c.severity == "required":
+                        lacks.update(missing)
+                        blocking_unknown.append(c.id)
+                    st = "error"  # for the verdict: cannot be decided -> not a pass
+                elif c.severity == "required" and st in ("fail", "error"):
+                    blocking_known.append(c.id)
+                findings.append(Finding(id=c.id, title=c.title, category=c.category, severity=c.severity, status=Status(st),
+                                        expected="", actual="", message="", location=""))
+                before = stored.get(c.id, {}).get("status")
+                if c.severity == "required" and st in ("fail", "error") and before not in ("fail", "error"):
+                    changed_outcome.append(c.id)
+            predicted = verdict_of(findings).value
+            was = r["verdict"] in ("approved", "approved_with_observations")
+            now = predicted in ("approved", "approved_with_observations")
+            known_bad = [cid for cid in changed_outcome if cid not in unknown]
+            if was and not now and known_bad:
+                outcome = "lose_approval"
+            elif was and not now:
+                outcome = "needs_reassessment"
+            elif was:
+                outcome = "keep_approval"
+            elif now:
+                outcome = "gain_approval"
+            elif blocking_unknown and not blocking_known:
+                outcome = "may_gain_approval"
+            else:
+                outcome = "stay_not_approved"
+            row = {"bundle": line["bundle"], "pilot_line": r.get("pilot_line", {}).get("name", ""), "status": r["verdict"], "predicted": predicted,
+                   "outcome": outcome, "criteria": known_bad if outcome == "lose_approval" else [], "unknown": unknown,
+                   "undecided": blocking_unknown if outcome in ("needs_reassessment", "may_gain_approval") else [],
+                   "lacks": sorted(lacks) if outcome in ("needs_reassessment", "may_gain_approval") else [],
+                   "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": known}
+        except (Unknown, KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError, OverflowError, RecursionError) as exc:
+            cannot_judge(f"malformed: {type(exc).__name__}")
+            continue
         counts[outcome] += 1
-        rows.append({"bundle": line["bundle"], "pilot_line": r.get("pilot_line", {}).get("name", ""), "status": r["verdict"], "predicted": predicted,
-                     "outcome": outcome, "criteria": known_bad if outcome == "lose_approval" else [], "unknown": unknown,
-                     "undecided": blocking_unknown if outcome in ("needs_reassessment", "may_gain_approval") else [],
-                     "lacks": sorted(lacks) if outcome in ("needs_reassessment", "may_gain_approval") else [],
-                     "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": known})
+        rows.append(row)
     rank = {o: i for i, o in enumerate(OUTCOMES)}
     rows.sort(key=lambda x: (rank.get(x.get("outcome", ""), len(rank)), x["bundle"]))
     arg = criteria_arg or f"{new.id}@{new.version}"

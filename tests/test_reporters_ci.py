@@ -143,3 +143,19 @@ def test_assess_writes_several_formats_in_one_run(tmp_path: Path) -> None:
 def test_unknown_format_is_usage_error() -> None:
     res = runner.invoke(app, ["assess", str(BUNDLES / "approved"), "-c", PACK, "-f", "pdf"])
     assert res.exit_code == 2 and "unknown output format" in res.output
+
+
+@pytest.mark.parametrize("prefix", ["\u2028", "\u2029", "\u200b", "\ufeff", "\u00a0", " ", "\u3000", "\u200b \u2060", "\x0b", "\u0085"])
+@pytest.mark.parametrize("formula", ["=1+1", "+1", "-1", "@SUM(A1)"])
+def test_csv_neutralises_formulas_after_invisible_characters(prefix: str, formula: str) -> None:
+    cell = safe_cell(prefix + formula)
+    assert cell.startswith("'"), repr(cell)
+    from liplanet_cert.reporters.csv_ import csv_line
+
+    [row] = list(csv.reader(io.StringIO(csv_line(["b", prefix + formula]))))
+    assert row[1].startswith("'")
+
+
+def test_csv_leaves_text_with_invisible_characters_and_no_formula_alone() -> None:
+    for text in ("\u200bplain", "\ufeff5 %", "a=1", "\u2028x-1"):
+        assert not safe_cell(text).startswith("'"), text

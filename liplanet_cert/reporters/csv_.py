@@ -1,7 +1,8 @@
 """CSV reporter: one row per finding, safe to open in a spreadsheet.
 
 Cells that a spreadsheet would treat as a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
-tab/carriage return) are neutralised with a leading apostrophe (OWASP "CSV injection").
+tab/carriage return, also after white space and invisible characters: zero-width, format, line and
+paragraph separators, controls) are neutralised with a leading apostrophe (OWASP "CSV injection").
 """
 
 from __future__ import annotations
@@ -28,7 +29,22 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) else str(value)
     text = clean(value).replace("\r\n", "\n").replace("\r", "\n")
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text.startswith(FORMULA_START) or _first_visible(text) in FORMULA_CHARS else text
+
+
+FORMULA_CHARS = frozenset("=+-@")
+_INVISIBLE = frozenset(("Zs", "Cf", "Zl", "Zp", "Cc"))
+
+
+def _first_visible(text: str) -> str:
+    """The first character of ``text`` that is not white space, a zero-width, format or control
+    character (a spreadsheet may skip those before a formula: "\\u200b=1+1"); "" if none."""
+    import unicodedata
+
+    for ch in text:
+        if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE:
+            return ch
+    return ""
 
 
 def csv_line(cells: Sequence[Any]) -> str:
