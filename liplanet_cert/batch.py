@@ -692,10 +692,39 @@ def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterato
         yield d
 
 
+MAX_RESULTS_LINE = 16 << 20  # a results.jsonl line is a summary of one bundle: far below this
+
+
+def _lines(fh: Any, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """(line, whole) of a binary file, each line held up to ``limit`` bytes: the rest of a longer
+    line is read through in pieces and dropped (``whole`` False), so memory stays bounded."""
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw, True
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = fh.readline(1 << 20)
+        yield b"", False
+
+
 def read_numbered_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, line) of every usable line of a results.jsonl, as :func:`read_lines`."""
-    with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, start=1):
+    """(line number, line) of every usable line of a results.jsonl, as :func:`read_lines`.  Only a
+    regular file is read, each line up to :data:`MAX_RESULTS_LINE` bytes (a longer one is skipped
+    with a warning)."""
+    import io
+
+    from .inputfile import open_input_file
+
+    raw_fh, _size = open_input_file(path, "results file (results.jsonl)")
+    with io.BufferedReader(raw_fh) as fh:  # type: ignore[arg-type]
+        for n, (raw, whole) in enumerate(_lines(fh, MAX_RESULTS_LINE), start=1):
+            if not whole:
+                if warn is not None:
+                    warn(f"{path}: line {n} ignored: longer than {MAX_RESULTS_LINE >> 20} MiB")
+                continue
             if not raw.endswith(b"\n"):
                 if warn is not None and raw.strip():
                     warn(f"{path}: line {n} ignored: incomplete (no line end: a run stopped while writing it)")
@@ -1037,8 +1066,9 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
     by_line_name: dict[str, list[str]] = {}
     if options.previous is not None:
         pfile = results_file(options.previous)
-        if not pfile.is_file():
-            raise UsageError(f"--previous: {pfile} not found", file="--previous", )
+        from .inputfile import open_input_file
+
+        open_input_file(pfile, "results of the earlier run (--previous)")[0].close()  # not found / not a regular file: exit 2
         previous = _load_index(pfile, pfile.parent, warn)
         for b, d in previous.items():
             name = (d.get("pilot_line") or {}).get("name")

@@ -317,10 +317,9 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
     from .batch import _confined_result, read_lines, results_file
 
     f = results_file(Path(against))
-    if not f.is_file():
-        from .errors import UsageError
+    from .inputfile import open_input_file
 
-        raise UsageError(f"--against: {f} not found", file="--against", )
+    open_input_file(f, "results of the run (--against)")[0].close()  # not found / not a regular file: exit 2
     new_raw = _raw(new)
     # stored pack sha256 -> (its definitions are known, criteria the new pack defines identically)
     unchanged_in: dict[str, tuple[bool, set[str]]] = {}

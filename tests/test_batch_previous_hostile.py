@@ -179,3 +179,33 @@ def test_zip_bundle_is_reused_and_its_stored_result_checked_file_by_file(tmp_pat
     (tmp_path / "A" / "results.jsonl").write_text("".join(json.dumps(d) + "\n" for d in ls), encoding="utf-8")
     s3 = run_batch(BatchOptions(paths=(str(z), str(other)), out=tmp_path / "C", previous=tmp_path / "A", **opts))
     assert s3.reused == 1 and {d["bundle"]: d["status"] for d in lines(tmp_path / "C")}[str(z)] == "approved"
+
+
+def test_an_over_long_line_is_skipped_with_a_warning_in_bounded_memory(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A results.jsonl line longer than the bound (here 4 KiB instead of 16 MiB) is read through in
+    pieces and skipped with a warning; the other lines are still reused; verdicts are right."""
+    from liplanet_cert import batch as batch_mod
+
+    monkeypatch.setattr(batch_mod, "MAX_RESULTS_LINE", 4096)
+    run = crafted(first, tmp_path, lambda bad, approved, copy: bad.update(message="x" * 100_000))
+    s = rerun(run, tmp_path / "R2")
+    assert verdicts(tmp_path / "R2") == {"approved": "approved", "not-approved": "not_approved"}
+    assert s.reused == 1
+    assert any("longer than" in w and "line" in w for w in s.warnings), s.warnings
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "missing"])
+def test_previous_must_be_a_regular_file(tmp_path: Path, target: str) -> None:
+    from liplanet_cert.errors import UsageError
+
+    path = Path(target)
+    if target == "fifo":
+        path = tmp_path / "results.jsonl"
+        os.mkfifo(path)
+    elif target == "missing":
+        path = tmp_path / "nothing.jsonl"
+    with pytest.raises(UsageError) as err:
+        rerun(path, tmp_path / "R2")
+    text = str(err.value)
+    assert str(path) in text
+    assert ("not found" in text) if target == "missing" else ("not a regular file" in text)
