@@ -102,9 +102,12 @@ class BundleSource:
         if stat.S_ISDIR(st.st_mode):
             self._scan_dir()
         elif stat.S_ISREG(st.st_mode):
-            fh, _size = open_input_file(path, "bundle", error=BundleError)
+            # a zip holds at most the unpacked limit plus its headers (1 KiB an entry is generous)
+            most = self.limits.max_bundle_bytes + 1024 * self.limits.max_entries
+            fh, _size = open_input_file(path, "bundle", most, error=BundleError, limit_name="LIPLANET_MAX_BUNDLE_BYTES")
             self._zip_file = io.BufferedReader(fh)  # type: ignore[arg-type]
             if zipfile.is_zipfile(self._zip_file):
+                self._check_zip_directory()
                 self._scan_zip()
             else:
                 self.close()
@@ -172,6 +175,23 @@ class BundleSource:
             raise BundleError(Problem(self.display, "bundle directory", f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries} files and folders", found=f"more than {self.limits.max_entries}"))
 
     # -- zip -----------------------------------------------------------------------------
+    def _check_zip_directory(self) -> None:
+        """Refuse a zip whose central directory announces too many entries, or is larger than that
+        many entries can need, from its end record alone: ``zipfile`` would build an object per entry
+        first (two million entries: 1 GB)."""
+        announced = _zip_directory(self._zip_file)  # type: ignore[arg-type]
+        if announced is None:
+            return  # no readable end record: zipfile says what is wrong
+        entries, cd_size = announced
+        if entries > self.limits.max_entries:
+            self.close()
+            raise BundleError(Problem(self.display, "zip directory", f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)",
+                                      expected=f"at most {self.limits.max_entries}", found=f"{entries} announced"))
+        if cd_size > 1024 * max(entries, 1) + 65536:
+            self.close()
+            raise BundleError(Problem(self.display, "zip directory", "zip directory larger than its entries can need",
+                                      expected=f"at most about 1 KiB for each of its {entries} entries", found=f"{cd_size} bytes"))
+
     def _scan_zip(self) -> None:
         try:
             zf = zipfile.ZipFile(self._zip_file)
@@ -407,3 +427,31 @@ def decode_text(rel: str, data: bytes) -> str:
     ending = check_text(rel, data, start)
     text = codecs.utf_8_decode(memoryview(data)[start:], "strict", True)[0]
     return text if ending == b"\n" else text.replace(ending.decode(), "\n")
+
+
+def _zip_directory(fh: Any) -> tuple[int, int] | None:
+    """(entries, central directory size) announced by a zip's end record (zip64 included), or None
+    when there is no readable one.  Reads at most the last 64 KiB and one zip64 record."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    tail_len = min(size, 22 + 65535)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    fh.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries = int.from_bytes(tail[at + 10:at + 12], "little")
+    cd_size = int.from_bytes(tail[at + 12:at + 16], "little")
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: the locator before the end record says where
+        loc = tail.rfind(b"PK\x06\x07", 0, at)
+        if loc >= 0 and at - loc >= 20:
+            offset = int.from_bytes(tail[loc + 8:loc + 16], "little")
+            if 0 <= offset < size:
+                fh.seek(offset)
+                rec = fh.read(56)
+                fh.seek(0)
+                if len(rec) >= 48 and rec[:4] == b"PK\x06\x06":
+                    entries = int.from_bytes(rec[32:40], "little")
+                    cd_size = int.from_bytes(rec[40:48], "little")
+    return entries, cd_size

@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from typer.testing import CliRunner
 from conftest import EXAMPLES, PACK_2026, REPO, squash
 from liplanet_cert.bundle import load_bundle
 from liplanet_cert.cli import app
-from liplanet_cert.errors import FIELD_CHARS, LiplanetError, Problem
+from liplanet_cert.errors import FIELD_CHARS, BundleError, LiplanetError, Problem
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 from test_hostile import copy_bundle, edit, reject
 
@@ -581,3 +582,52 @@ def test_any_string_as_a_quantity(text: str, dimension: str) -> None:
         assert len(exc.found) <= 200
         return
     assert abs(value) <= MAX_MAGNITUDE
+
+
+def _many_entry_zip(path: Path, n: int) -> None:
+    """A zip whose central directory lists ``n`` entries (names e{i}), all empty files."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(n):
+            zf.writestr(f"e{i}", b"")
+
+
+@pytest.mark.parametrize("n", [20_000])
+def test_a_zip_announcing_too_many_entries_is_refused_before_its_directory_is_read(tmp_path: Path, n: int) -> None:
+    """zipfile builds an object per entry of the central directory (two million: 1 GB): the
+    count in the end record is checked first, so memory stays small whatever the zip announces."""
+    from liplanet_cert.source import BundleSource, Limits
+
+    z = tmp_path / "many.zip"
+    _many_entry_zip(z, n)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BundleError) as err:
+            BundleSource(z, Limits(max_entries=1000))
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert f"{n} announced" in str(err.value) and "LIPLANET_MAX_ENTRIES" in str(err.value)
+    assert peak < 2 * 1024 * 1024, f"peak {peak} bytes"
+
+
+def test_zip_directory_end_record_is_read_as_written(tmp_path: Path) -> None:
+    from liplanet_cert.source import _zip_directory
+
+    z = tmp_path / "a.zip"
+    _many_entry_zip(z, 3)
+    with open(z, "rb") as fh:
+        entries, cd_size = _zip_directory(fh)
+    assert entries == 3 and cd_size == 3 * (46 + 2)  # 46-byte header + a 2-character name each
+    (tmp_path / "not.zip").write_bytes(b"no end record here")
+    with open(tmp_path / "not.zip", "rb") as fh:
+        assert _zip_directory(fh) is None
+
+
+def test_a_zip_bundle_within_the_limits_is_still_read(tmp_path: Path) -> None:
+    z = tmp_path / "ok.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in sorted(APPROVED.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(APPROVED).as_posix())
+    r = runner.invoke(app, ["assess", str(z), "-c", PACK_2026, "--at", AT, "--no-footprint", "--format", "json"])
+    assert r.exit_code == 0, r.output
