@@ -667,11 +667,20 @@ def test_print_css_has_running_header_and_page_x_of_y(sample):
     assert "size: A4" in style
     assert re.search(r'@bottom-right\s*\{\s*content:\s*"page " counter\(page\) " of " counter\(pages\)', style)
     top = re.search(r"@top-left\s*\{\s*content:\s*(\"[^\"]*\")", style).group(1)
-    assert top.startswith('"Aurora Cell Pilot Line ') and "APPROVED WITH OBSERVATIONS" in top
+    assert top.startswith('"APPROVED WITH OBSERVATIONS ') and "Aurora Cell Pilot Line" in top  # the verdict first
     assert re.search(r'@top-right\s*\{\s*content:\s*"liplanet-2026@2\.0\.0"', style)
     # long tables repeat their header; small tables and figures are not split
     assert "thead { display: table-header-group; }" in style
     assert re.search(r"table\.keep, \.keep, figure[^{]*\{ break-inside: avoid", style)
+
+
+def test_a_long_name_is_shortened_in_the_running_header_never_the_verdict(sample):
+    r = copy.deepcopy(sample)
+    r.pilot_line = dict(r.pilot_line, name="Forschungszentrum Batteriezellfertigung " * 4)
+    style = render_html(r, command=CMD).split("<style>", 1)[1].split("</style>", 1)[0]
+    top = re.search(r"@top-left\s*\{\s*content:\s*(\"[^\"]*\")", style).group(1)
+    assert top.startswith('"APPROVED WITH OBSERVATIONS ') and top.count("Forschungszentrum") == 2
+    assert top.rstrip('"').endswith("\\002026 ")  # the name ends in an ellipsis (escaped U+2026)
 
 
 def test_running_header_cannot_break_out_of_css(sample):

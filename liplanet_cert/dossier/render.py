@@ -636,6 +636,9 @@ def bundle_label(result: Result) -> str:
     return path
 
 
+HEAD_NAME_CHARS = 60  # the pilot-line name in the running header: one line beside the pack reference
+
+
 def _css_string(text: str, limit: int = 90) -> str:
     """``text`` as a CSS string literal that nothing can break out of (for ``@page`` margin boxes).
 
@@ -769,7 +772,12 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     verdict_label = VERDICT_LABELS.get(verdict, verdict)
     pack = _pack_citation(result)
     tool = {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")}
-    head_left = " · ".join(x for x in (pilot_line["name"] or "Pilot line", verdict_label.upper()) if x)
+    # The verdict leads the running header and is never shortened: only the name is (ellipsis),
+    # so a long pilot-line name cannot push the verdict out of the margin box on any page.
+    head_name = pilot_line["name"] or "Pilot line"
+    if len(head_name) > HEAD_NAME_CHARS:
+        head_name = head_name[: HEAD_NAME_CHARS - 1].rstrip() + "…"
+    head_left = " · ".join(x for x in (verdict_label.upper(), head_name) if x)
     page_css = {
         "top_left": _css_string(head_left),
         "top_right": _css_string(pack["ref"], 40),
