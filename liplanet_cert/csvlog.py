@@ -249,7 +249,8 @@ _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s
 
 
 def _known(fields: list[str], spec: dict[str, Any]) -> int:
-    return sum(1 for h in fields if len(h) <= MAX_HEADER_CELL_CHARS and (m := _HEADER.match(h.strip().strip('"'))) and m.group(1) in spec)
+    lower = {k.lower() for k in spec}  # a header in another case is still this file's header
+    return sum(1 for h in fields if len(h) <= MAX_HEADER_CELL_CHARS and (m := _HEADER.match(h.strip().strip('"'))) and m.group(1).lower() in lower)
 
 
 def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any], problems: ProblemCollector) -> str | None:
@@ -482,8 +483,11 @@ class _Columns:
 
     BATCH = 20_000  # records checked one by one are stored this many at a time
 
-    def __init__(self, rel: str, columns: list[str], delim: str, quoted: bool, rp: RowProblems) -> None:
-        self.rel, self.columns, self.delim, self.quoted, self.rp = rel, columns, delim, quoted, rp
+    def __init__(self, rel: str, columns: list[str], delim: str, quoted: bool, rp: RowProblems, tail: int = 0) -> None:
+        # ``tail``: columns with an empty name at the end of the header (read, then dropped by
+        # :meth:`drop_tail` if all their cells are empty)
+        columns = columns + [f"(unnamed column {len(columns) + k + 1})" for k in range(tail)]
+        self.rel, self.columns, self.delim, self.quoted, self.rp, self.tail = rel, columns, delim, quoted, rp, tail
         self.width = len(columns)
         self.parts: list[list[str]] = [[] for _ in columns]
         self.rows: list[Any] = []
@@ -561,6 +565,35 @@ class _Columns:
         if good:
             self._store(good, lines_of)
 
+    def drop_tail(self, problems: ProblemCollector) -> bool:
+        """Drop the unnamed columns at the end of the header.  Excel exports formatted but empty
+        cells as empty columns (every line ends with ``;;``): when all their cells are empty they
+        change nothing and are dropped; when one holds a value, ONE problem names the fix."""
+        if not self.tail:
+            return True
+        named = self.width - self.tail
+        full: list[int] = []
+        count = 0
+        for j in range(named, self.width):
+            for part, lines in zip(self.parts[j], self.rows):
+                if part.replace("\0", "").strip():
+                    cells = part.split("\0")
+                    hit = [int(lines[k]) for k, c in enumerate(cells) if c.strip()]
+                    count += len(hit)
+                    full.extend(hit)
+        if full:
+            rows = sorted(set(full))
+            n = self.tail
+            problems.add(self.rel, "line 1, columns " + (f"{named + 1}" if n == 1 else f"{named + 1}-{self.width}"),
+                         f"{n} column{'s' if n != 1 else ''} at the end of the header {'have' if n != 1 else 'has'} no name, but {rows_text(rows[:5], total=len(rows))} "
+                         f"{'holds a value' if len(rows) == 1 else 'hold values'} in {'them' if n != 1 else 'it'}: "
+                         "delete those columns, or name them if they belong in the log",
+                         expected="a name for every column that holds values")
+            return False
+        del self.columns[named:], self.parts[named:]
+        self.width = named
+        return True
+
     def result(self, units: dict[str, str]) -> CsvText:
         import numpy as np
 
@@ -599,10 +632,11 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
     rp = RowProblems(rel)
     if not quoted:  # fast path: no quoting, so one record per line
         header = lines[0].split(delim)
-        columns, units, ok = _header(rel, header, required, spec, problems)
+        tail = _blank_tail(header)
+        columns, units, ok = _header(rel, header[:len(header) - tail], required, spec, problems)
         if not ok:
             return None
-        cols = _Columns(rel, columns, delim, False, rp)
+        cols = _Columns(rel, columns, delim, False, rp, tail)
         cols.lines(2, lines[1:])
         del lines
         for first, lines in pieces:
@@ -621,10 +655,11 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
             if not header:
                 problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
                 return None
-            columns, units, ok = _header(rel, header, required, spec, problems)
+            tail = _blank_tail(header)
+            columns, units, ok = _header(rel, header[:len(header) - tail], required, spec, problems)
             if not ok:
                 return None
-            cols = _Columns(rel, columns, delim, True, rp)
+            cols = _Columns(rel, columns, delim, True, rp, tail)
             cols.records(((reader.line_num - sum(c.count("\n") for c in record), record) for record in reader), True)
         except csv.Error as exc:
             problems.add(rel, f"line {reader.line_num}", f"malformed CSV: {exc}", expected=f"RFC 4180 CSV ({DELIMITERS[delim]}-separated, fields with {DELIMITERS[delim]}s or quotes in double quotes)")
@@ -632,12 +667,24 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
         except _LineTooLong as exc:
             problems.add(rel, f"line {exc.line}", "line too long", expected=f"at most {MAX_LINE_CHARS} characters per line")
             return None
+    if not cols.drop_tail(problems):
+        rp.flush(problems)
+        return None
     if not cols.count:
         if rp:  # every row is wrong: that is the problem, not "no data rows"
             rp.flush(problems)
             return None
         return _no_rows(rel, problems)
     return cols.result(units)
+
+
+def _blank_tail(header: list[str]) -> int:
+    """How many cells at the end of the header are empty (only white space), when some name
+    comes before them; a header of empty names is left to :func:`_header` to report."""
+    n = len(header)
+    while n and not header[n - 1].strip():
+        n -= 1
+    return len(header) - n if n else 0
 
 
 def _chain_first(first: tuple[int, list[str | None]], rest: Iterator[tuple[int, list[str | None]]]) -> Iterator[tuple[int, list[str | None]]]:
@@ -649,8 +696,19 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
     columns: list[str] = []
     units: dict[str, str] = {}
     ok = True
-    for j, h in enumerate(header):
-        m = _HEADER.match(h) if len(h) <= MAX_HEADER_CELL_CHARS else None
+    # Names that differ from the expected ones only in case ("Date", "Lot_ID") are ONE problem for
+    # the file, never guessed to mean the column; they are read as the name they match so that no
+    # "unknown column"/"missing column" is added on top and their units are still checked.
+    lower = {k.lower(): k for k in spec}
+    matches = [(_HEADER.match(h) if len(h) <= MAX_HEADER_CELL_CHARS else None) for h in header]
+    cased = [(m.group(1), lower[m.group(1).lower()]) for m in matches
+             if m and m.group(1) not in spec and m.group(1).lower() in lower]
+    if cased:
+        problems.add(rel, "line 1", "column names must be written in lower case: found " + ", ".join(f for f, _ in cased)
+                     + "; write " + ", ".join(w for _, w in cased))
+        ok = False
+    rename = dict(cased)
+    for j, (h, m) in enumerate(zip(header, matches)):
         if not m:
             if len(h) > MAX_HEADER_CELL_CHARS:
                 problems.add(rel, f"line 1, column {j + 1}", "column name too long", expected=f"name or 'name [unit]', at most {MAX_HEADER_CELL_CHARS} characters", found=quote(h))
@@ -659,7 +717,7 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
             ok = False
             columns.append(f"_bad{j}")
             continue
-        name, unit = m.group(1), m.group(2)
+        name, unit = rename.get(m.group(1), m.group(1)), m.group(2)
         if name in columns:
             problems.add(rel, f"line 1, column {name}", "duplicated column", expected="each column once", found=name)
             ok = False

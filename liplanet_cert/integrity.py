@@ -46,7 +46,7 @@ class IntegrityError(LiplanetError):
     """A result, key or signature file cannot be read (exit 2) — not a mismatch."""
 
     kind = "integrity"
-    title = "cannot verify"
+    title = "unreadable result, key or signature"  # verify and --sign both raise it
 
 
 @dataclass(frozen=True)

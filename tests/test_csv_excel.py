@@ -428,3 +428,47 @@ def test_a_decimal_comma_in_a_declared_quantity_or_a_meter_accuracy_is_refused_n
     text = squash(r.stderr)
     assert "declaration.yaml #/passport/usable_energy" in text and "write 17.3 Wh" in text
     assert "energy.csv row 2, column meter_accuracy" in text and "write 1.5 %" in text
+
+
+# -- 6. headers as a spreadsheet writes them ---------------------------------------------------
+PRODUCTION_HEADER = "date,step,lot_id,units_in,good_out,scrap,electrode_length [m]"
+
+
+@pytest.mark.parametrize("header", ["Date,Step,Lot_ID,Units_In,Good_Out,Scrap,Electrode_Length [m]",
+                                    " Date , Step ,Lot_ID,Units_In,Good_Out,Scrap, Electrode_Length [m] "])
+def test_a_header_in_another_case_is_one_problem_naming_the_fix(tmp_path, header):
+    bundle = copy(tmp_path)
+    write(bundle, "production_log.csv", original("production_log.csv").replace(PRODUCTION_HEADER, header, 1))
+    assert problems(bundle) == [("production_log.csv", "line 1",
+                                 "column names must be written in lower case: found Date, Step, Lot_ID, Units_In, Good_Out, Scrap, Electrode_Length; "
+                                 "write date, step, lot_id, units_in, good_out, scrap, electrode_length")]
+    err = refused(bundle, tmp_path)
+    assert "problems)" not in err.split("•")[0] and "unknown column" not in err and "missing column" not in err
+
+
+def test_a_header_partly_in_another_case_names_only_those_columns(tmp_path):
+    bundle = copy(tmp_path)
+    write(bundle, "production_log.csv", original("production_log.csv").replace("date,step,", "DATE,step,", 1))
+    assert problems(bundle) == [("production_log.csv", "line 1", "column names must be written in lower case: found DATE; write date")]
+
+
+@pytest.mark.parametrize("delimiter,quoted", [(",", False), (";", False), (";", True)])
+def test_empty_trailing_columns_from_excel_are_tolerated(tmp_path, delimiter, quoted):
+    bundle = copy(tmp_path)
+    for name in LOGS:
+        lines = original(name).splitlines()
+        if quoted:
+            lines = [lines[0]] + ['"' + line.replace(",", '","') + '"' for line in lines[1:]]
+        write(bundle, name, "".join(line.replace('","', '";"').replace(",", delimiter) + delimiter * 2 + "\n" for line in lines), bom=True, newline="\r\n")
+    same_result(bundle)
+
+
+def test_empty_trailing_columns_with_values_are_one_problem_naming_the_fix(tmp_path):
+    bundle = copy(tmp_path)
+    lines = original("production_log.csv").splitlines()
+    # file lines 5 and 12 hold a value in the 2nd and 1st unnamed column
+    text = "".join(line + {4: ",,x", 11: ",note,"}.get(i, ",,") + "\n" for i, line in enumerate(lines))
+    write(bundle, "production_log.csv", text)
+    assert problems(bundle) == [("production_log.csv", "line 1, columns 8-9",
+                                 "2 columns at the end of the header have no name, but rows 5 and 12 hold values in them: "
+                                 "delete those columns, or name them if they belong in the log")]

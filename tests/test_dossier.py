@@ -328,7 +328,7 @@ def test_footprint_section_shows_steps_uncertainty_and_scenario(sample):
     md = render_markdown(sample, command=CMD)
     fp = sample.footprint
     assert charts.fmt_value(fp["total"]["kg_co2e_per_kwh"]) in html
-    assert "Monte Carlo 95 % interval" in html and "Monte Carlo 95 % interval" in md
+    assert "Monte Carlo 95\u00a0% interval" in html and "Monte Carlo 95 % interval" in md  # HTML: no break before %
     assert "Reduction potential: Renewable electricity supply (onshore wind PPA)" in html
     assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. & Schütte, M. (2022)" in md
     assert "default (modelled) data" in html
@@ -572,11 +572,12 @@ def test_expected_column_shows_meaning_not_metric_paths(which, request):
 def test_expected_values_have_meaning_and_units(approved, not_approved):
     html = render_html(approved, command=CMD)
     expected = _table_column(html, "criteria", "Expected")
-    assert "cell throughput ≥ 20 cell/day" in expected
-    assert "cell-production footprint ≤ 20 kg CO2e/kWh" in expected  # the pack wrote a bare 20
+    # (in HTML a comparator, its number and its unit are joined by no-break spaces, U+00A0)
+    assert "cell throughput ≥\u00a020\u00a0cell/day" in expected
+    assert "cell-production footprint ≤\u00a020\u00a0kg CO2e/kWh" in expected  # the pack wrote a bare 20
     assert "automation of coating and drying ≥ semi-automatic" in expected
     na = _table_column(render_html(not_approved, command=CMD), "criteria", "Expected")
-    assert any(e.startswith("declared overall production scrap rate within ± 2 percentage points") for e in na)
+    assert any(e.startswith("declared overall production scrap rate within ±\u00a02 percentage points") for e in na)
 
 
 def test_every_expected_text_of_every_shipped_pack_is_in_words():
@@ -667,11 +668,20 @@ def test_print_css_has_running_header_and_page_x_of_y(sample):
     assert "size: A4" in style
     assert re.search(r'@bottom-right\s*\{\s*content:\s*"page " counter\(page\) " of " counter\(pages\)', style)
     top = re.search(r"@top-left\s*\{\s*content:\s*(\"[^\"]*\")", style).group(1)
-    assert top.startswith('"Aurora Cell Pilot Line ') and "APPROVED WITH OBSERVATIONS" in top
+    assert top.startswith('"APPROVED WITH OBSERVATIONS ') and "Aurora Cell Pilot Line" in top  # the verdict first
     assert re.search(r'@top-right\s*\{\s*content:\s*"liplanet-2026@2\.0\.0"', style)
     # long tables repeat their header; small tables and figures are not split
     assert "thead { display: table-header-group; }" in style
     assert re.search(r"table\.keep, \.keep, figure[^{]*\{ break-inside: avoid", style)
+
+
+def test_a_long_name_is_shortened_in_the_running_header_never_the_verdict(sample):
+    r = copy.deepcopy(sample)
+    r.pilot_line = dict(r.pilot_line, name="Forschungszentrum Batteriezellfertigung " * 4)
+    style = render_html(r, command=CMD).split("<style>", 1)[1].split("</style>", 1)[0]
+    top = re.search(r"@top-left\s*\{\s*content:\s*(\"[^\"]*\")", style).group(1)
+    assert top.startswith('"APPROVED WITH OBSERVATIONS ') and top.count("Forschungszentrum") == 2
+    assert top.rstrip('"').endswith("\\002026 ")  # the name ends in an ellipsis (escaped U+2026)
 
 
 def test_running_header_cannot_break_out_of_css(sample):
@@ -693,8 +703,9 @@ def test_identifiers_break_only_after_separators():
     out = str(wbr(pointer))
     assert out.replace("<wbr>", "") == pointer
     for piece in out.split("<wbr>")[:-1]:
-        assert piece[-1] in "/.#", piece  # a break opportunity only right after / . #
+        assert piece[-1] in "/#", piece  # a break opportunity only right after / and #, never inside a file name
     assert "coating_and_drying" in out  # never inside a token
+    assert "declaration.yaml#" in out and "production_log.csv " in out
     assert str(wbr("declaration.yaml")) == "declaration.yaml"  # short ones stay one token
     assert str(wbr("<x>/y", 0)) == "&lt;x&gt;/<wbr>y"
     css = (data_dir("templates") / "partials" / "style.css").read_text(encoding="utf-8")
@@ -713,3 +724,27 @@ def test_kpi_numbers_carry_their_units(approved):
     for label in ("kg CO2e per kWh of cell capacity", "kg CO2e per kWh from electricity", "kg CO2e per kWh from heat"):
         assert label in fp
     assert "electricity / kWh" not in fp and "heat / kWh" not in fp
+
+
+def test_values_never_wrap_away_from_their_units_comparators_or_hyphens(not_approved):
+    """A line never ends in "≥ 1" before "Ah", "≤ 4" before "%", "semi-" before "automatic" or
+    "production_log." before "csv": no-break spaces, no-wrap enum values, no break in a file name."""
+    from liplanet_cert.dossier.render import glue, wbr
+
+    nb = "\u00a0"
+    assert glue("<td>≥ 1 Ah</td><td>≥ 20 cell/day</td><td>≤ 4 %</td><td>&lt; 0.1 %</td>") == (
+        f"<td>≥{nb}1{nb}Ah</td><td>≥{nb}20{nb}cell/day</td><td>≤{nb}4{nb}%</td><td>&lt;{nb}0.1{nb}%</td>")
+    assert glue("<p>2 more rows of 3 steps, 5 lots</p>") == "<p>2 more rows of 3 steps, 5 lots</p>"  # words are not units
+    assert glue("<dd>≥ semi-automatic</dd>") == '<dd>≥ <span class="nowrap">semi-automatic</span></dd>'
+    # never inside tags, attributes, the style sheet, the title, SVG or code
+    for raw in ('<a title="≥ 1 Ah" href="#x-semi-automatic">', "<style>a { margin: 1 m; }</style>", "<title>≥ 1 Ah</title>",
+                "<svg><text>semi-automatic</text></svg>", "<code>≥ 1 Ah semi-automatic</code>"):
+        assert glue(raw) == raw
+    assert str(wbr("production_log.csv (all rows); declaration.yaml#/steps/4/automation", 0)) == (
+        "production_log.csv (all rows); declaration.yaml#/<wbr>steps/<wbr>4/<wbr>automation")
+    html = render_html(not_approved, command=CMD)
+    body = html.split("</style>", 1)[1]
+    assert not re.search(r"(≥|≤|&lt;|&gt;|±) \d", body.split("<svg", 1)[0])
+    assert not re.search(r"\d (%|Ah|cell/day|cells/day|m/day|m/batch)(?![\w/])", re.sub(r"<(svg|title|code|pre)\b.*?</\1>", "", body, flags=re.S))
+    shown = re.sub(r"<(svg|title|code|pre)\b.*?</\1>", "", body, flags=re.S)
+    assert shown.count("semi-automatic") == shown.count('<span class="nowrap">semi-automatic</span>') >= 1

@@ -277,3 +277,22 @@ def test_not_approved_example_prints_cleanly(browser: str, results, tmp_path: Pa
     for f in result.findings:
         if f.status.value in ("fail", "error"):
             assert f.id in first, f.id
+
+
+LONG_NAME = ("Forschungszentrum für elektrochemische Energiespeicher und Batteriezellfertigung — "
+             "Pilotlinie 3 für großformatige Pouchzellen am Referenzstandort Nord")
+
+
+def test_the_verdict_is_in_the_running_header_of_every_page_whatever_the_name_length(browser: str, results, tmp_path: Path):
+    import copy
+
+    result = copy.deepcopy(results["not-approved"])
+    result.pilot_line = {**(result.pilot_line or {}), "name": LONG_NAME}
+    assert 140 <= len(LONG_NAME) <= 160
+    html, _md = write_dossier(result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out")
+    pages = pdf_page_texts(_print_pdf(browser, html, tmp_path))
+    assert len(pages) >= 4
+    for i, text in enumerate(pages, start=1):
+        flat = _flat(text)
+        # the header leads with the verdict; only the name is shortened (ellipsis), never the verdict
+        assert "NOT APPROVED · Forschungszentrum" in flat, f"page {i}: verdict not in the running header: {flat[:200]!r}"

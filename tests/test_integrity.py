@@ -296,3 +296,10 @@ def test_verify_re_applies_the_recorded_waiver_file_and_names_a_different_one(tm
     rep = verify(result, bundle)
     assert not rep.matches and [d.kind for d in rep.differences] == ["waivers"]
     assert "--waivers" in rep.differences[0].recomputed
+
+
+def test_signing_with_a_missing_key_names_an_unreadable_key_not_verify(signed, tmp_path: Path) -> None:
+    missing = tmp_path / "nokey.key"
+    r = runner.invoke(app, ["assess", str(signed["bundle"]), "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{tmp_path / 'o' / 'r.json'}", "--sign", str(missing)])
+    assert r.exit_code == 2, r.output
+    assert "cannot verify" not in r.output and "unreadable result, key or signature" in r.output, r.output

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import tempfile
+from functools import lru_cache
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -636,6 +637,9 @@ def bundle_label(result: Result) -> str:
     return path
 
 
+HEAD_NAME_CHARS = 60  # the pilot-line name in the running header: one line beside the pack reference
+
+
 def _css_string(text: str, limit: int = 90) -> str:
     """``text`` as a CSS string literal that nothing can break out of (for ``@page`` margin boxes).
 
@@ -769,7 +773,12 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     verdict_label = VERDICT_LABELS.get(verdict, verdict)
     pack = _pack_citation(result)
     tool = {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")}
-    head_left = " · ".join(x for x in (pilot_line["name"] or "Pilot line", verdict_label.upper()) if x)
+    # The verdict leads the running header and is never shortened: only the name is (ellipsis),
+    # so a long pilot-line name cannot push the verdict out of the margin box on any page.
+    head_name = pilot_line["name"] or "Pilot line"
+    if len(head_name) > HEAD_NAME_CHARS:
+        head_name = head_name[: HEAD_NAME_CHARS - 1].rstrip() + "…"
+    head_left = " · ".join(x for x in (verdict_label.upper(), head_name) if x)
     page_css = {
         "top_left": _css_string(head_left),
         "top_right": _css_string(pack["ref"], 40),
@@ -936,11 +945,11 @@ def _filters() -> dict[str, Any]:
     return {"num": num, "pct": pct}
 
 
-_BREAK_AFTER = re.compile(r"(?<=[/#.])(?=[^/#.\s])")
+_BREAK_AFTER = re.compile(r"(?<=[/#])(?=[^/#\s])")  # never after a "." (inside a file name)
 
 
 def wbr(value: Any, limit: int = 30) -> Any:
-    """An identifier, path or pointer, HTML-escaped, that may wrap only after ``/``, ``.`` or ``#``.
+    """An identifier, path or pointer, HTML-escaped, that may wrap only after ``/`` or ``#``.
 
     Text longer than ``limit`` characters (``declaration.yaml#/steps/4/automation``) gets a
     ``<wbr>`` after each separator; shorter text stays one unbroken token.  The CSS of the dossier
@@ -1006,7 +1015,59 @@ def render_html(result: Result, *, command: str) -> str:
 
     ctx = _mark_svg(build_context(result, command=command, html=True))
     ctx["page_css"] = {k: Markup(v) for k, v in ctx["page_css"].items()}  # CSS string literals, escaped by _css_string
-    return env.get_template("dossier.html.j2").render(**ctx)
+    return glue(env.get_template("dossier.html.j2").render(**ctx))
+
+
+# -- no line break inside a value -------------------------------------------------------------------
+# A line never ends between a comparator and its number ("≥ | 20"), a number and its unit
+# ("20 | cell/day", "4 | %") or inside a hyphenated value ("semi- | automatic"): the spaces become
+# non-breaking (U+00A0) and the declaration's hyphenated enum values are wrapped in a no-wrap span (the text
+# stays searchable and copies as typed).  Applied to the text of the rendered HTML only: never to
+# tags, attributes, the style sheet, the <title>, SVG (where a span would not belong) or code.
+UNITS = ("%", "‰", "pp", "Ah", "mAh", "Wh", "kWh", "MWh", "GWh", "V", "mV", "A", "mA", "mohm", "ohm", "mΩ", "Ω",
+         "m", "mm", "µm", "um", "cm", "km", "m²", "kg", "g", "t", "kPa", "Pa", "bar", "s", "h", "min", "d",
+         "day", "days", "cell", "cells", "°C", "K", "ppm", "MJ", "kJ", "J")
+_UNIT = "(?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?:/[^\s<>,;()]+)?"
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=" + _UNIT + r"(?![\w°²]))")
+_COMPARATOR_NUMBER = re.compile(r"(≥|≤|≠|±|=|&lt;|&gt;|&lt;=|&gt;=) (?=[-+−]?\d)")
+
+
+@lru_cache(maxsize=1)
+def _hyphenated_values() -> re.Pattern[str]:
+    """The hyphenated enum values of a declaration ("semi-automatic"), as whole words."""
+    from ..resources import schema_path
+
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "enum" and isinstance(v, list):
+                    found.update(x for x in v if isinstance(x, str) and re.fullmatch(r"[a-z]+(?:-[a-z]+)+", x))
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(schema_path("declaration").read_text(encoding="utf-8")))
+    alternatives = "|".join(re.escape(v) for v in sorted(found, key=len, reverse=True)) or "(?!)"
+    return re.compile(r"(?<![\w./#@&-])(?:" + alternatives + r")(?![\w./#@-])")
+_RAW = re.compile(r"(<style\b.*?</style>|<title\b.*?</title>|<svg\b.*?</svg>|<pre\b.*?</pre>|<code\b.*?</code>|<[^>]*>)", re.S | re.I)
+
+
+def glue(html: str) -> str:
+    """``html`` with no line break between a number and its unit or comparator, or inside a
+    hyphenated value (see above); tags, attributes, style, title and SVG are left as they are."""
+    parts = _RAW.split(html)
+    for i in range(0, len(parts), 2):  # the even parts are text between tags
+        text = parts[i]
+        if not text or not any(ch.isdigit() or ch == "-" for ch in text):
+            continue
+        text = _COMPARATOR_NUMBER.sub("\\1\u00a0", text)
+        text = _NUMBER_UNIT.sub("\u00a0", text)
+        parts[i] = _hyphenated_values().sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', text)
+    return "".join(parts)
 
 
 def render_markdown(result: Result, *, command: str) -> str:
