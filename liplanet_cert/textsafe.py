@@ -104,7 +104,10 @@ def safe_text(*parts: object, style: str | None = None, oneline: bool = False, *
 
 
 def say(console: Any, *parts: object, style: str | None = None, **print_kw: Any) -> None:
-    """Print the cleaned parts on a rich console as literal text (see :func:`safe_text`)."""
+    """Print the cleaned parts on a rich console as literal text (see :func:`safe_text`).  The
+    line is not hard-wrapped by rich (``soft_wrap``): the terminal folds it, so a path, an id or a
+    hash is never cut into pieces in a log or a copy."""
+    print_kw.setdefault("soft_wrap", True)
     console.print(safe_text(*parts, style=style), **print_kw)
 
 

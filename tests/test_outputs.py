@@ -4,6 +4,7 @@ and machine-readable reports of an invalid bundle (CI gets the problems when it 
 from __future__ import annotations
 
 import json
+import re
 import os
 import stat
 import xml.etree.ElementTree as ET
@@ -274,3 +275,15 @@ def test_a_write_that_fails_midway_leaves_every_report_as_it_was(tmp_path: Path,
     assert "No space left" in r.output and str(paths[1]) in squash(r.output)
     assert [p.read_text(encoding="utf-8") for p in paths] == ["old"] * 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.sarif", "c.xml"]
+
+
+def test_messages_never_cut_a_path_or_a_hash_at_80_columns(tmp_path: Path) -> None:
+    """Message lines are left to the terminal to fold (rich's soft wrap): in a CI log of 80
+    columns a long path and a sha256 stay whole, searchable and copyable."""
+    deep = tmp_path / ("a-folder-with-a-rather-long-name-" * 3) / "liplanet-2026-2.0.0-draft-for-the-board.yaml"
+    deep.parent.mkdir(parents=True)
+    deep.write_text((REPO / "criteria" / "liplanet-2026-2.0.0.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    r = runner.invoke(app, ["criteria", "check", str(deep)], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert str(deep) in r.output
+    assert re.search(r"\b[0-9a-f]{64}\b", r.output), r.output
