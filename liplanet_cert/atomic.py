@@ -189,7 +189,7 @@ def write_all(items: list[tuple[Path, bytes]]) -> list[Path]:
                 os.chmod(tmp, output_mode(path))
             except OSError as exc:
                 raise OutputError.cannot_write(path, exc) from None
-        for tmp, path in temps:
+        for _tmp, path in temps:
             check_target(path)
         for tmp, path in temps:
             try:

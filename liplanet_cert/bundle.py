@@ -493,7 +493,6 @@ def _codes(texts: list[str]) -> Any:
 
 def _has_duplicates(a: list[str], b: list[str]) -> bool:
     """Whether some pair (a[k], b[k]) occurs twice (compared as numbers: no tuple per row)."""
-    import numpy as np
 
     keys = _codes(b) * max(len(a), 1) + _codes(a)
     keys.sort()
