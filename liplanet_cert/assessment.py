@@ -116,7 +116,7 @@ def _rounded(values: Sequence[float], digits: int) -> list[float]:
 
 
 def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions) -> Result:
-    from .bundle import KPI_SPECS
+    from .catalogue import KPI_SPECS
 
     kpis: dict[str, KPI] = {}
     for name, (_dim, unit, title) in KPI_SPECS.items():

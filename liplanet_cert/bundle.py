@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import safeyaml
+from .catalogue import CELL_QUANTITIES, ENERGY_CARRIERS, KPI_SPECS, facility_services, production_steps
 from .errors import BundleError, Problem, ProblemCollector, clip, quote
 from .inputfile import strict_json, unicode_problem
 from .models import InputFile
@@ -38,39 +39,6 @@ DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
 # in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
 MAX_DECLARATION_BYTES = 512 * 1024
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
-AUTOMATION_ORDER = {"manual": 0, "semi-automatic": 1, "automatic": 2}
-
-# Declared KPIs: name -> (dimension, canonical unit, title)
-KPI_SPECS: dict[str, tuple[str, str, str]] = {
-    "scrap_rate": ("dimensionless", "percent", "Overall production scrap rate"),
-    "first_pass_yield": ("dimensionless", "percent", "First-pass (rolled throughput) yield"),
-    "eol_pass_rate": ("dimensionless", "percent", "End-of-line test pass rate"),
-    "capacity_cv": ("dimensionless", "percent", "Capacity coefficient of variation"),
-    "cell_throughput": ("cells_per_time", "cell/day", "Cell output per production day"),
-    "electrode_throughput": ("length_per_time", "m/day", "Coated electrode per production day"),
-    "electrode_per_batch": ("length_per_batch", "m/batch", "Coated electrode per batch (roll)"),
-    "capacity_mean": ("charge", "Ah", "Mean measured cell capacity"),
-}
-CELL_QUANTITIES = {
-    "nominal_capacity": ("charge", "Ah"),
-    "nominal_voltage": ("voltage", "V"),
-    "nominal_energy": ("energy", "kWh"),
-    "mass": ("mass", "kg"),
-}
-
-
-def step_catalogue() -> dict[str, Any]:
-    return load_json("steps")
-
-
-def production_steps() -> list[str]:
-    return [s["id"] for s in step_catalogue()["steps"]]
-
-
-def facility_services() -> list[str]:
-    return [s["id"] for s in step_catalogue()["facility_services"]]
-
-
 @dataclass
 class Cell:
     format: str
@@ -527,9 +495,6 @@ def _csv_eol(rel: str, data: bytes | Callable[[], bytes], problems: ProblemColle
         for k in repeated:
             rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=ids[k])
     return c.table(conv, problems, compact=("cell_id",))
-
-
-ENERGY_CARRIERS = {"electricity": "energy", "natural_gas": "energy"}
 
 
 @lru_cache(maxsize=512)

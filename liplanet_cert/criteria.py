@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import metrics, safeyaml
-from .bundle import KPI_SPECS
+from .catalogue import KPI_SPECS
 from .errors import CriteriaError, Problem
 from .resources import data_dir, load_schema
 from .units import QuantityError, parse_quantity, to_unit
@@ -192,7 +192,7 @@ def _condition(c: dict[str, Any]) -> Condition:
             raise _LintError(f"threshold unit does not fit {c['metric']}: {exc.message}", exc.expected, exc.found) from None
         return Condition(c["metric"], op, threshold, str(value), spec.kind)
     if spec.kind == "automation":
-        from .bundle import AUTOMATION_ORDER
+        from .catalogue import AUTOMATION_ORDER
 
         if value not in AUTOMATION_ORDER:
             raise _LintError("unknown automation level", expected=", ".join(AUTOMATION_ORDER), found=str(value))

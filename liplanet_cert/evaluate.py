@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import metrics
-from .bundle import KPI_SPECS, Bundle
+from .bundle import Bundle
+from .catalogue import KPI_SPECS
 from .criteria import Condition, CriteriaPack, Criterion
 from .kpis import Measurements, compress_ids
 from .models import Finding, Status, Verdict

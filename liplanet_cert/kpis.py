@@ -22,7 +22,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .bundle import Bundle, production_steps
+from .bundle import Bundle
+from .catalogue import production_steps
 from .models import StepStats
 
 
@@ -30,7 +31,7 @@ from .models import StepStats
 class Measurements:
     """What the logs show."""
 
-    values: dict[str, float | None]  # KPI name -> value in the canonical unit (bundle.KPI_SPECS)
+    values: dict[str, float | None]  # KPI name -> value in the canonical unit (catalogue.KPI_SPECS)
     locations: dict[str, str]
     steps: list[StepStats]
     step_scrap: dict[str, float]  # step -> scrap rate %

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .bundle import AUTOMATION_ORDER, KPI_SPECS, production_steps, step_catalogue
+from .catalogue import AUTOMATION_ORDER, KPI_SPECS, production_steps, step_catalogue
 
 
 SOURCES = ("declaration", "logs", "footprint")  # where a metric's value comes from

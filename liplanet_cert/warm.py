@@ -12,13 +12,13 @@ from __future__ import annotations
 def warm() -> None:
     import pandas  # noqa: F401
 
-    from . import assessment, bundle, evaluate, footprint, kpis  # noqa: F401
+    from . import assessment, bundle, catalogue, evaluate, footprint, kpis  # noqa: F401
     from .resources import load_schema
     from .units import registry
 
     registry()
     load_schema("declaration")
-    bundle.production_steps()
+    catalogue.production_steps()
     try:
         from .lca import known_materials, load_model
 

@@ -68,7 +68,7 @@ def test_2023_pack_has_the_roadmap_table_2_criteria_and_the_scrap_milestone():
 
 
 def test_2026_pack_sets_a_scrap_limit_for_every_figure_7_step():
-    from liplanet_cert.bundle import production_steps
+    from liplanet_cert.catalogue import production_steps
 
     p = select_pack("liplanet-2026@2.0.0")
     limited = {c.check[0].metric.split(".")[1] for c in p.criteria if c.check and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate")}

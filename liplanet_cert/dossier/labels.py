@@ -175,7 +175,7 @@ class Labeller:
 
 @lru_cache(maxsize=4)
 def _catalogues(glossary_titles: tuple[tuple[str, str], ...]) -> Labeller:
-    from ..bundle import KPI_SPECS
+    from ..catalogue import KPI_SPECS
     from ..metrics import CATALOGUE
     from ..resources import load_json
 
