@@ -196,6 +196,8 @@ def write_all(items: list[tuple[Path, bytes]]) -> list[Path]:
                 os.replace(tmp, path)
             except OSError as exc:
                 raise OutputError.cannot_write(path, exc) from None
+        for folder in {path.parent for _tmp, path in temps}:
+            _fsync_dir(folder)  # the renames themselves survive a crash
         temps = []
     finally:
         for tmp, _path in temps:
@@ -224,3 +226,16 @@ def atomic_writer(path: str | Path) -> ContextManager[TextIO]:
     """A text file handle whose content replaces ``path`` only when the block completes (streamed
     reports: nothing is held in memory, and an error or Ctrl-C leaves the old file intact)."""
     return _replacing(path, "w", encoding="utf-8", newline="\n")  # type: ignore[return-value]
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -24,14 +24,13 @@ import json
 import math
 import os
 import re
-import tempfile
 from functools import lru_cache
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import output_mode
+from ..atomic import check_directory, write_all
 from ..textsafe import clean
 from . import charts
 from .charts import fmt_value
@@ -1084,11 +1083,10 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
                   command: str) -> list[Path]:
     """Render the dossier in every format and write ``<dossier-id>.<ext>`` files atomically.
 
-    Everything is rendered before anything is written; each file goes to a temporary file in
-    ``out_dir`` (flushed and fsynced) and only when all of them are complete are they renamed over
-    any existing dossier.  On any error the temporary files are removed and existing files stay.
+    Everything is rendered before anything is written, then the files are written all or nothing
+    (:func:`liplanet_cert.atomic.write_all`): an existing dossier stays as it was on any error.
     """
-    from ..errors import OutputError, UsageError
+    from ..errors import UsageError
 
     wanted = []
     for fmt in formats:
@@ -1106,42 +1104,5 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
     rendered = {key: _RENDERERS[key](result, command=command).encode("utf-8") for key in wanted}
 
     out_dir = Path(out_dir)
-    temps: list[tuple[str, Path]] = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for key, data in rendered.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{ident}.", suffix=FORMATS[key] + ".tmp", dir=out_dir)
-            temps.append((tmp, out_dir / f"{ident}{FORMATS[key]}"))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, output_mode(out_dir / f"{ident}{FORMATS[key]}"))
-        written = []
-        for tmp, final in temps:
-            os.replace(tmp, final)
-            written.append(final)
-        temps = []
-        _fsync_dir(out_dir)
-        return written
-    except OSError as exc:  # no directory, no permission, disk full: say where, exit 2
-        raise OutputError.cannot_write(out_dir, exc, "dossier directory") from None
-    finally:
-        for tmp, _ in temps:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    check_directory(out_dir)  # a file, or a folder below a file: exit 2 naming it, nothing written
+    return write_all([(out_dir / f"{ident}{FORMATS[key]}", data) for key, data in rendered.items()])
