@@ -134,6 +134,14 @@ class OutputError(LiplanetError, OSError):
                            expected="a writable location (check the path, permissions and free space)"))
 
 
+class IntegrityError(LiplanetError):
+    """A result, key or signature file cannot be read (exit 2) — not a mismatch (``verify``'s
+    exit 1) — for ``verify`` and for signing alike."""
+
+    kind = "integrity"
+    title = "unreadable result, key or signature"
+
+
 class UsageError(LiplanetError):
     """The command line asks for something that cannot be done."""
 

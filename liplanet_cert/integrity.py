@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import LiplanetError, Problem, UsageError
+from .errors import IntegrityError, LiplanetError, Problem, UsageError
 
 SIGNATURE_SUFFIX = ".sig"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result lists every capacity measured: ~9 bytes per cell tested
@@ -40,13 +40,6 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result lists every capacity measured: ~
 MAX_RESULT_CONTAINERS = 200_000
 MAX_KEY_BYTES = 64 * 1024
 IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
-
-
-class IntegrityError(LiplanetError):
-    """A result, key or signature file cannot be read (exit 2) — not a mismatch."""
-
-    kind = "integrity"
-    title = "unreadable result, key or signature"  # verify and --sign both raise it
 
 
 @dataclass(frozen=True)
