@@ -212,8 +212,14 @@ def _check_targets(outs: list[tuple[Any, Path]], dossier: Optional[Path] = None)
     """Every output target is checked before anything is assessed or written (exit 2 naming it)."""
     from .atomic import check_directory, check_target
 
+    seen: dict[str, Path] = {}
     for _r, p in outs:
-        check_target(p)
+        if check_target(p) == "replace":
+            key = os.path.realpath(p)
+            if key in seen:  # the second report would silently replace the first
+                raise UsageError(Problem("--output", message=f"two reports would be written to one file: {seen[key]} and {p}",
+                                         expected="one file per --output (a device or pipe such as /dev/stdout may take several)"))
+            seen[key] = p
     if dossier is not None:
         check_directory(dossier)
 

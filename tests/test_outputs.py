@@ -287,3 +287,11 @@ def test_messages_never_cut_a_path_or_a_hash_at_80_columns(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     assert str(deep) in r.output
     assert re.search(r"\b[0-9a-f]{64}\b", r.output), r.output
+
+
+def test_two_reports_into_one_file_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli(*ASSESS, "-o", "json:same.out", "-o", f"sarif:{tmp_path / 'sub' / '..' / 'same.out'}")
+    assert r.exit_code == 2
+    assert "two reports would be written to one file" in squash(r.output)
+    assert not (tmp_path / "same.out").exists()
