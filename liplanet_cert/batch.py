@@ -593,7 +593,9 @@ def _stored_result(path: str, bundle: str, digest: str, criteria_sha256: str, li
     try:
         if os.path.realpath(path) != path:
             return None
-        doc = _read_stored_result(path)
+        from .integrity import read_result
+
+        doc = read_result(path, escaped_names=True)  # read and checked as verify reads its RESULT
         if not isinstance(doc.get("criteria"), dict) or doc["criteria"].get("sha256") != criteria_sha256:
             return None
         pairs = [(i["path"], i["sha256"]) for i in doc["inputs"]]
@@ -608,24 +610,6 @@ def _stored_result(path: str, bundle: str, digest: str, criteria_sha256: str, li
         return doc, result_from_dict(doc)
     except (LiplanetError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-
-
-def _read_stored_result(path: str) -> dict[str, Any]:
-    """A stored result document, read as ``verify`` reads its RESULT (bounded, strict JSON, the
-    result schema's assessed form) but keeping the ``\\udcXX`` escapes of a bundle path that is not
-    UTF-8 (they are exact JSON, and the reports show them escaped).  Raises LiplanetError or ValueError."""
-    from . import integrity
-    from .inputfile import read_input_file, strict_json
-
-    data = read_input_file(path, "stored result", integrity.MAX_RESULT_BYTES, error=integrity.IntegrityError)
-    if data.count(b"{") + data.count(b"[") > integrity.MAX_RESULT_CONTAINERS:
-        raise ValueError("too many objects and arrays")
-    doc = strict_json(data.decode("utf-8"))
-    del data
-    if not isinstance(doc, dict) or integrity.result_schema_problems(path, doc):
-        raise ValueError("not a result written by assess")
-    date.fromisoformat(str(doc["assessed_on"]))
-    return doc
 
 
 def _first_line(text: str) -> str:
@@ -1385,16 +1369,24 @@ def iter_entries(out: Path) -> Iterator[Any]:
     bundle that was invalid, failed, or whose stored result can no longer be read."""
     from .models import Unassessed
 
+    from .inputfile import read_input_file
+    from .integrity import MAX_RESULT_BYTES
+
     f = results_file(out)
+    results_dir = os.path.realpath(f.parent / "results")
     for line in read_lines(f):
         line = _valid_text(line)
         if line.get("result"):
             p = f.parent / line["result"]
             try:
-                text = p.read_text(encoding="utf-8")
+                # the run's own output, written by this run: confined and bounded, not re-validated
+                where = _confined_result(f.parent, results_dir, str(line["result"]))
+                if where is None:
+                    raise ValueError(f"not a regular file inside {results_dir}")
+                text = read_input_file(where, "stored result", MAX_RESULT_BYTES).decode("utf-8")
                 doc = json.loads(text)
                 yield result_from_dict(_valid_text(doc) if "\\ud" in text else doc)  # (only an escape can hold a surrogate)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (LiplanetError, OSError, ValueError, KeyError, TypeError) as exc:
                 yield Unassessed(line["bundle"], "error", f"stored result {p} cannot be read: {type(exc).__name__}", kind="result")
         else:
             yield Unassessed(line["bundle"], str(line.get("status") or "error"), str(line.get("message") or ""),

@@ -164,13 +164,13 @@ def unicode_problem(doc: Any) -> tuple[str, str] | None:
     while stack:
         pointer, node = stack.pop()
         if isinstance(node, str):
-            if _bad_text(node):
+            if not_unicode_text(node):
                 return pointer, node
         elif isinstance(node, dict):
             items = list(node.items())
             for key, value in reversed(items):
                 key_text = str(key)
-                if isinstance(key, str) and _bad_text(key):  # the key itself, shown with its escapes
+                if isinstance(key, str) and not_unicode_text(key):  # the key itself, shown with its escapes
                     return f"{pointer}/{_escape(key_text.encode('utf-8', 'backslashreplace').decode('utf-8'))}", key
                 stack.append((f"{pointer}/{_escape(key_text)}", value))
         elif isinstance(node, (list, tuple)):
@@ -179,7 +179,9 @@ def unicode_problem(doc: Any) -> tuple[str, str] | None:
     return None
 
 
-def _bad_text(text: str) -> bool:
+def not_unicode_text(text: str) -> bool:
+    """Whether ``text`` cannot be written as UTF-8: a lone surrogate (JSON's ``"\\ud800"``, a file
+    name that is not UTF-8 decoded with ``surrogateescape``)."""
     if text.isascii():
         return False
     try:

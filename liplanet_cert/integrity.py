@@ -103,12 +103,14 @@ def bundle_digests(bundle_path: str | Path, limits: Any = None) -> dict[str, str
         return {rel: src.digest(rel)[0] for rel in src.names()}  # (each file hashed in pieces)
 
 
-def read_result(path: str | Path) -> dict[str, Any]:
+def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, Any]:
     """Read a JSON result written by ``assess``; raises :class:`IntegrityError` if it is not one.
 
     The file is read bounded (a regular file of at most MAX_RESULT_BYTES), must be UTF-8 JSON of
     Unicode text only, and must validate against the published result schema (its assessed form)
-    before any field of it is used: a field of the wrong type is a located problem, not a crash."""
+    before any field of it is used: a field of the wrong type is a located problem, not a crash.
+    ``escaped_names``: keep ``\\udcXX`` escapes (a bundle folder whose name is not UTF-8, as batch
+    stores it) instead of refusing them."""
     from .inputfile import read_input_file, strict_json, unicode_problem
     from .source import decode_text
 
@@ -129,7 +131,7 @@ def read_result(path: str | Path) -> dict[str, Any]:
     del data
     if not isinstance(doc, dict):
         raise IntegrityError(Problem(str(path), "#", "not a result", expected="a JSON object (assess --format json), not a list: verify one result at a time", found=type(doc).__name__))
-    bad = unicode_problem(doc)
+    bad = None if escaped_names else unicode_problem(doc)
     if bad is not None:
         raise IntegrityError(Problem(str(path), bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters"))
     if doc.get("verdict") is None and "status" in doc:

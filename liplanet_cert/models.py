@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import PurePath
 from typing import Any
 
 RESULT_SCHEMA_VERSION = "1.0"
@@ -141,6 +142,16 @@ class Unassessed:
         msg = first if len(problems) == 1 else f"{len(problems)} problems, first: {first}"
         return cls(bundle, "invalid", msg.splitlines()[0] if msg else "", [str(p) for p in problems[: cls.MAX_PROBLEMS]],
                    exc.kind, [p.to_dict() for p in problems[: cls.MAX_PROBLEMS]])
+
+    def locate(self, file: str) -> tuple[str, str]:
+        """(base, relative file) of a problem's ``file``: a file of the bundle is relative to the
+        bundle; the bundle itself, a path of its own or none (``-``, the command line) is the base
+        alone.  Reporters build their URIs and paths from this, one rule for all."""
+        if not file or file in ("-", "command line"):
+            return self.bundle, ""
+        if PurePath(file).is_absolute() or file == self.bundle or file.startswith(self.bundle.rstrip("/\\") + "/"):
+            return file, ""
+        return self.bundle, file
 
     def to_dict(self) -> dict[str, Any]:
         """Shaped like a result where it can be (``bundle`` object, ``verdict`` — null here)."""

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Mapping
 
 from .errors import BundleError, Problem, UsageError
-from .inputfile import kind_of, open_input_file
+from .inputfile import kind_of, not_unicode_text, open_input_file
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class BundleSource:
             for item in items:
                 p = here / item.name
                 rel = _shown_rel(p, root)
-                if _not_utf8(item.name):
+                if not_unicode_text(item.name):
                     raise BundleError(Problem(rel, "file name", "file name is not valid UTF-8", expected="file and folder names in UTF-8", found=repr(os.fsencode(item.name))[:80]))
                 try:
                     is_link = item.is_symlink()
@@ -334,17 +334,7 @@ def _resolve_inside(link: Path, root: Path) -> Path:
 def _shown_rel(p: Path, root: Path) -> str:
     """``p`` relative to the bundle root, printable even when a name is not UTF-8."""
     rel = p.relative_to(root).as_posix()
-    return os.fsencode(rel).decode("utf-8", "backslashreplace") if _not_utf8(rel) else rel
-
-
-def _not_utf8(name: str) -> bool:
-    if name.isascii():
-        return False
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return os.fsencode(rel).decode("utf-8", "backslashreplace") if not_unicode_text(rel) else rel
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -90,8 +90,8 @@ class JUnitReporter(Reporter):
         elif u.details:
             for d in u.details:
                 where = " ".join(v for v in (d.get("file", ""), d.get("location", "")) if v)
-                file = d.get("file", "")
-                path = f"{u.bundle.rstrip('/')}/{file}" if file and not file.startswith(("/", u.bundle)) and file not in ("-", "command line") else (file or u.bundle)
+                base, rel = u.locate(d.get("file", ""))
+                path = f"{base.rstrip('/')}/{rel}" if rel else base
                 case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": x(f"[REQUIRED][bundle] {where}"), "file": x(path), "time": "0"})
                 el = ET.SubElement(case, "error", {"message": x(d.get("message", "")), "type": u.status})
                 detail = [f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else ""]

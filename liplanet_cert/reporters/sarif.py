@@ -127,13 +127,7 @@ def _problem_results(u: Unassessed) -> list[dict[str, Any]]:
     out = []
     for d in u.details:
         file, location = d.get("file", ""), d.get("location", "")
-        if not file or file in ("-", "command line"):
-            uri = bundle_uri(u.bundle)
-        elif PurePath(file).is_absolute() or file == u.bundle or file.startswith(u.bundle.rstrip("/\\") + "/"):
-            uri = bundle_uri(file)  # a path of its own (the bundle itself, a file outside it)
-        else:
-            uri = bundle_uri(u.bundle, file)  # a file of the bundle, relative to it
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": bundle_uri(*u.locate(file))}}
         region = _region(location)
         if region:
             physical["region"] = region
