@@ -51,7 +51,7 @@ def _fail(exc: LiplanetError) -> None:
     n = len(exc.problems)
     say(err, f"error: {title}" + (f" ({n} problems)" if n > 1 else ""), style="bold red")
     for p in exc.problems:
-        say(err, "  • ", p, soft_wrap=True)  # never cut a path or id: the terminal wraps
+        say(err, "  • ", p)  # (say never hard-wraps: a path or id is never cut)
     reported = getattr(exc, "reported", None)
     if reported:
         say(err, "the problems were also written to: ", ", ".join(str(p) for p in reported), style="dim")

@@ -117,9 +117,10 @@ def test_a_file_whose_suffix_names_no_format_is_refused(tmp_path: Path) -> None:
 
 # -- an invalid bundle in every machine format ---------------------------------------------------
 
-# The invalid example's seven problems, read off examples/bundles/invalid by hand:
-# 4 in declaration.yaml (cell format 'coin', country XX, voltage given in Ah, electrode throughput in kg/day)
-# and 3 in production_log.csv (rows 4, 10 and 13).
+# The invalid example's seven problems, by construction (examples/make_examples.py, make_invalid):
+# 4 edits of declaration.yaml (cell format 'coin', country XX, voltage given in Ah, electrode
+# throughput in kg/day) and 3 of production_log.csv, at list indexes 3, 9 and 12 of its lines, i.e.
+# file lines (CSV rows) 4, 10 and 13.
 INVALID = EXAMPLES / "invalid"
 CSV_ROWS = {4, 10, 13}
 
