@@ -216,6 +216,19 @@ def _bench():
     return bench_memory
 
 
+def _traced_load(bundle: Path):
+    """(bundle, bytes still allocated, peak bytes) of loading ``bundle`` under tracemalloc, after a
+    first load that pays the imports and caches."""
+    load_bundle(bundle)
+    tracemalloc.start()
+    try:
+        kept = load_bundle(bundle)
+        now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return kept, now, peak
+
+
 @pytest.mark.parametrize("log", ["production", "eol", "energy"])
 def test_reading_a_log_takes_a_small_multiple_of_its_size(tmp_path: Path, log: str) -> None:
     """Python's allocations while a 2 MB log (8 reading pieces) is read and checked (tracemalloc, deterministic): at
@@ -224,13 +237,7 @@ def test_reading_a_log_takes_a_small_multiple_of_its_size(tmp_path: Path, log: s
     bundle = tmp_path / "b"
     rows = _bench().make_bundle(bundle, 2, {log})
     size = sum((bundle / name).stat().st_size for name in rows)
-    load_bundle(bundle)  # imports and caches first
-    tracemalloc.start()
-    try:
-        kept = load_bundle(bundle)
-        now, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    kept, now, peak = _traced_load(bundle)
     assert len(kept.production) > 0
     assert peak < 5 * size, f"peak {peak / size:.1f}x the log"
     assert now < 2.5 * size, f"kept {now / size:.1f}x the log"
@@ -243,13 +250,7 @@ def test_unique_cell_ids_are_not_a_string_each(tmp_path: Path) -> None:
     lines = ["cell_id,lot_id,capacity [Ah],result"] + [f"{k:x},L{1 + k % 22:02d},5,pass" for k in range(300_000)]
     (bundle / "eol_tests.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     size = (bundle / "eol_tests.csv").stat().st_size
-    load_bundle(bundle)
-    tracemalloc.start()
-    try:
-        kept = load_bundle(bundle)
-        now, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    kept, now, peak = _traced_load(bundle)
     assert len(kept.eol) == 300_000
     assert peak < 6 * size and now < 3 * size, (peak / size, now / size)
 
