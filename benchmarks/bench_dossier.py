@@ -26,8 +26,8 @@ CMD = "liplanet-cert dossier --example -o out"
 
 COLD_ASSESS = """
 import time; t=time.perf_counter()
-from liplanet_cert.assessment import assess
-from liplanet_cert.resources import example_bundle
+from liplanet_cert.assessment.core import assess
+from liplanet_cert.infra.resources import example_bundle
 r = assess(example_bundle("approved"), bw_dir={bw!r})
 print(time.perf_counter()-t)
 """
@@ -61,9 +61,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from liplanet_cert.assessment import assess
+    from liplanet_cert.assessment.core import assess
     from liplanet_cert.dossier import render_html, render_markdown, write_dossier
-    from liplanet_cert.resources import example_bundle
+    from liplanet_cert.infra.resources import example_bundle
 
     with tempfile.TemporaryDirectory() as tmp:
         bw = str(Path(tmp) / "bw")

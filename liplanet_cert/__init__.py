@@ -13,22 +13,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from liplanet_cert.version import __version__
 
 __all__ = ["__version__", "assess", "load_bundle", "validate"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assessment import assess, validate
-    from .bundle import load_bundle
+    from liplanet_cert.assessment.core import assess, validate
+    from liplanet_cert.bundle.load import load_bundle
 
 
 def __getattr__(name: str) -> Any:
     if name in ("assess", "validate"):  # the functions (the core module is ``assessment``)
-        from . import assessment
+        from liplanet_cert.assessment import core as assessment
 
         return getattr(assessment, name)
     if name == "load_bundle":
-        from .bundle import load_bundle
+        from liplanet_cert.bundle.load import load_bundle
 
         return load_bundle
     raise AttributeError(name)

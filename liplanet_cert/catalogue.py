@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .resources import load_json
+from liplanet_cert.infra.resources import load_json
 
 # Automation levels of a step, in increasing order (Figure 7 of the roadmap)
 AUTOMATION_ORDER = {"manual": 0, "semi-automatic": 1, "automatic": 2}

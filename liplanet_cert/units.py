@@ -20,7 +20,7 @@ from typing import Any
 
 import pint
 
-from .errors import quote
+from liplanet_cert.errors import quote
 
 _EXTRA_DEFINITIONS = """
 cell = [cell] = cells

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import start_gated_batch
-from liplanet_cert import batch as batch_mod
-from liplanet_cert.batch import BatchOptions, discover, read_lines, run_batch
-from liplanet_cert.cli import app
+from liplanet_cert.batch import engine as batch_mod
+from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
+from liplanet_cert.cli.app import app
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "bundles"
@@ -123,7 +123,7 @@ def test_unchanged_bundles_are_reused_and_force_recomputes(generated: Path, tmp_
 
 @pytest.mark.parametrize("chunk", [1, 4])  # one bundle per task, or several (the crash takes its chunk-mates down too)
 def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    import liplanet_cert.assessment as assess_mod
+    import liplanet_cert.assessment.core as assess_mod
 
     real = assess_mod.assess
 
@@ -173,7 +173,7 @@ def test_pool_that_breaks_while_submitting_loses_no_bundle(generated: Path, tmp_
     it must be requeued on the fresh pool, not lost or blamed."""
     from concurrent.futures.process import BrokenProcessPool
 
-    import liplanet_cert.batch as batch_mod
+    import liplanet_cert.batch.engine as batch_mod
 
     real_new_pool = batch_mod._new_pool
     calls = {"pools": 0}
@@ -281,7 +281,7 @@ def test_malformed_waivers_stop_batch_before_anything(tmp_path: Path) -> None:
 
 
 def test_help_is_fast_and_does_not_import_pandas() -> None:
-    code = "import sys; from liplanet_cert.cli import app; assert 'pandas' not in sys.modules and 'bw2data' not in sys.modules"
+    code = "import sys; from liplanet_cert.cli.app import app; assert 'pandas' not in sys.modules and 'bw2data' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -332,13 +332,13 @@ def test_batch_reports_include_invalid_bundles_in_every_format(tmp_path: Path) -
 
 def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
     """The JSON reporter streams a batch item by item; the bytes must be those of dumping the list."""
-    from liplanet_cert.assessment import assess
-    from liplanet_cert.models import Unassessed
+    from liplanet_cert.assessment.core import assess
+    from liplanet_cert.assessment.result import Unassessed
     from liplanet_cert.reporters import get_reporter
 
     items = [assess(EXAMPLES / n, criteria=NEW, at=AT, footprint=False) for n in ("approved", "not-approved")]
     items.append(Unassessed("x/broken", "invalid", "declaration.yaml: bad \u2028 line", ["p1", "p2"], "bundle"))
-    from liplanet_cert.textsafe import json_escape
+    from liplanet_cert.infra.textsafe import json_escape
 
     # the bytes of dumping the list (unsafe characters such as U+2028 as \uXXXX escapes), the same data
     want = json_escape(json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import start_gated_batch
-from liplanet_cert.integrity import verify
+from liplanet_cert.integrity.verify import verify
 
 REPO = Path(__file__).resolve().parents[1]
 PACK, AT, N = "liplanet-2026@2.0.0", "2026-11-01", 40  # enough: the gate, not the size, keeps the batch from finishing

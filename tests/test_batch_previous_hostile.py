@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from liplanet_cert.batch import BatchOptions, run_batch
+from liplanet_cert.batch.engine import BatchOptions, run_batch
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "bundles"
@@ -145,7 +145,7 @@ def test_symbolic_link_leading_out_of_results_is_not_followed(first: Path, tmp_p
 
 
 def test_oversized_stored_result_is_not_read(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from liplanet_cert import integrity
+    from liplanet_cert.integrity import verify as integrity
 
     monkeypatch.setattr(integrity, "MAX_RESULT_BYTES", 1000)  # the stored results are larger than this
     s = rerun(first, tmp_path / "R2")
@@ -184,7 +184,7 @@ def test_zip_bundle_is_reused_and_its_stored_result_checked_file_by_file(tmp_pat
 def test_an_over_long_line_is_skipped_with_a_warning_in_bounded_memory(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A results.jsonl line longer than the bound (here 4 KiB instead of 16 MiB) is read through in
     pieces and skipped with a warning; the other lines are still reused; verdicts are right."""
-    from liplanet_cert import batch as batch_mod
+    from liplanet_cert.batch import engine as batch_mod
 
     monkeypatch.setattr(batch_mod, "MAX_RESULTS_LINE", 4096)
     run = crafted(first, tmp_path, lambda bad, approved, copy: bad.update(message="x" * 100_000))

@@ -28,9 +28,9 @@ import yaml
 from typer.testing import CliRunner
 
 from conftest import GATE, start_gated_batch
-from liplanet_cert import batch as batch_mod
-from liplanet_cert.batch import BatchOptions, read_lines, run_batch
-from liplanet_cert.cli import app
+from liplanet_cert.batch import engine as batch_mod
+from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
+from liplanet_cert.cli.app import app
 from liplanet_cert.errors import OutputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,7 +219,7 @@ def test_second_batch_into_the_same_out_stops_at_once_and_a_killed_holder_does_n
 def test_lock_is_reentrant_in_process_and_exclusive_across_holders(tmp_path: Path) -> None:
     import fcntl
 
-    from liplanet_cert.batch import lock_out
+    from liplanet_cert.batch.engine import lock_out
 
     out = tmp_path / "o"
     with lock_out(out):
@@ -287,7 +287,7 @@ def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_p
     args = ["batch", str(bundles), "-c", PACK, "--at", AT, "--out", str(out), "-j", "1", "-q"]
     code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
             f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-            f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli import main; main()")
+            f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli.app import main; main()")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert res.returncode == 2, res.stderr[-800:]
     err = " ".join(res.stderr.split())
@@ -302,7 +302,7 @@ def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_p
 
 # -- 4. a bundle that takes too long -------------------------------------------------------
 def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import liplanet_cert.assessment as assess_mod
+    import liplanet_cert.assessment.core as assess_mod
 
     real = assess_mod.assess
 

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from conftest import EXAMPLES
-from liplanet_cert import safeyaml
-from liplanet_cert.bundle import load_bundle
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.errors import BundleError
 
 

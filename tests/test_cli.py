@@ -15,9 +15,10 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, PACK_2026, REPO, squash
-from liplanet_cert import __version__, safeyaml
-from liplanet_cert.cli import app
-from liplanet_cert.criteria import select_pack
+from liplanet_cert import __version__
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.cli.app import app
+from liplanet_cert.criteria.pack import select_pack
 
 RESULT_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
 ISSUE_2_COMMANDS = [["assess"], ["validate"], ["init"], ["schema"], ["criteria", "list"], ["criteria", "show"], ["criteria", "check"]]
@@ -329,7 +330,7 @@ def test_criteria_check_reports_schema_errors(tmp_path):
 def test_help_and_validate_do_not_import_brightway(args):
     code = textwrap.dedent(f"""\
         import sys
-        from liplanet_cert.cli import main
+        from liplanet_cert.cli.app import main
         sys.argv = ["liplanet-cert", *{args!r}]
         try:
             main()

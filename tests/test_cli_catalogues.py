@@ -14,10 +14,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from liplanet_cert import safeyaml
-from liplanet_cert.cli import app
-from liplanet_cert.metrics import CATALOGUE
-from liplanet_cert.resources import PUBLISHED_SCHEMAS
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.cli.app import app
+from liplanet_cert.assessment.metrics import CATALOGUE
+from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -125,7 +125,7 @@ def test_readme_help_and_command_list_the_same_schemas():
 
 
 def test_the_waivers_schema_accepts_a_waiver_file_the_tool_accepts(tmp_path: Path):
-    from liplanet_cert.waivers import load_waivers
+    from liplanet_cert.assessment.waivers import load_waivers
 
     text = textwrap.dedent("""\
         waivers:

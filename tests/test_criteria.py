@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from liplanet_cert import criteria, safeyaml
-from liplanet_cert.criteria import lint, load_pack, parse_pack_file, select_pack, shipped_packs
+from liplanet_cert.criteria import pack as criteria
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, select_pack, shipped_packs
 from liplanet_cert.errors import CriteriaError
 
 PACK_2023 = REPO / "criteria" / "liplanet-2023-1.0.0.yaml"

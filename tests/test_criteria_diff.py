@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liplanet_cert.batch import BatchOptions, read_lines, run_batch
-from liplanet_cert.cli import app
-from liplanet_cert.criteria import select_pack
-from liplanet_cert.criteria_diff import diff_packs
+from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
+from liplanet_cert.cli.app import app
+from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.criteria.diff import diff_packs
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -68,7 +68,7 @@ def old_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_impact_from_stored_results_matches_real_rerun(old_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundles, old = old_run
     # impact must not read bundles: make them unreadable to the loader
-    import liplanet_cert.bundle as bundle_mod
+    import liplanet_cert.bundle.load as bundle_mod
 
     monkeypatch.setattr(bundle_mod, "load_bundle", lambda *a, **k: (_ for _ in ()).throw(AssertionError("bundle re-read")))
     res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(old), "--format", "json"])

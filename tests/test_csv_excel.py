@@ -23,8 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, PACK_2026, squash
-from liplanet_cert.bundle import load_bundle
-from liplanet_cert.cli import app
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.cli.app import app
 from liplanet_cert.errors import BundleError
 
 APPROVED = EXAMPLES / "approved"

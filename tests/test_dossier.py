@@ -20,8 +20,8 @@ from liplanet_cert.dossier import charts
 from liplanet_cert.dossier.render import compress_lots, md_escape, parse_thresholds, top_findings
 from liplanet_cert.dossier.sample import sample_result
 from liplanet_cert.errors import UsageError
-from liplanet_cert.models import Finding, Status, Verdict
-from liplanet_cert.resources import data_dir, example_bundle
+from liplanet_cert.assessment.result import Finding, Status, Verdict
+from liplanet_cert.infra.resources import data_dir, example_bundle
 
 CMD = "liplanet-cert dossier --example -o out"
 XSS = "<script>alert(1)</script>"
@@ -40,14 +40,14 @@ def bw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def approved(bw_dir: Path):
-    from liplanet_cert.assessment import assess
+    from liplanet_cert.assessment.core import assess
 
     return assess(example_bundle("approved"), bw_dir=bw_dir)
 
 
 @pytest.fixture(scope="module")
 def not_approved(bw_dir: Path):
-    from liplanet_cert.assessment import assess
+    from liplanet_cert.assessment.core import assess
 
     return assess(example_bundle("not-approved"), bw_dir=bw_dir)
 
@@ -582,7 +582,7 @@ def test_expected_values_have_meaning_and_units(approved, not_approved):
 
 def test_every_expected_text_of_every_shipped_pack_is_in_words():
     """The class of the problem: whatever a shipped pack tests, the dossier shows its meaning."""
-    from liplanet_cert.criteria import shipped_packs
+    from liplanet_cert.criteria.pack import shipped_packs
     from liplanet_cert.dossier.labels import labeller
 
     lab = labeller()
@@ -604,7 +604,7 @@ def test_every_expected_text_of_every_shipped_pack_is_in_words():
 
 @pytest.mark.parametrize("which", ["approved", "not_approved"])
 def test_example_dossier_leaks_no_install_path(which, request):
-    from liplanet_cert.resources import PACKAGE_DIR
+    from liplanet_cert.infra.resources import PACKAGE_DIR
 
     result = request.getfixturevalue(which)
     assert Path(result.bundle["path"]).is_absolute()  # --example resolves into the installation

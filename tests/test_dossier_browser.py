@@ -199,9 +199,9 @@ def browser() -> str:
 
 @pytest.fixture(scope="module")
 def results(browser: str, tmp_path_factory: pytest.TempPathFactory):
-    from liplanet_cert.assessment import assess
+    from liplanet_cert.assessment.core import assess
     from liplanet_cert.dossier.sample import sample_footprint
-    from liplanet_cert.resources import example_bundle
+    from liplanet_cert.infra.resources import example_bundle
 
     bw = tmp_path_factory.mktemp("bw")
     out = {}

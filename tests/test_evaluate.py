@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
-from liplanet_cert.assessment import assess
-from liplanet_cert.evaluate import verdict_of
-from liplanet_cert.models import Finding, Status, Verdict
+from liplanet_cert.assessment.core import assess
+from liplanet_cert.assessment.evaluate import verdict_of
+from liplanet_cert.assessment.result import Finding, Status, Verdict
 
 ENERGY = "step,period_start,period_end,carrier,amount,unit\ncoating_and_drying,2026-09-01,2026-09-30,electricity,10,kWh\n"
 ASSB_STEPS = tuple("electrolyte_production" if s == "electrolyte_filling" else s for s in LIB_STEPS)
@@ -256,7 +256,7 @@ def test_verdict(findings, verdict):
     assert verdict_of(findings) is verdict
 
 
-@pytest.mark.parametrize("first", ["", "import liplanet_cert.cli, liplanet_cert.assessment\n"])
+@pytest.mark.parametrize("first", ["", "import liplanet_cert.cli.app, liplanet_cert.assessment.core\n"])
 def test_documented_library_api_works_in_a_fresh_interpreter(first):
     """``from liplanet_cert import assess`` (package docstring, README) gives the function, whether
     or not the CLI and the core module were imported first (a clash once made it recurse or

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from conftest import EXAMPLES, PACK_2026, REPO, squash
-from liplanet_cert.cli import app
+from liplanet_cert.cli.app import app
 
 runner = CliRunner()
 RESULT_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
@@ -260,7 +260,7 @@ def test_a_yaml_parsers_own_depth_limit_is_the_same_located_error(monkeypatch: p
     future PyYAML), the user sees one refusal, located.  Simulated: our scan switched off."""
     import yaml
 
-    from liplanet_cert import safeyaml
+    from liplanet_cert.infra import safeyaml
 
     def parser_refuses(text: str, Loader: object = None):  # what libyaml 0.2.6 raises
         mark = yaml.Mark("<unicode string>", 0, 3, 1005, None, None)

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, PACK_2026, REPO, squash
-from liplanet_cert.bundle import load_bundle
-from liplanet_cert.cli import app
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.cli.app import app
 from liplanet_cert.errors import FIELD_CHARS, BundleError, LiplanetError, Problem
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 from test_hostile import copy_bundle, edit, reject
@@ -76,7 +76,7 @@ def fifo(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A result of the approved example, signed, with its key pair."""
-    from liplanet_cert.integrity import keygen
+    from liplanet_cert.integrity.verify import keygen
 
     root = tmp_path_factory.mktemp("signed")
     key, pub = keygen(root / "k")
@@ -596,7 +596,7 @@ def _many_entry_zip(path: Path, n: int) -> None:
 def test_a_zip_announcing_too_many_entries_is_refused_before_its_directory_is_read(tmp_path: Path, n: int) -> None:
     """zipfile builds an object per entry of the central directory (two million: 1 GB): the
     count in the end record is checked first, so memory stays small whatever the zip announces."""
-    from liplanet_cert.source import BundleSource, Limits
+    from liplanet_cert.bundle.source import BundleSource, Limits
 
     z = tmp_path / "many.zip"
     _many_entry_zip(z, n)
@@ -612,7 +612,7 @@ def test_a_zip_announcing_too_many_entries_is_refused_before_its_directory_is_re
 
 
 def test_zip_directory_end_record_is_read_as_written(tmp_path: Path) -> None:
-    from liplanet_cert.source import _zip_directory
+    from liplanet_cert.bundle.source import _zip_directory
 
     z = tmp_path / "a.zip"
     _many_entry_zip(z, 3)

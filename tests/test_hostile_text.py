@@ -14,7 +14,7 @@ bidirectional overrides, rich markup, HTML, Markdown structure — every output 
   row keeps its columns;
 - the dossier HTML has no element and no attribute from bundle text.
 
-The sanitiser is ``liplanet_cert.textsafe.clean``; a structural test below keeps the CLI and the
+The sanitiser is ``liplanet_cert.infra.textsafe.clean``; a structural test below keeps the CLI and the
 reporters printing through it.  Property tests use hypothesis with a bounded number of examples.
 """
 
@@ -40,9 +40,9 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, REPO, squash
-from liplanet_cert.cli import app
+from liplanet_cert.cli.app import app
 from liplanet_cert.dossier.render import md_code, md_escape, render_html, render_markdown
-from liplanet_cert.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
+from liplanet_cert.infra.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
 
 PACK = "liplanet-2026@2.0.0"
 AT = "2026-10-15"
@@ -185,7 +185,7 @@ def test_a_value_in_a_markdown_table_cell_stays_in_its_cell_as_text(text: str) -
 def test_block_structure_from_text_is_escaped_in_the_dossier() -> None:
     """A title ending in " ##" keeps it in its heading; a message that is "---" or indented by four
     spaces (alone on its line in the dossier) makes no rule and no code block."""
-    from liplanet_cert.models import Status
+    from liplanet_cert.assessment.result import Status
 
     r = copy.deepcopy(_SAMPLE)
     r.findings[0] = replace(r.findings[0], title="Scrap rate ##", status=Status.FAIL, message="---")
@@ -286,10 +286,10 @@ def _all_outputs_of(root: Path, bundle: Path, pack: Path, extra: tuple[str, ...]
 
 
 def _dossier(bundle: Path, pack: Path, waivers: Path | None = None) -> tuple[str, str] | None:
-    from liplanet_cert.assessment import AssessOptions, assess
+    from liplanet_cert.assessment.core import AssessOptions, assess
     from liplanet_cert.dossier.sample import sample_footprint
     from liplanet_cert.errors import LiplanetError
-    from liplanet_cert.waivers import load_waivers
+    from liplanet_cert.assessment.waivers import load_waivers
 
     try:
         result = assess(bundle, AssessOptions(criteria=str(pack), at=AT, footprint=False, waivers=load_waivers(waivers) if waivers else None))
@@ -348,7 +348,7 @@ def test_the_cases_of_the_issue(tmp_path: Path) -> None:
 
 
 def _assessed(root: Path):
-    from liplanet_cert.assessment import AssessOptions, assess
+    from liplanet_cert.assessment.core import AssessOptions, assess
 
     return assess(root / "bundle", AssessOptions(criteria=str(root / "pack.json"), at=AT, footprint=False))
 
@@ -432,7 +432,7 @@ def test_batch_outputs_are_clean(tmp_path: Path) -> None:
 @given(text=hostile)
 def test_the_dossier_shows_any_text_of_a_result_as_text(text: str) -> None:
     """Every text field of a result (as a bundle, a pack and waivers fill it) holds hostile text."""
-    from liplanet_cert.models import InputFile, Status
+    from liplanet_cert.assessment.result import InputFile, Status
 
     r = copy.deepcopy(_SAMPLE)
     r.pilot_line = dict(r.pilot_line, name=text, operator=text, site=text)
@@ -468,15 +468,20 @@ def test_clean_tree_cleans_a_result_and_keeps_its_shape() -> None:
 
 
 # -- structure: the CLI and the reporters print bundle text only through the sanitiser ----------------
-PRINTING = sorted([REPO / "liplanet_cert" / "cli.py", REPO / "liplanet_cert" / "cli_batch.py", REPO / "liplanet_cert" / "cli_integrity.py",
-                   REPO / "liplanet_cert" / "criteria_diff.py", *(REPO / "liplanet_cert" / "reporters").glob("*.py")])
-SANITISING = {"tables.py"}  # builds rich Text from cleaned text (SafeTable, print_text)
+PKG = REPO / "liplanet_cert"
+# every module that uses rich (the CLI, the reporters and the console views)
+PRINTING = sorted(p for p in PKG.rglob("*.py") if "rich" in p.read_text(encoding="utf-8"))
+SANITISING = {"reporters/safetable.py", "infra/textsafe.py"}  # build rich Text from cleaned text (SafeTable, print_text, safe_text)
 # prints of paths the user typed on the command line (output files, the new bundle directory), with
 # markup=False: no bundle text (left as they are: the output-writing code is being changed elsewhere)
-OWN_PATHS = {("cli.py", "_sign"), ("cli.py", "_write_dossier"), ("cli.py", "init")}
+OWN_PATHS = {("cli/app.py", "_sign"), ("cli/app.py", "_write_dossier"), ("cli/app.py", "init")}
 
 
-@pytest.mark.parametrize("path", PRINTING, ids=lambda p: p.name)
+def _rel(path: Path) -> str:
+    return path.relative_to(PKG).as_posix()
+
+
+@pytest.mark.parametrize("path", PRINTING, ids=_rel)
 def test_printing_goes_through_the_sanitiser(path: Path) -> None:
     """Rich ``Text`` is made only by textsafe.safe_text (or tables.py, which cleans); ``print`` of a
     console is given a renderable, never a string (rich would read markup in it); no ``markup=True``."""
@@ -488,13 +493,13 @@ def test_printing_goes_through_the_sanitiser(path: Path) -> None:
                 owner.setdefault(id(inner), fn_def.name)  # the outermost function holding the call
     bad = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or (path.name, owner.get(id(node))) in OWN_PATHS:
+        if not isinstance(node, ast.Call) or (_rel(path), owner.get(id(node))) in OWN_PATHS:
             continue
         fn = node.func
         name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-        if name == "Text" and path.name not in SANITISING and (node.args or node.keywords):
+        if name == "Text" and _rel(path) not in SANITISING and (node.args or node.keywords):
             bad.append(f"line {node.lineno}: rich Text(...) built from text: use textsafe.safe_text")
-        if name == "print" and isinstance(fn, ast.Attribute) and node.args and path.name not in SANITISING:
+        if name == "print" and isinstance(fn, ast.Attribute) and node.args and _rel(path) not in SANITISING:
             arg = node.args[0]
             if isinstance(arg, (ast.Constant, ast.JoinedStr, ast.BinOp)) or (
                     isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in ("Text", "str", "repr")):
@@ -502,4 +507,4 @@ def test_printing_goes_through_the_sanitiser(path: Path) -> None:
         for kw in node.keywords:
             if kw.arg == "markup" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
                 bad.append(f"line {node.lineno}: markup=")
-    assert not bad, f"{path.name}: " + "; ".join(bad)
+    assert not bad, f"{_rel(path)}: " + "; ".join(bad)

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, PACK_2026, squash
-from liplanet_cert.cli import app
+from liplanet_cert.cli.app import app
 from liplanet_cert.errors import LiplanetError
-from liplanet_cert.integrity import keygen, sign_file, verify, verify_signature
+from liplanet_cert.integrity.verify import keygen, sign_file, verify, verify_signature
 
 runner = CliRunner()
 AT = "2026-10-15"
@@ -101,7 +101,7 @@ def test_a_changed_value_shows_in_verdict_findings_and_sections(signed, tmp_path
 def test_a_changed_criteria_pack_is_detected(signed, tmp_path: Path) -> None:
     import yaml
 
-    from liplanet_cert.resources import data_dir
+    from liplanet_cert.infra.resources import data_dir
 
     pack_file = data_dir("criteria") / "liplanet-2026-2.0.0.yaml"
     doc = yaml.safe_load(pack_file.read_text(encoding="utf-8"))

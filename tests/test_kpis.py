@@ -7,8 +7,8 @@ import math
 import pytest
 
 from conftest import eol_csv, production_csv
-from liplanet_cert.bundle import load_bundle
-from liplanet_cert.kpis import compress_ids, measure
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.assessment.kpis import compress_ids, measure
 
 # Three production days; lot L02's formation runs on the third day.  Only L01 and L02 are coated.
 ROWS = [
@@ -101,7 +101,7 @@ def test_compress_ids(ids, text):
 def test_metering_per_cell_and_per_lot_counts_the_log_within_each_rows_period(make_bundle):
     """energy.csv amounts per cell / per lot are multiplied by the good cells of the last step, or
     the lots of the metered step, logged inside that row's own period (footprint input)."""
-    from liplanet_cert.footprint import footprint_input
+    from liplanet_cert.assessment.footprint import footprint_input
 
     energy = "\n".join([
         "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id",

@@ -76,7 +76,7 @@ def independent_step_kg(inp: FootprintInput, step: str, cfs: dict[str, float]) -
 
 
 def test_method_factors_for_ch4_and_n2o_are_the_shipped_ipcc_2021_values(bw_dir, shipped_cfs):
-    from liplanet_cert.lca import bw
+    from liplanet_cert.lca import brightway as bw
 
     bd, _ = bw._bw(bw_dir)
     loaded = {}

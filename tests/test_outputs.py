@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, PACK_2026, REPO, squash
-from liplanet_cert.cli import app
+from liplanet_cert.cli.app import app
 
 runner = CliRunner()
 AT = "2026-10-15"
@@ -256,7 +256,7 @@ def test_a_write_that_fails_midway_leaves_every_report_as_it_was(tmp_path: Path,
     """Disk full while writing the second of three reports: none is replaced, no temporary file stays."""
     import errno
 
-    from liplanet_cert import atomic
+    from liplanet_cert.infra import atomic
 
     paths = [tmp_path / n for n in ("a.json", "b.sarif", "c.xml")]
     for p in paths:

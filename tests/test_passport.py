@@ -10,7 +10,7 @@ import pytest
 
 from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
-from liplanet_cert.passport import build_passport, performance_class, validate_passport
+from liplanet_cert.lca.passport import build_passport, performance_class, validate_passport
 
 SCHEMA = Path(__file__).resolve().parents[1] / "liplanet_cert" / "schemas" / "batterypass-carbon-footprint-1.2.0.schema.json"
 LIFE = {"usable_energy_kwh": 0.018, "cycles_per_year": 250.0, "service_years": 10.0}

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, PACK_2026
-from liplanet_cert import safeyaml
-from liplanet_cert.assessment import AssessOptions, assess
-from liplanet_cert.bundle import load_bundle
-from liplanet_cert.criteria import select_pack
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.assessment.core import AssessOptions, assess
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.criteria.pack import select_pack
 from liplanet_cert.errors import LiplanetError
 
 APPROVED = EXAMPLES / "approved"

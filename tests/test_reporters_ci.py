@@ -14,11 +14,11 @@ import pytest
 from jsonschema import Draft4Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.assessment import AssessOptions, assess
-from liplanet_cert.cli import app
+from liplanet_cert.assessment.core import AssessOptions, assess
+from liplanet_cert.cli.app import app
 from liplanet_cert.reporters import formats, get_reporter
 from liplanet_cert.reporters.csv_ import safe_cell
-from liplanet_cert.waivers import load_waivers
+from liplanet_cert.assessment.waivers import load_waivers
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLES = REPO / "examples" / "bundles"

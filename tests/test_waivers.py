@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liplanet_cert.cli import app
+from liplanet_cert.cli.app import app
 from liplanet_cert.errors import WaiverError
-from liplanet_cert.models import Finding, Status, Verdict
-from liplanet_cert.waivers import apply_waivers, load_waivers, unmatched
+from liplanet_cert.assessment.result import Finding, Status, Verdict
+from liplanet_cert.assessment.waivers import apply_waivers, load_waivers, unmatched
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_APPROVED = REPO / "examples" / "bundles" / "not-approved"
@@ -155,7 +155,7 @@ def test_apply_waivers_core_and_unmatched(tmp_path: Path) -> None:
 
 
 def test_verdict_counts_waived_as_observation() -> None:
-    from liplanet_cert.evaluate import verdict_of
+    from liplanet_cert.assessment.evaluate import verdict_of
 
     f = Finding(id="A", title="t", category="c", severity="required", status=Status.WAIVED, expected="", actual="", message="", location="")
     assert verdict_of([f]) is Verdict.APPROVED_WITH_OBSERVATIONS

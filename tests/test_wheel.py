@@ -87,7 +87,7 @@ def test_wheel_ships_the_data_files(installed):
 
 
 def test_installed_package_reads_its_data_from_the_environment_not_the_checkout(installed):
-    code = ("import json, liplanet_cert, liplanet_cert.resources as r; "
+    code = ("import json, liplanet_cert, liplanet_cert.infra.resources as r; "
             "print(json.dumps([liplanet_cert.__file__, str(r.data_dir('criteria')), str(r.data_dir('templates')), str(r.example_bundle())]))")
     proc = _run([installed["python"], "-c", code], cwd=installed["cwd"], env=installed["env"])
     assert proc.returncode == 0, proc.stderr

@@ -1,4 +1,4 @@
-"""Render a :class:`~liplanet_cert.models.Result` as an audit dossier (HTML and Markdown).
+"""Render a :class:`~liplanet_cert.assessment.result.Result` as an audit dossier (HTML and Markdown).
 
 The dossier reads nothing but the result (plus the shipped catalogues: KPI glossary, Figure 7
 steps, metric catalogue, and the templates).  The criteria pack is cited by id, version and
@@ -9,7 +9,7 @@ values, with internal metric paths put into words (:mod:`.labels`); the Jinja2 t
 CSS string literals escaped by :func:`_css_string`); the Markdown environment escapes every
 expression through :func:`md_escape` with Markdown backslash escapes, so text from a bundle can
 inject neither HTML nor Markdown structure (a code span never holds a ``|``, which would end a
-table cell).  Both outputs show text cleaned by :func:`liplanet_cert.textsafe.clean`, the
+table cell).  Both outputs show text cleaned by :func:`liplanet_cert.infra.textsafe.clean`, the
 sanitiser of every report: no escape sequence or control character from a bundle is kept.  Output is deterministic: the cover date comes from
 ``SOURCE_DATE_EPOCH`` when it is set, otherwise from ``result.assessed_on`` (never the wall
 clock), and the dossier id is a hash of the canonical result JSON.
@@ -30,13 +30,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import check_directory, write_all
-from ..textsafe import clean
-from . import charts
-from .charts import fmt_value
+from liplanet_cert.infra.atomic import check_directory, write_all
+from liplanet_cert.infra.textsafe import clean
+from liplanet_cert.dossier import charts
+from liplanet_cert.dossier.charts import fmt_value
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Result
+    from liplanet_cert.assessment.result import Result
 
 __all__ = [
     "FORMATS",
@@ -132,7 +132,7 @@ def _humanize(step: str, titles: dict[str, str]) -> str:
 
 def _step_titles() -> dict[str, str]:
     """Titles of the Figure 7 steps from the package's step list (ids as fallback)."""
-    from ..resources import PACKAGE_DIR
+    from liplanet_cert.infra.resources import PACKAGE_DIR
 
     path = PACKAGE_DIR / "schemas" / "steps.json"
     try:
@@ -212,7 +212,7 @@ def _threshold_for(kpi_name: str, unit: str, findings: list[Any]) -> tuple[str |
 
 def compress_lots(lots: Sequence[str]) -> str:
     """``["L12", "L13", "L14", "L20"]`` → ``"L12–L14, L20"``: every lot listed, runs of three or more collapsed."""
-    from ..kpis import compress_ids
+    from liplanet_cert.assessment.kpis import compress_ids
 
     return compress_ids([str(x) for x in lots], limit=None, min_run=3)
 
@@ -570,7 +570,7 @@ def _fu_row(key: str, value: Any) -> tuple[str, Any]:
 def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
     import yaml
 
-    from ..resources import data_dir
+    from liplanet_cert.infra.resources import data_dir
 
     path = data_dir("templates") / "glossary.yaml"
     try:
@@ -602,7 +602,7 @@ def _pack_citation(result: Result) -> dict[str, str]:
     path = str(getattr(crit, "path", "") or "")
     shipped = True
     if path:
-        from ..resources import data_dir
+        from liplanet_cert.infra.resources import data_dir
 
         try:
             shipped = Path(path).resolve().parent == data_dir("criteria").resolve()
@@ -622,7 +622,7 @@ def bundle_label(result: Result) -> str:
     path = str(bundle.get("path", "") or "")
     if not path:
         return str(bundle.get("name", "") or "")
-    from ..resources import PACKAGE_DIR
+    from liplanet_cert.infra.resources import PACKAGE_DIR
 
     roots = [PACKAGE_DIR / "_data" / "examples" / "bundles", PACKAGE_DIR.parent / "examples" / "bundles"]
     try:
@@ -673,15 +673,15 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     """Every value the templates show, computed once and formatted for display.
 
     Every text of the result (bundle, criteria pack, waivers) and the command line are cleaned
-    first with :func:`liplanet_cert.textsafe.clean`, the sanitiser of every report: no escape
+    first with :func:`liplanet_cert.infra.textsafe.clean`, the sanitiser of every report: no escape
     sequence, control or bidirectional-control character reaches the HTML, its SVG charts or the
     Markdown.  The dossier id is still the hash of the result as it is.
 
     With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
     need them.
     """
-    from ..textsafe import clean_tree
-    from .labels import labeller
+    from liplanet_cert.infra.textsafe import clean_tree
+    from liplanet_cert.dossier.labels import labeller
 
     ident = dossier_id(result)
     result = clean_tree(result)
@@ -900,7 +900,7 @@ def md_code(value: Any) -> MdRaw:
     - the fence is one backtick longer than the longest run of backticks inside;
     - a GFM table splits its cells at every ``|`` not escaped, code spans included, and ``\\|``
       inside a code span shows its backslash outside a table: so no code span holds a pipe;
-    - the text is cleaned (:func:`liplanet_cert.textsafe.clean`), on one line.
+    - the text is cleaned (:func:`liplanet_cert.infra.textsafe.clean`), on one line.
     """
     s = clean("" if value is None else value, oneline=True)
     if not s:
@@ -965,7 +965,7 @@ def wbr(value: Any, limit: int = 30) -> Any:
 def _environment(*, markdown: bool) -> Any:
     import jinja2
 
-    from ..resources import data_dir
+    from liplanet_cert.infra.resources import data_dir
 
     loader = jinja2.FileSystemLoader(str(data_dir("templates")))
     if markdown:
@@ -987,7 +987,7 @@ def _html_finalize(value: Any) -> Any:
     values a template computes); autoescaping follows.  Markup (SVG built by :mod:`.charts`) is kept."""
     from markupsafe import Markup
 
-    from ..textsafe import clean
+    from liplanet_cert.infra.textsafe import clean
 
     return clean(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
@@ -1034,7 +1034,7 @@ _COMPARATOR_NUMBER = re.compile(r"(≥|≤|≠|±|=|&lt;|&gt;|&lt;=|&gt;=) (?=[-
 @lru_cache(maxsize=1)
 def _hyphenated_values() -> re.Pattern[str]:
     """The hyphenated enum values of a declaration ("semi-automatic"), as whole words."""
-    from ..resources import schema_path
+    from liplanet_cert.infra.resources import schema_path
 
     found: set[str] = set()
 
@@ -1084,9 +1084,9 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
     """Render the dossier in every format and write ``<dossier-id>.<ext>`` files atomically.
 
     Everything is rendered before anything is written, then the files are written all or nothing
-    (:func:`liplanet_cert.atomic.write_all`): an existing dossier stays as it was on any error.
+    (:func:`liplanet_cert.infra.atomic.write_all`): an existing dossier stays as it was on any error.
     """
-    from ..errors import UsageError
+    from liplanet_cert.errors import UsageError
 
     wanted = []
     for fmt in formats:

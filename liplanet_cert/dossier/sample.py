@@ -1,4 +1,4 @@
-"""A realistic, fully populated :class:`~liplanet_cert.models.Result` for previews and tests.
+"""A realistic, fully populated :class:`~liplanet_cert.assessment.result.Result` for previews and tests.
 
 It is built in code (no bundle, no Brightway) so that the dossier can be rendered, tested and
 benchmarked on its own: a pouch NMC811/graphite pilot line with a footprint that carries
@@ -11,7 +11,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from ..models import KPI, CriteriaRef, Finding, InputFile, Result, Status, StepStats, Verdict
+from liplanet_cert.assessment.result import KPI, CriteriaRef, Finding, InputFile, Result, Status, StepStats, Verdict
 
 STEPS = [
     # step, lots, units_in, scrap rate, limit

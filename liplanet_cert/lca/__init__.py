@@ -15,11 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import known_materials, known_steps, load_model
-from .types import FootprintInput, FootprintResult, MeteredStep, StepResult
+from liplanet_cert.lca.model import known_materials, known_steps, load_model
+from liplanet_cert.lca.types import FootprintInput, FootprintResult, MeteredStep, StepResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .footprint import compute_footprint
+    from liplanet_cert.lca.compute import compute_footprint
 
 __all__ = [
     "FootprintInput", "FootprintResult", "MeteredStep", "StepResult", "compute_footprint",
@@ -29,7 +29,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "compute_footprint":
-        from .footprint import compute_footprint
+        from liplanet_cert.lca.compute import compute_footprint
 
         return compute_footprint
     raise AttributeError(name)
@@ -42,6 +42,6 @@ def scenarios() -> dict[str, str]:
 
 def setup_brightway(bw_dir: Path | None = None) -> dict[str, float]:
     """Create the Brightway project if needed and return the cached unit impacts (kg CO2e/unit)."""
-    from .bw import setup
+    from liplanet_cert.lca.brightway import setup
 
     return setup(load_model(), bw_dir)

@@ -8,9 +8,9 @@ import math
 from dataclasses import replace
 from typing import Any
 
-from ..errors import LCAError, Problem
-from .model import Model
-from .types import Flow, FootprintInput, StepInventory
+from liplanet_cert.errors import LCAError, Problem
+from liplanet_cert.lca.model import Model
+from liplanet_cert.lca.types import Flow, FootprintInput, StepInventory
 
 HEAT_SUPPLIER = "heat|natural_gas"
 NORMAL, UNIFORM, TRIANGULAR = 3, 4, 5   # stats_arrays uncertainty type ids

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import LCAError, Problem
+from liplanet_cert.errors import LCAError, Problem
 
 try:  # the C loader is ~10x faster and equally safe
     _Loader: Any = yaml.CSafeLoader
@@ -23,7 +23,7 @@ KWH_PER_TJ = 277_777.777_777_777_8
 
 def models_dir() -> Path:
     """Directory of the shipped model files."""
-    from ..resources import data_dir
+    from liplanet_cert.infra.resources import data_dir
 
     return data_dir("lca_models")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ..errors import UsageError
-from .base import Reporter
+from liplanet_cert.errors import UsageError
+from liplanet_cert.reporters.base import Reporter
 
 # format name -> "module:Class" (imported lazily)
 _REGISTRY: dict[str, str] = {

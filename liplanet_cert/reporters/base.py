@@ -6,7 +6,7 @@ import io
 from abc import ABC, abstractmethod
 from typing import Iterable, TextIO, Union
 
-from ..models import Result, Unassessed
+from liplanet_cert.assessment.result import Result, Unassessed
 
 Item = Union[Result, Unassessed]
 
@@ -26,7 +26,7 @@ class Reporter(ABC):
         assessed, one at a time, so memory does not grow with the number of bundles.
 
         The default writes the single reports one after another (and nothing for an
-        :class:`~liplanet_cert.models.Unassessed` bundle); formats override it.
+        :class:`~liplanet_cert.assessment.result.Unassessed` bundle); formats override it.
         """
         for item in items:
             if isinstance(item, Result):

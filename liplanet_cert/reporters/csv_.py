@@ -11,9 +11,9 @@ import csv
 import io
 from typing import Any, Iterable, Sequence, TextIO
 
-from ..models import Result, Unassessed
-from ..textsafe import clean
-from .base import Item, Reporter
+from liplanet_cert.assessment.result import Result, Unassessed
+from liplanet_cert.infra.textsafe import clean
+from liplanet_cert.reporters.base import Item, Reporter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("bundle", "pilot_line", "criteria", "criterion", "title", "category", "severity", "status",

@@ -6,8 +6,8 @@ from typing import Any
 
 
 def show_footprint(fp: dict[str, Any], console: Any) -> None:
-    from ..textsafe import safe_text
-    from .tables import SafeTable, id_col, print_text
+    from liplanet_cert.infra.textsafe import safe_text
+    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text
 
     unc_steps = (fp.get("uncertainty") or {}).get("steps", [])
     unc = {u["step"]: u for u in unc_steps} if isinstance(unc_steps, list) else dict(unc_steps)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, TextIO
 
-from ..models import Result, Unassessed
-from ..textsafe import json_escape
-from .base import Item, Reporter
+from liplanet_cert.assessment.result import Result, Unassessed
+from liplanet_cert.infra.textsafe import json_escape
+from liplanet_cert.reporters.base import Item, Reporter
 
 
 def dumps(data: Any) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, TextIO
 
-from ..models import Result, Unassessed
-from ..textsafe import json_escape
-from .base import Item, Reporter
+from liplanet_cert.assessment.result import Result, Unassessed
+from liplanet_cert.infra.textsafe import json_escape
+from liplanet_cert.reporters.base import Item, Reporter
 
 
 def dumps_line(data: Any) -> str:
     """One deterministic JSON line (sorted keys, no spaces, newline-terminated): whatever the data,
     exactly one line for every reader (no raw newline, NEL, U+2028/U+2029 inside), encodable as UTF-8
     (a lone surrogate as its ``\\uXXXX`` escape), and no control or bidirectional-control character
-    raw (:func:`~liplanet_cert.textsafe.json_escape`, as :func:`.json_.dumps`)."""
+    raw (:func:`~liplanet_cert.infra.textsafe.json_escape`, as :func:`.json_.dumps`)."""
     return json_escape(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)) + "\n"
 
 

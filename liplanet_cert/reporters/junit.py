@@ -17,10 +17,10 @@ import tempfile
 import xml.etree.ElementTree as ET
 from typing import Iterable, TextIO
 
-from ..models import Finding, Result, Status, Unassessed
-from ..textsafe import clean
-from .base import Item, Reporter
-from .sarif import location_file
+from liplanet_cert.assessment.result import Finding, Result, Status, Unassessed
+from liplanet_cert.infra.textsafe import clean
+from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.sarif import location_file
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

@@ -7,9 +7,9 @@ import re
 import tempfile
 from typing import Iterable, TextIO
 
-from ..models import Result, Status, Unassessed, Verdict
-from ..textsafe import clean
-from .base import Item, Reporter
+from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
+from liplanet_cert.infra.textsafe import clean
+from liplanet_cert.reporters.base import Item, Reporter
 
 VERDICT_TEXT = {
     Verdict.APPROVED: "✅ LiPLANET approved",

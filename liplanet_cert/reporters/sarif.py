@@ -20,11 +20,11 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any, Iterable, TextIO
 from urllib.parse import quote
 
-from .. import __version__
-from ..models import Finding, Result, Status, Unassessed, Verdict
-from ..textsafe import clean
-from .base import Item, Reporter
-from .json_ import dumps
+from liplanet_cert.version import __version__
+from liplanet_cert.assessment.result import Finding, Result, Status, Unassessed, Verdict
+from liplanet_cert.infra.textsafe import clean
+from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.json_ import dumps
 
 SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/liplanet/liplanet-cert"

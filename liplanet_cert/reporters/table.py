@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from typing import Iterable, TextIO
 
-from ..models import Result, Status, Unassessed, Verdict
-from ..textsafe import clean, safe_text
-from .base import Item, Reporter
+from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
+from liplanet_cert.infra.textsafe import clean, safe_text
+from liplanet_cert.reporters.base import Item, Reporter
 
 STATUS_STYLE = {
     Status.PASS: ("PASS", "green"),
@@ -49,7 +49,7 @@ class TableReporter(Reporter):
         from rich.panel import Panel
         from rich.text import Text
 
-        from .tables import SafeTable, id_col, text_col, words_col
+        from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
         pl = result.pilot_line
         head = Text()

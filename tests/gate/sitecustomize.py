@@ -19,7 +19,7 @@ import time
 
 _GATE = os.environ.get("LIPLANET_TEST_GATE")
 _HOLD = os.environ.get("LIPLANET_TEST_HOLD")
-_TARGET = "liplanet_cert.assessment"
+_TARGET = "liplanet_cert.assessment.core"
 
 
 def _lines(path: str) -> int:
@@ -31,7 +31,7 @@ def _lines(path: str) -> int:
 
 
 class _GateHook:
-    """Wraps ``liplanet_cert.assessment.assess`` as the module is first imported."""
+    """Wraps ``liplanet_cert.assessment.core.assess`` as the module is first imported."""
 
     def __init__(self, path: str | None, n: int, hold: str | None = None) -> None:
         self.path, self.n, self.hold = path, n, hold

@@ -1,0 +1,1 @@
+"""From a loaded bundle and a criteria pack to a typed Result: KPIs, footprint input, metrics, evaluation, waivers."""

@@ -1,0 +1,168 @@
+"""The core use case: assess a bundle against a criteria pack and return a :class:`Result`.
+
+``assess()`` never prints and never exits; the CLI and the batch runner call it and hand the
+result to reporters.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence
+
+from liplanet_cert.version import __version__
+from liplanet_cert.bundle.load import Bundle, load_bundle
+from liplanet_cert.criteria.pack import CriteriaPack, select_pack
+from liplanet_cert.errors import LCAError, UsageError
+from liplanet_cert.assessment.evaluate import Context, evaluate, verdict_of
+from liplanet_cert.assessment.kpis import Measurements, measure
+from liplanet_cert.assessment.result import KPI, CriteriaRef, Result
+from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """How to assess: which criteria, on which day, with or without the footprint."""
+
+    criteria: str | None = None  # pack id, id@version or path
+    at: date | None = None  # day the criteria are selected for (default today)
+    footprint: bool | None = None  # None: only when the pack has sustainability criteria
+    bw_dir: Path | None = None
+    limits: Limits = DEFAULT_LIMITS
+    waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
+
+    def __post_init__(self) -> None:
+        if isinstance(self.at, str):  # library callers: at="2026-11-01"
+            try:
+                object.__setattr__(self, "at", date.fromisoformat(self.at))
+            except ValueError:
+                raise UsageError(f"not a date: {self.at!r} (expected YYYY-MM-DD)", file="at") from None
+        if isinstance(self.bw_dir, str):
+            object.__setattr__(self, "bw_dir", Path(self.bw_dir))
+
+
+@lru_cache(maxsize=1)
+def _tool_info() -> dict[str, str]:
+    """Tool, Python and Brightway package versions (read from package metadata: no Brightway import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {"name": "liplanet-cert", "version": __version__, "python": platform.python_version()}
+    for dist in ("bw2data", "bw2calc", "bw2io"):
+        try:
+            info[dist] = version(dist)
+        except PackageNotFoundError:
+            info[dist] = "not installed"
+    return info
+
+
+
+def tool_info() -> dict[str, str]:
+    """Tool, Python and Brightway versions (a fresh copy; the lookup itself is cached)."""
+    return dict(_tool_info())
+
+
+def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Check schema, units and cross-file consistency; raises BundleError listing every problem."""
+    return load_bundle(path, limits=limits)
+
+
+def assess(path: str | Path, options: AssessOptions | None = None, *, pack: CriteriaPack | None = None, **kwargs: Any) -> Result:
+    """Assess the bundle at ``path``.  Keyword arguments are :class:`AssessOptions` fields."""
+    options = options or AssessOptions(**kwargs)
+    pack = pack or select_pack(options.criteria, options.at)
+    bundle = load_bundle(path, limits=options.limits)
+    return assess_bundle(bundle, pack, options)
+
+
+def pack_needs_footprint(pack: CriteriaPack) -> bool:
+    return any(c.metric.startswith("footprint.") or c.category == "sustainability" for c in pack.criteria)
+
+
+def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) -> Result:
+    m = measure(bundle)
+    ctx = Context(bundle, m)
+    want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)
+    if want_fp:
+        from liplanet_cert.assessment.footprint import bundle_footprint
+
+        try:
+            ctx.footprint = bundle_footprint(bundle, m, bw_dir=options.bw_dir).to_dict()
+        except LCAError as exc:
+            if options.footprint:  # explicitly asked for: the user's error stops the run
+                raise
+            ctx.footprint_error = f"footprint could not be computed: {exc}"
+    findings = evaluate(pack, ctx)
+    if options.waivers is None:
+        return build_result(bundle, pack, m, findings, ctx, options)
+    from liplanet_cert.assessment.waivers import apply_waivers
+
+    applied = apply_waivers(findings, options.waivers, pilot_line=bundle.pilot_line.get("name", ""), bundle_path=bundle.path, day=options.at or date.today())
+    result = build_result(bundle, pack, m, applied.findings, ctx, options)
+    result.warnings.extend(applied.warnings)
+    result.waivers = {"file": options.waivers.file, "sha256": options.waivers.sha256}
+    return result
+
+
+def _rounded(values: Sequence[float], digits: int) -> list[float]:
+    """``[round(v, digits) ...]`` for a few hundred measurements (or millions), vectorised."""
+    if not len(values):
+        return []
+    import numpy as np
+
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
+def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions) -> Result:
+    from liplanet_cert.catalogue import KPI_SPECS
+
+    kpis: dict[str, KPI] = {}
+    for name, (_dim, unit, title) in KPI_SPECS.items():
+        declared = bundle.declared_kpis.get(name)
+        kpis[name] = KPI(
+            name=name,
+            title=title,
+            unit="%" if unit == "percent" else unit,
+            declared=declared.value if declared else None,
+            measured=m.values.get(name),
+            declared_location=declared.pointer if declared else "",
+            measured_location=m.locations.get(name, ""),
+        )
+    limits = {
+        c.check[0].metric.split(".")[1]: c.check[0].value
+        for c in pack.criteria
+        if len(c.check) == 1 and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate")
+    }
+    for s in m.steps:
+        s.scrap_limit = limits.get(s.step)
+    cell = bundle.cell
+    tool = tool_info()
+    warnings = list(bundle.warnings)
+    if ctx.footprint_error:
+        warnings.append(ctx.footprint_error)
+    return Result(
+        verdict=verdict_of(findings),
+        criteria=CriteriaRef(pack.id, pack.version, pack.sha256, pack.title, pack.path),
+        findings=findings,
+        kpis=kpis,
+        steps=m.steps,
+        inputs=bundle.inputs,
+        pilot_line=dict(bundle.pilot_line),
+        reporting_period={"start": bundle.period_start.isoformat(), "end": bundle.period_end.isoformat()},
+        cell={
+            "format": cell.format,
+            "chemistry": cell.chemistry,
+            "all_solid_state": cell.all_solid_state,
+            **cell.text,
+        },
+        # path as the user gave it (never resolved), so results do not depend on the working directory
+        bundle={"name": Path(bundle.path).name, "path": bundle.path, "format_version": bundle.format_version, "declaration": bundle.declaration_file},
+        assessed_on=(options.at or date.today()).isoformat(),
+        tool=tool,
+        daily_output=m.daily_output,
+        eol_capacity={"unit": "Ah", "values": _rounded(m.capacities, 6), "nominal": cell.capacity_ah},
+        footprint=ctx.footprint,
+        warnings=warnings,
+    )

@@ -1,0 +1,146 @@
+"""Evaluate a criteria pack against a bundle's declaration, measurements and footprint.
+
+Each criterion gives one :class:`~liplanet_cert.assessment.result.Finding` stating what was expected, what was
+found and where in the bundle.  A criterion whose data is missing is ``error`` — never a silent
+pass; one whose applicability condition does not hold is ``not_applicable`` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from liplanet_cert.assessment import metrics
+from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.catalogue import KPI_SPECS
+from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
+from liplanet_cert.assessment.kpis import Measurements, compress_ids
+from liplanet_cert.assessment.result import Finding, Status, Verdict
+
+
+@dataclass
+class Context:
+    bundle: Bundle
+    measurements: Measurements
+    footprint: dict[str, Any] | None = None
+    footprint_error: str | None = None
+
+
+def evaluate(pack: CriteriaPack, ctx: Context) -> list[Finding]:
+    return [evaluate_one(c, ctx) for c in pack.criteria]
+
+
+def verdict_of(findings: list[Finding]) -> Verdict:
+    required_bad = any(f.severity == "required" and f.status in (Status.FAIL, Status.ERROR) for f in findings)
+    if required_bad:
+        return Verdict.NOT_APPROVED
+    observed = any(f.status in (Status.FAIL, Status.ERROR, Status.WAIVED) for f in findings)
+    return Verdict.APPROVED_WITH_OBSERVATIONS if observed else Verdict.APPROVED
+
+
+def _finding(c: Criterion, status: Status, expected: str, actual: str, message: str, location: str, lots: list[str] | None = None) -> Finding:
+    return Finding(
+        id=c.id, title=c.title, category=c.category, severity=c.severity, status=status,
+        expected=expected, actual=actual, message=message, location=location,
+        source=c.source_text, metric=c.metric, lots=lots or [],
+    )
+
+
+def _test(cond: Condition, ctx: Context) -> tuple[bool, metrics.Value]:
+    v = metrics.read(cond.metric, ctx)
+    return metrics.compare(cond.op, v.value, cond.value, cond.kind), v
+
+
+def evaluate_one(c: Criterion, ctx: Context) -> Finding:
+    if c.applies_if is not None:
+        try:
+            ok, v = _test(c.applies_if, ctx)
+        except metrics.Unavailable as exc:
+            return _finding(c, Status.ERROR, c.applies_if.expected, "n/a", f"cannot tell whether the criterion applies: {exc}", "")
+        if not ok:
+            return _finding(c, Status.NOT_APPLICABLE, f"applies if {c.applies_if.expected}", v.text, f"not applicable: {c.applies_if.metric} is {v.text}", v.location)
+    if c.consistency:
+        return _consistency(c, ctx)
+    expected = " or ".join(cond.expected for cond in c.check)
+    actuals, locations, reasons = [], [], []
+    passed = False
+    for cond in c.check:
+        try:
+            ok, v = _test(cond, ctx)
+        except metrics.Unavailable as exc:
+            reasons.append(str(exc))
+            actuals.append(f"{_label(cond.metric)}: n/a")
+            continue
+        actuals.append(v.text if len(c.check) == 1 else f"{_label(cond.metric)}: {v.text}")
+        if v.location:
+            locations.append(v.location)
+        passed = passed or ok
+    actual = "; ".join(actuals)
+    location = "; ".join(dict.fromkeys(locations))
+    if passed:
+        return _finding(c, Status.PASS, expected, actual, f"{c.title}: met ({actual})", location)
+    if reasons and len(reasons) == len(c.check):
+        return _finding(c, Status.ERROR, expected, actual, "could not be evaluated: " + "; ".join(reasons), location)
+    lots = _lots_for(c, ctx)
+    msg = f"{c.title}: expected {expected}, found {actual}"
+    if lots:
+        msg += f" (lots {compress_ids(lots)})"
+    return _finding(c, Status.FAIL, expected, actual, msg, location, lots)
+
+
+def _lots_for(c: Criterion, ctx: Context) -> list[str]:
+    """Lots behind a failed per-step scrap criterion (those above the limit)."""
+    m = ctx.measurements
+    if len(c.check) == 1 and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate"):
+        step = c.check[0].metric.split(".")[1]
+        bar = max(c.check[0].value, m.step_scrap.get(step, 0.0))
+        above = getattr(m.lot_step_scrap, "lots_above", None)  # (kpis.LotStepScrap: no dict per lot)
+        if above is not None:
+            return above(step, bar)
+        return [lot for lot, per in m.lot_step_scrap.items() if per.get(step, 0.0) > bar]
+    if len(c.check) == 1 and c.check[0].metric == "kpi.scrap_rate":
+        bar = max(c.check[0].value, m.values.get("scrap_rate") or 0.0)
+        return [lot for lot, s in m.lot_scrap.items() if s > bar]
+    return []
+
+
+def _consistency(c: Criterion, ctx: Context) -> Finding:
+    spec = c.consistency or {}
+    kpi, tol, mode, unit = spec["kpi"], spec["tolerance"], spec["mode"], spec["unit"]
+    b, m = ctx.bundle, ctx.measurements
+    declared = b.declared_kpis.get(kpi)
+    tol_text = f"± {spec['text']}" + (" (relative)" if mode == "relative" else "")
+    if declared is None:
+        return _finding(c, Status.NOT_APPLICABLE, f"declared {kpi} within {tol_text} of the logs", "not declared", f"not applicable: {kpi} is not declared", f"{b.declaration_file}#/kpis")
+    measured = m.values.get(kpi)
+    where = f"{declared.pointer}; {m.locations.get(kpi, '')}"
+    if measured is None:
+        return _finding(c, Status.ERROR, f"declared {kpi} within {tol_text} of the logs", f"declared {declared.text}, logs: n/a", f"cannot cross-check {kpi}: the logs do not allow measuring it", where)
+    diff = abs(declared.value - measured)
+    allowed = tol if mode == "absolute" else abs(measured) * tol / 100
+    shown = _fmt(measured, unit)
+    expected = f"declared {kpi} within {tol_text} of the measured {shown}"
+    actual = f"declared {declared.text}, logs show {shown}"
+    if diff <= allowed + 1e-12:
+        return _finding(c, Status.PASS, expected, actual, f"declared {kpi} agrees with the logs ({actual})", where)
+    lots: list[str] = []
+    if kpi == "scrap_rate":
+        # the lots that stand out: above both the declaration (+ tolerance) and the overall rate
+        bar = max(declared.value + tol, measured)
+        lots = [lot for lot, s in m.lot_scrap.items() if s > bar]
+    msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}"
+    if lots:
+        msg += f" (lots {compress_ids(lots)})"
+    return _finding(c, Status.FAIL, expected, actual, msg, where, lots)
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit == "percent":
+        return f"{v:.1f} %"
+    return f"{v:.4g} {unit}"
+
+
+def _label(metric: str) -> str:
+    """Short name of a metric for an any-of 'actual' text: the step for step metrics, else the last part."""
+    parts = metric.split(".")
+    return parts[1] if parts[0] == "step" and len(parts) == 3 else parts[-1]

@@ -1,0 +1,229 @@
+"""Measured KPIs from the production and end-of-line logs (pandas).
+
+Definitions (also in the dossier's glossary):
+- step scrap rate = scrap / units in; step yield = good out / units in;
+- first-pass yield = rolled throughput yield = product of the step yields (the chance that a unit
+  passes every step first time);
+- overall scrap rate = 1 - first-pass yield;
+- production days = distinct dates in the production log;
+- cell throughput = good cells out of the last logged step / production days;
+- electrode throughput = coated electrode length / production days;
+- electrode per batch = mean coated length per coating lot (roll);
+- end-of-line pass rate, capacity mean, sample standard deviation (n-1) and CV = std / mean.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from itertools import count
+from typing import Any, Sequence
+
+import numpy as np
+
+from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.catalogue import production_steps
+from liplanet_cert.assessment.result import StepStats
+
+
+@dataclass
+class Measurements:
+    """What the logs show."""
+
+    values: dict[str, float | None]  # KPI name -> value in the canonical unit (catalogue.KPI_SPECS)
+    locations: dict[str, str]
+    steps: list[StepStats]
+    step_scrap: dict[str, float]  # step -> scrap rate %
+    production_days: int
+    cells_produced: float
+    final_step: str | None
+    daily_output: list[dict[str, Any]]
+    capacities: Sequence[float]  # every measured capacity (a float array: one float object each would be 4x its size)
+    lot_scrap: dict[str, float] = field(default_factory=dict)  # lot -> overall scrap % of that lot
+    lot_step_scrap: Mapping[str, dict[str, float]] = field(default_factory=dict)  # lot -> step -> scrap % (LotStepScrap)
+
+
+class LotStepScrap(Mapping[str, dict[str, float]]):
+    """lot -> {step: scrap rate %} for each (lot, step) of the production log with units in,
+    held as arrays (a log of 1.5 million rows would otherwise be as many Python floats in 100,000
+    dicts); a lot's dict is built when it is asked for."""
+
+    def __init__(self, lots: Sequence[str], steps: Sequence[str], lot: np.ndarray, step: np.ndarray, rate: np.ndarray) -> None:
+        self._lots, self._steps = list(lots), list(steps)
+        self._lot, self._step, self._rate = lot, step, rate  # one entry per (lot, step), in log order
+        first = np.full(len(self._lots), len(lot), dtype=np.int64)
+        np.minimum.at(first, lot, np.arange(len(lot), dtype=np.int64))
+        self._first = first  # each lot's first entry: the order of the mapping
+        self._order = [int(i) for i in np.argsort(first, kind="stable") if first[i] < len(lot)]
+        self._code: dict[str, int] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._lots[i] for i in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, lot: str) -> dict[str, float]:
+        if self._code is None:
+            self._code = {name: i for i, name in enumerate(self._lots)}
+        code = self._code.get(lot)
+        at = np.flatnonzero(self._lot == code) if code is not None else np.empty(0, dtype=np.int64)
+        if not len(at):
+            raise KeyError(lot)
+        return {self._steps[int(self._step[k])]: float(self._rate[k]) for k in at}
+
+    def lots_above(self, step: str, bar: float) -> list[str]:
+        """The lots whose scrap rate at ``step`` is above ``bar``, in the order of the mapping."""
+        if step not in self._steps:
+            return []
+        hit = np.flatnonzero((self._step == self._steps.index(step)) & (self._rate > bar))
+        lots = self._lot[hit]
+        return [self._lots[int(i)] for i in lots[np.argsort(self._first[lots], kind="stable")]]
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
+    """(code of each value, distinct values), codes numbered in order of first appearance."""
+    index: dict[Any, int] = {}
+    first = np.fromiter(map(index.setdefault, values, count()), dtype=np.int64, count=len(values))
+    distinct = [values[k] for k in index.values()]  # (dicts keep insertion order: first appearance)
+    dense = np.empty(len(values), dtype=np.int32)
+    lookup = np.zeros(len(values), dtype=np.int32)
+    lookup[np.fromiter(index.values(), dtype=np.int64, count=len(index))] = np.arange(len(index), dtype=np.int32)
+    np.take(lookup, first, out=dense)
+    return dense, distinct
+
+
+def measure(bundle: Bundle) -> Measurements:
+    table = bundle.production
+    plog = bundle.files["production_log"]
+    eol_file = bundle.files["eol_tests"]
+    order = {s: i for i, s in enumerate(production_steps())}
+    values: dict[str, float | None] = {}
+    locations: dict[str, str] = {}
+
+    # One aggregation per (lot, step) group, in order of first appearance, as numbers: no Python
+    # object per row (a log at the size limit has 1.5 million rows); per step and per lot derive
+    # from it.  load_bundle refuses a lot logged twice for one step, so each row is its own group
+    # (the general case is kept for tables built otherwise).
+    step_col, lot_col, date_col = table["step"], table["lot_id"], table["date"]
+    g_step, step_names = _factorize(step_col)
+    g_lot, lot_names = _factorize(lot_col)
+    columns = [np.asarray(table[c], dtype=float) for c in ("units_in", "good_out", "scrap")]
+    key = g_lot.astype(np.int64) * max(len(step_names), 1) + g_step
+    ordered = np.sort(key)
+    if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+        _keys, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+        appearance = np.argsort(first_row, kind="stable")
+        rank = np.empty(len(appearance), dtype=np.int64)
+        rank[appearance] = np.arange(len(appearance), dtype=np.int64)
+        group = rank[inverse.reshape(-1)]
+        g_rows = first_row[appearance]
+        g_step, g_lot = g_step[g_rows], g_lot[g_rows]
+        columns = [np.bincount(group, weights=c, minlength=len(appearance)) for c in columns]
+        del _keys, first_row, inverse, appearance, rank, group, g_rows
+    del key, ordered
+    uin_g, good_g, scrap_g = columns
+    totals: dict[str, list[float]] = {}
+    for s in dict.fromkeys(g_step.tolist()):  # steps in order of first appearance
+        mine = g_step == s
+        totals[str(step_names[s])] = [float(uin_g[mine].sum()), float(good_g[mine].sum()), float(scrap_g[mine].sum()), int(mine.sum())]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has = uin_g > 0
+        yields = np.where(has, good_g / np.where(has, uin_g, 1), np.nan)
+    lot_step_scrap = LotStepScrap([str(x) for x in lot_names], [str(x) for x in step_names], g_lot[has], g_step[has], (1 - yields[has]) * 100)
+    steps: list[StepStats] = []
+    step_scrap: dict[str, float] = {}
+    rty = 1.0
+    for step in sorted(totals, key=lambda s: order.get(s, 99)):
+        uin, good, scrap, lots = totals[step]
+        rate = scrap / uin * 100 if uin > 0 else None
+        yld = good / uin * 100 if uin > 0 else None
+        if yld is not None:
+            rty *= yld / 100
+        if rate is not None:
+            step_scrap[step] = rate
+        steps.append(StepStats(step, int(lots), float(uin), float(good), float(scrap), rate, yld))
+    values["first_pass_yield"] = rty * 100 if steps else None
+    values["scrap_rate"] = (1 - rty) * 100 if steps else None
+    locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
+    # overall scrap of each lot: 1 - the product of its step yields (in log order, as math.prod)
+    with_yield = np.flatnonzero(has)
+    by_lot = with_yield[np.argsort(g_lot[with_yield], kind="stable")]
+    lot_scrap: dict[str, float] = {}
+    if len(by_lot):
+        lots_sorted = g_lot[by_lot]
+        starts = np.flatnonzero(np.r_[True, lots_sorted[1:] != lots_sorted[:-1]])
+        products = np.multiply.reduceat(yields[by_lot], starts)
+        scrap_of = dict(zip(lots_sorted[starts].tolist(), ((1 - products) * 100).tolist()))
+        lot_scrap = {lot: scrap_of[code] for code, lot in zip(lot_step_scrap._order, lot_step_scrap)}
+    for lot in lot_names:
+        lot_scrap.setdefault(str(lot), 0.0)
+
+    days = len(np.unique(date_col[~np.isnat(date_col)]))
+    final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
+    cells = float(totals[final][1]) if final else 0.0
+    values["cell_throughput"] = cells / days if days else None
+    locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
+    at_final = (step_col == final) & ~np.isnat(date_col)
+    out_days, idx = np.unique(date_col[at_final], return_inverse=True)
+    per_day = np.bincount(idx, weights=table["good_out"][at_final], minlength=len(out_days))
+    daily_output = [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
+
+    length_col = np.asarray(table["electrode_length"], dtype=float)
+    coated = (step_col == "coating_and_drying") & ~np.isnan(length_col)
+    length = float(length_col[coated].sum()) if coated.any() else None
+    values["electrode_throughput"] = length / days if (length is not None and days) else None
+    per_roll: dict[str, float] = {}
+    for lot, metres in zip(lot_col[coated].tolist(), length_col[coated].tolist()):
+        per_roll[lot] = per_roll.get(lot, 0.0) + metres
+    values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
+    locations["electrode_throughput"] = locations["electrode_per_batch"] = f"{plog} (step coating_and_drying, column electrode_length)"
+
+    capacities: Sequence[float] = []
+    eol = bundle.eol
+    if eol is not None and len(eol):
+        values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
+        cap = np.asarray(eol["capacity"], dtype=float)
+        capacities = cap
+        values["capacity_mean"] = float(cap.mean())
+        std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
+        values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None
+        values["capacity_std"] = std
+    else:
+        for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
+            values[k] = None
+    for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
+        locations[k] = f"{eol_file} (all rows)"
+
+    return Measurements(values, locations, steps, step_scrap, days, cells, final, daily_output, capacities, lot_scrap, lot_step_scrap)
+
+
+def compress_ids(ids: Sequence[str], limit: int | None = 12, min_run: int = 2) -> str:
+    """``['L12','L13','L14','L19']`` -> ``'L12–L14, L19'`` (natural order; runs of at least
+    ``min_run`` consecutive ids collapsed; at most ``limit`` parts, then "and N more")."""
+
+    def key(s: str) -> tuple[str, int, str]:
+        m = re.match(r"^(.*?)(\d+)$", s)
+        return (m.group(1), int(m.group(2)), s) if m else (s, -1, s)
+
+    items = sorted(set(ids), key=key)
+    parts: list[str] = []
+    i = 0
+    while i < len(items):
+        j = i
+        pi, ni, _ = key(items[i])
+        while j + 1 < len(items):
+            pj, nj, _ = key(items[j + 1])
+            if pj == pi and ni >= 0 and nj == key(items[j])[1] + 1:
+                j += 1
+            else:
+                break
+        if j - i + 1 >= min_run:
+            parts.append(f"{items[i]}–{items[j]}")
+        else:
+            parts.extend(items[i : j + 1])
+        i = j + 1
+    if limit is not None and len(parts) > limit:
+        return ", ".join(parts[:limit]) + f" and {len(parts) - limit} more"
+    return ", ".join(parts)

@@ -1,0 +1,1 @@
+"""Re-assessing many bundles: discovery, cache keys, workers, the result store, status changes."""

@@ -1,0 +1,112 @@
+"""``liplanet-cert init``: write a commented bundle skeleton that validates as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from liplanet_cert.infra.atomic import write_text
+from liplanet_cert.errors import UsageError
+
+DECLARATION = """\
+# LiPLANET submission bundle — declaration (format 1.0).
+# Fill in every field; quantities are text with a unit ("5 Ah", "24 cell/day", "7.5 %").
+# Check your bundle at any time with:  liplanet-cert validate <this directory>
+# The full schema:                     liplanet-cert schema bundle
+format_version: "1.0"
+pilot_line:
+  name: My Pilot Line              # as it should appear on the certificate
+  operator: My Organisation
+  site: My City
+  country: DE                      # ISO 3166-1 alpha-2 or alpha-3 (selects the electricity grid)
+reporting_period:                  # every log row must fall inside it
+  start: "2026-01-05"
+  end: "2026-01-09"
+cell:
+  format: pouch                    # pouch | prismatic | cylindrical
+  chemistry: NMC811/graphite       # e.g. LFP/graphite; set all_solid_state: true for ASSB cells
+  nominal_capacity: "5 Ah"
+  nominal_voltage: "3.65 V"
+  nominal_energy: "18.25 Wh"       # should equal capacity x voltage (within 10 %)
+electrode_coating:
+  both_sides: true                 # both sides of the current collector coated?
+  mode: sequential                 # sequential | simultaneous
+steps:                             # the Figure 7 steps your line runs: manual | semi-automatic | automatic
+  - {step: mixing, automation: semi-automatic}
+  - {step: coating_and_drying, automation: automatic}
+  - {step: calendering, automation: automatic}
+  - {step: cutting, automation: semi-automatic}
+  - {step: stacking_or_winding, automation: semi-automatic}
+  - {step: tab_welding, automation: semi-automatic}
+  - {step: electrolyte_filling, automation: semi-automatic}   # ASSB lines: electrolyte_production
+  - {step: sealing, automation: semi-automatic}
+  - {step: formation, automation: automatic}
+  - {step: aging, automation: automatic}
+  - {step: quality_control, automation: semi-automatic}
+kpis:                              # what you declare; the tool cross-checks it against your logs
+  scrap_rate: "0 %"
+  cell_throughput: "20 cell/day"
+  electrode_throughput: "50 m/day"
+files:                             # where the logs are (these are the defaults)
+  production_log: production_log.csv
+  eol_tests: eol_tests.csv
+  energy: energy.csv
+evidence: []                       # optional: [{path: evidence/x.pdf, sha256: <64 hex>, description: ...}]
+# passport:                        # needed only for `liplanet-cert passport`
+#   usable_energy: "17.3 Wh"
+#   full_equivalent_cycles_per_year: 250
+#   service_years: 10
+"""
+
+STEPS = ["mixing", "coating_and_drying", "calendering", "cutting", "stacking_or_winding", "tab_welding", "electrolyte_filling", "sealing", "formation", "aging", "quality_control"]
+
+
+def _production() -> str:
+    # one row per lot and step; units are cell equivalents; units_in = good_out + scrap
+    rows = ["date,step,lot_id,units_in,good_out,scrap,electrode_length [m]"]
+    for day in range(5, 10):
+        for step in STEPS:
+            rows.append(f"2026-01-{day:02d},{step},L{day - 4:02d},20,20,0,{'50' if step == 'coating_and_drying' else ''}")
+    return "\n".join(rows) + "\n"
+
+
+def _eol() -> str:
+    rows = ["cell_id,lot_id,capacity [Ah],internal_resistance [mohm],ocv_drop [mV],result"]
+    for lot in range(1, 6):
+        for k in range(20):
+            rows.append(f"C{lot:02d}{k:03d},L{lot:02d},5.02,1.9,1.2,pass")
+    return "\n".join(rows) + "\n"
+
+
+ENERGY = """\
+step,period_start,period_end,carrier,amount,unit,meter_accuracy
+coating_and_drying,2026-01-05,2026-01-09,electricity,10,kWh,1 %
+formation,2026-01-05,2026-01-09,electricity,0.2,kWh/cell,0.5 %
+"""
+
+README = """\
+This is a LiPLANET submission bundle skeleton (format 1.0).
+
+declaration.yaml    what the line is and declares (commented)
+production_log.csv  one row per lot and step: date, step, lot_id, units_in, good_out, scrap,
+                    electrode_length [m] (coating rows); units are cell equivalents
+eol_tests.csv       one row per cell: cell_id, lot_id, capacity [Ah], internal_resistance [mohm],
+                    ocv_drop [mV], result (pass|fail); units go in the header, in brackets
+energy.csv          metered energy per step and period: carrier electricity | natural_gas | a
+                    material of the LCA model; unit per row (kWh, MJ, kWh/cell, kg/lot, ...);
+                    steps you do not meter use the sourced reference model (marked 'default')
+
+Replace the placeholder rows with your own data, then run: liplanet-cert validate .
+"""
+
+
+def scaffold(directory: Path) -> list[Path]:
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise UsageError(f"{directory} already exists and is not empty; choose a new directory", file=str(directory))
+    files = {
+        "declaration.yaml": DECLARATION,
+        "production_log.csv": _production(),
+        "eol_tests.csv": _eol(),
+        "energy.csv": ENERGY,
+        "README.txt": README,
+    }
+    return [write_text(directory / name, text) for name, text in files.items()]

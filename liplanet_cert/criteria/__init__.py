@@ -1,0 +1,1 @@
+"""Versioned criteria packs: model, lint, selection by date, and the differences between two packs."""

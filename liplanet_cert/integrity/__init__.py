@@ -1,0 +1,1 @@
+"""Integrity of results: verification against bundle and criteria, and Ed25519 signing."""

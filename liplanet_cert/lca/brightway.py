@@ -1,0 +1,321 @@
+"""Brightway side of the footprint: project setup, background database, the unit-impact cache,
+the per-step foreground and Monte Carlo.
+
+Brightway (bw2data, bw2calc, bw2io) is imported only inside these functions.  The project lives in
+``bw_dir`` (option), else ``$LIPLANET_BW_DIR``, else the user data directory.  Everything
+Brightway prints (progress bars, structlog lines, the pypardiso warning) is swallowed.
+
+Concurrent processes on one Brightway directory (two ``footprint --uncertainty`` runs, a batch and a
+footprint) are safe: every use of Brightway itself — the set-up (project, biosphere, method,
+background database, unit-impact cache) and the per-bundle foreground that the ``brightway``
+engine and Monte Carlo write — runs under an exclusive lock on ``<bw_dir>/.liplanet.lock``
+(``fcntl.flock``: released by the kernel when a process ends, even when killed).  The set-up is
+checked again once the lock is held, so a process that waited for another one's set-up only reads
+it.  The fast engine reads the unit-impact cache (written atomically) without any lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from liplanet_cert.infra.atomic import write_text
+from liplanet_cert.errors import LCAError, Problem, UsageError
+from liplanet_cert.lca.model import Model, gas_factors
+from liplanet_cert.lca.types import StepInventory
+
+PROJECT = "liplanet-cert"
+FOREGROUND = "liplanet-foreground"
+CACHE_DIR = "liplanet-cache"
+LOCK_NAME = ".liplanet.lock"
+_state: dict[str, Any] = {"dir": None}
+
+
+def resolve_bw_dir(bw_dir: Path | str | None = None) -> Path:
+    """The Brightway directory: option, else $LIPLANET_BW_DIR, else the user data directory."""
+    if bw_dir:
+        return Path(bw_dir).expanduser().resolve()
+    env = os.environ.get("LIPLANET_BW_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("liplanet-cert")) / "brightway"
+
+
+def usable_bw_dir(bw_dir: Path) -> Path:
+    """Create ``bw_dir`` if needed; a path that cannot be a writable directory (a file, a folder
+    inside a file, no permission) is the user's input: a :class:`UsageError` naming it, exit 2."""
+    try:
+        bw_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(bw_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        found = "a file" if bw_dir.is_file() else (exc.strerror or type(exc).__name__)
+        raise UsageError(Problem(str(bw_dir), message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
+                                 expected="a writable directory, or a path where one can be created", found=found)) from None
+    return bw_dir
+
+
+@contextlib.contextmanager
+def locked(bw_dir: Path) -> Iterator[None]:
+    """Hold the Brightway directory (exclusive, waiting for another process that holds it)."""
+    from liplanet_cert.infra.locks import exclusive
+
+    with exclusive(usable_bw_dir(bw_dir) / LOCK_NAME, wait=True):
+        yield
+
+
+def cache_path(bw_dir: Path, model: Model) -> Path:
+    return bw_dir / CACHE_DIR / f"unit-impacts-{model.sha256}.json"
+
+
+_READ: dict[str, tuple[tuple[int, int], dict[str, float] | None]] = {}  # path -> (stat, impacts)
+
+
+def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
+    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model.
+
+    Memoised per process while the file is unchanged (mtime and size): a batch asks once per bundle.
+    """
+    path = cache_path(bw_dir, model)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _READ.get(str(path))
+    if hit is not None and hit[0] == stamp:
+        return dict(hit[1]) if hit[1] is not None else None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    impacts = None
+    if isinstance(data, dict) and data.get("model_sha256") == model.sha256 and data.get("method") == list(model.method):
+        impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
+    _READ[str(path)] = (stamp, impacts)
+    return dict(impacts) if impacts is not None else None
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Swallow Brightway's console output and warnings."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _bw(bw_dir: Path) -> tuple[Any, Any]:
+    """Import bw2data/bw2calc for ``bw_dir`` and select the project; returns (bd, bc)."""
+    usable_bw_dir(bw_dir)
+    with quiet():
+        if _state["dir"] is None:
+            os.environ["BRIGHTWAY2_DIR"] = str(bw_dir)
+            import bw2calc as bc
+            import bw2data as bd
+
+            if Path(bd.projects._base_data_dir).resolve() != bw_dir:  # imported earlier elsewhere
+                bd.projects.change_base_directories(bw_dir, project_name=PROJECT)
+        else:
+            import bw2calc as bc
+            import bw2data as bd
+
+            if _state["dir"] != bw_dir:
+                bd.projects.change_base_directories(bw_dir, project_name=PROJECT)
+        _state["dir"] = bw_dir
+        bd.projects.set_current(PROJECT)
+    return bd, bc
+
+
+def _method_data(name: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[tuple[str, str], float]]]:
+    """The one method from bw2io's bundled LCIA zip, flow keys as tuples."""
+    import bw2io
+
+    path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(path) as archive:
+        methods = json.loads(archive.read("data.json"))
+    for m in methods:
+        if tuple(m["name"]) == name:
+            cfs = [(tuple(e["input"]), float(e["amount"])) for e in m["exchanges"]]
+            return m, cfs
+    raise LCAError(Problem(file=str(path), message="LCIA method not found in bw2io data", expected=" / ".join(name)))
+
+
+def _flow(bd: Any, name: str) -> tuple[str, str]:
+    """Key of the biosphere3 flow ``name`` emitted to air, unspecified compartment."""
+    from bw2data.backends import ActivityDataset as AD
+
+    for row in AD.select().where((AD.database == "biosphere3") & (AD.name == name)):
+        if tuple(row.data.get("categories", ())) == ("air",):
+            return ("biosphere3", row.code)
+    raise LCAError(Problem(file="biosphere3", message=f"flow {name!r} (air) not found"))
+
+
+def _background_name(model: Model) -> str:
+    return f"liplanet-background-{model.sha256[:12]}"
+
+
+def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
+    """Background activities: one per supplier code, linked to biosphere3 flows."""
+    db = _background_name(model)
+    co2, ch4, n2o = _flow(bd, "Carbon dioxide, fossil"), _flow(bd, "Methane, fossil"), _flow(bd, "Dinitrogen monoxide")
+    rel_sd = float(model.background["electricity"]["uncertainty"]["relative_sd"])
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def act(code: str, unit: str, exchanges: list[dict[str, Any]], name: str) -> None:
+        prod = {"input": (db, code), "amount": 1.0, "type": "production"}
+        data[(db, code)] = {"name": name, "unit": unit, "location": "GLO", "type": "process", "exchanges": [prod] + exchanges}
+
+    for code, factor in model.suppliers().items():
+        exc: dict[str, Any] = {"input": co2, "amount": factor, "type": "biosphere"}
+        if code.startswith("electricity|") and code.split("|", 1)[1] in model.background["electricity"]["countries"]:
+            exc.update(uncertainty_type=3, loc=factor, scale=rel_sd * factor)
+            act(code, "kilowatt hour", [exc], f"grid electricity {code.split('|', 1)[1]} (CO2e as CO2)")
+        else:
+            act(code, "kilogram" if code.startswith("material|") else "kilowatt hour", [exc], f"{code} (CO2e as CO2)")
+    g = gas_factors(model)
+    act("supply|natural_gas_upstream", "kilowatt hour",
+        [{"input": co2, "amount": g["upstream"], "type": "biosphere"}], "natural gas supply chain (CO2e as CO2)")
+    act("heat|natural_gas", "kilowatt hour", [
+        {"input": co2, "amount": g["co2"], "type": "biosphere", "uncertainty_type": 5,
+         "loc": g["co2"], "minimum": g["co2_low"], "maximum": g["co2_high"]},
+        {"input": ch4, "amount": g["ch4"], "type": "biosphere"},
+        {"input": n2o, "amount": g["n2o"], "type": "biosphere"},
+        {"input": (db, "supply|natural_gas_upstream"), "amount": 1.0, "type": "technosphere"},
+    ], "natural gas, burned in industrial furnace (per kWh of fuel)")
+    return data
+
+
+def setup(model: Model, bw_dir: Path | str | None = None) -> dict[str, float]:
+    """Make sure biosphere3, the method and the background exist; compute and cache unit impacts.
+
+    Returns the unit impacts (kg CO2e per unit of each background supplier), computed by bw2calc.
+    """
+    path = resolve_bw_dir(bw_dir)
+    cached = read_cache(path, model)
+    if cached is not None:
+        return cached
+    with locked(path):
+        cached = read_cache(path, model)  # set up by another process while this one waited
+        if cached is not None:
+            return cached
+        return _setup(model, path)
+
+
+def _setup(model: Model, path: Path) -> dict[str, float]:
+    bd, bc = _bw(path)
+    with quiet():
+        if "biosphere3" not in bd.databases:
+            import bw2io
+
+            bw2io.create_default_biosphere3()
+        if model.method not in bd.methods:
+            from bw2data.backends import ActivityDataset as AD
+
+            meta, cfs = _method_data(model.method)
+            present = {r.code for r in AD.select(AD.code).where(AD.database == "biosphere3")}
+            method = bd.Method(model.method)
+            method.register(unit=meta.get("unit", "kg CO2-Eq"), description="Loaded by liplanet-cert from bw2io lcia_39_ecoinvent.zip",
+                            filename=meta.get("filename", ""))
+            method.write([(k, cf) for k, cf in cfs if k[0] == "biosphere3" and k[1] in present])
+        name = _background_name(model)
+        if name not in bd.databases:
+            bd.Database(name).write(_background(bd, model))
+        nodes = {a["code"]: a.id for a in bd.Database(name)}
+        lca = bc.LCA({i: 1.0 for i in nodes.values()}, method=model.method)
+        lca.lci()
+        lca.lcia()
+        impacts = {}
+        for code, node_id in sorted(nodes.items()):
+            lca.lcia({node_id: 1.0})
+            impacts[code] = float(lca.score)
+    payload = {"model_sha256": model.sha256, "method": list(model.method), "unit_impacts": impacts,
+               "note": "kg CO2e per unit of each background supplier, computed with bw2calc"}
+    write_text(cache_path(path, model), json.dumps(payload, indent=1, sort_keys=True))
+    return impacts
+
+
+def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[str, int]:
+    """(Re)write the foreground: one activity per step, linked to the background."""
+    bg = _background_name(model)
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    for inv in inventory:
+        exchanges = [{"input": (FOREGROUND, inv.step), "amount": 1.0, "type": "production"}]
+        for f in inv.flows:
+            exc: dict[str, Any] = {"input": (bg, f.supplier), "amount": f.amount, "type": "technosphere",
+                                   "comment": f"{f.carrier}; {'primary' if f.primary else 'default'}; {f.note}"}
+            exc.update(f.uncertainty)
+            exchanges.append(exc)
+        data[(FOREGROUND, inv.step)] = {"name": inv.step, "unit": "reporting period", "location": "GLO",
+                                        "type": "process", "data_source": inv.data_source, "exchanges": exchanges}
+    with quiet():
+        db = bd.Database(FOREGROUND)
+        db.write(data)
+        return {a["code"]: a.id for a in db}
+
+
+def brightway_step_scores(model: Model, inventory: list[StepInventory], bw_dir: Path | str | None = None) -> dict[str, float]:
+    """kg CO2e over the period per step, each step solved by bw2calc (the source of truth)."""
+    path = resolve_bw_dir(bw_dir)
+    with locked(path):  # the foreground is one database: one process writes and solves it at a time
+        setup(model, path)
+        bd, bc = _bw(path)
+        ids = _foreground(bd, model, inventory)
+        with quiet():
+            lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method)
+            lca.lci()
+            lca.lcia()
+            scores = {}
+            for step, node_id in ids.items():
+                lca.lcia({node_id: 1.0})
+                scores[step] = float(lca.score)
+    return scores
+
+
+def monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, seed: int | None,
+                bw_dir: Path | str | None = None) -> dict[str, list[float]]:
+    """Sample per-step kg CO2e over the period with bw2calc's stochastic matrices.
+
+    Each resource group gets its own seed spawned from ``seed`` so that parameters of the
+    foreground and the background are drawn independently.
+    """
+    path = resolve_bw_dir(bw_dir)
+    with locked(path):  # the foreground is one database: one process writes and samples it at a time
+        return _monte_carlo(model, inventory, iterations, seed, path)
+
+
+def _monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, seed: int | None, path: Path) -> dict[str, list[float]]:
+    import numpy as np
+    from stats_arrays import MCRandomNumberGenerator
+
+    setup(model, path)
+    bd, bc = _bw(path)
+    ids = _foreground(bd, model, inventory)
+    with quiet():
+        lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method, use_distributions=True, seed_override=seed)
+        lca.lci()
+        lca.lcia()
+        groups = [g for mm in (lca.technosphere_mm, lca.biosphere_mm, lca.characterization_mm) for g in mm.groups
+                  if isinstance(getattr(g, "rng", None), MCRandomNumberGenerator)]
+        seeds = np.random.SeedSequence(seed).generate_state(len(groups)) if seed is not None else [None] * len(groups)
+        for g, s in zip(groups, seeds):
+            g.rng = MCRandomNumberGenerator(params=g.data_original, seed=None if s is None else int(s))
+        steps = [inv.step for inv in inventory]   # fixed order: reproducible sums
+        cols = [lca.dicts.activity[ids[s]] for s in steps]
+        rhs = np.zeros((lca.technosphere_matrix.shape[0], len(cols)))
+        rhs[cols, range(len(cols))] = 1.0
+        samples = np.empty((iterations, len(steps)))
+        for k in range(iterations):
+            next(lca)
+            q = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
+            x = np.linalg.solve(lca.technosphere_matrix.toarray(), rhs)
+            samples[k] = q @ x
+    return {s: samples[:, j].tolist() for j, s in enumerate(steps)}
