@@ -96,33 +96,68 @@ def main() -> None:
         tmpd = Path(tmp)
         env = {**os.environ, "LIPLANET_BW_DIR": str(tmpd / "bw"), "PYTHONPATH": str(REPO)}
         bundles = tmpd / "bundles"
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_bundles.py"), str(a.n), str(bundles)], check=True, env=env)
+        subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "make_bundles.py"), str(a.n), str(bundles)],
+            check=True,
+            env=env,
+        )
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from liplanet_cert.lca import setup_brightway; setup_brightway()"], check=True, env=env)
-        print(f"Brightway setup + unit-impact cache (once per machine, not timed below): {time.perf_counter() - t0:.1f} s")
+        subprocess.run(
+            [sys.executable, "-c", "from liplanet_cert.lca import setup_brightway; setup_brightway()"],
+            check=True,
+            env=env,
+        )
+        print(
+            f"Brightway setup + unit-impact cache (once per machine, not timed below): {time.perf_counter() - t0:.1f} s"
+        )
 
         out = tmpd / "run"
-        cmd = CLI + ["batch", str(bundles), "--footprint", "-c", a.criteria, "--at", "2026-11-01", "--jobs", str(a.jobs), "--out", str(out), "-q"]
+        cmd = CLI + [
+            "batch",
+            str(bundles),
+            "--footprint",
+            "-c",
+            a.criteria,
+            "--at",
+            "2026-11-01",
+            "--jobs",
+            str(a.jobs),
+            "--out",
+            str(out),
+            "-q",
+        ]
         secs, peak, code = timed(cmd, env)
         rate = a.n / secs
-        print(f"batch: {a.n} bundles with footprint, --jobs {a.jobs}, {os.cpu_count()} cores: {secs:.2f} s wall-clock, "
-              f"{rate:.1f} bundles/s, peak memory (process tree) {peak / 1024:.0f} MiB, exit {code}")
+        print(
+            f"batch: {a.n} bundles with footprint, --jobs {a.jobs}, {os.cpu_count()} cores: {secs:.2f} s wall-clock, "
+            f"{rate:.1f} bundles/s, peak memory (process tree) {peak / 1024:.0f} MiB, exit {code}"
+        )
 
         secs2, peak2, _ = timed(cmd + ["--previous", str(out), "--out", str(tmpd / "run2")], env)
-        print(f"rerun with --previous (inputs and criteria unchanged, results reused): {secs2:.2f} s, {a.n / secs2:.1f} bundles/s, peak {peak2 / 1024:.0f} MiB")
+        print(
+            f"rerun with --previous (inputs and criteria unchanged, results reused): {secs2:.2f} s, {a.n / secs2:.1f} bundles/s, peak {peak2 / 1024:.0f} MiB"
+        )
 
         sample = sorted(p for p in bundles.iterdir() if p.is_dir())[: a.baseline_sample]
         t0 = time.perf_counter()
         for b in sample:
-            subprocess.run(CLI + ["assess", str(b), "--footprint", "-c", a.criteria, "--at", "2026-11-01", "-f", "json"],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                CLI + ["assess", str(b), "--footprint", "-c", a.criteria, "--at", "2026-11-01", "-f", "json"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         per = (time.perf_counter() - t0) / len(sample)
         base_total = per * a.n
-        print(f"naive baseline: one `liplanet-cert assess --footprint` process per bundle, sequential: {per:.3f} s per bundle "
-              f"(measured on {len(sample)} bundles, extrapolated to {a.n}: {base_total:.0f} s, {1 / per:.1f} bundles/s)")
+        print(
+            f"naive baseline: one `liplanet-cert assess --footprint` process per bundle, sequential: {per:.3f} s per bundle "
+            f"(measured on {len(sample)} bundles, extrapolated to {a.n}: {base_total:.0f} s, {1 / per:.1f} bundles/s)"
+        )
         print(f"speed-up of batch over the naive baseline: {base_total / secs:.1f}x")
         target = "met" if rate >= 200 else "NOT met"
-        print(f"target >= 200 bundles/s: {target}; peak memory < 1 GiB: {'met' if peak < 1024 * 1024 else 'NOT met'}")
+        print(
+            f"target >= 200 bundles/s: {target}; peak memory < 1 GiB: {'met' if peak < 1024 * 1024 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,13 @@ COMMANDS = {
 
 def wall(args: list[str], env: dict[str, str]) -> float:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "liplanet_cert", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "liplanet_cert", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     elapsed = time.perf_counter() - t
     if proc.returncode not in (0, 1):
         raise SystemExit(f"liplanet-cert {' '.join(args)} failed with exit {proc.returncode}:\n{proc.stderr}")
@@ -35,10 +41,16 @@ def wall(args: list[str], env: dict[str, str]) -> float:
 
 
 def imports_brightway(args: list[str], env: dict[str, str]) -> bool:
-    code = ("import sys, runpy; sys.argv=['liplanet-cert', *%r]\n"
-            "try:\n    runpy.run_module('liplanet_cert', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print(any(m.startswith(('bw2data','bw2calc','bw2io')) for m in sys.modules))") % (args,)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip().splitlines()
+    code = (
+        f"import sys, runpy; sys.argv=['liplanet-cert', *{args!r}]\n"
+        "try:\n    runpy.run_module('liplanet_cert', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(any(m.startswith(('bw2data','bw2calc','bw2io')) for m in sys.modules))"
+    )
+    out = (
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()
+    )
     return bool(out) and out[-1] == "True"
 
 
@@ -46,7 +58,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
-    env = dict(os.environ, LIPLANET_BW_DIR=os.environ.get("LIPLANET_BW_DIR", tempfile.mkdtemp(prefix="bw-bench-")))
+    env = dict(
+        os.environ, LIPLANET_BW_DIR=os.environ.get("LIPLANET_BW_DIR", tempfile.mkdtemp(prefix="bw-bench-"))
+    )
     wall(["assess", "--example"], env)  # warm the Brightway project and caches once
     print(f"{'command':45s} {'median s':>9s} {'min s':>7s}")
     for name, args in COMMANDS.items():

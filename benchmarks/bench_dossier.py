@@ -91,7 +91,9 @@ def main() -> None:
     print(f"  assess only                   {c_assess * 1000:8.1f} ms")
     print(f"  assess + dossier              {c_dossier * 1000:8.1f} ms")
     extra = c_dossier - c_assess
-    print(f"  dossier beyond assess         {extra * 1000:8.1f} ms  (target <= 1500 ms: {'OK' if extra <= 1.5 else 'OVER'})")
+    print(
+        f"  dossier beyond assess         {extra * 1000:8.1f} ms  (target <= 1500 ms: {'OK' if extra <= 1.5 else 'OVER'})"
+    )
 
 
 if __name__ == "__main__":

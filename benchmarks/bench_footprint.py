@@ -21,8 +21,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-STEPS = ("mixing", "coating_and_drying", "calendering", "cutting", "stacking_or_winding", "tab_welding",
-         "electrolyte_filling", "sealing", "formation", "aging", "quality_control")
+STEPS = (
+    "mixing",
+    "coating_and_drying",
+    "calendering",
+    "cutting",
+    "stacking_or_winding",
+    "tab_welding",
+    "electrolyte_filling",
+    "sealing",
+    "formation",
+    "aging",
+    "quality_control",
+)
 
 
 def bundle(i: int):
@@ -31,18 +42,29 @@ def bundle(i: int):
     countries = ("DEU", "FRA", "POL", "SWE", "ITA", "ESP", "EU27")
     metered = {
         "mixing": MeteredStep("mixing", electricity_kwh=500.0 + i, accuracy={"electricity": 0.01}),
-        "coating_and_drying": MeteredStep("coating_and_drying", electricity_kwh=3000.0 + i, natural_gas_kwh=9000.0,
-                                          materials_kg={"nitrogen": 40.0 + i % 7}),
+        "coating_and_drying": MeteredStep(
+            "coating_and_drying",
+            electricity_kwh=3000.0 + i,
+            natural_gas_kwh=9000.0,
+            materials_kg={"nitrogen": 40.0 + i % 7},
+        ),
         "formation": MeteredStep("formation", electricity_kwh=5000.0 + 2 * i),
         "dry_room": MeteredStep("dry_room", electricity_kwh=4000.0, natural_gas_kwh=1000.0 + i),
     }
-    return FootprintInput(country=countries[i % len(countries)], cells_produced=20_000 + i, cell_energy_kwh=0.018,
-                          steps=STEPS, metered=metered)
+    return FootprintInput(
+        country=countries[i % len(countries)],
+        cells_produced=20_000 + i,
+        cell_energy_kwh=0.018,
+        steps=STEPS,
+        metered=metered,
+    )
 
 
 def _in_fresh_process(code: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""})
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}
+    )
     return time.perf_counter() - start
 
 
@@ -52,14 +74,16 @@ def main() -> None:
         setup_code = f"from liplanet_cert.lca import setup_brightway; setup_brightway({str(bw_dir)!r})"
         t_setup = _in_fresh_process(setup_code)
 
-        warm_code = ("import sys; sys.path.insert(0, 'benchmarks'); from bench_footprint import bundle; "
-                     "from liplanet_cert.lca import compute_footprint; import json; "
-                     f"json.dumps(compute_footprint(bundle(0), bw_dir={str(bw_dir)!r}).to_dict())")
+        warm_code = (
+            "import sys; sys.path.insert(0, 'benchmarks'); from bench_footprint import bundle; "
+            "from liplanet_cert.lca import compute_footprint; import json; "
+            f"json.dumps(compute_footprint(bundle(0), bw_dir={str(bw_dir)!r}).to_dict())"
+        )
         t_warm = _in_fresh_process(warm_code)
 
         from liplanet_cert.lca import compute_footprint
 
-        compute_footprint(bundle(0), bw_dir=bw_dir)   # load YAML once, like a long-running process
+        compute_footprint(bundle(0), bw_dir=bw_dir)  # load YAML once, like a long-running process
         bundles = [bundle(i) for i in range(1000)]
         start = time.perf_counter()
         for b in bundles:
@@ -77,7 +101,9 @@ def main() -> None:
 
     print(f"first-time setup in empty Brightway dir (fresh process): {t_setup:.2f} s   (target <= 5 s)")
     print(f"warm single footprint (fresh process, incl. interpreter): {t_warm:.2f} s   (target <= 3 s)")
-    print(f"1,000 footprints in one process after setup:            {t_batch:.2f} s   (target <= 2 s; Brightway imported: {batch_bw})")
+    print(
+        f"1,000 footprints in one process after setup:            {t_batch:.2f} s   (target <= 2 s; Brightway imported: {batch_bw})"
+    )
     print(f"uncertainty 1000 iterations, one bundle (warm process):  {t_mc:.2f} s   (target <= 5 s)")
     print(f"one footprint with engine='brightway' (bw imported):     {t_bw_engine:.2f} s")
 

@@ -24,9 +24,35 @@ import make_examples as ex  # noqa: E402
 COUNTRIES = ["DE", "FR", "PL", "SE", "IT", "ES", "NL", "FI", "CZ", "AT", "HU", "PT", "NOR", "BE"]
 FORMATS = {"pouch": (2.0, 60.0), "prismatic": (10.0, 60.0), "cylindrical": (2.0, 6.0)}
 CHEM = ["NMC811/graphite", "NMC622/graphite", "LFP/graphite", "NMC955/silicon-graphite", "LMFP/graphite"]
-NAMES = ["Nordwerk", "Vistula", "Loire", "Bothnia", "Po Valley", "Meseta", "Rhine", "Karelia", "Moravia", "Danube", "Tagus", "Fjord", "Scheldt", "Alpen"]
-BASE_P = {"mixing": 0.002, "coating_and_drying": 0.012, "calendering": 0.006, "cutting": 0.008, "stacking_or_winding": 0.006,
-          "tab_welding": 0.003, "electrolyte_filling": 0.003, "sealing": 0.003, "formation": 0.008, "aging": 0.003, "quality_control": 0.006}
+NAMES = [
+    "Nordwerk",
+    "Vistula",
+    "Loire",
+    "Bothnia",
+    "Po Valley",
+    "Meseta",
+    "Rhine",
+    "Karelia",
+    "Moravia",
+    "Danube",
+    "Tagus",
+    "Fjord",
+    "Scheldt",
+    "Alpen",
+]
+BASE_P = {
+    "mixing": 0.002,
+    "coating_and_drying": 0.012,
+    "calendering": 0.006,
+    "cutting": 0.008,
+    "stacking_or_winding": 0.006,
+    "tab_welding": 0.003,
+    "electrolyte_filling": 0.003,
+    "sealing": 0.003,
+    "formation": 0.008,
+    "aging": 0.003,
+    "quality_control": 0.006,
+}
 
 
 def make_one(out: Path, i: int, rng: random.Random) -> str:
@@ -35,7 +61,9 @@ def make_one(out: Path, i: int, rng: random.Random) -> str:
     if r < 0.025:
         kind = "invalid"
     elif r < 0.19:
-        kind = rng.choice(["scrap_excursion", "manual_step", "low_output", "declared_scrap", "step_drift", "step_drift"])
+        kind = rng.choice(
+            ["scrap_excursion", "manual_step", "low_output", "declared_scrap", "step_drift", "step_drift"]
+        )
     fmt = rng.choice(list(FORMATS))
     lo, hi = FORMATS[fmt]
     cap = round(rng.uniform(lo, hi), 1)
@@ -60,27 +88,64 @@ def make_one(out: Path, i: int, rng: random.Random) -> str:
     prod, _lots = ex.simulate(rng, days, per_lot, p, bad, coat_len=(rng.uniform(20, 50), rng.uniform(55, 90)))
     k = ex.kpis_of(prod, len(days))
     eol = ex.eol_rows(rng, prod, cap, cap * rng.uniform(0.004, 0.012))
-    manual = {rng.choice(["stacking_or_winding", "tab_welding", "cutting"]): "manual"} if kind == "manual_step" else {}
-    steps = "\n".join(f"  - step: {s}\n    automation: {manual.get(s, rng.choice(['semi-automatic', 'automatic']))}" for s in ex.LIB_STEPS)
+    manual = (
+        {rng.choice(["stacking_or_winding", "tab_welding", "cutting"]): "manual"}
+        if kind == "manual_step"
+        else {}
+    )
+    steps = "\n".join(
+        f"  - step: {s}\n    automation: {manual.get(s, rng.choice(['semi-automatic', 'automatic']))}"
+        for s in ex.LIB_STEPS
+    )
     declared_scrap = k["scrap"] * (0.4 if kind == "declared_scrap" else 1.0)
-    kpis = (f'  scrap_rate: "{declared_scrap:.1f} %"\n  cell_throughput: "{k["cells_day"]:.1f} cell/day"\n'
-            f'  electrode_throughput: "{k["m_day"]:.1f} m/day"\n  electrode_per_batch: "{k["m_batch"]:.0f} m/batch"')
+    kpis = (
+        f'  scrap_rate: "{declared_scrap:.1f} %"\n  cell_throughput: "{k["cells_day"]:.1f} cell/day"\n'
+        f'  electrode_throughput: "{k["m_day"]:.1f} m/day"\n  electrode_per_batch: "{k["m_batch"]:.0f} m/batch"'
+    )
     name = f"{NAMES[i % len(NAMES)]} {fmt.capitalize()} Line {i:05d}"
     country = rng.choice(COUNTRIES)
     folder = out / f"line-{i:05d}"
     energy_wh = cap * volt
-    ex.write(folder, dict(name=name, operator=f"{NAMES[i % len(NAMES)]} Cell Lab {i} (fictional)", site=f"Site {i % 97}", country=country,
-                          start=start, end=end, format=fmt, chemistry=chem, capacity=f"{cap} Ah", voltage=f"{volt} V",
-                          energy=f"{energy_wh:.2f} Wh", both_sides="true", steps=steps, kpis=kpis,
-                          usable=f"{energy_wh * 0.95:.2f} Wh", slug=f"line-{i:05d}"), prod, eol, k, gas=rng.random() < 0.5)
+    ex.write(
+        folder,
+        dict(
+            name=name,
+            operator=f"{NAMES[i % len(NAMES)]} Cell Lab {i} (fictional)",
+            site=f"Site {i % 97}",
+            country=country,
+            start=start,
+            end=end,
+            format=fmt,
+            chemistry=chem,
+            capacity=f"{cap} Ah",
+            voltage=f"{volt} V",
+            energy=f"{energy_wh:.2f} Wh",
+            both_sides="true",
+            steps=steps,
+            kpis=kpis,
+            usable=f"{energy_wh * 0.95:.2f} Wh",
+            slug=f"line-{i:05d}",
+        ),
+        prod,
+        eol,
+        k,
+        gas=rng.random() < 0.5,
+    )
     if kind == "invalid":
         how = rng.choice(["unit", "step", "missing"])
         if how == "unit":
             d = folder / "declaration.yaml"
-            d.write_text(d.read_text(encoding="utf-8").replace(f'nominal_voltage: "{volt} V"', f'nominal_voltage: "{volt} Ah"'), encoding="utf-8")
+            d.write_text(
+                d.read_text(encoding="utf-8").replace(
+                    f'nominal_voltage: "{volt} V"', f'nominal_voltage: "{volt} Ah"'
+                ),
+                encoding="utf-8",
+            )
         elif how == "step":
             log = folder / "production_log.csv"
-            log.write_text(log.read_text(encoding="utf-8").replace(",calendering,", ",calandering,", 1), encoding="utf-8")
+            log.write_text(
+                log.read_text(encoding="utf-8").replace(",calendering,", ",calandering,", 1), encoding="utf-8"
+            )
         else:
             (folder / "eol_tests.csv").unlink()
     return kind

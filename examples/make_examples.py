@@ -18,8 +18,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "bundles"
-LIB_STEPS = ["mixing", "coating_and_drying", "calendering", "cutting", "stacking_or_winding", "tab_welding",
-             "electrolyte_filling", "sealing", "formation", "aging", "quality_control"]
+LIB_STEPS = [
+    "mixing",
+    "coating_and_drying",
+    "calendering",
+    "cutting",
+    "stacking_or_winding",
+    "tab_welding",
+    "electrolyte_filling",
+    "sealing",
+    "formation",
+    "aging",
+    "quality_control",
+]
 
 
 def workdays(start: date, end: date) -> list[date]:
@@ -31,8 +42,15 @@ def workdays(start: date, end: date) -> list[date]:
     return out
 
 
-def simulate(rng: random.Random, days: list[date], start_units: int, p: dict[str, float], bad_lots: dict[str, dict[str, float]] | None = None,
-             coat_len: tuple[float, float] = (55.0, 65.0), steps: list[str] = LIB_STEPS) -> tuple[list[list], list[str]]:
+def simulate(
+    rng: random.Random,
+    days: list[date],
+    start_units: int,
+    p: dict[str, float],
+    bad_lots: dict[str, dict[str, float]] | None = None,
+    coat_len: tuple[float, float] = (55.0, 65.0),
+    steps: list[str] = LIB_STEPS,
+) -> tuple[list[list], list[str]]:
     rows: list[list] = []
     lots = []
     for i, day in enumerate(days, start=1):
@@ -75,15 +93,23 @@ def eol_rows(rng: random.Random, prod: list[list], nominal: float, sigma: float)
 
 def kpis_of(prod: list[list], days: int) -> dict[str, float]:
     import math
+
     by: dict[str, list[int]] = {}
     for r in prod:
         s = by.setdefault(r[1], [0, 0, 0])
-        s[0] += r[3]; s[1] += r[4]; s[2] += r[5]
+        s[0] += r[3]
+        s[1] += r[4]
+        s[2] += r[5]
     rty = math.prod(v[1] / v[0] for v in by.values())
     cells = by["quality_control"][1]
     length = sum(float(r[6]) for r in prod if r[6])
-    return {"scrap": (1 - rty) * 100, "cells_day": cells / days, "m_day": length / days, "cells": cells,
-            "m_batch": length / sum(1 for r in prod if r[6])}
+    return {
+        "scrap": (1 - rty) * 100,
+        "cells_day": cells / days,
+        "m_day": length / days,
+        "cells": cells,
+        "m_batch": length / sum(1 for r in prod if r[6]),
+    }
 
 
 DECLARATION = """\
@@ -129,39 +155,110 @@ def make_approved() -> None:
     out = HERE / "approved"
     rng = random.Random(2026)
     days = workdays(date(2026, 9, 1), date(2026, 9, 30))
-    p = {"mixing": 0.003, "coating_and_drying": 0.015, "calendering": 0.008, "cutting": 0.01, "stacking_or_winding": 0.008,
-         "tab_welding": 0.004, "electrolyte_filling": 0.004, "sealing": 0.004, "formation": 0.01, "aging": 0.004, "quality_control": 0.008}
+    p = {
+        "mixing": 0.003,
+        "coating_and_drying": 0.015,
+        "calendering": 0.008,
+        "cutting": 0.01,
+        "stacking_or_winding": 0.008,
+        "tab_welding": 0.004,
+        "electrolyte_filling": 0.004,
+        "sealing": 0.004,
+        "formation": 0.01,
+        "aging": 0.004,
+        "quality_control": 0.008,
+    }
     prod, lots = simulate(rng, days, 48, p)
     k = kpis_of(prod, len(days))
     eol = eol_rows(rng, prod, 5.0, 0.035)
-    steps = "\n".join(f"  - step: {s}\n    automation: {'automatic' if s in ('coating_and_drying', 'calendering', 'formation', 'aging') else 'semi-automatic'}" for s in LIB_STEPS)
-    kpis = (f'  scrap_rate: "{k["scrap"]:.1f} %"\n  cell_throughput: "{k["cells_day"]:.1f} cell/day"\n'
-            f'  electrode_throughput: "{k["m_day"]:.1f} m/day"\n  electrode_per_batch: "{k["m_batch"]:.0f} m/batch"\n'
-            f'  eol_pass_rate: "{sum(1 for r in eol if r[-1] == "pass") / len(eol) * 100:.1f} %"\n  capacity_mean: "5.03 Ah"')
-    write(out, dict(name="Nordwerk Pouch Pilot Line", operator="Nordwerk Batterieforschung (fictional)", site="Münster",
-                    country="DE", start=days[0], end=date(2026, 9, 30), format="pouch", chemistry="NMC811/graphite",
-                    capacity="5 Ah", voltage="3.65 V", energy="18.25 Wh", both_sides="true", steps=steps, kpis=kpis,
-                    usable="17.3 Wh", slug="nordwerk"), prod, eol, k, gas=True)
+    steps = "\n".join(
+        f"  - step: {s}\n    automation: {'automatic' if s in ('coating_and_drying', 'calendering', 'formation', 'aging') else 'semi-automatic'}"
+        for s in LIB_STEPS
+    )
+    kpis = (
+        f'  scrap_rate: "{k["scrap"]:.1f} %"\n  cell_throughput: "{k["cells_day"]:.1f} cell/day"\n'
+        f'  electrode_throughput: "{k["m_day"]:.1f} m/day"\n  electrode_per_batch: "{k["m_batch"]:.0f} m/batch"\n'
+        f'  eol_pass_rate: "{sum(1 for r in eol if r[-1] == "pass") / len(eol) * 100:.1f} %"\n  capacity_mean: "5.03 Ah"'
+    )
+    write(
+        out,
+        dict(
+            name="Nordwerk Pouch Pilot Line",
+            operator="Nordwerk Batterieforschung (fictional)",
+            site="Münster",
+            country="DE",
+            start=days[0],
+            end=date(2026, 9, 30),
+            format="pouch",
+            chemistry="NMC811/graphite",
+            capacity="5 Ah",
+            voltage="3.65 V",
+            energy="18.25 Wh",
+            both_sides="true",
+            steps=steps,
+            kpis=kpis,
+            usable="17.3 Wh",
+            slug="nordwerk",
+        ),
+        prod,
+        eol,
+        k,
+        gas=True,
+    )
 
 
 def make_not_approved() -> None:
     out = HERE / "not-approved"
     rng = random.Random(7)
     days = workdays(date(2026, 9, 1), date(2026, 9, 30))
-    p = {"mixing": 0.0, "coating_and_drying": 0.01, "calendering": 0.004, "cutting": 0.004, "stacking_or_winding": 0.004,
-         "tab_welding": 0.002, "electrolyte_filling": 0.002, "sealing": 0.002, "formation": 0.004, "aging": 0.002, "quality_control": 0.004}
+    p = {
+        "mixing": 0.0,
+        "coating_and_drying": 0.01,
+        "calendering": 0.004,
+        "cutting": 0.004,
+        "stacking_or_winding": 0.004,
+        "tab_welding": 0.002,
+        "electrolyte_filling": 0.002,
+        "sealing": 0.002,
+        "formation": 0.004,
+        "aging": 0.002,
+        "quality_control": 0.004,
+    }
     bad = {f"L{i}": {"formation": 0.3} for i in range(12, 20)}  # a formation fault in lots L12-L19
     prod, lots = simulate(rng, days, 18, p, bad, coat_len=(24.0, 30.0))
     k = kpis_of(prod, len(days))
     eol = eol_rows(rng, prod, 4.8, 0.06)
     auto = {"stacking_or_winding": "manual", "tab_welding": "manual"}
     steps = "\n".join(f"  - step: {s}\n    automation: {auto.get(s, 'semi-automatic')}" for s in LIB_STEPS)
-    kpis = (f'  scrap_rate: "5 %"\n  cell_throughput: "{k["cells_day"]:.0f} cell/day"\n'
-            f'  electrode_throughput: "{k["m_day"]:.1f} m/day"')
-    write(out, dict(name="Vistula Cylindrical Line", operator="Vistula Cell Lab (fictional)", site="Kraków",
-                    country="POL", start=days[0], end=date(2026, 9, 30), format="cylindrical", chemistry="NMC622/graphite",
-                    capacity="4.8 Ah", voltage="3.6 V", energy="17.28 Wh", both_sides="true", steps=steps, kpis=kpis,
-                    usable="16.5 Wh", slug="vistula"), prod, eol, k, gas=False)
+    kpis = (
+        f'  scrap_rate: "5 %"\n  cell_throughput: "{k["cells_day"]:.0f} cell/day"\n'
+        f'  electrode_throughput: "{k["m_day"]:.1f} m/day"'
+    )
+    write(
+        out,
+        dict(
+            name="Vistula Cylindrical Line",
+            operator="Vistula Cell Lab (fictional)",
+            site="Kraków",
+            country="POL",
+            start=days[0],
+            end=date(2026, 9, 30),
+            format="cylindrical",
+            chemistry="NMC622/graphite",
+            capacity="4.8 Ah",
+            voltage="3.6 V",
+            energy="17.28 Wh",
+            both_sides="true",
+            steps=steps,
+            kpis=kpis,
+            usable="16.5 Wh",
+            slug="vistula",
+        ),
+        prod,
+        eol,
+        k,
+        gas=False,
+    )
 
 
 def make_invalid() -> None:
@@ -177,24 +274,50 @@ def make_invalid() -> None:
     (out / "declaration.yaml").write_text(decl, encoding="utf-8")
     log = (out / "production_log.csv").read_text(encoding="utf-8").splitlines()
     log[3] = log[3].replace("calendering", "calandering")
-    parts = log[9].split(","); parts[3] = "-4"; log[9] = ",".join(parts)
-    parts = log[12].split(","); parts[0] = "2027-01-04"; log[12] = ",".join(parts)
+    parts = log[9].split(",")
+    parts[3] = "-4"
+    log[9] = ",".join(parts)
+    parts = log[12].split(",")
+    parts[0] = "2027-01-04"
+    log[12] = ",".join(parts)
     (out / "production_log.csv").write_text("\n".join(log) + "\n", encoding="utf-8")
 
 
 def write(out: Path, fields: dict, prod: list[list], eol: list[list], k: dict, gas: bool) -> None:
     import hashlib
+
     if out.exists():
         shutil.rmtree(out)
     (out / "evidence").mkdir(parents=True)
     evidence = out / "evidence" / "formation-equipment-calibration.txt"
-    evidence.write_text(f"Calibration certificate (fictional) for the formation cyclers of {fields['name']}.\n"
-                        "Channels 1-64 calibrated 2026-08-14, current accuracy 0.05 % FS, voltage 0.02 % FS.\n", encoding="utf-8")
+    evidence.write_text(
+        f"Calibration certificate (fictional) for the formation cyclers of {fields['name']}.\n"
+        "Channels 1-64 calibrated 2026-08-14, current accuracy 0.05 % FS, voltage 0.02 % FS.\n",
+        encoding="utf-8",
+    )
     sha = hashlib.sha256(evidence.read_bytes()).hexdigest()
-    fields["evidence"] = f"  - path: evidence/formation-equipment-calibration.txt\n    sha256: {sha}\n    description: Formation cycler calibration certificate"
+    fields["evidence"] = (
+        f"  - path: evidence/formation-equipment-calibration.txt\n    sha256: {sha}\n    description: Formation cycler calibration certificate"
+    )
     (out / "declaration.yaml").write_text(DECLARATION.format(**fields), encoding="utf-8")
-    write_csv(out / "production_log.csv", ["date", "step", "lot_id", "units_in", "good_out", "scrap", "electrode_length [m]"], prod)
-    write_csv(out / "eol_tests.csv", ["cell_id", "lot_id", "date", "capacity [Ah]", "internal_resistance [mohm]", "ocv_drop [mV]", "result"], eol)
+    write_csv(
+        out / "production_log.csv",
+        ["date", "step", "lot_id", "units_in", "good_out", "scrap", "electrode_length [m]"],
+        prod,
+    )
+    write_csv(
+        out / "eol_tests.csv",
+        [
+            "cell_id",
+            "lot_id",
+            "date",
+            "capacity [Ah]",
+            "internal_resistance [mohm]",
+            "ocv_drop [mV]",
+            "result",
+        ],
+        eol,
+    )
     start, end = fields["start"].isoformat(), fields["end"].isoformat()
     cells = k["cells"]
     energy = [
@@ -205,8 +328,14 @@ def write(out: Path, fields: dict, prod: list[list], eol: list[list], k: dict, g
         ["dry_room", start, end, "electricity", f"{cells * 0.16:.1f}", "kWh", "2 %", "M-301"],
     ]
     if gas:
-        energy.append(["coating_and_drying", start, end, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"])
-    write_csv(out / "energy.csv", ["step", "period_start", "period_end", "carrier", "amount", "unit", "meter_accuracy", "meter_id"], energy)
+        energy.append(
+            ["coating_and_drying", start, end, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"]
+        )
+    write_csv(
+        out / "energy.csv",
+        ["step", "period_start", "period_end", "carrier", "amount", "unit", "meter_accuracy", "meter_id"],
+        energy,
+    )
 
 
 if __name__ == "__main__":

@@ -129,9 +129,14 @@ class OutputError(LiplanetError, OSError):
     title = "cannot write an output"  # the heading of the error message
 
     @classmethod
-    def cannot_write(cls, path: object, exc: OSError, what: str = "file") -> "OutputError":
-        return cls(Problem(str(path), message=f"cannot write the {what}: {exc.strerror or exc}",
-                           expected="a writable location (check the path, permissions and free space)"))
+    def cannot_write(cls, path: object, exc: OSError, what: str = "file") -> OutputError:
+        return cls(
+            Problem(
+                str(path),
+                message=f"cannot write the {what}: {exc.strerror or exc}",
+                expected="a writable location (check the path, permissions and free space)",
+            )
+        )
 
 
 class IntegrityError(LiplanetError):
@@ -155,7 +160,9 @@ class ProblemCollector:
 
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, file: str, location: str = "", message: str = "", expected: str = "", found: str = "") -> None:
+    def add(
+        self, file: str, location: str = "", message: str = "", expected: str = "", found: str = ""
+    ) -> None:
         self.problems.append(Problem(file, location, message, expected, found))
 
     def raise_if_any(self, cls: type[LiplanetError] = BundleError) -> None:

@@ -106,7 +106,9 @@ def unit_quantity(unit: str) -> Any:
     :class:`QuantityError` for a unit longer than MAX_QUANTITY_CHARS (pint never sees it); pint's
     own errors for a unit it cannot read."""
     if len(unit) > MAX_QUANTITY_CHARS:
-        raise QuantityError("unit too long", expected=f"a unit of at most {MAX_QUANTITY_CHARS} characters", found=quote(unit))
+        raise QuantityError(
+            "unit too long", expected=f"a unit of at most {MAX_QUANTITY_CHARS} characters", found=quote(unit)
+        )
     return registry().Quantity(1, unit)
 
 
@@ -118,9 +120,17 @@ def unit_factor(unit: str, to: str) -> float:
     except QuantityError:
         raise
     except (ArithmeticError, ValueError) as exc:
-        raise QuantityError(f"unit cannot be converted to {to}: {_short(exc)}", expected=f"a unit convertible to {to}", found=quote(unit)) from None
+        raise QuantityError(
+            f"unit cannot be converted to {to}: {_short(exc)}",
+            expected=f"a unit convertible to {to}",
+            found=quote(unit),
+        ) from None
     if not (math.isfinite(factor) and 1 / MAX_UNIT_FACTOR <= abs(factor) <= MAX_UNIT_FACTOR):
-        raise QuantityError("unit out of range", expected=f"a unit within {MAX_UNIT_FACTOR:g} times {to} either way", found=f"{quote(unit)} = {factor:g} {to}")
+        raise QuantityError(
+            "unit out of range",
+            expected=f"a unit within {MAX_UNIT_FACTOR:g} times {to} either way",
+            found=f"{quote(unit)} = {factor:g} {to}",
+        )
     return factor
 
 
@@ -135,23 +145,35 @@ def _one_number(s: str, written: str, dimension: str | None) -> None:
     m = _NUMBER_TOKEN.match(s)
     if m is None:  # pragma: no cover - _LEADING_NUMBER matched
         return
-    number, rest = m.group(), s[m.end():]
+    number, rest = m.group(), s[m.end() :]
     comma = re.match(r",(\d+)", rest)
     if comma:
         value = number + comma.group()
         fixed = written.replace(value, number + "." + comma.group(1), 1)
         if len(comma.group(1)) == 3 and "." not in number and "e" not in number.lower():
-            raise QuantityError(f"ambiguous number {value!r}: a decimal comma or a thousands separator?",
-                                expected=f"a point as the decimal separator and no thousands separator: {fixed!r} or "
-                                         f"{written.replace(value, number + comma.group(1), 1)!r}", found=_shown(written))
-        raise QuantityError(f"decimal comma: found {_shown(written)}; write {fixed}", expected=f"a point as the decimal separator ({fixed!r})",
-                            found=_shown(written))
+            raise QuantityError(
+                f"ambiguous number {value!r}: a decimal comma or a thousands separator?",
+                expected=f"a point as the decimal separator and no thousands separator: {fixed!r} or "
+                f"{written.replace(value, number + comma.group(1), 1)!r}",
+                found=_shown(written),
+            )
+        raise QuantityError(
+            f"decimal comma: found {_shown(written)}; write {fixed}",
+            expected=f"a point as the decimal separator ({fixed!r})",
+            found=_shown(written),
+        )
     if re.match(r"\s*[\d.,]", rest):
-        raise QuantityError("more than one number before the unit (a thousands separator or a fraction?)",
-                            expected=f"one number, then the unit, e.g. {_expect(dimension)}", found=_shown(written))
+        raise QuantityError(
+            "more than one number before the unit (a thousands separator or a fraction?)",
+            expected=f"one number, then the unit, e.g. {_expect(dimension)}",
+            found=_shown(written),
+        )
     if re.search(r"\d", _EXPONENT.sub("", rest)):
-        raise QuantityError("a number inside the unit (only exponents such as m^2 are allowed)", expected=_expect(dimension),
-                            found=_shown(written))
+        raise QuantityError(
+            "a number inside the unit (only exponents such as m^2 are allowed)",
+            expected=_expect(dimension),
+            found=_shown(written),
+        )
 
 
 def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
@@ -166,23 +188,39 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
         try:
             q = ureg.Quantity(float(text), "dimensionless")
         except OverflowError:
-            raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=_shown(text)) from None
+            raise QuantityError(
+                "quantity must be a finite number", expected=_expect(dimension), found=_shown(text)
+            ) from None
     else:
         s = str(text).strip()
         if not s:
             raise QuantityError("empty quantity", expected=_expect(dimension), found="''")
         if len(s) > MAX_QUANTITY_CHARS:  # before any pattern or pint sees it
-            raise QuantityError("quantity too long", expected=f"{_expect(dimension)}, at most {MAX_QUANTITY_CHARS} characters", found=quote(s))
+            raise QuantityError(
+                "quantity too long",
+                expected=f"{_expect(dimension)}, at most {MAX_QUANTITY_CHARS} characters",
+                found=quote(s),
+            )
         s = s.replace("%", " percent").replace("‰", " permille")
         if not _LEADING_NUMBER.match(s):
-            raise QuantityError("a number is required before the unit", expected=_expect(dimension), found=_shown(text))
+            raise QuantityError(
+                "a number is required before the unit", expected=_expect(dimension), found=_shown(text)
+            )
         _one_number(s, str(text).strip(), dimension)
         if _NUMBER_POWER.search(s):
-            raise QuantityError("powers of numbers are not supported (write 1e3, not 10**3)", expected=_expect(dimension), found=_shown(text))
+            raise QuantityError(
+                "powers of numbers are not supported (write 1e3, not 10**3)",
+                expected=_expect(dimension),
+                found=_shown(text),
+            )
         try:
             q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
-            raise QuantityError(f"cannot read quantity {_shown(text)}: {_short(exc)}", expected=_expect(dimension), found=_shown(text)) from None
+            raise QuantityError(
+                f"cannot read quantity {_shown(text)}: {_short(exc)}",
+                expected=_expect(dimension),
+                found=_shown(text),
+            ) from None
         if not isinstance(q, pint.Quantity):  # pragma: no cover - bare number string
             q = ureg.Quantity(float(q), "dimensionless")
         if _NUMBER_ONLY.match(s) and dimension not in (None, "dimensionless"):
@@ -193,9 +231,15 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
     except OverflowError:
         finite = False
     if not finite:
-        raise QuantityError("quantity must be a finite number", expected=_expect(dimension), found=_shown(text))
+        raise QuantityError(
+            "quantity must be a finite number", expected=_expect(dimension), found=_shown(text)
+        )
     if mag == 0 and _written_non_zero(text):  # 1e-400 underflows to 0: it is not 0
-        raise QuantityError("value out of range: too small, it would be read as 0", expected=f"0, or at least {MIN_MAGNITUDE:g} in absolute value", found=_shown(text))
+        raise QuantityError(
+            "value out of range: too small, it would be read as 0",
+            expected=f"0, or at least {MIN_MAGNITUDE:g} in absolute value",
+            found=_shown(text),
+        )
     if dimension is not None:
         check_dimension(q, dimension, original=text)
     return q
@@ -227,15 +271,25 @@ def to_unit(q: pint.Quantity, unit: str) -> float:
         else:
             value = float(q.magnitude) * factor
     except OverflowError:  # (pint's exact arithmetic may overflow where float would: same refusal)
-        raise QuantityError("value out of range", expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
-                            found=f"{_shown(q)} = a value that overflows") from None
+        raise QuantityError(
+            "value out of range",
+            expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
+            found=f"{_shown(q)} = a value that overflows",
+        ) from None
     except (ArithmeticError, ValueError) as exc:  # ZeroDivisionError, ...
-        raise QuantityError(f"quantity cannot be converted to {unit}: {_short(exc)}", expected=f"a value in {unit}", found=_shown(q)) from None
+        raise QuantityError(
+            f"quantity cannot be converted to {unit}: {_short(exc)}",
+            expected=f"a value in {unit}",
+            found=_shown(q),
+        ) from None
     underflow = value == 0 and float(q.magnitude) != 0
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE or underflow:
         shown = f"{value:g} {unit}" if math.isfinite(value) else "a value that overflows"
-        raise QuantityError("value out of range", expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
-                            found=f"{_shown(q)} = {shown}")
+        raise QuantityError(
+            "value out of range",
+            expected=f"0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} {unit} in absolute value",
+            found=f"{_shown(q)} = {shown}",
+        )
     return value
 
 

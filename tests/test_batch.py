@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import start_gated_batch
 from typer.testing import CliRunner
 
-from conftest import start_gated_batch
 from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
 from liplanet_cert.cli.app import app
@@ -69,8 +69,26 @@ def test_examples_plus_generated(generated: Path, tmp_path: Path) -> None:
 
 
 def test_exit_codes(tmp_path: Path) -> None:
-    assert cli(str(EXAMPLES / "approved"), "-c", NEW, "--at", AT, "--out", str(tmp_path / "a"), "-j", "1")[0] == 0
-    assert cli(str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved"), "-c", NEW, "--at", AT, "--out", str(tmp_path / "b"), "-j", "1", "-q")[0] == 1
+    assert (
+        cli(str(EXAMPLES / "approved"), "-c", NEW, "--at", AT, "--out", str(tmp_path / "a"), "-j", "1")[0]
+        == 0
+    )
+    assert (
+        cli(
+            str(EXAMPLES / "approved"),
+            str(EXAMPLES / "not-approved"),
+            "-c",
+            NEW,
+            "--at",
+            AT,
+            "--out",
+            str(tmp_path / "b"),
+            "-j",
+            "1",
+            "-q",
+        )[0]
+        == 1
+    )
     code, out = cli(str(tmp_path / "nothing-*"), "--out", str(tmp_path / "c"))
     assert code == 2 and "no file or folder matches" in out
 
@@ -78,14 +96,21 @@ def test_exit_codes(tmp_path: Path) -> None:
 def test_status_changes_against_previous_run(generated: Path, tmp_path: Path) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
     assert cli(str(generated), "-c", OLD, "--at", AT, "--out", str(old), "-j", "2", "-q")[0] == 2
-    code, output = cli(str(generated), "-c", NEW, "--at", AT, "--out", str(new), "--previous", str(old), "-j", "2")
+    code, output = cli(
+        str(generated), "-c", NEW, "--at", AT, "--out", str(new), "--previous", str(old), "-j", "2"
+    )
     prev = {d["bundle"]: d for d in lines(old)}
     cur = {d["bundle"]: d for d in lines(new)}
     import csv
 
     changes = {r["bundle"]: r for r in csv.DictReader((new / "changes.csv").open(encoding="utf-8"))}
     assert set(changes) == set(cur)
-    lost = [b for b in cur if prev[b]["status"] in ("approved", "approved_with_observations") and cur[b]["status"] == "not_approved"]
+    lost = [
+        b
+        for b in cur
+        if prev[b]["status"] in ("approved", "approved_with_observations")
+        and cur[b]["status"] == "not_approved"
+    ]
     assert lost, "the 2026 per-step criteria should take the seal from some lines"
     for b in lost:
         assert changes[b]["change"] == "lost_approval"
@@ -114,15 +139,21 @@ def test_unchanged_bundles_are_reused_and_force_recomputes(generated: Path, tmp_
     for d in lines(second):
         if d["result"]:
             assert (second / d["result"]).is_file()
-    s3 = run_batch(BatchOptions(paths=(str(src),), out=third, criteria=NEW, jobs=2, previous=second, force=True))
+    s3 = run_batch(
+        BatchOptions(paths=(str(src),), out=third, criteria=NEW, jobs=2, previous=second, force=True)
+    )
     assert s3.reused == 0
     assert (third / "results.jsonl").read_bytes() == (second / "results.jsonl").read_bytes()  # deterministic
     s4 = run_batch(BatchOptions(paths=(str(src),), out=third, criteria=OLD, jobs=1, previous=second))
     assert s4.reused == 0  # other criteria: nothing reused
 
 
-@pytest.mark.parametrize("chunk", [1, 4])  # one bundle per task, or several (the crash takes its chunk-mates down too)
-def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+@pytest.mark.parametrize(
+    "chunk", [1, 4]
+)  # one bundle per task, or several (the crash takes its chunk-mates down too)
+def test_worker_crash_is_contained(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     import liplanet_cert.assessment.core as assess_mod
 
     real = assess_mod.assess
@@ -136,18 +167,29 @@ def test_worker_crash_is_contained(generated: Path, tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(assess_mod, "assess", crashing)
     out = tmp_path / "run"
-    s = run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork", chunk=chunk))
+    s = run_batch(
+        BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork", chunk=chunk)
+    )
     by = {Path(d["bundle"]).name: d for d in lines(out)}
     assert len(by) == 20
     assert by["line-00003"]["status"] == "error" and "worker process died" in by["line-00003"]["message"]
     assert [n for n, d in by.items() if d["status"] == "error"] == ["line-00003", "line-00005"]
     assert by["line-00005"]["status"] == "error" and "RuntimeError: boom" in by["line-00005"]["message"]
-    assert sum(1 for d in by.values() if d["status"] in ("approved", "approved_with_observations", "not_approved")) >= 15
+    assert (
+        sum(
+            1
+            for d in by.values()
+            if d["status"] in ("approved", "approved_with_observations", "not_approved")
+        )
+        >= 15
+    )
     assert s.exit_code == 2
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
     real = batch_mod.write_text
 
     def full_disk(path, text):  # type: ignore[no-untyped-def]
@@ -157,7 +199,9 @@ def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(generat
 
     monkeypatch.setattr(batch_mod, "write_text", full_disk)
     out = tmp_path / "run"
-    run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=jobs, start_method="fork", chunk=4))
+    run_batch(
+        BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=jobs, start_method="fork", chunk=4)
+    )
     by = {Path(d["bundle"]).name: d for d in lines(out)}
     assert len(by) == 20
     bad = by["line-00002"]
@@ -167,7 +211,9 @@ def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(generat
             assert (out / d["result"]).is_file()
 
 
-def test_pool_that_breaks_while_submitting_loses_no_bundle(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_that_breaks_while_submitting_loses_no_bundle(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Regression (CI, 2026-11): a worker died between ``wait`` and the next ``submit``, and
     ``submit`` raised BrokenProcessPool out of the batch. The bundle being submitted never ran:
     it must be requeued on the fresh pool, not lost or blamed."""
@@ -213,7 +259,10 @@ def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path
         if len(seen) == 6:
             raise KeyboardInterrupt
 
-    s = run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=1), batch_mod._Progress(advance=advance))
+    s = run_batch(
+        BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=1),
+        batch_mod._Progress(advance=advance),
+    )
     assert s.interrupted
     raw = (out / "results.jsonl").read_bytes()
     assert raw.endswith(b"\n") and raw.count(b"\n") == 6
@@ -226,7 +275,22 @@ def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path
 
 def test_sigterm_stops_cleanly_and_rerun_finishes(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "liplanet_cert", "batch", str(generated), "-c", NEW, "--at", AT, "--out", str(out), "-j", "1", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "liplanet_cert",
+        "batch",
+        str(generated),
+        "-c",
+        NEW,
+        "--at",
+        AT,
+        "--out",
+        str(out),
+        "-j",
+        "1",
+        "-q",
+    ]
     proc = start_gated_batch(cmd, out / "results.jsonl", 2)  # held after 2 results: SIGTERM lands midway
     proc.terminate()
     code = proc.wait(60)
@@ -256,13 +320,33 @@ def test_zip_glob_discovery_and_batch_reports(tmp_path: Path) -> None:
     assert discover([str(tmp_path / "subs")]) == discover([str(tmp_path / "subs" / "*")])
     sarif, junit = tmp_path / "b.sarif", tmp_path / "b.xml"
     waivers = tmp_path / "w.yaml"
-    waivers.write_text('waivers:\n  - criterion: QUAL-SCRAP-FORMATION\n    bundle: vistula\n    justification: rework\n    approver: board\n'
-                       '    granted_on: "2026-10-01"\n    expires_on: "2026-12-31"\n  - id: ORPHAN\n    criterion: KPI-SCRAP-OVERALL\n'
-                       '    pilot_line: Nobody\n    justification: x\n    approver: y\n    granted_on: "2026-01-01"\n    expires_on: "2026-12-31"\n', encoding="utf-8")
-    code, output = cli(str(tmp_path / "subs" / "*"), "-c", NEW, "--at", AT, "--out", str(tmp_path / "o"), "-j", "1",
-                       "--waivers", str(waivers), "-o", f"sarif:{sarif}", "-o", f"junit:{junit}")
+    waivers.write_text(
+        "waivers:\n  - criterion: QUAL-SCRAP-FORMATION\n    bundle: vistula\n    justification: rework\n    approver: board\n"
+        '    granted_on: "2026-10-01"\n    expires_on: "2026-12-31"\n  - id: ORPHAN\n    criterion: KPI-SCRAP-OVERALL\n'
+        '    pilot_line: Nobody\n    justification: x\n    approver: y\n    granted_on: "2026-01-01"\n    expires_on: "2026-12-31"\n',
+        encoding="utf-8",
+    )
+    code, output = cli(
+        str(tmp_path / "subs" / "*"),
+        "-c",
+        NEW,
+        "--at",
+        AT,
+        "--out",
+        str(tmp_path / "o"),
+        "-j",
+        "1",
+        "--waivers",
+        str(waivers),
+        "-o",
+        f"sarif:{sarif}",
+        "-o",
+        f"junit:{junit}",
+    )
     assert code == 1, output
-    schema = json.loads((REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+    )
     doc = json.loads(sarif.read_text(encoding="utf-8"))
     Draft4Validator(schema).validate(doc)
     assert any(r.get("suppressions") for r in doc["runs"][0]["results"])
@@ -302,7 +386,9 @@ def test_batch_reports_include_invalid_bundles_in_every_format(tmp_path: Path) -
     code, output = cli(str(subs), "-c", NEW, "--at", AT, "--out", str(tmp_path / "o"), "-j", "1", *args)
     assert code == 2, output
 
-    schema = json.loads((REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+    )
     doc = json.loads(outs["sarif"].read_text(encoding="utf-8"))
     Draft4Validator(schema).validate(doc)
     run = doc["runs"][0]
@@ -316,7 +402,11 @@ def test_batch_reports_include_invalid_bundles_in_every_format(tmp_path: Path) -
     root = ET.fromstring(outs["junit"].read_text(encoding="utf-8"))
     suites = root.findall("testsuite")
     assert len(suites) == 2
-    errors = [c for c in root.iter("testcase") if c.find("error") is not None and c.get("classname") == "liplanet.bundle"]
+    errors = [
+        c
+        for c in root.iter("testcase")
+        if c.find("error") is not None and c.get("classname") == "liplanet.bundle"
+    ]
     assert len(errors) == 7 and all("broken" in e.get("file", "") for e in errors)
     assert errors[0].find("error").text.strip()  # the problems, in the body too
     assert int(root.get("errors")) >= 1 and int(root.get("tests")) == sum(int(s.get("tests")) for s in suites)
@@ -326,7 +416,10 @@ def test_batch_reports_include_invalid_bundles_in_every_format(tmp_path: Path) -
     jl = [json.loads(x) for x in outs["jsonl"].read_text(encoding="utf-8").splitlines()]
     assert [(d["verdict"], d["status"]) for d in jl if d["bundle"]["name"] == "broken"] == [(None, "invalid")]
     arr = json.loads(outs["json"].read_text(encoding="utf-8"))
-    assert sorted((d["bundle"]["name"], d["verdict"]) for d in arr) == [("broken", None), ("nordwerk", "approved")]
+    assert sorted((d["bundle"]["name"], d["verdict"]) for d in arr) == [
+        ("broken", None),
+        ("nordwerk", "approved"),
+    ]
     assert "could not be assessed" in outs["markdown"].read_text(encoding="utf-8")
 
 
@@ -337,11 +430,20 @@ def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
     from liplanet_cert.reporters import get_reporter
 
     items = [assess(EXAMPLES / n, criteria=NEW, at=AT, footprint=False) for n in ("approved", "not-approved")]
-    items.append(Unassessed("x/broken", "invalid", "declaration.yaml: bad \u2028 line", ["p1", "p2"], "bundle"))
+    items.append(
+        Unassessed("x/broken", "invalid", "declaration.yaml: bad \u2028 line", ["p1", "p2"], "bundle")
+    )
     from liplanet_cert.infra.textsafe import json_escape
 
     # the bytes of dumping the list (unsafe characters such as U+2028 as \uXXXX escapes), the same data
-    want = json_escape(json.dumps([i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
+    want = (
+        json_escape(
+            json.dumps(
+                [i.to_dict() for i in items], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+            )
+        )
+        + "\n"
+    )
     got = get_reporter("json").render_many(items)
     assert got == want and "\\u2028" in got
     assert json.loads(got) == [i.to_dict() for i in items]
@@ -350,11 +452,50 @@ def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
 
 def test_progress_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
     """CI logs and pipes get plain progress lines (no bar, no escape codes); -q silences them."""
-    res = subprocess.run([sys.executable, "-m", "liplanet_cert", "batch", str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved"),
-                          "-c", NEW, "--at", AT, "--out", str(tmp_path / "o"), "-j", "1"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liplanet_cert",
+            "batch",
+            str(EXAMPLES / "approved"),
+            str(EXAMPLES / "not-approved"),
+            "-c",
+            NEW,
+            "--at",
+            AT,
+            "--out",
+            str(tmp_path / "o"),
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert res.returncode == 1, res.stderr
     assert "assessed 2/2 bundles" in res.stderr and "\x1b[" not in res.stderr
-    quiet = subprocess.run([sys.executable, "-m", "liplanet_cert", "batch", str(EXAMPLES / "approved"), "-c", NEW, "--at", AT,
-                            "--out", str(tmp_path / "q"), "-j", "1", "-q"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    quiet = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liplanet_cert",
+            "batch",
+            str(EXAMPLES / "approved"),
+            "-c",
+            NEW,
+            "--at",
+            AT,
+            "--out",
+            str(tmp_path / "q"),
+            "-j",
+            "1",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""

@@ -24,7 +24,11 @@ NEW, AT = "liplanet-2026@2.0.0", "2026-11-01"
 
 
 def batch(*args: str, env: dict[str, str] | None = None):
-    res = CliRunner().invoke(app, ["batch", *args, "-c", NEW, "--at", AT, "-j", "1"], env={"COLUMNS": "80", "NO_COLOR": "1", **(env or {})})
+    res = CliRunner().invoke(
+        app,
+        ["batch", *args, "-c", NEW, "--at", AT, "-j", "1"],
+        env={"COLUMNS": "80", "NO_COLOR": "1", **(env or {})},
+    )
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
     return res
 
@@ -43,7 +47,9 @@ def subs(tmp_path: Path) -> Path:
 
 def test_folder_without_declaration_is_invalid_in_every_report_and_exits_2(subs: Path, tmp_path: Path):
     outs = {f: tmp_path / f"r.{f}" for f in ("sarif", "junit", "csv", "jsonl")}
-    res = batch(str(subs), "--out", str(tmp_path / "o"), *[a for f, p in outs.items() for a in ("-o", f"{f}:{p}")])
+    res = batch(
+        str(subs), "--out", str(tmp_path / "o"), *[a for f, p in outs.items() for a in ("-o", f"{f}:{p}")]
+    )
     assert res.exit_code == 2, res.output
     lost = str(subs / "lost")
 
@@ -52,12 +58,27 @@ def test_folder_without_declaration_is_invalid_in_every_report_and_exits_2(subs:
     assert by[lost]["status"] == "invalid" and by[lost]["result"] is None
     assert "no declaration found" in by[lost]["message"] and "production_log.csv" in by[lost]["message"]
 
-    rows = {r["bundle"]: r for r in csv.DictReader(io.StringIO((tmp_path / "o" / "summary.csv").read_text(encoding="utf-8")))}
+    rows = {
+        r["bundle"]: r
+        for r in csv.DictReader(io.StringIO((tmp_path / "o" / "summary.csv").read_text(encoding="utf-8")))
+    }
     assert rows[lost]["status"] == "invalid"
-    assert [r["status"] for r in csv.DictReader(io.StringIO(outs["csv"].read_text(encoding="utf-8"))) if r["bundle"] == lost] == ["invalid"]
-    assert [json.loads(x)["status"] for x in outs["jsonl"].read_text(encoding="utf-8").splitlines() if '"lost"' in x] == ["invalid"]
+    assert [
+        r["status"]
+        for r in csv.DictReader(io.StringIO(outs["csv"].read_text(encoding="utf-8")))
+        if r["bundle"] == lost
+    ] == ["invalid"]
+    assert [
+        json.loads(x)["status"]
+        for x in outs["jsonl"].read_text(encoding="utf-8").splitlines()
+        if '"lost"' in x
+    ] == ["invalid"]
 
-    errors = [c for c in ET.fromstring(outs["junit"].read_text(encoding="utf-8")).iter("testcase") if c.find("error") is not None]
+    errors = [
+        c
+        for c in ET.fromstring(outs["junit"].read_text(encoding="utf-8")).iter("testcase")
+        if c.find("error") is not None
+    ]
     assert len(errors) == 1 and "lost" in errors[0].get("file", "")
     sarif = json.loads(outs["sarif"].read_text(encoding="utf-8"))
     bad = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "bundle"]
@@ -67,14 +88,22 @@ def test_folder_without_declaration_is_invalid_in_every_report_and_exits_2(subs:
     assert s["exit_code"] == 2 and s["counts"]["invalid"] == 1 and s["counts"]["approved"] == 1
     assert s["discovery"]["no_declaration"] == [lost]
     assert [x["path"] for x in s["discovery"]["skipped"]] == [str(subs / "docs")]
-    assert s["discovery"]["folders_searched"] >= 5  # subs, nordwerk, lost, docs, docs/img (and the evidence folder below lost)
+    assert (
+        s["discovery"]["folders_searched"] >= 5
+    )  # subs, nordwerk, lost, docs, docs/img (and the evidence folder below lost)
 
 
 def test_summary_says_what_was_searched_and_lists_skipped_folders(subs: Path, tmp_path: Path):
     res = batch(str(subs), "--out", str(tmp_path / "o"))
     out = " ".join(res.stdout.split())
-    assert "searched 6 folders: 2 bundles · 1 of them without a declaration (invalid) · 1 folder skipped as not bundles" in out
-    assert f"skipped: {subs / 'docs'} (not a bundle: none of declaration.yaml, production_log.csv, eol_tests.csv, energy.csv)" in out
+    assert (
+        "searched 6 folders: 2 bundles · 1 of them without a declaration (invalid) · 1 folder skipped as not bundles"
+        in out
+    )
+    assert (
+        f"skipped: {subs / 'docs'} (not a bundle: none of declaration.yaml, production_log.csv, eol_tests.csv, energy.csv)"
+        in out
+    )
     assert str(subs / "lost") in out
 
 
@@ -83,11 +112,19 @@ def test_quiet_run_still_warns_about_skipped_folders_on_stderr(subs: Path, tmp_p
     assert res.exit_code == 2
     assert res.stdout == ""
     assert f"1 folder(s) skipped as not bundles (of 6 searched): {subs / 'docs'}" in res.stderr
-    assert f"1 folder(s) with bundle files but no declaration, reported invalid: {subs / 'lost'}" in res.stderr
+    assert (
+        f"1 folder(s) with bundle files but no declaration, reported invalid: {subs / 'lost'}" in res.stderr
+    )
 
 
-@pytest.mark.parametrize("rename", [("declaration.yaml", "Declaration.YAML"), ("declaration.yaml", "declaration.yaml.txt"),
-                                    ("declaration.yaml", "declaration.toml")])
+@pytest.mark.parametrize(
+    "rename",
+    [
+        ("declaration.yaml", "Declaration.YAML"),
+        ("declaration.yaml", "declaration.yaml.txt"),
+        ("declaration.yaml", "declaration.toml"),
+    ],
+)
 def test_a_misnamed_declaration_is_an_invalid_bundle(tmp_path: Path, rename: tuple[str, str]):
     b = tmp_path / "subs" / "line"
     shutil.copytree(EXAMPLES / "approved", b)
@@ -113,7 +150,9 @@ def test_glob_over_folders_keeps_the_folder_without_declaration(subs: Path, tmp_
     res = batch(str(subs / "*"), "--out", str(tmp_path / "o"))
     assert res.exit_code == 2
     assert {d["bundle"]: d["status"] for d in read_lines(tmp_path / "o" / "results.jsonl")} == {
-        str(subs / "lost"): "invalid", str(subs / "nordwerk"): "approved"}
+        str(subs / "lost"): "invalid",
+        str(subs / "nordwerk"): "approved",
+    }
     assert "1 folder skipped as not bundles" in " ".join(res.stdout.split())
 
 
@@ -145,7 +184,10 @@ def test_archives_other_than_zip_and_links_and_hidden_bundles_are_never_silent(t
     os.symlink(s / "nordwerk", s / "linked")
     found = discover_all([str(s)])
     assert found.bundles == [str(s / "loire.tar.gz"), str(s / "nordwerk")]
-    assert {x["path"]: x["reason"].split(" ")[0] for x in found.skipped} == {str(s / ".old-line"): "hidden", str(s / "linked"): "symbolic"}
+    assert {x["path"]: x["reason"].split(" ")[0] for x in found.skipped} == {
+        str(s / ".old-line"): "hidden",
+        str(s / "linked"): "symbolic",
+    }
     res = batch(str(s), "--out", str(tmp_path / "o"))
     assert res.exit_code == 2  # the tar archive cannot be read: invalid, not dropped
     by = {d["bundle"]: d["status"] for d in read_lines(tmp_path / "o" / "results.jsonl")}

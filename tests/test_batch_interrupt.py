@@ -13,12 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import start_gated_batch
+
 from liplanet_cert.integrity.verify import verify
 
 REPO = Path(__file__).resolve().parents[1]
-PACK, AT, N = "liplanet-2026@2.0.0", "2026-11-01", 40  # enough: the gate, not the size, keeps the batch from finishing
+PACK, AT, N = (
+    "liplanet-2026@2.0.0",
+    "2026-11-01",
+    40,
+)  # enough: the gate, not the size, keeps the batch from finishing
 
 
 def _digest(root: Path) -> str:
@@ -40,7 +44,23 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _cmd(bundles: Path, out: Path, jobs: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "liplanet_cert", "batch", str(bundles), "-c", PACK, "--at", AT, "--out", str(out), "-j", jobs, "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "liplanet_cert",
+        "batch",
+        str(bundles),
+        "-c",
+        PACK,
+        "--at",
+        AT,
+        "--out",
+        str(out),
+        "-j",
+        jobs,
+        "-q",
+        *extra,
+    ]
 
 
 def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
@@ -58,7 +78,9 @@ def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])  # in-process and with a worker pool
-def test_ctrl_c_midway_keeps_valid_results_and_rerun_finishes_only_the_rest(bundles: Path, tmp_path: Path, jobs: str) -> None:
+def test_ctrl_c_midway_keeps_valid_results_and_rerun_finishes_only_the_rest(
+    bundles: Path, tmp_path: Path, jobs: str
+) -> None:
     before = _digest(bundles)
     out = tmp_path / "run"
     code, stderr = _interrupt(bundles, out, jobs)
@@ -77,7 +99,9 @@ def test_ctrl_c_midway_keeps_valid_results_and_rerun_finishes_only_the_rest(bund
     for d in written:
         report = verify(out / d["result"], d["bundle"])
         assert report.matches, (d["bundle"], [str(x) for x in report.differences])
-    for p in (out / "results").iterdir():  # every result file is whole (a killed worker may leave only a hidden .tmp)
+    for p in (
+        out / "results"
+    ).iterdir():  # every result file is whole (a killed worker may leave only a hidden .tmp)
         if not p.name.startswith("."):
             json.loads(p.read_text(encoding="utf-8"))
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["interrupted"] is True
@@ -95,7 +119,9 @@ def test_ctrl_c_midway_keeps_valid_results_and_rerun_finishes_only_the_rest(bund
     assert all(d["result"] == kept[d["bundle"]] for d in final if d["bundle"] in kept)
 
     # a later run against this one with --previous reuses every result and recomputes nothing
-    res = subprocess.run(_cmd(bundles, tmp_path / "next", jobs, "--previous", str(out)), capture_output=True, timeout=300)
+    res = subprocess.run(
+        _cmd(bundles, tmp_path / "next", jobs, "--previous", str(out)), capture_output=True, timeout=300
+    )
     assert res.returncode in (0, 1, 2)
     nxt = json.loads((tmp_path / "next" / "summary.json").read_text(encoding="utf-8"))
     assert nxt["reused"] == sum(1 for d in final if d.get("result")) and nxt["total"] == N

@@ -24,8 +24,16 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from datetime import date
 
     out = tmp_path_factory.mktemp("prev") / "R1"
-    s = run_batch(BatchOptions(paths=(str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved")), out=out, criteria=PACK,
-                               at=date.fromisoformat(AT), jobs=1, footprint=False))
+    s = run_batch(
+        BatchOptions(
+            paths=(str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved")),
+            out=out,
+            criteria=PACK,
+            at=date.fromisoformat(AT),
+            jobs=1,
+            footprint=False,
+        )
+    )
     assert s.counts["approved"] == 1 and s.counts["not_approved"] == 1
     return out
 
@@ -49,18 +57,33 @@ def crafted(first: Path, tmp_path: Path, change) -> Path:
 def rerun(previous: Path, out: Path):
     from datetime import date
 
-    return run_batch(BatchOptions(paths=(str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved")), out=out, criteria=PACK,
-                                  at=date.fromisoformat(AT), jobs=1, footprint=False, previous=previous))
+    return run_batch(
+        BatchOptions(
+            paths=(str(EXAMPLES / "approved"), str(EXAMPLES / "not-approved")),
+            out=out,
+            criteria=PACK,
+            at=date.fromisoformat(AT),
+            jobs=1,
+            footprint=False,
+            previous=previous,
+        )
+    )
 
 
 def verdicts(out: Path) -> dict[str, str]:
     return {Path(d["bundle"]).name: d["status"] for d in lines(out)}
 
 
-def test_crafted_line_pointing_at_an_approved_result_by_absolute_path_is_ignored(first: Path, tmp_path: Path) -> None:
+def test_crafted_line_pointing_at_an_approved_result_by_absolute_path_is_ignored(
+    first: Path, tmp_path: Path
+) -> None:
     def change(bad, approved, run):
-        bad.update(status="approved", findings=approved["findings"], counts=approved["counts"],
-                   result=str(run / approved["result"]))
+        bad.update(
+            status="approved",
+            findings=approved["findings"],
+            counts=approved["counts"],
+            result=str(run / approved["result"]),
+        )
 
     run = crafted(first, tmp_path, change)
     s = rerun(run, tmp_path / "R2")
@@ -70,24 +93,37 @@ def test_crafted_line_pointing_at_an_approved_result_by_absolute_path_is_ignored
     assert any("line" in w and "results.jsonl" in w and "inside" in w for w in s.warnings), s.warnings
 
 
-def test_crafted_line_pointing_inside_results_at_another_bundles_result_is_assessed_afresh(first: Path, tmp_path: Path) -> None:
+def test_crafted_line_pointing_inside_results_at_another_bundles_result_is_assessed_afresh(
+    first: Path, tmp_path: Path
+) -> None:
     # confined, a regular file, the right cache key: only the stored document's inputs tell it is another bundle's
     def change(bad, approved, run):
-        bad.update(status="approved", findings=approved["findings"], counts=approved["counts"], result=approved["result"])
+        bad.update(
+            status="approved",
+            findings=approved["findings"],
+            counts=approved["counts"],
+            result=approved["result"],
+        )
 
     run = crafted(first, tmp_path, change)
     s = rerun(run, tmp_path / "R2")
     assert s.exit_code == 1 and s.reused == 1
     assert verdicts(tmp_path / "R2") == {"approved": "approved", "not-approved": "not_approved"}
-    doc = json.loads(next((tmp_path / "R2" / "results").glob("not-approved-*.json")).read_text(encoding="utf-8"))
+    doc = json.loads(
+        next((tmp_path / "R2" / "results").glob("not-approved-*.json")).read_text(encoding="utf-8")
+    )
     assert doc["verdict"] == "not_approved" and doc["bundle"]["name"] == "not-approved"
 
 
 def test_line_fields_never_override_the_stored_result(first: Path, tmp_path: Path) -> None:
     # the line keeps its own (true) result file, but claims approval: the stored document says otherwise
     def change(bad, approved, run):
-        bad.update(status="approved", findings=approved["findings"], counts=approved["counts"],
-                   pilot_line={"name": "forged"})
+        bad.update(
+            status="approved",
+            findings=approved["findings"],
+            counts=approved["counts"],
+            pilot_line={"name": "forged"},
+        )
 
     run = crafted(first, tmp_path, change)
     s = rerun(run, tmp_path / "R2")
@@ -112,9 +148,20 @@ def test_stored_result_of_other_criteria_is_not_reused(first: Path, tmp_path: Pa
     assert verdicts(tmp_path / "R2")["not-approved"] == "not_approved"
 
 
-@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../../../etc/hostname", "results/../../../../../../../../etc/hostname",
-                                    "results", "results/missing.json", "results.jsonl"])
-def test_result_outside_the_runs_results_folder_is_never_read_or_copied(first: Path, tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/etc/passwd",
+        "../../../../../../../../etc/hostname",
+        "results/../../../../../../../../etc/hostname",
+        "results",
+        "results/missing.json",
+        "results.jsonl",
+    ],
+)
+def test_result_outside_the_runs_results_folder_is_never_read_or_copied(
+    first: Path, tmp_path: Path, target: str
+) -> None:
     def change(bad, approved, run):
         bad["result"] = target
 
@@ -123,7 +170,9 @@ def test_result_outside_the_runs_results_folder_is_never_read_or_copied(first: P
     assert s.exit_code == 1 and s.reused == 1
     assert verdicts(tmp_path / "R2") == {"approved": "approved", "not-approved": "not_approved"}
     for f in (tmp_path / "R2" / "results").iterdir():
-        doc = json.loads(f.read_text(encoding="utf-8"))  # only result documents, nothing copied from elsewhere
+        doc = json.loads(
+            f.read_text(encoding="utf-8")
+        )  # only result documents, nothing copied from elsewhere
         assert doc["verdict"] in ("approved", "not_approved")
     assert len(list((tmp_path / "R2" / "results").iterdir())) == 2
     assert any("line 2" in w or "line 1" in w for w in s.warnings), s.warnings
@@ -144,7 +193,9 @@ def test_symbolic_link_leading_out_of_results_is_not_followed(first: Path, tmp_p
     assert not any("secret" in f.read_text(encoding="utf-8") for f in (tmp_path / "R2" / "results").iterdir())
 
 
-def test_oversized_stored_result_is_not_read(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_stored_result_is_not_read(
+    first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from liplanet_cert.integrity import verify as integrity
 
     monkeypatch.setattr(integrity, "MAX_RESULT_BYTES", 1000)  # the stored results are larger than this
@@ -170,18 +221,24 @@ def test_zip_bundle_is_reused_and_its_stored_result_checked_file_by_file(tmp_pat
     other = Path(shutil.make_archive(str(tmp_path / "other"), "zip", EXAMPLES / "not-approved"))
     opts = dict(criteria=PACK, at=date.fromisoformat(AT), jobs=1, footprint=False)
     s1 = run_batch(BatchOptions(paths=(str(z), str(other)), out=tmp_path / "A", **opts))
-    s2 = run_batch(BatchOptions(paths=(str(z), str(other)), out=tmp_path / "B", previous=tmp_path / "A", **opts))
+    s2 = run_batch(
+        BatchOptions(paths=(str(z), str(other)), out=tmp_path / "B", previous=tmp_path / "A", **opts)
+    )
     assert s1.exit_code == s2.exit_code == 1 and s2.reused == 2
     # the approved zip's line made to name the other zip's result: assessed afresh
     ls = lines(tmp_path / "A")
     mine = next(d for d in ls if d["bundle"] == str(z))
     mine["result"] = next(d for d in ls if d["bundle"] == str(other))["result"]
     (tmp_path / "A" / "results.jsonl").write_text("".join(json.dumps(d) + "\n" for d in ls), encoding="utf-8")
-    s3 = run_batch(BatchOptions(paths=(str(z), str(other)), out=tmp_path / "C", previous=tmp_path / "A", **opts))
+    s3 = run_batch(
+        BatchOptions(paths=(str(z), str(other)), out=tmp_path / "C", previous=tmp_path / "A", **opts)
+    )
     assert s3.reused == 1 and {d["bundle"]: d["status"] for d in lines(tmp_path / "C")}[str(z)] == "approved"
 
 
-def test_an_over_long_line_is_skipped_with_a_warning_in_bounded_memory(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_over_long_line_is_skipped_with_a_warning_in_bounded_memory(
+    first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A results.jsonl line longer than the bound (here 4 KiB instead of 16 MiB) is read through in
     pieces and skipped with a warning; the other lines are still reused; verdicts are right."""
     from liplanet_cert.batch import engine as batch_mod

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import GATE, start_gated_batch
 from typer.testing import CliRunner
 
-from conftest import GATE, start_gated_batch
 from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
 from liplanet_cert.cli.app import app
@@ -42,9 +42,20 @@ LINE_BREAKS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85
 
 
 # the 12 generated bundles of seed 8 (make_bundles): 7 approved, 3 not approved, 2 invalid
-STATUSES = {"line-00000": "approved", "line-00001": "not_approved", "line-00002": "not_approved", "line-00003": "approved",
-            "line-00004": "not_approved", "line-00005": "approved", "line-00006": "approved", "line-00007": "approved",
-            "line-00008": "invalid", "line-00009": "approved", "line-00010": "approved", "line-00011": "invalid"}
+STATUSES = {
+    "line-00000": "approved",
+    "line-00001": "not_approved",
+    "line-00002": "not_approved",
+    "line-00003": "approved",
+    "line-00004": "not_approved",
+    "line-00005": "approved",
+    "line-00006": "approved",
+    "line-00007": "approved",
+    "line-00008": "invalid",
+    "line-00009": "approved",
+    "line-00010": "approved",
+    "line-00011": "invalid",
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +107,10 @@ def test_text_that_splits_lines_stays_in_its_bundle_and_reruns_work(tmp_path: Pa
     assert {d["status"] for d in got.values()} == {"approved"}
     for d in got.values():  # the result file too is one line and holds the exact name
         stored = (out / d["result"]).read_text(encoding="utf-8")
-        assert len(stored.splitlines()) == 1 and json.loads(stored)["pilot_line"]["name"] == names[Path(d["bundle"]).name]
+        assert (
+            len(stored.splitlines()) == 1
+            and json.loads(stored)["pilot_line"]["name"] == names[Path(d["bundle"]).name]
+        )
     csv_text = (out / "summary.csv").read_text(encoding="utf-8")
     assert len(csv_text.splitlines()) == len(names) + 1
     assert "Line\\u2028Break" in csv_text and "Line\\nBreak" in csv_text  # shown, not obeyed
@@ -115,14 +129,28 @@ def test_lone_surrogate_is_that_bundles_located_problem(tmp_path: Path) -> None:
     json_bundle(subs / "good")
     out = tmp_path / "o"
     reports = {f: tmp_path / f"r.{f}" for f in ("json", "jsonl", "csv", "sarif", "junit", "markdown")}
-    code, output = cli(str(subs), "-c", PACK, "--at", AT, "--out", str(out), "-j", "1", "-q",
-                       *[a for f, p in reports.items() for a in ("-o", f"{f}:{p}")])
+    code, output = cli(
+        str(subs),
+        "-c",
+        PACK,
+        "--at",
+        AT,
+        "--out",
+        str(out),
+        "-j",
+        "1",
+        "-q",
+        *[a for f, p in reports.items() for a in ("-o", f"{f}:{p}")],
+    )
     assert code == 2, output  # the invalid bundle, not an internal error
     by = {Path(d["bundle"]).name: d for d in read_lines(out / "results.jsonl")}
     assert by["good"]["status"] == "approved"
     bad = by["bad"]
     assert bad["status"] == "invalid" and bad["problem_count"] == 1
-    assert bad["details"][0]["file"] == "declaration.json" and bad["details"][0]["location"] == "#/pilot_line/site"
+    assert (
+        bad["details"][0]["file"] == "declaration.json"
+        and bad["details"][0]["location"] == "#/pilot_line/site"
+    )
     assert "not valid Unicode text" in bad["details"][0]["message"]
     for p in reports.values():
         assert "bad" in p.read_text(encoding="utf-8")
@@ -154,8 +182,19 @@ def test_folder_name_that_is_not_utf8(tmp_path: Path) -> None:
         pytest.skip("this file system refuses names that are not UTF-8")
     out = tmp_path / "o"
     reports = {f: tmp_path / f"r.{f}" for f in ("json", "jsonl", "csv", "sarif", "junit", "markdown")}
-    code, output = cli(str(subs), "-c", PACK, "--at", AT, "--out", str(out), "-j", "1", "-q",
-                       *[a for f, p in reports.items() for a in ("-o", f"{f}:{p}")])
+    code, output = cli(
+        str(subs),
+        "-c",
+        PACK,
+        "--at",
+        AT,
+        "--out",
+        str(out),
+        "-j",
+        "1",
+        "-q",
+        *[a for f, p in reports.items() for a in ("-o", f"{f}:{p}")],
+    )
     assert code == 0, output
     [line] = list(read_lines(out / "results.jsonl"))
     assert line["bundle"] == str(odd) and line["status"] == "approved"  # the exact path, escaped in JSON
@@ -172,29 +211,60 @@ def test_unusable_lines_of_an_earlier_run_are_skipped_with_a_warning(generated: 
     s1 = run_batch(BatchOptions(paths=(str(generated),), out=first, criteria=PACK, jobs=1))
     good = raw_lines(first / "results.jsonl")
     assert len(good) == 12
-    bad = [b"not json at all", b'{"bundle": 7}', b'{"bundle": "x", "pilot_line": "a string"}', b"[1, 2]",
-           b'{"bundle": "y", "findings": {"A": 1}}', b"\xff\xfe\x00", b"", b'{"bundle": "z", "status": "exploded"}']
+    bad = [
+        b"not json at all",
+        b'{"bundle": 7}',
+        b'{"bundle": "x", "pilot_line": "a string"}',
+        b"[1, 2]",
+        b'{"bundle": "y", "findings": {"A": 1}}',
+        b"\xff\xfe\x00",
+        b"",
+        b'{"bundle": "z", "status": "exploded"}',
+    ]
     # lines 2..9 are unusable; the last line is cut (a run stopped while writing it)
     (first / "results.jsonl").write_bytes(b"\n".join(good[:1] + bad + good[1:]) + b"\n" + good[0][:40])
-    prev = run_batch(BatchOptions(paths=(str(generated),), out=tmp_path / "second", criteria=PACK, jobs=1, previous=first))
+    prev = run_batch(
+        BatchOptions(paths=(str(generated),), out=tmp_path / "second", criteria=PACK, jobs=1, previous=first)
+    )
     assert s1.total == 12 and prev.total == 12 and prev.reused == 10  # all but the 2 invalid bundles
     assert prev.exit_code == s1.exit_code == 2
     for n in range(2, 10):
         assert any(f"line {n} ignored" in w for w in prev.warnings), (n, prev.warnings)
     assert any("line 21 ignored: incomplete" in w for w in prev.warnings)
     assert not any(": line 1 " in w or ": line 10 " in w for w in prev.warnings), prev.warnings
-    assert any("line 7 ignored: not UTF-8 text" in w for w in prev.warnings) and any("line 3 ignored: no bundle path" in w for w in prev.warnings)
+    assert any("line 7 ignored: not UTF-8 text" in w for w in prev.warnings) and any(
+        "line 3 ignored: no bundle path" in w for w in prev.warnings
+    )
     # the same file as the resumed run's own results.jsonl: read the same way
     resumed = run_batch(BatchOptions(paths=(str(generated),), out=first, criteria=PACK, jobs=1))
     assert resumed.total == 12 and resumed.reused == prev.reused and len(resumed.warnings) == 9
     assert json.loads((first / "summary.json").read_text(encoding="utf-8"))["warnings"] == resumed.warnings
-    assert [json.loads(x)["bundle"] for x in raw_lines(first / "results.jsonl")] == sorted(json.loads(x)["bundle"] for x in good)
+    assert [json.loads(x)["bundle"] for x in raw_lines(first / "results.jsonl")] == sorted(
+        json.loads(x)["bundle"] for x in good
+    )
 
 
 # -- 2. one batch per output directory -----------------------------------------------------
-def test_second_batch_into_the_same_out_stops_at_once_and_a_killed_holder_does_not_block(generated: Path, tmp_path: Path) -> None:
+def test_second_batch_into_the_same_out_stops_at_once_and_a_killed_holder_does_not_block(
+    generated: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "liplanet_cert", "batch", str(generated), "-c", PACK, "--at", AT, "--out", str(out), "-j", "1", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "liplanet_cert",
+        "batch",
+        str(generated),
+        "-c",
+        PACK,
+        "--at",
+        AT,
+        "--out",
+        str(out),
+        "-j",
+        "1",
+        "-q",
+    ]
     proc = start_gated_batch(cmd, out / "results.jsonl", 2)  # the first batch holds the directory, midway
     try:
         before = (out / "results.jsonl").read_bytes()
@@ -242,7 +312,9 @@ def test_lock_is_reentrant_in_process_and_exclusive_across_holders(tmp_path: Pat
 
 
 # -- 3. a full disk ------------------------------------------------------------------------
-def test_full_disk_mid_line_is_an_output_error_and_leaves_whole_lines(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_mid_line_is_an_output_error_and_leaves_whole_lines(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     real_write = os.write
     state = {"lines": 0, "full": False}
@@ -283,11 +355,16 @@ def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_p
 
     bundles = tmp_path / "b"
     make_bundles.main(["40", str(bundles), "--seed", "3"])
-    out, limit = tmp_path / "o", 48_000  # a result file is ~30 kB, a results.jsonl line ~1.9 kB: 40 lines do not fit
+    out, limit = (
+        tmp_path / "o",
+        48_000,
+    )  # a result file is ~30 kB, a results.jsonl line ~1.9 kB: 40 lines do not fit
     args = ["batch", str(bundles), "-c", PACK, "--at", AT, "--out", str(out), "-j", "1", "-q"]
-    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-            f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli.app import main; main()")
+    code = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli.app import main; main()"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert res.returncode == 2, res.stderr[-800:]
     err = " ".join(res.stderr.split())
@@ -295,13 +372,21 @@ def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_p
     size = (out / "results.jsonl").stat().st_size
     kept = [json.loads(x) for x in raw_lines(out / "results.jsonl")]
     assert 0 < len(kept) < 40 and size <= limit
-    rerun = subprocess.run([sys.executable, "-m", "liplanet_cert", *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "liplanet_cert", *args], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert s["total"] == 40 and s["reused"] == sum(1 for d in kept if d["result"]) and rerun.returncode == s["exit_code"]
+    assert (
+        s["total"] == 40
+        and s["reused"] == sum(1 for d in kept if d["result"])
+        and rerun.returncode == s["exit_code"]
+    )
 
 
 # -- 4. a bundle that takes too long -------------------------------------------------------
-def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import liplanet_cert.assessment.core as assess_mod
 
     real = assess_mod.assess
@@ -314,34 +399,75 @@ def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(g
 
     monkeypatch.setattr(assess_mod, "assess", never_ends)
     before = signal.getsignal(signal.SIGALRM)
-    s = run_batch(BatchOptions(paths=(str(generated),), out=tmp_path / "run", criteria=PACK, jobs=1, bundle_timeout=1))
+    s = run_batch(
+        BatchOptions(paths=(str(generated),), out=tmp_path / "run", criteria=PACK, jobs=1, bundle_timeout=1)
+    )
     assert signal.getsignal(signal.SIGALRM) == before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     by = {Path(d["bundle"]).name: d for d in read_lines(tmp_path / "run" / "results.jsonl")}
     assert by["line-00004"]["status"] == "error" and by["line-00004"]["kind"] == "timeout"
     assert by["line-00004"]["message"].startswith("took longer than 1 s")
-    assert {b: d["status"] for b, d in by.items() if b != "line-00004"} == {b: st for b, st in STATUSES.items() if b != "line-00004"}
+    assert {b: d["status"] for b, d in by.items() if b != "line-00004"} == {
+        b: st for b, st in STATUSES.items() if b != "line-00004"
+    }
     assert s.total == 12 and s.counts["error"] == 1 and s.exit_code == 2
     # without a limit nothing is stopped (0 = no limit; the default is 300 s)
-    assert BatchOptions(paths=(), out=tmp_path).bundle_timeout is None and batch_mod.DEFAULT_BUNDLE_TIMEOUT == 300
+    assert (
+        BatchOptions(paths=(), out=tmp_path).bundle_timeout is None
+        and batch_mod.DEFAULT_BUNDLE_TIMEOUT == 300
+    )
 
 
 @pytest.mark.parametrize("mode", ["", ":ignore-alarm"])  # the alarm stops it / only ending the worker does
 def test_bundle_over_its_time_limit_in_a_worker_pool(generated: Path, tmp_path: Path, mode: str) -> None:
     out = tmp_path / "run"
-    env = dict(os.environ, LIPLANET_TEST_HOLD=f"line-00004{mode}",
-               PYTHONPATH=os.pathsep.join(p for p in (str(GATE), os.environ.get("PYTHONPATH", "")) if p))
+    env = dict(
+        os.environ,
+        LIPLANET_TEST_HOLD=f"line-00004{mode}",
+        PYTHONPATH=os.pathsep.join(p for p in (str(GATE), os.environ.get("PYTHONPATH", "")) if p),
+    )
     env.pop("LIPLANET_TEST_GATE", None)
-    res = subprocess.run([sys.executable, "-m", "liplanet_cert", "batch", str(generated), "-c", PACK, "--at", AT, "--out", str(out),
-                          "-j", "2", "-q", "--bundle-timeout", "1"], capture_output=True, text=True, cwd=REPO, env=env, timeout=170)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liplanet_cert",
+            "batch",
+            str(generated),
+            "-c",
+            PACK,
+            "--at",
+            AT,
+            "--out",
+            str(out),
+            "-j",
+            "2",
+            "-q",
+            "--bundle-timeout",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=170,
+    )
     assert res.returncode == 2, res.stderr[-800:]
-    assert "Traceback" not in res.stderr and "Timeout" not in res.stderr  # the watchdog's stacks are not shown
+    assert (
+        "Traceback" not in res.stderr and "Timeout" not in res.stderr
+    )  # the watchdog's stacks are not shown
     by = {Path(d["bundle"]).name: d for d in read_lines(out / "results.jsonl")}
     assert len(by) == 12
     held = by["line-00004"]
-    assert held["status"] == "error" and held["kind"] == "timeout" and held["message"].startswith("took longer than 1 s")
+    assert (
+        held["status"] == "error"
+        and held["kind"] == "timeout"
+        and held["message"].startswith("took longer than 1 s")
+    )
     if mode:
         assert "its worker process was ended" in held["message"]
-    assert {b: d["status"] for b, d in by.items() if b != "line-00004"} == {b: st for b, st in STATUSES.items() if b != "line-00004"}
+    assert {b: d["status"] for b, d in by.items() if b != "line-00004"} == {
+        b: st for b, st in STATUSES.items() if b != "line-00004"
+    }
 
 
 def test_bundle_timeout_option(tmp_path: Path) -> None:

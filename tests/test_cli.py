@@ -11,17 +11,27 @@ import textwrap
 import pytest
 import typer.main
 import yaml
+from conftest import EXAMPLES, PACK_2026, REPO, squash
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, PACK_2026, REPO, squash
 from liplanet_cert import __version__
-from liplanet_cert.infra import safeyaml
 from liplanet_cert.cli.app import app
 from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.infra import safeyaml
 
-RESULT_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
-ISSUE_2_COMMANDS = [["assess"], ["validate"], ["init"], ["schema"], ["criteria", "list"], ["criteria", "show"], ["criteria", "check"]]
+RESULT_SCHEMA = json.loads(
+    (REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8")
+)
+ISSUE_2_COMMANDS = [
+    ["assess"],
+    ["validate"],
+    ["init"],
+    ["schema"],
+    ["criteria", "list"],
+    ["criteria", "show"],
+    ["criteria", "check"],
+]
 
 
 def cli(*args: str):
@@ -77,10 +87,20 @@ def test_approved_example_exits_0_and_validates_against_the_result_schema():
     assert code == 0 and doc["verdict"] == "approved"
     Draft202012Validator(RESULT_SCHEMA).validate(doc)
     pack = select_pack(PACK_2026)
-    assert doc["criteria"] == {"id": "liplanet-2026", "version": "2.0.0", "sha256": pack.sha256, "title": pack.title}
+    assert doc["criteria"] == {
+        "id": "liplanet-2026",
+        "version": "2.0.0",
+        "sha256": pack.sha256,
+        "title": pack.title,
+    }
     assert failed(doc) == {}
     assert doc["kpis"]["scrap_rate"]["declared"] == pytest.approx(7.7)
-    assert {i["path"] for i in doc["inputs"]} >= {"declaration.yaml", "production_log.csv", "eol_tests.csv", "energy.csv"}
+    assert {i["path"] for i in doc["inputs"]} >= {
+        "declaration.yaml",
+        "production_log.csv",
+        "eol_tests.csv",
+        "energy.csv",
+    }
     assert doc["pilot_line"]["name"] == "Nordwerk Pouch Pilot Line"
 
 
@@ -111,9 +131,15 @@ def test_invalid_example_exits_2_listing_every_problem():
     err = squash(r.stderr)
     assert r.exit_code == 2
     assert "invalid bundle (7 problems)" in err
-    for where in ("declaration.yaml #/cell/format", "declaration.yaml #/pilot_line/country", "declaration.yaml #/cell/nominal_voltage",
-                  "declaration.yaml #/kpis/electrode_throughput", "production_log.csv row 13, column date",
-                  "production_log.csv row 10, column units_in", "production_log.csv row 4, column step"):
+    for where in (
+        "declaration.yaml #/cell/format",
+        "declaration.yaml #/pilot_line/country",
+        "declaration.yaml #/cell/nominal_voltage",
+        "declaration.yaml #/kpis/electrode_throughput",
+        "production_log.csv row 13, column date",
+        "production_log.csv row 10, column units_in",
+        "production_log.csv row 4, column step",
+    ):
         assert where in err
     assert "expected length per time" in err and "2 kg/day with dimension [mass] / [time]" in err
     assert cli("assess", EXAMPLES / "invalid", "--no-footprint").exit_code == 2
@@ -154,28 +180,104 @@ def test_output_file_holds_the_json_report(tmp_path):
 
 
 def test_json_output_is_deterministic():
-    a = cli("assess", EXAMPLES / "approved", "--no-footprint", "-c", PACK_2026, "--format", "json", "--at", "2026-10-01").stdout
-    b = cli("assess", EXAMPLES / "approved", "--no-footprint", "-c", PACK_2026, "--format", "json", "--at", "2026-10-01").stdout
+    a = cli(
+        "assess",
+        EXAMPLES / "approved",
+        "--no-footprint",
+        "-c",
+        PACK_2026,
+        "--format",
+        "json",
+        "--at",
+        "2026-10-01",
+    ).stdout
+    b = cli(
+        "assess",
+        EXAMPLES / "approved",
+        "--no-footprint",
+        "-c",
+        PACK_2026,
+        "--format",
+        "json",
+        "--at",
+        "2026-10-01",
+    ).stdout
     assert a == b
 
 
 # -- bad input: exit 2, a located message, no traceback, nothing written -------------------
 BAD_INPUT = [
-    ("missing file", "eol_tests.csv", None, None, "eol_tests.csv: end-of-line test file not found in the bundle"),
-    ("malformed YAML", "declaration.yaml", 'format_version: "1.0"', 'format_version: ["1.0"', ("declaration.yaml", "line 4", "malformed YAML")),
-    ("duplicate key", "declaration.yaml", "  site: Münster\n", "  site: Münster\n  site: Berlin\n", ("declaration.yaml", "line 8", "duplicate key 'site'")),
-    ("unknown step", "production_log.csv", "2026-09-01,mixing,", "2026-09-01,mixxing,", "production_log.csv row 2, column step: unknown step"),
-    ("negative count", "production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,49,-1,", "production_log.csv row 2, column scrap: negative value"),
-    ("NaN", "eol_tests.csv", "C00001,L01,2026-09-01,5.0674", "C00001,L01,2026-09-01,NaN", "eol_tests.csv row 2, column capacity: not a finite number"),
-    ("date outside period", "production_log.csv", "2026-09-01,mixing,", "2026-10-01,mixing,", "production_log.csv row 2, column date: date outside the reporting period (expected 2026-09-01 .. 2026-09-30"),
-    ("wrong dimension", "declaration.yaml", '"60.5 m/day"', '"2 kg/day"', "declaration.yaml #/kpis/electrode_throughput: declared KPI electrode_throughput: wrong dimension"),
-    ("malformed CSV", "production_log.csv", "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,48,0,,", "production_log.csv row 2: wrong number of fields"),
+    (
+        "missing file",
+        "eol_tests.csv",
+        None,
+        None,
+        "eol_tests.csv: end-of-line test file not found in the bundle",
+    ),
+    (
+        "malformed YAML",
+        "declaration.yaml",
+        'format_version: "1.0"',
+        'format_version: ["1.0"',
+        ("declaration.yaml", "line 4", "malformed YAML"),
+    ),
+    (
+        "duplicate key",
+        "declaration.yaml",
+        "  site: Münster\n",
+        "  site: Münster\n  site: Berlin\n",
+        ("declaration.yaml", "line 8", "duplicate key 'site'"),
+    ),
+    (
+        "unknown step",
+        "production_log.csv",
+        "2026-09-01,mixing,",
+        "2026-09-01,mixxing,",
+        "production_log.csv row 2, column step: unknown step",
+    ),
+    (
+        "negative count",
+        "production_log.csv",
+        "2026-09-01,mixing,L01,48,48,0,",
+        "2026-09-01,mixing,L01,48,49,-1,",
+        "production_log.csv row 2, column scrap: negative value",
+    ),
+    (
+        "NaN",
+        "eol_tests.csv",
+        "C00001,L01,2026-09-01,5.0674",
+        "C00001,L01,2026-09-01,NaN",
+        "eol_tests.csv row 2, column capacity: not a finite number",
+    ),
+    (
+        "date outside period",
+        "production_log.csv",
+        "2026-09-01,mixing,",
+        "2026-10-01,mixing,",
+        "production_log.csv row 2, column date: date outside the reporting period (expected 2026-09-01 .. 2026-09-30",
+    ),
+    (
+        "wrong dimension",
+        "declaration.yaml",
+        '"60.5 m/day"',
+        '"2 kg/day"',
+        "declaration.yaml #/kpis/electrode_throughput: declared KPI electrode_throughput: wrong dimension",
+    ),
+    (
+        "malformed CSV",
+        "production_log.csv",
+        "2026-09-01,mixing,L01,48,48,0,",
+        "2026-09-01,mixing,L01,48,48,0,,",
+        "production_log.csv row 2: wrong number of fields",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("label", "file", "old", "new", "message"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
 @pytest.mark.parametrize("command", ["validate", "assess"])
-def test_bad_input_exits_2_with_a_located_message_and_reports_it(make_bundle, tmp_path, command, label, file, old, new, message):
+def test_bad_input_exits_2_with_a_located_message_and_reports_it(
+    make_bundle, tmp_path, command, label, file, old, new, message
+):
     """Exit 2 and a located message; the machine report asked for holds exactly those problems
     (CI gets them when it needs them); nothing else is written and stdout stays empty."""
     b = make_bundle()
@@ -187,7 +289,7 @@ def test_bad_input_exits_2_with_a_located_message_and_reports_it(make_bundle, tm
     extra = ["--no-footprint"] if command == "assess" else []
     r = cli(command, b.path, *extra, "-o", out)
     assert r.exit_code == 2
-    for fragment in (message if isinstance(message, tuple) else (message,)):
+    for fragment in message if isinstance(message, tuple) else (message,):
         assert fragment in squash(r.stderr)
     assert "nothing was written" not in r.stderr and str(out) in squash(r.stderr)
     assert r.stdout == ""
@@ -200,12 +302,19 @@ def test_bad_input_exits_2_with_a_located_message_and_reports_it(make_bundle, tm
 
 
 def test_several_problems_are_reported_together(make_bundle):
-    b = (make_bundle().replace("declaration.yaml", '"60.5 m/day"', '"2 kg/day"')
-         .replace("production_log.csv", "2026-09-01,mixing,", "2026-10-01,mixing,")
-         .replace("eol_tests.csv", "C00001,L01,2026-09-01,5.0674", "C00001,L01,2026-09-01,NaN"))
+    b = (
+        make_bundle()
+        .replace("declaration.yaml", '"60.5 m/day"', '"2 kg/day"')
+        .replace("production_log.csv", "2026-09-01,mixing,", "2026-10-01,mixing,")
+        .replace("eol_tests.csv", "C00001,L01,2026-09-01,5.0674", "C00001,L01,2026-09-01,NaN")
+    )
     err = squash(cli("validate", b.path).stderr)
     assert "(3 problems)" in err
-    assert "declaration.yaml #/kpis" in err and "production_log.csv row 2" in err and "eol_tests.csv row 2" in err
+    assert (
+        "declaration.yaml #/kpis" in err
+        and "production_log.csv row 2" in err
+        and "eol_tests.csv row 2" in err
+    )
 
 
 @pytest.mark.parametrize(
@@ -216,9 +325,18 @@ def test_several_problems_are_reported_together(make_bundle):
         (["assess", "no-such-bundle"], "bundle not found"),
         (["assess", str(EXAMPLES / "approved"), "--format", "yaml"], "unknown output format 'yaml'"),
         (["assess", str(EXAMPLES / "approved"), "--at", "2026-13-01"], "--at must be a date"),
-        (["assess", str(EXAMPLES / "approved"), "--at", "2020-01-01", "--no-footprint"], "no criteria pack is in force on 2020-01-01"),
-        (["assess", str(EXAMPLES / "approved"), "-c", "liplanet-2099"], "unknown criteria pack 'liplanet-2099'"),
-        (["assess", str(EXAMPLES / "approved"), "-c", "liplanet-2026@9.0.0"], "no version 9.0.0 of liplanet-2026"),
+        (
+            ["assess", str(EXAMPLES / "approved"), "--at", "2020-01-01", "--no-footprint"],
+            "no criteria pack is in force on 2020-01-01",
+        ),
+        (
+            ["assess", str(EXAMPLES / "approved"), "-c", "liplanet-2099"],
+            "unknown criteria pack 'liplanet-2099'",
+        ),
+        (
+            ["assess", str(EXAMPLES / "approved"), "-c", "liplanet-2026@9.0.0"],
+            "no version 9.0.0 of liplanet-2026",
+        ),
         (["schema", "everything"], "unknown schema 'everything'"),
     ],
 )
@@ -259,14 +377,21 @@ def test_bundle_schema_accepts_the_approved_declaration_and_rejects_the_invalid_
     ok = safeyaml.load((EXAMPLES / "approved" / "declaration.yaml").read_text(encoding="utf-8"))
     bad = safeyaml.load((EXAMPLES / "invalid" / "declaration.yaml").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(schema).iter_errors(ok)) == []
-    assert [e.message for e in Draft202012Validator(schema).iter_errors(bad)] == ["'coin' is not one of ['pouch', 'prismatic', 'cylindrical']"]
+    assert [e.message for e in Draft202012Validator(schema).iter_errors(bad)] == [
+        "'coin' is not one of ['pouch', 'prismatic', 'cylindrical']"
+    ]
 
 
 def test_init_scaffolds_a_bundle_that_validates_and_assesses(tmp_path):
     target = tmp_path / "my-line"
     r = cli("init", target)
     assert r.exit_code == 0
-    assert {p.name for p in target.iterdir()} >= {"declaration.yaml", "production_log.csv", "eol_tests.csv", "energy.csv"}
+    assert {p.name for p in target.iterdir()} >= {
+        "declaration.yaml",
+        "production_log.csv",
+        "eol_tests.csv",
+        "energy.csv",
+    }
     assert "#" in (target / "declaration.yaml").read_text(encoding="utf-8")  # commented for the pilot line
     assert cli("validate", target).exit_code == 0
     assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code in (0, 1)
@@ -277,7 +402,11 @@ def test_init_scaffolds_a_bundle_that_validates_and_assesses(tmp_path):
 def test_criteria_list_shows_the_shipped_packs_and_the_one_in_force():
     out = squash(cli("criteria", "list", "--at", "2024-06-01").stdout)
     assert "liplanet-2023@1.0.0" in out and "liplanet-2026@2.0.0" in out
-    line_2023 = next(line for line in cli("criteria", "list", "--at", "2024-06-01").stdout.splitlines() if "liplanet-2023" in line)
+    line_2023 = next(
+        line
+        for line in cli("criteria", "list", "--at", "2024-06-01").stdout.splitlines()
+        if "liplanet-2023" in line
+    )
     assert "in force" in line_2023
 
 
@@ -298,7 +427,8 @@ def test_criteria_check_accepts_a_sound_draft(tmp_path):
 
 def test_criteria_check_lists_every_problem_of_a_draft(tmp_path):
     path = tmp_path / "draft.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         id: draft
         version: 0.1.0
         title: Draft
@@ -308,7 +438,9 @@ def test_criteria_check_lists_every_problem_of_a_draft(tmp_path):
              check: {metric: kpi.scrap_rate, op: "<", value: "10 kg"}}
           - {id: D-ONE, title: b, category: scrap, severity: required, source: {ref: x},
              check: {metric: kpi.scrap_ratio, op: "<", value: "10 %"}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     r = cli("criteria", "check", path)
     err = squash(r.stderr)
     assert r.exit_code == 2 and "(3 problems)" in err
@@ -319,14 +451,27 @@ def test_criteria_check_lists_every_problem_of_a_draft(tmp_path):
 
 def test_criteria_check_reports_schema_errors(tmp_path):
     path = tmp_path / "draft.yaml"
-    path.write_text(yaml.safe_dump({"id": "Draft!", "version": "1", "title": "x", "valid_from": "2027-01-01", "criteria": []}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {"id": "Draft!", "version": "1", "title": "x", "valid_from": "2027-01-01", "criteria": []}
+        ),
+        encoding="utf-8",
+    )
     r = cli("criteria", "check", path)
     err = squash(r.stderr)
     assert r.exit_code == 2 and "#/id" in err and "#/version" in err and "#/criteria" in err
 
 
 # -- speed: --help and validate do not import Brightway -------------------------------------
-@pytest.mark.parametrize("args", [["--help"], ["assess", "--help"], ["validate", str(EXAMPLES / "approved")], ["validate", str(EXAMPLES / "invalid")]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["assess", "--help"],
+        ["validate", str(EXAMPLES / "approved")],
+        ["validate", str(EXAMPLES / "invalid")],
+    ],
+)
 def test_help_and_validate_do_not_import_brightway(args):
     code = textwrap.dedent(f"""\
         import sys
@@ -344,12 +489,28 @@ def test_help_and_validate_do_not_import_brightway(args):
     assert proc.stderr.rsplit("HEAVY=", 1)[1].strip() == ""
 
 
-@pytest.mark.parametrize("command", [
-    ["assess", "--example", "--no-footprint", "-c", PACK_2026, "-o", "json:{blocked}/r.json"],
-    ["dossier", "--example", "-c", PACK_2026, "-o", "{blocked}/dossier"],
-    ["batch", str(EXAMPLES / "approved"), "-c", PACK_2026, "-j", "1", "-q", "--out", "{blocked}/run"],
-    ["batch", str(EXAMPLES / "approved"), "-c", PACK_2026, "-j", "1", "-q", "--out", "{ok}/run", "-o", "sarif:{blocked}/b.sarif"],
-], ids=["assess-o", "dossier-o", "batch-out", "batch-report"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["assess", "--example", "--no-footprint", "-c", PACK_2026, "-o", "json:{blocked}/r.json"],
+        ["dossier", "--example", "-c", PACK_2026, "-o", "{blocked}/dossier"],
+        ["batch", str(EXAMPLES / "approved"), "-c", PACK_2026, "-j", "1", "-q", "--out", "{blocked}/run"],
+        [
+            "batch",
+            str(EXAMPLES / "approved"),
+            "-c",
+            PACK_2026,
+            "-j",
+            "1",
+            "-q",
+            "--out",
+            "{ok}/run",
+            "-o",
+            "sarif:{blocked}/b.sarif",
+        ],
+    ],
+    ids=["assess-o", "dossier-o", "batch-out", "batch-report"],
+)
 def test_an_output_that_cannot_be_written_is_exit_2_naming_it(tmp_path, command) -> None:
     blocker = tmp_path / "a-file"  # a path below a regular file cannot be created, even as root
     blocker.write_text("x", encoding="utf-8")

@@ -14,9 +14,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.infra import safeyaml
-from liplanet_cert.cli.app import app
 from liplanet_cert.assessment.metrics import CATALOGUE
+from liplanet_cert.cli.app import app
+from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +40,12 @@ def shipped_metrics() -> set[str]:
 
 def test_criteria_metrics_lists_every_metric_the_shipped_packs_use():
     used = shipped_metrics()
-    assert {"cell.format", "kpi.scrap_rate", "step.formation.scrap_rate", "footprint.primary_share_main_production"} <= used
+    assert {
+        "cell.format",
+        "kpi.scrap_rate",
+        "step.formation.scrap_rate",
+        "footprint.primary_share_main_production",
+    } <= used
     table = cli("criteria", "metrics")
     assert table.exit_code == 0
     for m in used:
@@ -56,16 +61,19 @@ def test_criteria_metrics_lists_every_metric_the_shipped_packs_use():
             assert m["unit"] and m["dimension"], m
 
 
-@pytest.mark.parametrize(("metric", "unit", "dimension", "source"), [
-    ("cell.nominal_capacity", "Ah", "charge", "declaration"),
-    ("kpi.cell_throughput", "cell/day", "cells_per_time", "logs"),
-    ("declared.electrode_throughput", "m/day", "length_per_time", "declaration"),
-    ("step.calendering.scrap_rate", "percent", "dimensionless", "logs"),
-    ("eol.capacity_vs_nominal", "percent", "dimensionless", "logs"),
-    ("footprint.steps_reported", "percent", "dimensionless", "footprint"),
-    ("footprint.kg_co2e_per_kwh", "dimensionless", "dimensionless", "footprint"),
-    ("step.formation.automation", None, None, "declaration"),
-])
+@pytest.mark.parametrize(
+    ("metric", "unit", "dimension", "source"),
+    [
+        ("cell.nominal_capacity", "Ah", "charge", "declaration"),
+        ("kpi.cell_throughput", "cell/day", "cells_per_time", "logs"),
+        ("declared.electrode_throughput", "m/day", "length_per_time", "declaration"),
+        ("step.calendering.scrap_rate", "percent", "dimensionless", "logs"),
+        ("eol.capacity_vs_nominal", "percent", "dimensionless", "logs"),
+        ("footprint.steps_reported", "percent", "dimensionless", "footprint"),
+        ("footprint.kg_co2e_per_kwh", "dimensionless", "dimensionless", "footprint"),
+        ("step.formation.automation", None, None, "declaration"),
+    ],
+)
 def test_metric_units_and_sources(metric: str, unit: str | None, dimension: str | None, source: str):
     by = {m["name"]: m for m in json.loads(cli("criteria", "metrics", "-f", "json").stdout)["metrics"]}
     assert (by[metric]["unit"], by[metric]["dimension"], by[metric]["source"]) == (unit, dimension, source)
@@ -73,13 +81,17 @@ def test_metric_units_and_sources(metric: str, unit: str | None, dimension: str 
 
 def test_criteria_metrics_table_shows_unit_source_and_meaning():
     out = " ".join(cli("criteria", "metrics", columns=220).stdout.split())
-    assert "kpi.cell_throughput │ quantity │ cell/day (cells_per_time) │ logs │ Cell output per production day, measured from the logs." in out
+    assert (
+        "kpi.cell_throughput │ quantity │ cell/day (cells_per_time) │ logs │ Cell output per production day, measured from the logs."
+        in out
+    )
     assert "kg CO2e/kWh, written as a plain number (e.g. 20)" in out
 
 
 def test_the_hint_of_criteria_check_names_a_command_that_exists(tmp_path: Path):
     draft = tmp_path / "draft.yaml"
-    draft.write_text(textwrap.dedent("""\
+    draft.write_text(
+        textwrap.dedent("""\
         id: draft
         version: 0.1.0
         title: Draft
@@ -87,7 +99,9 @@ def test_the_hint_of_criteria_check_names_a_command_that_exists(tmp_path: Path):
         criteria:
           - {id: D-ONE, title: a, category: scrap, severity: required, source: {ref: x},
              check: {metric: kpi.scrap_ratio, op: "<", value: "10 %"}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     res = cli("criteria", "check", str(draft), columns=200)
     assert res.exit_code == 2
     hints = re.findall(r"\(liplanet-cert ([a-z -]+)\)", res.stderr)
@@ -142,4 +156,6 @@ def test_the_waivers_schema_accepts_a_waiver_file_the_tool_accepts(tmp_path: Pat
     load_waivers(f)  # the tool accepts it
     schema = json.loads(cli("schema", "waivers").stdout)
     assert list(Draft202012Validator(schema).iter_errors(safeyaml.load(text))) == []
-    assert list(Draft202012Validator(schema).iter_errors({"waivers": [{"criterion": "X"}]}))  # no justification: refused
+    assert list(
+        Draft202012Validator(schema).iter_errors({"waivers": [{"criterion": "X"}]})
+    )  # no justification: refused

@@ -9,28 +9,51 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
+
 from liplanet_cert.criteria import pack as criteria
-from liplanet_cert.infra import safeyaml
 from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, select_pack, shipped_packs
 from liplanet_cert.errors import CriteriaError
+from liplanet_cert.infra import safeyaml
 
 PACK_2023 = REPO / "criteria" / "liplanet-2023-1.0.0.yaml"
 
 
-def draft(pack_id: str = "draft-pack", version: str = "0.1.0", valid_from: str = "2026-01-01", valid_until: str | None = None,
-          criteria_items: list | None = None) -> dict:
+def draft(
+    pack_id: str = "draft-pack",
+    version: str = "0.1.0",
+    valid_from: str = "2026-01-01",
+    valid_until: str | None = None,
+    criteria_items: list | None = None,
+) -> dict:
     """A small valid pack; tests break one thing at a time."""
     return {
-        "id": pack_id, "version": version, "title": f"{pack_id} {version}", "valid_from": valid_from, "valid_until": valid_until,
-        "criteria": criteria_items or [
-            {"id": "T-SCRAP", "title": "Scrap below 10 %", "category": "scrap", "severity": "required",
-             "check": {"metric": "kpi.scrap_rate", "op": "<", "value": "10 %"}, "source": {"kind": "roadmap", "ref": "test"}},
-            {"id": "T-ELECTRODE", "title": "Electrode output", "category": "throughput", "severity": "required",
-             "any_of": [{"metric": "kpi.electrode_throughput", "op": ">=", "value": "2 m/day"},
-                        {"metric": "kpi.electrode_per_batch", "op": ">=", "value": "2 m/batch"}],
-             "source": {"kind": "roadmap", "ref": "test"}},
+        "id": pack_id,
+        "version": version,
+        "title": f"{pack_id} {version}",
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "criteria": criteria_items
+        or [
+            {
+                "id": "T-SCRAP",
+                "title": "Scrap below 10 %",
+                "category": "scrap",
+                "severity": "required",
+                "check": {"metric": "kpi.scrap_rate", "op": "<", "value": "10 %"},
+                "source": {"kind": "roadmap", "ref": "test"},
+            },
+            {
+                "id": "T-ELECTRODE",
+                "title": "Electrode output",
+                "category": "throughput",
+                "severity": "required",
+                "any_of": [
+                    {"metric": "kpi.electrode_throughput", "op": ">=", "value": "2 m/day"},
+                    {"metric": "kpi.electrode_per_batch", "op": ">=", "value": "2 m/batch"},
+                ],
+                "source": {"kind": "roadmap", "ref": "test"},
+            },
         ],
     }
 
@@ -62,17 +85,28 @@ def test_2023_pack_has_the_roadmap_table_2_criteria_and_the_scrap_milestone():
     assert by_id["ELIG-CELL-SIZE"].check[0].value == 1.0  # Ah
     assert by_id["KPI-SCRAP-OVERALL"].check[0].op == "<" and by_id["KPI-SCRAP-OVERALL"].check[0].value == 10.0
     electrode = by_id["ELIG-ELECTRODE-OUTPUT"]
-    assert [(c.metric, c.value) for c in electrode.check] == [("kpi.electrode_throughput", 2.0), ("kpi.electrode_per_batch", 2.0)]
+    assert [(c.metric, c.value) for c in electrode.check] == [
+        ("kpi.electrode_throughput", 2.0),
+        ("kpi.electrode_per_batch", 2.0),
+    ]
     small, large = by_id["ELIG-CELL-OUTPUT-SMALL"], by_id["ELIG-CELL-OUTPUT-LARGE"]
     assert (small.applies_if.op, small.applies_if.value, small.check[0].value) == ("<", 10.0, 20.0)
-    assert (large.applies_if.op, large.applies_if.value, large.check[0].value) == (">=", 10.0, 10.0)  # exactly 10 Ah: large
+    assert (large.applies_if.op, large.applies_if.value, large.check[0].value) == (
+        ">=",
+        10.0,
+        10.0,
+    )  # exactly 10 Ah: large
 
 
 def test_2026_pack_sets_a_scrap_limit_for_every_figure_7_step():
     from liplanet_cert.catalogue import production_steps
 
     p = select_pack("liplanet-2026@2.0.0")
-    limited = {c.check[0].metric.split(".")[1] for c in p.criteria if c.check and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate")}
+    limited = {
+        c.check[0].metric.split(".")[1]
+        for c in p.criteria
+        if c.check and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate")
+    }
     assert limited == set(production_steps())
 
 
@@ -83,7 +117,9 @@ def test_sha256_is_stable_under_reformatting_and_changes_with_content(tmp_path):
     # same content: no comments, other key order, flow style; and as JSON
     shuffled = dict(reversed(list(doc.items())))
     as_yaml = tmp_path / "reformatted.yaml"
-    as_yaml.write_text("# reformatted\n" + yaml.safe_dump(shuffled, default_flow_style=True, width=60), encoding="utf-8")
+    as_yaml.write_text(
+        "# reformatted\n" + yaml.safe_dump(shuffled, default_flow_style=True, width=60), encoding="utf-8"
+    )
     as_json = tmp_path / "pack.json"
     as_json.write_text(json.dumps(doc, indent=4), encoding="utf-8")
     assert load_pack(as_yaml).sha256 == original.sha256
@@ -164,8 +200,16 @@ def test_a_sound_draft_has_no_problems():
         (lambda d: d.pop("title"), "#/", "'title' is a required property"),
         (lambda d: d.update(version="1.0"), "#/version", "does not match"),
         (lambda d: d["criteria"][0].update(severity="mandatory"), "#/criteria/0/severity", "is not one of"),
-        (lambda d: d["criteria"][0]["source"].update(kind="proposal"), "#/criteria/0/source", "'rationale' is a required property"),
-        (lambda d: d["criteria"][0].pop("check"), "#/criteria/0", "is not valid under any of the given schemas"),
+        (
+            lambda d: d["criteria"][0]["source"].update(kind="proposal"),
+            "#/criteria/0/source",
+            "'rationale' is a required property",
+        ),
+        (
+            lambda d: d["criteria"][0].pop("check"),
+            "#/criteria/0",
+            "is not valid under any of the given schemas",
+        ),
         (lambda d: d.update(valid_from="2026-13-01"), "#/valid_from", "is not a 'date'"),
     ],
 )
@@ -180,13 +224,36 @@ def test_lint_reports_duplicate_ids_unknown_metrics_and_units_that_do_not_fit():
     doc["criteria"][1]["id"] = "T-SCRAP"
     doc["criteria"][0]["check"]["metric"] = "kpi.scrap_ratio"
     doc["criteria"][1]["any_of"][0]["value"] = "2 kg/day"
-    doc["criteria"].append({"id": "T-AUTO", "title": "Automation", "category": "process", "severity": "required",
-                            "check": {"metric": "step.formation.automation", "op": ">=", "value": "robotic"},
-                            "source": {"ref": "test"}})
-    doc["criteria"].append({"id": "T-CONS", "title": "Consistency", "category": "consistency", "severity": "required",
-                            "consistency": {"kpi": "cell_throughput", "tolerance": "2 m/day"}, "source": {"ref": "test"}})
-    doc["criteria"].append({"id": "T-FORMAT", "title": "Format", "category": "eligibility", "severity": "required",
-                            "check": {"metric": "cell.format", "op": ">=", "value": "pouch"}, "source": {"ref": "test"}})
+    doc["criteria"].append(
+        {
+            "id": "T-AUTO",
+            "title": "Automation",
+            "category": "process",
+            "severity": "required",
+            "check": {"metric": "step.formation.automation", "op": ">=", "value": "robotic"},
+            "source": {"ref": "test"},
+        }
+    )
+    doc["criteria"].append(
+        {
+            "id": "T-CONS",
+            "title": "Consistency",
+            "category": "consistency",
+            "severity": "required",
+            "consistency": {"kpi": "cell_throughput", "tolerance": "2 m/day"},
+            "source": {"ref": "test"},
+        }
+    )
+    doc["criteria"].append(
+        {
+            "id": "T-FORMAT",
+            "title": "Format",
+            "category": "eligibility",
+            "severity": "required",
+            "check": {"metric": "cell.format", "op": ">=", "value": "pouch"},
+            "source": {"ref": "test"},
+        }
+    )
     problems = lint(doc, "draft.yaml")
     got = {(p.location, p.message.split(":")[0]) for p in problems}
     assert got == {
@@ -202,7 +269,9 @@ def test_lint_reports_duplicate_ids_unknown_metrics_and_units_that_do_not_fit():
 
 
 def test_lint_reports_a_pack_that_expires_before_it_starts():
-    assert ("#/valid_until", "pack expires before it starts") in lint_messages(draft(valid_until="2025-01-01"))
+    assert ("#/valid_until", "pack expires before it starts") in lint_messages(
+        draft(valid_until="2025-01-01")
+    )
 
 
 def test_loading_a_broken_pack_raises_with_every_problem(tmp_path):

@@ -11,22 +11,29 @@ from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
 from liplanet_cert.cli.app import app
-from liplanet_cert.criteria.pack import select_pack
 from liplanet_cert.criteria.diff import diff_packs
+from liplanet_cert.criteria.pack import select_pack
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
 def test_diff_2023_to_2026_json() -> None:
-    res = runner.invoke(app, ["criteria", "diff", "liplanet-2023@1.0.0", "liplanet-2026@2.0.0", "--format", "json"])
+    res = runner.invoke(
+        app, ["criteria", "diff", "liplanet-2023@1.0.0", "liplanet-2026@2.0.0", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     added = {x["id"]: x for x in d["added"]}
-    assert "QUAL-SCRAP-FORMATION" in added and added["QUAL-SCRAP-FORMATION"]["threshold"] == "step.formation.scrap_rate ≤ 4 %"
+    assert (
+        "QUAL-SCRAP-FORMATION" in added
+        and added["QUAL-SCRAP-FORMATION"]["threshold"] == "step.formation.scrap_rate ≤ 4 %"
+    )
     assert added["QUAL-SCRAP-FORMATION"]["applicability"] == "step.formation.declared = true"
     assert d["removed"] == [] and d["old"]["version"] == "1.0.0" and d["new"]["version"] == "2.0.0"
-    assert d["unchanged"] + len(d["changed"]) + len(d["added"]) == len(select_pack("liplanet-2026@2.0.0").criteria)
+    assert d["unchanged"] + len(d["changed"]) + len(d["added"]) == len(
+        select_pack("liplanet-2026@2.0.0").criteria
+    )
 
 
 def test_diff_reports_threshold_severity_applicability_and_removal(tmp_path: Path) -> None:
@@ -46,7 +53,11 @@ def test_diff_reports_threshold_severity_applicability_and_removal(tmp_path: Pat
     changed = {x["id"]: {c["field"]: c for c in x["changes"]} for x in d["changed"]}
     assert changed["KPI-SCRAP-OVERALL"]["threshold"]["old"] == "kpi.scrap_rate < 10 %"
     assert changed["KPI-SCRAP-OVERALL"]["threshold"]["new"] == "kpi.scrap_rate < 8 %"
-    assert changed["QUAL-CAPACITY-NOMINAL"]["severity"] == {"field": "severity", "old": "advisory", "new": "required"}
+    assert changed["QUAL-CAPACITY-NOMINAL"]["severity"] == {
+        "field": "severity",
+        "old": "advisory",
+        "new": "required",
+    }
     assert "12 Ah" in changed["ELIG-CELL-OUTPUT-SMALL"]["applicability"]["new"]
     assert [x["id"] for x in d["removed"]] == ["QUAL-SCRAP-QC"]
     res = runner.invoke(app, ["criteria", "diff", "liplanet-2026@2.0.0", str(draft)])
@@ -65,13 +76,19 @@ def old_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return bundles, out
 
 
-def test_impact_from_stored_results_matches_real_rerun(old_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_impact_from_stored_results_matches_real_rerun(
+    old_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bundles, old = old_run
     # impact must not read bundles: make them unreadable to the loader
     import liplanet_cert.bundle.load as bundle_mod
 
-    monkeypatch.setattr(bundle_mod, "load_bundle", lambda *a, **k: (_ for _ in ()).throw(AssertionError("bundle re-read")))
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(old), "--format", "json"])
+    monkeypatch.setattr(
+        bundle_mod, "load_bundle", lambda *a, **k: (_ for _ in ()).throw(AssertionError("bundle re-read"))
+    )
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(old), "--format", "json"]
+    )
     monkeypatch.undo()
     rep = json.loads(res.stdout)
     assert res.exit_code == (1 if rep["counts"]["lose_approval"] else 0)
@@ -91,7 +108,9 @@ def test_impact_from_stored_results_matches_real_rerun(old_run: tuple[Path, Path
 
 def test_impact_needs_reassessment_when_stored_data_cannot_decide(old_run: tuple[Path, Path]) -> None:
     _, old = old_run
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"])
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"]
+    )
     rep = json.loads(res.stdout)
     # the 2023 run computed no footprint: sustainability criteria cannot be decided, never a silent pass
     assert rep["counts"]["keep_approval"] == 0
@@ -99,7 +118,9 @@ def test_impact_needs_reassessment_when_stored_data_cannot_decide(old_run: tuple
 
 
 def test_impact_missing_results_is_usage_error(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(tmp_path / "none")])
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(tmp_path / "none")]
+    )
     assert res.exit_code == 2 and "not found" in res.output
 
 
@@ -114,14 +135,21 @@ def run_without_footprint(old_run: tuple[Path, Path], tmp_path_factory: pytest.T
 
 
 def test_impact_cannot_tell_when_stored_results_lack_the_footprint_and_the_real_rerun_agrees(
-        old_run: tuple[Path, Path], run_without_footprint: Path, tmp_path: Path) -> None:
+    old_run: tuple[Path, Path], run_without_footprint: Path, tmp_path: Path
+) -> None:
     bundles, _ = old_run
     old = run_without_footprint
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"])
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"]
+    )
     assert res.exit_code == 4, res.output  # cannot tell: never 0 "no approved line would lose the seal"
     rep = json.loads(res.stdout)
     assert rep["exit_code"] == 4
-    approved_before = {d["bundle"] for d in read_lines(old / "results.jsonl") if d["status"] in ("approved", "approved_with_observations")}
+    approved_before = {
+        d["bundle"]
+        for d in read_lines(old / "results.jsonl")
+        if d["status"] in ("approved", "approved_with_observations")
+    }
     assert approved_before
     assert rep["counts"]["keep_approval"] == 0 and rep["counts"]["lose_approval"] == 0
     unsure = {r["bundle"]: r for r in rep["bundles"] if r["outcome"] == "needs_reassessment"}
@@ -132,47 +160,75 @@ def test_impact_cannot_tell_when_stored_results_lack_the_footprint_and_the_real_
 
     # the real re-run: every line that really loses the seal was among those that could not be judged
     new = tmp_path / "new"
-    summary = run_batch(BatchOptions(paths=(str(bundles),), out=new, criteria="liplanet-2026@2.1.0", jobs=2, previous=old))
+    summary = run_batch(
+        BatchOptions(paths=(str(bundles),), out=new, criteria="liplanet-2026@2.1.0", jobs=2, previous=old)
+    )
     real = {d["bundle"]: d["status"] for d in read_lines(new / "results.jsonl")}
     really_lost = {b for b in approved_before if real[b] not in ("approved", "approved_with_observations")}
     assert really_lost, "the fixture must contain lines that lose the seal under 2.1.0"
     assert summary.changes["lost_approval"] == len(really_lost)
     assert really_lost <= set(unsure)
 
-    text = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old)], env={"COLUMNS": "80"})
+    text = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old)], env={"COLUMNS": "80"}
+    )
     assert text.exit_code == 4
     flat = " ".join(text.stdout.split())
-    assert (f"{len(approved_before)} approved lines cannot be judged from stored results: they lack footprint metrics "
-            "footprint.primary_share_main_production, footprint.steps_reported; re-run `liplanet-cert batch BUNDLE... "
-            f"--criteria liplanet-2026@2.1.0 --previous {old} --out NEW_RUN` to know") in flat
+    assert (
+        f"{len(approved_before)} approved lines cannot be judged from stored results: they lack footprint metrics "
+        "footprint.primary_share_main_production, footprint.steps_reported; re-run `liplanet-cert batch BUNDLE... "
+        f"--criteria liplanet-2026@2.1.0 --previous {old} --out NEW_RUN` to know"
+    ) in flat
     assert "no approved line would lose the seal" not in flat
     for b in really_lost:
         assert b in text.stdout
 
 
 def test_impact_says_both_when_some_lose_and_others_cannot_be_judged(old_run: tuple[Path, Path]) -> None:
-    _, old = old_run  # the 2023 run: 2.1.0 adds per-step scrap limits (decidable) and footprint criteria (not)
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"])
+    _, old = (
+        old_run  # the 2023 run: 2.1.0 adds per-step scrap limits (decidable) and footprint criteria (not)
+    )
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old), "--format", "json"]
+    )
     rep = json.loads(res.stdout)
     assert rep["counts"]["lose_approval"] >= 1 and rep["counts"]["needs_reassessment"] >= 1
     assert res.exit_code == 4  # cannot tell wins over "some would lose": the list of losses is incomplete
-    text = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old)], env={"COLUMNS": "80"})
+    text = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.1.0", "--against", str(old)], env={"COLUMNS": "80"}
+    )
     flat = " ".join(text.stdout.split())
     assert text.exit_code == 4
-    assert f"{rep['counts']['lose_approval']} approved line" in flat and "would lose the seal, and more may" in flat
-    assert f"{rep['counts']['needs_reassessment']} approved lines cannot be judged from stored results" in flat
+    assert (
+        f"{rep['counts']['lose_approval']} approved line" in flat
+        and "would lose the seal, and more may" in flat
+    )
+    assert (
+        f"{rep['counts']['needs_reassessment']} approved lines cannot be judged from stored results" in flat
+    )
 
 
-def test_impact_exits_0_only_when_every_approved_line_is_judged_and_keeps_the_seal(run_without_footprint: Path) -> None:
-    res = runner.invoke(app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(run_without_footprint)])
+def test_impact_exits_0_only_when_every_approved_line_is_judged_and_keeps_the_seal(
+    run_without_footprint: Path,
+) -> None:
+    res = runner.invoke(
+        app, ["criteria", "impact", "liplanet-2026@2.0.0", "--against", str(run_without_footprint)]
+    )
     assert res.exit_code == 0, res.output
     assert "no approved line would lose the seal" in " ".join(res.stdout.split())
 
 
 def test_impact_help_and_readme_document_the_cannot_tell_exit_code() -> None:
-    help_text = " ".join(runner.invoke(app, ["criteria", "impact", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    help_text = " ".join(
+        runner.invoke(app, ["criteria", "impact", "--help"], env={"COLUMNS": "200"}).stdout.split()
+    )
     assert "4 some approved lines cannot be judged from the stored results" in help_text
     assert "4 wins over 1" in help_text
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
-    assert "| 4 | `criteria impact` only: some approved lines cannot be judged from the stored results" in readme
-    assert "`criteria impact`: 0 no approved line would lose the seal, 1 some would lose it, 4 some approved lines cannot be judged" in readme
+    assert (
+        "| 4 | `criteria impact` only: some approved lines cannot be judged from the stored results" in readme
+    )
+    assert (
+        "`criteria impact`: 0 no approved line would lose the seal, 1 some would lose it, 4 some approved lines cannot be judged"
+        in readme
+    )

@@ -24,19 +24,30 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def old_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("impact-hostile") / "run"
-    run_batch(BatchOptions(paths=(str(EXAMPLES / "approved"),), out=out, criteria=OLD, at=date(2026, 10, 15), jobs=1, footprint=False))
+    run_batch(
+        BatchOptions(
+            paths=(str(EXAMPLES / "approved"),),
+            out=out,
+            criteria=OLD,
+            at=date(2026, 10, 15),
+            jobs=1,
+            footprint=False,
+        )
+    )
     return out
 
 
 def impact(run: Path) -> tuple[int, dict]:
     res = runner.invoke(app, ["criteria", "impact", NEW, "--against", str(run), "--format", "json"])
-    return res.exit_code, (json.loads(res.stdout) if res.stdout.strip().startswith("{") else {"output": res.output})
+    return res.exit_code, (
+        json.loads(res.stdout) if res.stdout.strip().startswith("{") else {"output": res.output}
+    )
 
 
 MALFORMED = [
-    {"metric": "foo | bar", "actual": "1; 2"},              # alternatives without a dot
-    {"metric": "foo | bar", "actual": "1"},                 # fewer values than alternatives
-    {"metric": "a.b | c", "actual": "x; y; z"},             # more values
+    {"metric": "foo | bar", "actual": "1; 2"},  # alternatives without a dot
+    {"metric": "foo | bar", "actual": "1"},  # fewer values than alternatives
+    {"metric": "a.b | c", "actual": "x; y; z"},  # more values
     {"metric": "step.mixing.scrap_rate", "actual": "not a number"},
     {"metric": ".", "actual": ";"},
     {"metric": " | ", "actual": "; "},
@@ -56,25 +67,40 @@ def test_malformed_stored_finding_never_exits_3(old_run: Path, tmp_path: Path, c
     code, rep = impact(run)
     assert code in (0, 1, 4), rep
     assert len(rep["bundles"]) == 1 and rep["bundles"][0]["outcome"] in (
-        "keep_approval", "lose_approval", "needs_reassessment")  # approved before: judged or cannot be judged
+        "keep_approval",
+        "lose_approval",
+        "needs_reassessment",
+    )  # approved before: judged or cannot be judged
 
 
 def test_recorded_values_is_total() -> None:
     findings = [
-        "not an object", 1, None, [], {},
-        {"status": "pass"},                                            # no metric
-        {"status": "pass", "metric": 3, "actual": "1"},                # wrong types
+        "not an object",
+        1,
+        None,
+        [],
+        {},
+        {"status": "pass"},  # no metric
+        {"status": "pass", "metric": 3, "actual": "1"},  # wrong types
         {"status": "pass", "metric": "a.b", "actual": 1.5},
         {"status": ["pass"], "metric": "a.b", "actual": "1"},
-        {"status": "pass", "metric": "foo | bar", "actual": "1; 2"},   # no dot: the whole alternative name
-        {"status": "fail", "metric": "step.mixing.automation | step.coating.automation",
-         "actual": "mixing: automated; coating: manual"},
+        {"status": "pass", "metric": "foo | bar", "actual": "1; 2"},  # no dot: the whole alternative name
+        {
+            "status": "fail",
+            "metric": "step.mixing.automation | step.coating.automation",
+            "actual": "mixing: automated; coating: manual",
+        },
         {"status": "pass", "metric": "x | y", "actual": "only one"},
         {"status": "pass", "metric": "kpi.scrap_rate", "actual": "4 %"},
-        {"status": "error", "metric": "kpi.other", "actual": "5 %"},    # not evaluated: nothing recorded
+        {"status": "error", "metric": "kpi.other", "actual": "5 %"},  # not evaluated: nothing recorded
     ]
-    assert recorded_values(findings) == {"foo": "1", "bar": "2", "step.mixing.automation": "automated",
-                                         "step.coating.automation": "manual", "kpi.scrap_rate": "4 %"}
+    assert recorded_values(findings) == {
+        "foo": "1",
+        "bar": "2",
+        "step.mixing.automation": "automated",
+        "step.coating.automation": "manual",
+        "kpi.scrap_rate": "4 %",
+    }
     assert recorded_values(None) == {} and recorded_values({"a": 1}) == {}  # type: ignore[arg-type]
 
 

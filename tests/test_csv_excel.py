@@ -20,9 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, PACK_2026, squash
 from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.cli.app import app
 from liplanet_cert.errors import BundleError
@@ -50,7 +50,9 @@ def original(name: str) -> str:
     return (APPROVED / name).read_text(encoding="utf-8")
 
 
-def write(bundle: Path, name: str, text: str, *, bom: bool = False, encoding: str = "utf-8", newline: str = "\n") -> None:
+def write(
+    bundle: Path, name: str, text: str, *, bom: bool = False, encoding: str = "utf-8", newline: str = "\n"
+) -> None:
     data = text.replace("\n", newline).encode(encoding)
     (bundle / name).write_bytes((BOM if bom else b"") + data)
 
@@ -129,23 +131,36 @@ def test_windows_1252_export_is_one_located_problem(tmp_path):
     err = refused(bundle, tmp_path)
     assert bullets(cli("validate", bundle).stderr) == [
         "energy.csv line 2, byte 140: file is not valid UTF-8 (a Windows-1252/Latin-1 export?): save it as CSV UTF-8 "
-        "(in Excel: Save As > 'CSV UTF-8 (Comma delimited) (*.csv)') (expected UTF-8 text; found byte 0xe4 ('ä' in Windows-1252); 2 such bytes in the file)"]
+        "(in Excel: Save As > 'CSV UTF-8 (Comma delimited) (*.csv)') (expected UTF-8 text; found byte 0xe4 ('ä' in Windows-1252); 2 such bytes in the file)"
+    ]
     assert "invalid bundle" in err
 
 
 def test_latin1_micro_sign_in_a_header(tmp_path):
     bundle = copy(tmp_path)
-    write(bundle, "eol_tests.csv", original("eol_tests.csv").replace("ocv_drop [mV]", "ocv_drop [µV]"), encoding="latin-1")
+    write(
+        bundle,
+        "eol_tests.csv",
+        original("eol_tests.csv").replace("ocv_drop [mV]", "ocv_drop [µV]"),
+        encoding="latin-1",
+    )
     err = refused(bundle, tmp_path)
-    assert "eol_tests.csv line 1, byte 71: file is not valid UTF-8" in err  # 8+7+5+14+27 bytes of columns, then "ocv_drop [" (10)
+    assert (
+        "eol_tests.csv line 1, byte 71: file is not valid UTF-8" in err
+    )  # 8+7+5+14+27 bytes of columns, then "ocv_drop [" (10)
     assert "found byte 0xb5 ('µ' in Windows-1252)" in err and "save it as CSV UTF-8" in err
 
 
 def test_utf16_unicode_text_is_named(tmp_path):
     bundle = copy(tmp_path)
-    (bundle / "energy.csv").write_bytes(original("energy.csv").replace(",", "\t").encode("utf-16"))  # with its FF FE mark
+    (bundle / "energy.csv").write_bytes(
+        original("energy.csv").replace(",", "\t").encode("utf-16")
+    )  # with its FF FE mark
     err = refused(bundle, tmp_path)
-    assert "energy.csv byte 0: file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: save it as CSV UTF-8" in err
+    assert (
+        "energy.csv byte 0: file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: save it as CSV UTF-8"
+        in err
+    )
 
 
 def test_a_bom_does_not_hide_a_nul_byte_offset(tmp_path):
@@ -158,9 +173,21 @@ def test_a_bom_does_not_hide_a_nul_byte_offset(tmp_path):
 # -- 2. every file's problems in one run -------------------------------------------------------
 def test_a_problem_in_each_log_and_the_declaration_are_all_reported(tmp_path):
     bundle = copy(tmp_path)
-    (bundle / "declaration.yaml").write_text(original("declaration.yaml").replace('"60 m/batch"', '"60 kg"'), encoding="utf-8")
-    write(bundle, "production_log.csv", original("production_log.csv").replace("2026-09-01,mixing,L01", "2026-09-01,alchemy,L01"))
-    write(bundle, "eol_tests.csv", original("eol_tests.csv").replace("C00001,L01,2026-09-01,5.0674,", "C00001,L01,2026-09-01,5.0674 Ah,"))
+    (bundle / "declaration.yaml").write_text(
+        original("declaration.yaml").replace('"60 m/batch"', '"60 kg"'), encoding="utf-8"
+    )
+    write(
+        bundle,
+        "production_log.csv",
+        original("production_log.csv").replace("2026-09-01,mixing,L01", "2026-09-01,alchemy,L01"),
+    )
+    write(
+        bundle,
+        "eol_tests.csv",
+        original("eol_tests.csv").replace(
+            "C00001,L01,2026-09-01,5.0674,", "C00001,L01,2026-09-01,5.0674 Ah,"
+        ),
+    )
     write(bundle, "energy.csv", original("energy.csv").replace("M-101", "Zähler"), encoding="cp1252")
     err = refused(bundle, tmp_path)
     assert "(4 problems)" in err
@@ -186,7 +213,11 @@ def test_unreadable_logs_do_not_stop_each_other(tmp_path):
     (bundle / "production_log.csv").write_bytes(b"")
     write(bundle, "eol_tests.csv", original("eol_tests.csv"), encoding="utf-16")
     write(bundle, "energy.csv", original("energy.csv").replace(",", "|"))
-    assert [(f, loc) for f, loc, _ in problems(bundle)] == [("production_log.csv", "line 1"), ("eol_tests.csv", "byte 0"), ("energy.csv", "line 1")]
+    assert [(f, loc) for f, loc, _ in problems(bundle)] == [
+        ("production_log.csv", "line 1"),
+        ("eol_tests.csv", "byte 0"),
+        ("energy.csv", "line 1"),
+    ]
 
 
 # -- 3. delimiters and decimal commas ------------------------------------------------------------
@@ -200,7 +231,12 @@ def test_semicolon_or_tab_file_with_decimal_points_gives_the_same_result(tmp_pat
 
 def test_semicolon_file_with_quoted_fields_and_commas_in_text(tmp_path):
     bundle = copy(tmp_path)
-    text = original("energy.csv").replace(",", ";").replace("M-101", '"M-101; hall 2, north"').replace("M-102", "M-102, hall 3")
+    text = (
+        original("energy.csv")
+        .replace(",", ";")
+        .replace("M-101", '"M-101; hall 2, north"')
+        .replace("M-102", "M-102, hall 3")
+    )
     write(bundle, "energy.csv", text)
     same_result(bundle)
 
@@ -212,26 +248,37 @@ def test_decimal_comma_is_never_guessed(tmp_path):
     assert bullets(cli("validate", bundle).stderr) == [
         "energy.csv row 2, column amount: decimal comma: found '82,9'; write 82.9 "
         "(expected a number with a decimal point and no thousands separators, like 1234.5; "
-        "the file is semicolon-separated, which is read, but its numbers must use a decimal point; found '82,9')"]
+        "the file is semicolon-separated, which is read, but its numbers must use a decimal point; found '82,9')"
+    ]
     assert "missing column" not in err
 
 
 def test_decimal_comma_in_a_comma_file_quoted(tmp_path):
     bundle = copy(tmp_path)
-    write(bundle, "eol_tests.csv", original("eol_tests.csv").replace("C00002,L01,2026-09-01,4.9787,", 'C00002,L01,2026-09-01,"4,9787",'))
+    write(
+        bundle,
+        "eol_tests.csv",
+        original("eol_tests.csv").replace("C00002,L01,2026-09-01,4.9787,", 'C00002,L01,2026-09-01,"4,9787",'),
+    )
     err = refused(bundle, tmp_path)
     assert "eol_tests.csv row 3, column capacity: decimal comma: found '4,9787'; write 4.9787" in err
     assert "semicolon" not in err
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("1,082", "decimal comma or thousands separator: found '1,082'; write 1.082 or 1082"),  # ambiguous: both named
-    ("0,082", "decimal comma: found '0,082'; write 0.082"),  # a group never starts with 0
-    ("1082,5", "decimal comma: found '1082,5'; write 1082.5"),  # groups are 3 digits
-    ("1.082,9", "not a finite number (thousands separator or decimal comma?)"),
-    ("1 082", "not a finite number (thousands separator or decimal comma?)"),
-    ("#DIV/0!", "spreadsheet error value, not a number"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "1,082",
+            "decimal comma or thousands separator: found '1,082'; write 1.082 or 1082",
+        ),  # ambiguous: both named
+        ("0,082", "decimal comma: found '0,082'; write 0.082"),  # a group never starts with 0
+        ("1082,5", "decimal comma: found '1082,5'; write 1082.5"),  # groups are 3 digits
+        ("1.082,9", "not a finite number (thousands separator or decimal comma?)"),
+        ("1 082", "not a finite number (thousands separator or decimal comma?)"),
+        ("#DIV/0!", "spreadsheet error value, not a number"),
+    ],
+)
 def test_numbers_with_separators_are_located_errors(tmp_path, value, message):
     bundle = copy(tmp_path)
     write(bundle, "energy.csv", original("energy.csv").replace(",", ";").replace(";43.9;", f";{value};"))
@@ -246,16 +293,44 @@ def test_european_excel_export_lists_one_problem_per_file_and_column(tmp_path):
     assert "missing column" not in err and "the file is semicolon-separated, which is read" in err
     located = {(f, loc, msg.split(";")[0]) for f, loc, msg in problems(bundle)}
     assert located == {
-        ("production_log.csv", "rows 2, 3, 4, 5, 6 and 237 more, column date", "242 rows: not a date: day.month.year (DD.MM.YYYY)"),
-        ("production_log.csv", "rows 3, 14, 25, 36, 47 and 17 more, column electrode_length", "22 rows: decimal comma"),
-        ("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 976 more, column date", "981 rows: not a date: day.month.year (DD.MM.YYYY)"),
+        (
+            "production_log.csv",
+            "rows 2, 3, 4, 5, 6 and 237 more, column date",
+            "242 rows: not a date: day.month.year (DD.MM.YYYY)",
+        ),
+        (
+            "production_log.csv",
+            "rows 3, 14, 25, 36, 47 and 17 more, column electrode_length",
+            "22 rows: decimal comma",
+        ),
+        (
+            "eol_tests.csv",
+            "rows 2, 3, 4, 5, 6 and 976 more, column date",
+            "981 rows: not a date: day.month.year (DD.MM.YYYY)",
+        ),
         ("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 976 more, column capacity", "981 rows: decimal comma"),
         # 1.953 mohm as "1,953" could be 1953: named as ambiguous, not guessed
-        ("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 976 more, column internal_resistance", "981 rows: decimal comma or thousands separator"),
+        (
+            "eol_tests.csv",
+            "rows 2, 3, 4, 5, 6 and 976 more, column internal_resistance",
+            "981 rows: decimal comma or thousands separator",
+        ),
         ("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 976 more, column ocv_drop", "981 rows: decimal comma"),
-        ("energy.csv", "rows 2, 3, 4, 5, 6 and 1 more, column period_start", "6 rows: not a date: day.month.year (DD.MM.YYYY)"),
-        ("energy.csv", "rows 2, 3, 4, 5, 6 and 1 more, column period_end", "6 rows: not a date: day.month.year (DD.MM.YYYY)"),
-        ("energy.csv", "rows 2, 3, 4 and 6, column amount", "4 rows: decimal comma"),  # 70 and 604 are whole numbers
+        (
+            "energy.csv",
+            "rows 2, 3, 4, 5, 6 and 1 more, column period_start",
+            "6 rows: not a date: day.month.year (DD.MM.YYYY)",
+        ),
+        (
+            "energy.csv",
+            "rows 2, 3, 4, 5, 6 and 1 more, column period_end",
+            "6 rows: not a date: day.month.year (DD.MM.YYYY)",
+        ),
+        (
+            "energy.csv",
+            "rows 2, 3, 4 and 6, column amount",
+            "4 rows: decimal comma",
+        ),  # 70 and 604 are whole numbers
     }
     assert "(9 problems)" in err
     assert "e.g. row 2: found '82,9'; write 82.9" in err
@@ -270,38 +345,58 @@ def test_unknown_delimiter_is_one_problem_naming_it(tmp_path):
 def test_header_without_any_delimiter_is_one_problem(tmp_path):
     bundle = copy(tmp_path)
     write(bundle, "energy.csv", original("energy.csv").replace(",", " "))
-    assert problems(bundle) == [("energy.csv", "line 1", "header is not separated by commas, semicolons or tabs")]
+    assert problems(bundle) == [
+        ("energy.csv", "line 1", "header is not separated by commas, semicolons or tabs")
+    ]
 
 
 def test_ambiguous_header_is_one_problem(tmp_path):
     bundle = copy(tmp_path)
     write(bundle, "energy.csv", "step;period_start,period_end\n" + original("energy.csv").split("\n", 1)[1])
-    assert problems(bundle) == [("energy.csv", "line 1", "cannot tell the delimiter: the header line contains commas and semicolons")]
+    assert problems(bundle) == [
+        ("energy.csv", "line 1", "cannot tell the delimiter: the header line contains commas and semicolons")
+    ]
 
 
 def test_excel_sep_line_is_one_problem(tmp_path):
     bundle = copy(tmp_path)
     write(bundle, "energy.csv", "sep=;\n" + original("energy.csv").replace(",", ";"))
-    assert problems(bundle) == [("energy.csv", "line 1", "an Excel 'sep=' line before the header: remove it (the delimiter is read from the header)")]
+    assert problems(bundle) == [
+        (
+            "energy.csv",
+            "line 1",
+            "an Excel 'sep=' line before the header: remove it (the delimiter is read from the header)",
+        )
+    ]
 
 
 def test_comma_header_over_semicolon_rows(tmp_path):
     bundle = copy(tmp_path)
     header, rest = original("energy.csv").split("\n", 1)
     write(bundle, "energy.csv", header + "\n" + rest.replace(",", ";"))
-    assert problems(bundle) == [("energy.csv", "rows 2, 3, 4, 5, 6 and 1 more",
-                                 "6 rows: wrong number of fields; e.g. row 2: this row is semicolon-separated, the header comma-separated")]
+    assert problems(bundle) == [
+        (
+            "energy.csv",
+            "rows 2, 3, 4, 5, 6 and 1 more",
+            "6 rows: wrong number of fields; e.g. row 2: this row is semicolon-separated, the header comma-separated",
+        )
+    ]
 
 
 # -- 4. grouping -----------------------------------------------------------------------------
 def test_dd_mm_yyyy_dates_are_one_problem_not_242(tmp_path):
     bundle = copy(tmp_path)
-    write(bundle, "production_log.csv", re.sub(r"(?m)^2026-09-(\d\d),", r"\1.09.2026,", original("production_log.csv")))
+    write(
+        bundle,
+        "production_log.csv",
+        re.sub(r"(?m)^2026-09-(\d\d),", r"\1.09.2026,", original("production_log.csv")),
+    )
     err = refused(bundle, tmp_path)
     assert bullets(cli("validate", bundle).stderr) == [
         "production_log.csv rows 2, 3, 4, 5, 6 and 237 more, column date: 242 rows: not a date: day.month.year (DD.MM.YYYY) "
         "(expected YYYY-MM-DD (ISO 8601); in Excel, format the column as yyyy-mm-dd before saving; "
-        "found '01.09.2026', '02.09.2026', '03.09.2026' and 19 other values)"]
+        "found '01.09.2026', '02.09.2026', '03.09.2026' and 19 other values)"
+    ]
     assert len(cli("validate", bundle).stderr.splitlines()) < 10  # was ~490 lines
     assert "error: invalid bundle" in err
 
@@ -309,14 +404,22 @@ def test_dd_mm_yyyy_dates_are_one_problem_not_242(tmp_path):
 def test_distinct_problems_in_one_column_stay_distinct_and_single_rows_exact(tmp_path):
     bundle = copy(tmp_path)
     text = original("production_log.csv")
-    text = text.replace("2026-09-01,mixing,L01", "01.09.2026,mixing,L01").replace("2026-09-01,coating_and_drying,L01", "2026-09-31,coating_and_drying,L01")
-    text = text.replace("2026-09-01,calendering,L01", "2026-09-01 08:00,calendering,L01").replace("2026-09-01,cutting,L01", "46266,cutting,L01")
+    text = text.replace("2026-09-01,mixing,L01", "01.09.2026,mixing,L01").replace(
+        "2026-09-01,coating_and_drying,L01", "2026-09-31,coating_and_drying,L01"
+    )
+    text = text.replace("2026-09-01,calendering,L01", "2026-09-01 08:00,calendering,L01").replace(
+        "2026-09-01,cutting,L01", "46266,cutting,L01"
+    )
     write(bundle, "production_log.csv", text)
     assert problems(bundle) == [
         ("production_log.csv", "row 2, column date", "not a date: day.month.year (DD.MM.YYYY)"),
         ("production_log.csv", "row 3, column date", "not a date: no such day"),
         ("production_log.csv", "row 4, column date", "not a date: a date with a time of day"),
-        ("production_log.csv", "row 5, column date", "not a date: a spreadsheet serial day number (the date format was lost)"),
+        (
+            "production_log.csv",
+            "row 5, column date",
+            "not a date: a spreadsheet serial day number (the date format was lost)",
+        ),
     ]
 
 
@@ -339,7 +442,13 @@ def test_enum_values_are_grouped_by_value(tmp_path):
 
 def test_steps_units_and_counts_are_grouped(tmp_path):
     bundle = copy(tmp_path)
-    write(bundle, "production_log.csv", original("production_log.csv").replace(",mixing,", ",mixxing,").replace("L01,47,45,2,", "L01,47,45,-2,", 1))
+    write(
+        bundle,
+        "production_log.csv",
+        original("production_log.csv")
+        .replace(",mixing,", ",mixxing,")
+        .replace("L01,47,45,2,", "L01,47,45,-2,", 1),
+    )
     write(bundle, "energy.csv", original("energy.csv").replace(",kWh,", ",kWhh,"))
     assert problems(bundle) == [
         ("production_log.csv", "row 10, column scrap", "negative value"),
@@ -356,14 +465,25 @@ def test_rows_that_do_not_add_up_are_one_problem(tmp_path):
     write(bundle, "production_log.csv", "\n".join(lines))
     assert problems(bundle) == [("production_log.csv", "rows 2 and 3", "2 rows: units do not add up")]
     err = squash(cli("validate", bundle).stderr)
-    assert "(expected units_in = good_out + scrap; found units_in = 48, good_out + scrap = 47 + 0, units_in = 48, good_out + scrap = 46 + 0)" in err
+    assert (
+        "(expected units_in = good_out + scrap; found units_in = 48, good_out + scrap = 47 + 0, units_in = 48, good_out + scrap = 46 + 0)"
+        in err
+    )
 
 
 def test_lots_missing_from_the_production_log_are_one_problem(tmp_path):
     bundle = copy(tmp_path)
-    write(bundle, "eol_tests.csv", original("eol_tests.csv").replace(",L01,", ",L1,"))  # cells C00001-C00045, lines 2-46
+    write(
+        bundle, "eol_tests.csv", original("eol_tests.csv").replace(",L01,", ",L1,")
+    )  # cells C00001-C00045, lines 2-46
     err = squash(cli("validate", bundle).stderr)
-    assert problems(bundle) == [("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 40 more, column lot_id", "45 rows: lot not in the production log")]
+    assert problems(bundle) == [
+        (
+            "eol_tests.csv",
+            "rows 2, 3, 4, 5, 6 and 40 more, column lot_id",
+            "45 rows: lot not in the production log",
+        )
+    ]
     assert "found L1)" in err
 
 
@@ -383,7 +503,10 @@ def test_a_workbook_in_place_of_a_log_says_how_to_export_it(tmp_path, name, suff
 def test_a_log_with_another_case_or_extension_is_named(tmp_path):
     bundle = copy(tmp_path)
     (bundle / "energy.csv").rename(bundle / "Energy.CSV")
-    assert "energy.csv: energy metering file not found in the bundle: found Energy.CSV; rename it to energy.csv" in refused(bundle, tmp_path)
+    assert (
+        "energy.csv: energy metering file not found in the bundle: found Energy.CSV; rename it to energy.csv"
+        in refused(bundle, tmp_path)
+    )
 
 
 def test_a_workbook_saved_under_the_csv_name(tmp_path):
@@ -391,16 +514,27 @@ def test_a_workbook_saved_under_the_csv_name(tmp_path):
     with zipfile.ZipFile(bundle / "eol_tests.csv", "w") as zf:  # an .xlsx is a zip
         zf.writestr("[Content_Types].xml", "<Types/>")
     err = refused(bundle, tmp_path)
-    assert "eol_tests.csv whole file: a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named eol_tests.csv" in err
+    assert (
+        "eol_tests.csv whole file: a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named eol_tests.csv"
+        in err
+    )
 
 
 def test_a_declared_workbook(tmp_path):
     bundle = copy(tmp_path)
     (bundle / "production_log.csv").rename(bundle / "production.xlsx")
     decl = bundle / "declaration.yaml"
-    decl.write_text(decl.read_text(encoding="utf-8").replace("production_log: production_log.csv", "production_log: production.xlsx"), encoding="utf-8")
+    decl.write_text(
+        decl.read_text(encoding="utf-8").replace(
+            "production_log: production_log.csv", "production_log: production.xlsx"
+        ),
+        encoding="utf-8",
+    )
     err = refused(bundle, tmp_path)
-    assert "production.xlsx whole file: a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named production.csv" in err
+    assert (
+        "production.xlsx whole file: a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named production.csv"
+        in err
+    )
 
 
 def test_blank_first_line_is_a_missing_header(tmp_path):
@@ -409,13 +543,17 @@ def test_blank_first_line_is_a_missing_header(tmp_path):
     assert problems(bundle) == [("energy.csv", "line 1", "missing header: line 1 is blank")]
 
 
-def test_a_decimal_comma_in_a_declared_quantity_or_a_meter_accuracy_is_refused_not_misread(tmp_path: Path) -> None:
+def test_a_decimal_comma_in_a_declared_quantity_or_a_meter_accuracy_is_refused_not_misread(
+    tmp_path: Path,
+) -> None:
     """'17,3 Wh' was read as 173 Wh and '1,5 %' as 15 %: the value must never change silently."""
     bundle = tmp_path / "b"
     shutil.copytree(EXAMPLES / "approved", bundle)
     decl = (bundle / "declaration.yaml").read_text(encoding="utf-8")
     assert 'usable_energy: "17.3 Wh"' in decl
-    (bundle / "declaration.yaml").write_text(decl.replace('usable_energy: "17.3 Wh"', 'usable_energy: "17,3 Wh"'), encoding="utf-8")
+    (bundle / "declaration.yaml").write_text(
+        decl.replace('usable_energy: "17.3 Wh"', 'usable_energy: "17,3 Wh"'), encoding="utf-8"
+    )
     energy = (bundle / "energy.csv").read_text(encoding="utf-8").splitlines()
     head = energy[0].split(",")
     col = head.index("meter_accuracy")
@@ -434,22 +572,36 @@ def test_a_decimal_comma_in_a_declared_quantity_or_a_meter_accuracy_is_refused_n
 PRODUCTION_HEADER = "date,step,lot_id,units_in,good_out,scrap,electrode_length [m]"
 
 
-@pytest.mark.parametrize("header", ["Date,Step,Lot_ID,Units_In,Good_Out,Scrap,Electrode_Length [m]",
-                                    " Date , Step ,Lot_ID,Units_In,Good_Out,Scrap, Electrode_Length [m] "])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Date,Step,Lot_ID,Units_In,Good_Out,Scrap,Electrode_Length [m]",
+        " Date , Step ,Lot_ID,Units_In,Good_Out,Scrap, Electrode_Length [m] ",
+    ],
+)
 def test_a_header_in_another_case_is_one_problem_naming_the_fix(tmp_path, header):
     bundle = copy(tmp_path)
     write(bundle, "production_log.csv", original("production_log.csv").replace(PRODUCTION_HEADER, header, 1))
-    assert problems(bundle) == [("production_log.csv", "line 1",
-                                 "column names must be written in lower case: found Date, Step, Lot_ID, Units_In, Good_Out, Scrap, Electrode_Length; "
-                                 "write date, step, lot_id, units_in, good_out, scrap, electrode_length")]
+    assert problems(bundle) == [
+        (
+            "production_log.csv",
+            "line 1",
+            "column names must be written in lower case: found Date, Step, Lot_ID, Units_In, Good_Out, Scrap, Electrode_Length; "
+            "write date, step, lot_id, units_in, good_out, scrap, electrode_length",
+        )
+    ]
     err = refused(bundle, tmp_path)
-    assert "problems)" not in err.split("•")[0] and "unknown column" not in err and "missing column" not in err
+    assert (
+        "problems)" not in err.split("•")[0] and "unknown column" not in err and "missing column" not in err
+    )
 
 
 def test_a_header_partly_in_another_case_names_only_those_columns(tmp_path):
     bundle = copy(tmp_path)
     write(bundle, "production_log.csv", original("production_log.csv").replace("date,step,", "DATE,step,", 1))
-    assert problems(bundle) == [("production_log.csv", "line 1", "column names must be written in lower case: found DATE; write date")]
+    assert problems(bundle) == [
+        ("production_log.csv", "line 1", "column names must be written in lower case: found DATE; write date")
+    ]
 
 
 @pytest.mark.parametrize("delimiter,quoted", [(",", False), (";", False), (";", True)])
@@ -459,7 +611,15 @@ def test_empty_trailing_columns_from_excel_are_tolerated(tmp_path, delimiter, qu
         lines = original(name).splitlines()
         if quoted:
             lines = [lines[0]] + ['"' + line.replace(",", '","') + '"' for line in lines[1:]]
-        write(bundle, name, "".join(line.replace('","', '";"').replace(",", delimiter) + delimiter * 2 + "\n" for line in lines), bom=True, newline="\r\n")
+        write(
+            bundle,
+            name,
+            "".join(
+                line.replace('","', '";"').replace(",", delimiter) + delimiter * 2 + "\n" for line in lines
+            ),
+            bom=True,
+            newline="\r\n",
+        )
     same_result(bundle)
 
 
@@ -469,6 +629,11 @@ def test_empty_trailing_columns_with_values_are_one_problem_naming_the_fix(tmp_p
     # file lines 5 and 12 hold a value in the 2nd and 1st unnamed column
     text = "".join(line + {4: ",,x", 11: ",note,"}.get(i, ",,") + "\n" for i, line in enumerate(lines))
     write(bundle, "production_log.csv", text)
-    assert problems(bundle) == [("production_log.csv", "line 1, columns 8-9",
-                                 "2 columns at the end of the header have no name, but rows 5 and 12 hold values in them: "
-                                 "delete those columns, or name them if they belong in the log")]
+    assert problems(bundle) == [
+        (
+            "production_log.csv",
+            "line 1, columns 8-9",
+            "2 columns at the end of the header have no name, but rows 5 and 12 hold values in them: "
+            "delete those columns, or name them if they belong in the log",
+        )
+    ]

@@ -15,12 +15,11 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from liplanet_cert.dossier import dossier_id, render_html, render_markdown, write_dossier
-from liplanet_cert.dossier import charts
+from liplanet_cert.assessment.result import Finding, Status, Verdict
+from liplanet_cert.dossier import charts, dossier_id, render_html, render_markdown, write_dossier
 from liplanet_cert.dossier.render import compress_lots, md_escape, parse_thresholds, top_findings
 from liplanet_cert.dossier.sample import sample_result
 from liplanet_cert.errors import UsageError
-from liplanet_cert.assessment.result import Finding, Status, Verdict
 from liplanet_cert.infra.resources import data_dir, example_bundle
 
 CMD = "liplanet-cert dossier --example -o out"
@@ -66,11 +65,21 @@ def _no_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
 def _hostile(result):
     """The same result with bundle text that tries to inject HTML and Markdown everywhere."""
     r = copy.deepcopy(result)
-    r.pilot_line = dict(r.pilot_line, name=XSS, operator="Evil | Corp **bold** [link](javascript:x)",
-                        site="<img src=x onerror=alert(2)>")
+    r.pilot_line = dict(
+        r.pilot_line,
+        name=XSS,
+        operator="Evil | Corp **bold** [link](javascript:x)",
+        site="<img src=x onerror=alert(2)>",
+    )
     f0 = r.findings[0]
-    r.findings[0] = replace(f0, status=Status.FAIL, message=f"bad {XSS}", actual="<b>4</b>", lots=["<L1>", "L2"],
-                            location="x.csv`rows`<i>")
+    r.findings[0] = replace(
+        f0,
+        status=Status.FAIL,
+        message=f"bad {XSS}",
+        actual="<b>4</b>",
+        lots=["<L1>", "L2"],
+        location="x.csv`rows`<i>",
+    )
     r.steps[0] = replace(r.steps[0], step="<svg onload=alert(3)>")
     r.warnings = [XSS]
     return r
@@ -207,7 +216,9 @@ def test_cover_date_is_epoch_or_assessment_date_never_wall_clock(sample, monkeyp
     # one fact, shown once: the assessment date (no second "Date" repeating it)
     assert f"<dt>Assessed on</dt><dd>{sample.assessed_on}</dd>" in html
     assert "Dossier date" not in html and "Assessed for" not in html and ">Date<" not in html
-    assert f"| Assessed on | {sample.assessed_on} |" in md and "| Date |" not in md and "Dossier date" not in md
+    assert (
+        f"| Assessed on | {sample.assessed_on} |" in md and "| Date |" not in md and "Dossier date" not in md
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")  # 2026-05-28
     html = render_html(sample, command=CMD)
     assert "<dt>Dossier date</dt><dd>2026-05-28 <span" in html and "SOURCE_DATE_EPOCH=1780000000" in html
@@ -272,9 +283,19 @@ def test_unknown_format_is_a_usage_error_and_writes_nothing(sample, tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-SECTIONS = ["Executive summary", "Eligibility and process", "Key performance indicators", "Findings",
-            "Carbon footprint", "Annex", "A.1 Input files", "A.2 Criteria pack", "A.3 LCA model and data sources",
-            "A.4 Glossary of KPIs", "A.5 How to reproduce this result"]
+SECTIONS = [
+    "Executive summary",
+    "Eligibility and process",
+    "Key performance indicators",
+    "Findings",
+    "Carbon footprint",
+    "Annex",
+    "A.1 Input files",
+    "A.2 Criteria pack",
+    "A.3 LCA model and data sources",
+    "A.4 Glossary of KPIs",
+    "A.5 How to reproduce this result",
+]
 
 
 def test_approved_example_dossier_has_every_section_and_real_numbers(approved):
@@ -290,7 +311,7 @@ def test_approved_example_dossier_has_every_section_and_real_numbers(approved):
         assert inp.sha256 in html and inp.sha256 in md and inp.path in html
     kpi = approved.kpis["cell_throughput"]
     assert charts.fmt_value(kpi.measured) in html  # e.g. 44.32 cell/day from the logs
-    assert f"{approved.counts['pass']}</div><div class=\"l\">passed" in html
+    assert f'{approved.counts["pass"]}</div><div class="l">passed' in html
     # the criteria pack is cited (id, version, sha256, how to show it), not copied
     show = f"liplanet-cert criteria show {approved.criteria.id}@{approved.criteria.version}"
     assert show in html and show in md
@@ -328,7 +349,9 @@ def test_footprint_section_shows_steps_uncertainty_and_scenario(sample):
     md = render_markdown(sample, command=CMD)
     fp = sample.footprint
     assert charts.fmt_value(fp["total"]["kg_co2e_per_kwh"]) in html
-    assert "Monte Carlo 95\u00a0% interval" in html and "Monte Carlo 95 % interval" in md  # HTML: no break before %
+    assert (
+        "Monte Carlo 95\u00a0% interval" in html and "Monte Carlo 95 % interval" in md
+    )  # HTML: no break before %
     assert "Reduction potential: Renewable electricity supply (onshore wind PPA)" in html
     assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. & Schütte, M. (2022)" in md
     assert "default (modelled) data" in html
@@ -353,9 +376,17 @@ def test_top_findings_order():
     def f(i, sev, status):
         return Finding(i, i, "quality", sev, status, "", "", "", "")
 
-    findings = [f("A", "advisory", Status.FAIL), f("W", "required", Status.WAIVED), f("P", "required", Status.PASS),
-                f("R1", "required", Status.FAIL), f("E", "required", Status.ERROR), f("R2", "required", Status.FAIL),
-                Finding("C", "C", "consistency", "required", Status.FAIL, "", "", "", "", metric="consistency.scrap_rate")]
+    findings = [
+        f("A", "advisory", Status.FAIL),
+        f("W", "required", Status.WAIVED),
+        f("P", "required", Status.PASS),
+        f("R1", "required", Status.FAIL),
+        f("E", "required", Status.ERROR),
+        f("R2", "required", Status.FAIL),
+        Finding(
+            "C", "C", "consistency", "required", Status.FAIL, "", "", "", "", metric="consistency.scrap_rate"
+        ),
+    ]
     # every one, none cut off: contradictions first, then failures, then not evaluable; advisory; waived
     assert [x.id for x in top_findings(findings)] == ["C", "R1", "R2", "E", "A", "W"]
     assert [x.id for x in top_findings(findings, 3)] == ["C", "R1", "R2"]
@@ -412,7 +443,9 @@ def test_charts_are_deterministic_and_survive_degenerate_data():
 def test_threshold_parsing_and_lot_ranges():
     assert parse_thresholds("kpi.scrap_rate < 10 %") == [("<", 10.0, "%")]
     assert parse_thresholds("kpi.electrode_throughput ≥ 2 m/day or kpi.electrode_per_batch ≥ 2 m/batch") == [
-        (">=", 2.0, "m/day"), (">=", 2.0, "m/batch")]
+        (">=", 2.0, "m/day"),
+        (">=", 2.0, "m/batch"),
+    ]
     assert compress_lots(["L03", "L12", "L13", "L14", "L15"]) == "L03, L12–L15"
     assert compress_lots(["A1", "A2", "B7"]) == "A1, A2, B7"
 
@@ -439,8 +472,13 @@ def test_templates_are_found_through_the_resource_locator():
 
 def test_importing_the_dossier_package_is_light():
     code = "import sys, liplanet_cert.dossier; print(sorted(m for m in ('jinja2', 'yaml', 'pandas', 'bw2data') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -471,8 +509,15 @@ def test_markdown_blocks_are_separated(which, request):
 # every failed criterion of examples/bundles/not-approved, counted by hand from its findings and
 # in the order an auditor should read them: the declaration-vs-logs contradiction first, then the
 # other required failures in the pack's order, then the advisory one
-NOT_APPROVED_FAILURES = ["CONS-SCRAP-RATE", "ELIG-CELL-OUTPUT-SMALL", "ELIG-AUTO-STACKING", "ELIG-AUTO-TAB-WELDING",
-                         "KPI-SCRAP-OVERALL", "QUAL-SCRAP-FORMATION", "SUST-INTENSITY"]
+NOT_APPROVED_FAILURES = [
+    "CONS-SCRAP-RATE",
+    "ELIG-CELL-OUTPUT-SMALL",
+    "ELIG-AUTO-STACKING",
+    "ELIG-AUTO-TAB-WELDING",
+    "KPI-SCRAP-OVERALL",
+    "QUAL-SCRAP-FORMATION",
+    "SUST-INTENSITY",
+]
 METRIC_PATH = re.compile(r"\b(?:kpi|declared|step|cell|footprint|eol|coating|scope|consistency)\.[a-z_]")
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
@@ -503,7 +548,7 @@ def _md_column(md: str, header: str) -> list[str]:
         if line.startswith("|") and header in [c.strip() for c in line.strip("|").split("|")]:
             heads = [c.strip() for c in line.strip("|").split("|")]
             col = heads.index(header)
-            for row in lines[i + 2:]:
+            for row in lines[i + 2 :]:
                 if not row.startswith("|"):
                     break
                 cells.append(re.split(r"(?<!\\)\|", row.strip().strip("|"))[col].strip())
@@ -516,10 +561,16 @@ def test_seal_only_when_approved_and_verdict_is_unmistakable(which, request):
     html = render_html(result, command=CMD)
     md = render_markdown(result, command=CMD)
     doc = html5lib.parse(html, namespaceHTMLElements=False)
-    seals = [s for s in doc.iter() if isinstance(s.tag, str) and s.tag.endswith("svg")
-             and "seal" in (s.get("class") or "").split()]
-    label = {"approved": "Approved", "approved_with_observations": "Approved with observations",
-             "not_approved": "Not approved"}[result.verdict.value]
+    seals = [
+        s
+        for s in doc.iter()
+        if isinstance(s.tag, str) and s.tag.endswith("svg") and "seal" in (s.get("class") or "").split()
+    ]
+    label = {
+        "approved": "Approved",
+        "approved_with_observations": "Approved with observations",
+        "not_approved": "Not approved",
+    }[result.verdict.value]
     assert f"Verdict: {label}" in html and f"**Verdict: {label}**" in md
     if result.verdict is Verdict.NOT_APPROVED:
         assert seals == [] and 'class="seal-wrap"' not in html and 'class="seal"' not in html
@@ -547,7 +598,10 @@ def test_zero_counts_are_neutral_not_failures(which, request):
             assert int(value) > 0
     if which == "approved":
         assert counted >= 2  # "0 failed", "0 not evaluable" are there, and neutral
-    assert ".tile.zero .v { color: var(--muted)" in (data_dir("templates") / "partials" / "style.css").read_text()
+    assert (
+        ".tile.zero .v { color: var(--muted)"
+        in (data_dir("templates") / "partials" / "style.css").read_text()
+    )
 
 
 @pytest.mark.parametrize("which", ["sample", "approved", "not_approved"])
@@ -577,7 +631,9 @@ def test_expected_values_have_meaning_and_units(approved, not_approved):
     assert "cell-production footprint ≤\u00a020\u00a0kg CO2e/kWh" in expected  # the pack wrote a bare 20
     assert "automation of coating and drying ≥ semi-automatic" in expected
     na = _table_column(render_html(not_approved, command=CMD), "criteria", "Expected")
-    assert any(e.startswith("declared overall production scrap rate within ±\u00a02 percentage points") for e in na)
+    assert any(
+        e.startswith("declared overall production scrap rate within ±\u00a02 percentage points") for e in na
+    )
 
 
 def test_every_expected_text_of_every_shipped_pack_is_in_words():
@@ -640,7 +696,11 @@ def test_markdown_has_no_html_entities_and_no_yaml_dump(which, request):
 def test_html_does_not_dump_the_criteria_pack(which, request):
     result = request.getfixturevalue(which)
     html = render_html(result, command=CMD)
-    assert "<pre>" not in html.replace('<pre class="cmd">', "") and "{metric:" not in html and "changelog" not in html
+    assert (
+        "<pre>" not in html.replace('<pre class="cmd">', "")
+        and "{metric:" not in html
+        and "changelog" not in html
+    )
     assert f"liplanet-cert criteria show {result.criteria.id}@{result.criteria.version}" in html
     assert result.criteria.sha256 in _section(html, "annex")
 
@@ -666,9 +726,13 @@ def test_print_css_has_running_header_and_page_x_of_y(sample):
     html = render_html(sample, command=CMD)
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
     assert "size: A4" in style
-    assert re.search(r'@bottom-right\s*\{\s*content:\s*"page " counter\(page\) " of " counter\(pages\)', style)
+    assert re.search(
+        r'@bottom-right\s*\{\s*content:\s*"page " counter\(page\) " of " counter\(pages\)', style
+    )
     top = re.search(r"@top-left\s*\{\s*content:\s*(\"[^\"]*\")", style).group(1)
-    assert top.startswith('"APPROVED WITH OBSERVATIONS ') and "Aurora Cell Pilot Line" in top  # the verdict first
+    assert (
+        top.startswith('"APPROVED WITH OBSERVATIONS ') and "Aurora Cell Pilot Line" in top
+    )  # the verdict first
     assert re.search(r'@top-right\s*\{\s*content:\s*"liplanet-2026@2\.0\.0"', style)
     # long tables repeat their header; small tables and figures are not split
     assert "thead { display: table-header-group; }" in style
@@ -686,7 +750,9 @@ def test_a_long_name_is_shortened_in_the_running_header_never_the_verdict(sample
 
 def test_running_header_cannot_break_out_of_css(sample):
     r = copy.deepcopy(sample)
-    r.pilot_line = dict(r.pilot_line, name='x"; } body { display: none } </style><script>alert(1)</script> \\')
+    r.pilot_line = dict(
+        r.pilot_line, name='x"; } body { display: none } </style><script>alert(1)</script> \\'
+    )
     html = render_html(r, command=CMD)
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
     assert "<script" not in style and "display: none }" not in style and "</" not in style
@@ -703,7 +769,9 @@ def test_identifiers_break_only_after_separators():
     out = str(wbr(pointer))
     assert out.replace("<wbr>", "") == pointer
     for piece in out.split("<wbr>")[:-1]:
-        assert piece[-1] in "/#", piece  # a break opportunity only right after / and #, never inside a file name
+        assert piece[-1] in "/#", (
+            piece
+        )  # a break opportunity only right after / and #, never inside a file name
     assert "coating_and_drying" in out  # never inside a token
     assert "declaration.yaml#" in out and "production_log.csv " in out
     assert str(wbr("declaration.yaml")) == "declaration.yaml"  # short ones stay one token
@@ -721,7 +789,11 @@ def test_kpi_numbers_carry_their_units(approved):
     tp = approved.kpis["cell_throughput"]
     assert f"{charts.fmt_value(tp.measured)} cell/day" in kpis
     fp = _section(html, "footprint")
-    for label in ("kg CO2e per kWh of cell capacity", "kg CO2e per kWh from electricity", "kg CO2e per kWh from heat"):
+    for label in (
+        "kg CO2e per kWh of cell capacity",
+        "kg CO2e per kWh from electricity",
+        "kg CO2e per kWh from heat",
+    ):
         assert label in fp
     assert "electricity / kWh" not in fp and "heat / kWh" not in fp
 
@@ -733,18 +805,30 @@ def test_values_never_wrap_away_from_their_units_comparators_or_hyphens(not_appr
 
     nb = "\u00a0"
     assert glue("<td>≥ 1 Ah</td><td>≥ 20 cell/day</td><td>≤ 4 %</td><td>&lt; 0.1 %</td>") == (
-        f"<td>≥{nb}1{nb}Ah</td><td>≥{nb}20{nb}cell/day</td><td>≤{nb}4{nb}%</td><td>&lt;{nb}0.1{nb}%</td>")
-    assert glue("<p>2 more rows of 3 steps, 5 lots</p>") == "<p>2 more rows of 3 steps, 5 lots</p>"  # words are not units
+        f"<td>≥{nb}1{nb}Ah</td><td>≥{nb}20{nb}cell/day</td><td>≤{nb}4{nb}%</td><td>&lt;{nb}0.1{nb}%</td>"
+    )
+    assert (
+        glue("<p>2 more rows of 3 steps, 5 lots</p>") == "<p>2 more rows of 3 steps, 5 lots</p>"
+    )  # words are not units
     assert glue("<dd>≥ semi-automatic</dd>") == '<dd>≥ <span class="nowrap">semi-automatic</span></dd>'
     # never inside tags, attributes, the style sheet, the title, SVG or code
-    for raw in ('<a title="≥ 1 Ah" href="#x-semi-automatic">', "<style>a { margin: 1 m; }</style>", "<title>≥ 1 Ah</title>",
-                "<svg><text>semi-automatic</text></svg>", "<code>≥ 1 Ah semi-automatic</code>"):
+    for raw in (
+        '<a title="≥ 1 Ah" href="#x-semi-automatic">',
+        "<style>a { margin: 1 m; }</style>",
+        "<title>≥ 1 Ah</title>",
+        "<svg><text>semi-automatic</text></svg>",
+        "<code>≥ 1 Ah semi-automatic</code>",
+    ):
         assert glue(raw) == raw
     assert str(wbr("production_log.csv (all rows); declaration.yaml#/steps/4/automation", 0)) == (
-        "production_log.csv (all rows); declaration.yaml#/<wbr>steps/<wbr>4/<wbr>automation")
+        "production_log.csv (all rows); declaration.yaml#/<wbr>steps/<wbr>4/<wbr>automation"
+    )
     html = render_html(not_approved, command=CMD)
     body = html.split("</style>", 1)[1]
     assert not re.search(r"(≥|≤|&lt;|&gt;|±) \d", body.split("<svg", 1)[0])
-    assert not re.search(r"\d (%|Ah|cell/day|cells/day|m/day|m/batch)(?![\w/])", re.sub(r"<(svg|title|code|pre)\b.*?</\1>", "", body, flags=re.S))
+    assert not re.search(
+        r"\d (%|Ah|cell/day|cells/day|m/day|m/batch)(?![\w/])",
+        re.sub(r"<(svg|title|code|pre)\b.*?</\1>", "", body, flags=re.S),
+    )
     shown = re.sub(r"<(svg|title|code|pre)\b.*?</\1>", "", body, flags=re.S)
     assert shown.count("semi-automatic") == shown.count('<span class="nowrap">semi-automatic</span>') >= 1

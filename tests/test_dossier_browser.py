@@ -37,9 +37,20 @@ def _chromium() -> str:
 
 def _run(browser: str, tmp: Path, *args: str) -> None:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"  # a new, empty profile each run
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     subprocess.run(cmd, check=True, capture_output=True, timeout=180)
 
 
@@ -66,7 +77,7 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
             offsets = list(zip(nums[0::2], nums[1::2]))
             for i, (num, off) in enumerate(offsets):
                 end = offsets[i + 1][1] if i + 1 < len(offsets) else len(data) - first
-                objs.setdefault(num, data[first + off: first + end])
+                objs.setdefault(num, data[first + off : first + end])
     return objs
 
 
@@ -74,7 +85,7 @@ def _stream(body: bytes) -> bytes:
     m = re.search(rb"stream\r?\n", body)
     if not m:
         return b""
-    raw = body[m.end():]
+    raw = body[m.end() :]
     raw = raw[: raw.rfind(b"endstream")] if b"endstream" in raw else raw
     if re.search(rb"/Filter\s*/FlateDecode", body[: m.start()]):
         return zlib.decompressobj().decompress(raw)
@@ -86,7 +97,10 @@ def _page_objects(objs: dict[int, bytes]) -> list[bytes]:
     kids_of = {}
     for num, body in objs.items():
         if re.search(rb"/Type\s*/Pages\b", body):
-            kids_of[num] = [int(k) for k in re.findall(rb"(\d+)\s+0\s+R", re.search(rb"/Kids\s*\[(.*?)\]", body, re.S).group(1))]
+            kids_of[num] = [
+                int(k)
+                for k in re.findall(rb"(\d+)\s+0\s+R", re.search(rb"/Kids\s*\[(.*?)\]", body, re.S).group(1))
+            ]
     children = {k for kids in kids_of.values() for k in kids}
     roots = [n for n in kids_of if n not in children]
 
@@ -113,7 +127,9 @@ def _cmap(data: bytes) -> dict[int, str]:
         for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
             out[int(src, 16)] = uni(dst)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
+        for lo, hi, dst in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block
+        ):
             lo_i, hi_i = int(lo, 16), int(hi, 16)
             if dst.startswith(b"["):
                 for i, d in enumerate(re.findall(rb"<([0-9A-Fa-f]*)>", dst)):
@@ -154,7 +170,9 @@ def _text_of(content: bytes, res: bytes, objs: dict[int, bytes], depth: int = 0)
     xm = re.search(rb"/XObject\s*<<(.*?)>>", res, re.S)
     xobjects = {n: int(k) for n, k in re.findall(rb"/([\w.+-]+)\s+(\d+)\s+0\s+R", xm.group(1) if xm else b"")}
     out, current, in_text = [], ({}, 1), False
-    for m in re.finditer(rb"/([\w.+-]+)\s+[-\d.]+\s+Tf|/([\w.+-]+)\s+Do\b|<([0-9A-Fa-f\s]*)>|\b(BT|ET)\b", content):
+    for m in re.finditer(
+        rb"/([\w.+-]+)\s+[-\d.]+\s+Tf|/([\w.+-]+)\s+Do\b|<([0-9A-Fa-f\s]*)>|\b(BT|ET)\b", content
+    ):
         if m.group(4):
             in_text = m.group(4) == b"BT"
             out.append("\n")
@@ -168,7 +186,7 @@ def _text_of(content: bytes, res: bytes, objs: dict[int, bytes], depth: int = 0)
             raw = bytes.fromhex(re.sub(rb"\s+", b"", m.group(3)).decode())
             cmap, width = current
             for i in range(0, len(raw) - width + 1, width):
-                out.append(cmap.get(int.from_bytes(raw[i:i + width], "big"), ""))
+                out.append(cmap.get(int.from_bytes(raw[i : i + width], "big"), ""))
     return "".join(out)
 
 
@@ -178,7 +196,9 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     texts = []
     for page in _page_objects(objs):
         cm = re.search(rb"/Contents\s*(\[[^\]]*\]|\d+\s+0\s+R)", page)
-        content = b"".join(_stream(objs[int(n)]) for n in re.findall(rb"(\d+)\s+0\s+R", cm.group(1))) if cm else b""
+        content = (
+            b"".join(_stream(objs[int(n)]) for n in re.findall(rb"(\d+)\s+0\s+R", cm.group(1))) if cm else b""
+        )
         texts.append(_text_of(content, _resources(page, objs), objs))
     return texts
 
@@ -207,7 +227,9 @@ def results(browser: str, tmp_path_factory: pytest.TempPathFactory):
     out = {}
     for name in ("approved", "not-approved"):
         result = assess(example_bundle(name), bw_dir=bw)
-        if result.footprint is None:  # until assess integrates the footprint, show the section with sample data
+        if (
+            result.footprint is None
+        ):  # until assess integrates the footprint, show the section with sample data
             result.footprint = sample_footprint()
         out[name] = result
     return out
@@ -239,8 +261,9 @@ def test_chromium_renders_png_and_a4_pdf(browser: str, dossier_html: Path, tmp_p
     assert box is not None and abs(float(box.group(1)) - 595) < 2 and abs(float(box.group(2)) - 842) < 2
 
 
-def test_approved_example_prints_in_at_most_ten_pages_with_running_header(browser: str, results, dossier_html: Path,
-                                                                         tmp_path: Path):
+def test_approved_example_prints_in_at_most_ten_pages_with_running_header(
+    browser: str, results, dossier_html: Path, tmp_path: Path
+):
     pdf = _print_pdf(browser, dossier_html, tmp_path)
     pages = pdf_page_texts(pdf)
     n = len(pages)
@@ -252,7 +275,9 @@ def test_approved_example_prints_in_at_most_ten_pages_with_running_header(browse
         flat = _flat(text)
         # footer "page x of y" and the running header (line, verdict, pack) on every page
         assert f"page {i} of {n}" in flat, f"page {i}: no page footer"
-        assert result.pilot_line["name"] in flat and "APPROVED" in flat and ref in flat, f"page {i}: no running header"
+        assert result.pilot_line["name"] in flat and "APPROVED" in flat and ref in flat, (
+            f"page {i}: no running header"
+        )
     body = _flat("".join(pages))
     # the pack is cited, never dumped; the cover says what the seal is
     assert f"liplanet-cert criteria show {ref}" in body
@@ -262,11 +287,15 @@ def test_approved_example_prints_in_at_most_ten_pages_with_running_header(browse
 
 def test_not_approved_example_prints_cleanly(browser: str, results, tmp_path: Path):
     result = results["not-approved"]
-    html, _md = write_dossier(result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out")
+    html, _md = write_dossier(
+        result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out"
+    )
     pdf = _print_pdf(browser, html, tmp_path)
     pages = pdf_page_texts(pdf)
     n = len(pages)
-    assert n <= MAX_PAGES_APPROVED + 3, f"the not-approved example prints on {n} pages"  # seven finding cards more
+    assert n <= MAX_PAGES_APPROVED + 3, (
+        f"the not-approved example prints on {n} pages"
+    )  # seven finding cards more
     for i, text in enumerate(pages, start=1):
         flat = _flat(text)
         assert f"page {i} of {n}" in flat and "NOT APPROVED" in flat
@@ -279,20 +308,28 @@ def test_not_approved_example_prints_cleanly(browser: str, results, tmp_path: Pa
             assert f.id in first, f.id
 
 
-LONG_NAME = ("Forschungszentrum für elektrochemische Energiespeicher und Batteriezellfertigung — "
-             "Pilotlinie 3 für großformatige Pouchzellen am Referenzstandort Nord")
+LONG_NAME = (
+    "Forschungszentrum für elektrochemische Energiespeicher und Batteriezellfertigung — "
+    "Pilotlinie 3 für großformatige Pouchzellen am Referenzstandort Nord"
+)
 
 
-def test_the_verdict_is_in_the_running_header_of_every_page_whatever_the_name_length(browser: str, results, tmp_path: Path):
+def test_the_verdict_is_in_the_running_header_of_every_page_whatever_the_name_length(
+    browser: str, results, tmp_path: Path
+):
     import copy
 
     result = copy.deepcopy(results["not-approved"])
     result.pilot_line = {**(result.pilot_line or {}), "name": LONG_NAME}
     assert 140 <= len(LONG_NAME) <= 160
-    html, _md = write_dossier(result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out")
+    html, _md = write_dossier(
+        result, tmp_path / "out", command="liplanet-cert dossier examples/bundles/not-approved -o out"
+    )
     pages = pdf_page_texts(_print_pdf(browser, html, tmp_path))
     assert len(pages) >= 4
     for i, text in enumerate(pages, start=1):
         flat = _flat(text)
         # the header leads with the verdict; only the name is shortened (ellipsis), never the verdict
-        assert "NOT APPROVED · Forschungszentrum" in flat, f"page {i}: verdict not in the running header: {flat[:200]!r}"
+        assert "NOT APPROVED · Forschungszentrum" in flat, (
+            f"page {i}: verdict not in the running header: {flat[:200]!r}"
+        )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
+
 from liplanet_cert.assessment.core import assess
 from liplanet_cert.assessment.evaluate import verdict_of
 from liplanet_cert.assessment.result import Finding, Status, Verdict
@@ -15,16 +15,28 @@ ENERGY = "step,period_start,period_end,carrier,amount,unit\ncoating_and_drying,2
 ASSB_STEPS = tuple("electrolyte_production" if s == "electrolyte_filling" else s for s in LIB_STEPS)
 
 
-def tiny(make_bundle, log: str | None = None, eol: str | None = None, kpis: str = "{}", capacity: float | None = None,
-         steps: tuple[str, ...] | None = None):
+def tiny(
+    make_bundle,
+    log: str | None = None,
+    eol: str | None = None,
+    kpis: str = "{}",
+    capacity: float | None = None,
+    steps: tuple[str, ...] | None = None,
+):
     """The approved example's declaration with a small log (1000 units, one lot, no scrap) and 20 good 5 Ah cells."""
     b = make_bundle()
     text = re.sub(r"(?m)^kpis:.*\n(?:  .*\n)*", f"kpis: {kpis}\n", b.read("declaration.yaml"))
     if steps is not None:
-        text = re.sub(r"(?m)^steps:.*\n(?:  .*\n)*", "steps:\n" + "".join(f"  - {{step: {s}, automation: automatic}}\n" for s in steps), text)
+        text = re.sub(
+            r"(?m)^steps:.*\n(?:  .*\n)*",
+            "steps:\n" + "".join(f"  - {{step: {s}, automation: automatic}}\n" for s in steps),
+            text,
+        )
     b.write("declaration.yaml", text)
     if capacity is not None:  # keep nominal energy = capacity x 3.65 V
-        b.set_yaml("nominal_capacity", f'"{capacity} Ah"').set_yaml("nominal_energy", f'"{capacity * 3.65:.6g} Wh"')
+        b.set_yaml("nominal_capacity", f'"{capacity} Ah"').set_yaml(
+            "nominal_energy", f'"{capacity * 3.65:.6g} Wh"'
+        )
     b.write("production_log.csv", log or line_log(units=1000, steps=steps or LIB_STEPS))
     b.write("eol_tests.csv", eol or eol_csv([("L01", 5.0, "pass")] * 20))
     b.write("energy.csv", ENERGY)
@@ -54,7 +66,12 @@ def test_the_small_bundle_is_approved(make_bundle):
 @pytest.mark.parametrize("pack", ["liplanet-2023@1.0.0", PACK_2026])
 def test_overall_scrap_of_exactly_10_percent_fails(make_bundle, scrap, expected, pack):
     # 1000 in, 100 scrapped at formation: 1 - 0.9 is 0.0999... in floating point; it must still fail "< 10 %"
-    assert status(tiny(make_bundle, log=line_log(units=1000, scrap={"formation": scrap})), "KPI-SCRAP-OVERALL", pack) == expected
+    assert (
+        status(
+            tiny(make_bundle, log=line_log(units=1000, scrap={"formation": scrap})), "KPI-SCRAP-OVERALL", pack
+        )
+        == expected
+    )
 
 
 # -- cell output ---------------------------------------------------------------------------
@@ -72,7 +89,10 @@ def test_overall_scrap_of_exactly_10_percent_fails(make_bundle, scrap, expected,
 def test_cell_output_threshold_depends_on_cell_size(make_bundle, capacity, cells_per_day, small, large):
     eol = eol_csv([("L01", capacity, "pass")] * 5)
     result = run(tiny(make_bundle, log=line_log(units=cells_per_day), eol=eol, capacity=capacity))
-    assert (finding(result, "ELIG-CELL-OUTPUT-SMALL").status.value, finding(result, "ELIG-CELL-OUTPUT-LARGE").status.value) == (small, large)
+    assert (
+        finding(result, "ELIG-CELL-OUTPUT-SMALL").status.value,
+        finding(result, "ELIG-CELL-OUTPUT-LARGE").status.value,
+    ) == (small, large)
     if small == "fail":
         f = finding(result, "ELIG-CELL-OUTPUT-SMALL")
         assert f.actual == f"{cells_per_day:.4g} cell/day" and "production_log.csv" in f.location
@@ -97,7 +117,9 @@ def test_electrode_output_of_exactly_2_m_per_day_passes(make_bundle):
 
 def test_electrode_output_passes_on_metres_per_batch_alone(make_bundle):
     # two production days, one coated roll of 3 m: 1.5 m/day (below 2) but 3 m/batch
-    rows = [r for r in _rows(line_log(days=2, length_m=3)) if not (r[2] == "L02" and r[1] == "coating_and_drying")]
+    rows = [
+        r for r in _rows(line_log(days=2, length_m=3)) if not (r[2] == "L02" and r[1] == "coating_and_drying")
+    ]
     rows.append(("2026-09-02", "coating_and_drying", "L02", 1000, 1000, 0, None))
     f = finding(run(tiny(make_bundle, log=production_csv(rows))), "ELIG-ELECTRODE-OUTPUT")
     assert f.status is Status.PASS
@@ -106,7 +128,10 @@ def test_electrode_output_passes_on_metres_per_batch_alone(make_bundle):
 
 def test_electrode_output_below_both_alternatives_fails(make_bundle):
     f = finding(run(tiny(make_bundle, log=line_log(length_m=1.9))), "ELIG-ELECTRODE-OUTPUT")
-    assert f.status is Status.FAIL and f.expected == "kpi.electrode_throughput ≥ 2 m/day or kpi.electrode_per_batch ≥ 2 m/batch"
+    assert (
+        f.status is Status.FAIL
+        and f.expected == "kpi.electrode_throughput ≥ 2 m/day or kpi.electrode_per_batch ≥ 2 m/batch"
+    )
 
 
 def test_electrode_output_without_lengths_is_an_error_never_a_silent_pass(make_bundle):
@@ -126,9 +151,15 @@ def _rows(csv_text: str) -> list[tuple]:
 
 
 # -- process: automation, scope, coating ---------------------------------------------------
-@pytest.mark.parametrize(("level", "expected"), [("manual", "fail"), ("semi-automatic", "pass"), ("automatic", "pass")])
+@pytest.mark.parametrize(
+    ("level", "expected"), [("manual", "fail"), ("semi-automatic", "pass"), ("automatic", "pass")]
+)
 def test_stacking_must_be_at_least_semi_automatic(make_bundle, level, expected):
-    b = tiny(make_bundle).replace("declaration.yaml", "  - step: stacking_or_winding\n    automation: semi-automatic", f"  - step: stacking_or_winding\n    automation: {level}")
+    b = tiny(make_bundle).replace(
+        "declaration.yaml",
+        "  - step: stacking_or_winding\n    automation: semi-automatic",
+        f"  - step: stacking_or_winding\n    automation: {level}",
+    )
     f = finding(run(b), "ELIG-AUTO-STACKING")
     assert f.status.value == expected
     assert f.location == "declaration.yaml#/steps/4/automation"
@@ -151,7 +182,11 @@ def test_scope_without_cell_finishing_fails(make_bundle):
 
 def test_one_sided_coating_fails(make_bundle):
     f = finding(run(tiny(make_bundle).set_yaml("both_sides", "false")), "ELIG-COATING-BOTH-SIDES")
-    assert (f.status, f.actual, f.location) == (Status.FAIL, "one side only", "declaration.yaml#/electrode_coating/both_sides")
+    assert (f.status, f.actual, f.location) == (
+        Status.FAIL,
+        "one side only",
+        "declaration.yaml#/electrode_coating/both_sides",
+    )
 
 
 @pytest.mark.parametrize("fmt", ["pouch", "prismatic", "cylindrical"])
@@ -161,12 +196,18 @@ def test_each_table_2_cell_format_passes(make_bundle, fmt):
 
 # -- quality standard per step -------------------------------------------------------------
 STEP_LIMITS = [
-    ("QUAL-SCRAP-MIXING", "mixing", 2), ("QUAL-SCRAP-COATING", "coating_and_drying", 5),
-    ("QUAL-SCRAP-CALENDERING", "calendering", 3), ("QUAL-SCRAP-CUTTING", "cutting", 3),
-    ("QUAL-SCRAP-STACKING", "stacking_or_winding", 3), ("QUAL-SCRAP-TAB-WELDING", "tab_welding", 2),
-    ("QUAL-SCRAP-FILLING", "electrolyte_filling", 2), ("QUAL-SCRAP-ELECTROLYTE-PRODUCTION", "electrolyte_production", 3),
-    ("QUAL-SCRAP-SEALING", "sealing", 2), ("QUAL-SCRAP-FORMATION", "formation", 4),
-    ("QUAL-SCRAP-AGING", "aging", 3), ("QUAL-SCRAP-QC", "quality_control", 4),
+    ("QUAL-SCRAP-MIXING", "mixing", 2),
+    ("QUAL-SCRAP-COATING", "coating_and_drying", 5),
+    ("QUAL-SCRAP-CALENDERING", "calendering", 3),
+    ("QUAL-SCRAP-CUTTING", "cutting", 3),
+    ("QUAL-SCRAP-STACKING", "stacking_or_winding", 3),
+    ("QUAL-SCRAP-TAB-WELDING", "tab_welding", 2),
+    ("QUAL-SCRAP-FILLING", "electrolyte_filling", 2),
+    ("QUAL-SCRAP-ELECTROLYTE-PRODUCTION", "electrolyte_production", 3),
+    ("QUAL-SCRAP-SEALING", "sealing", 2),
+    ("QUAL-SCRAP-FORMATION", "formation", 4),
+    ("QUAL-SCRAP-AGING", "aging", 3),
+    ("QUAL-SCRAP-QC", "quality_control", 4),
 ]
 
 
@@ -174,7 +215,9 @@ STEP_LIMITS = [
 def test_step_scrap_at_the_limit_passes_and_just_above_fails(make_bundle, cid, step, limit):
     steps = ASSB_STEPS if step == "electrolyte_production" else LIB_STEPS
     at_limit = tiny(make_bundle, log=line_log(units=1000, scrap={step: limit * 10}, steps=steps), steps=steps)
-    above = tiny(make_bundle, log=line_log(days=2, units=1000, scrap={step: limit * 10 + 1}, steps=steps), steps=steps)
+    above = tiny(
+        make_bundle, log=line_log(days=2, units=1000, scrap={step: limit * 10 + 1}, steps=steps), steps=steps
+    )
     assert finding(run(at_limit), cid).status is Status.PASS
     f = finding(run(above), cid)
     assert f.status is Status.FAIL
@@ -195,7 +238,9 @@ def test_capacity_coefficient_of_variation_at_most_3_percent(make_bundle, spread
     assert status(tiny(make_bundle, eol=eol_csv(cells)), "QUAL-CAPACITY-SPREAD") == expected
 
 
-@pytest.mark.parametrize(("capacity", "verdict"), [(4.85, Verdict.APPROVED), (4.8, Verdict.APPROVED_WITH_OBSERVATIONS)])
+@pytest.mark.parametrize(
+    ("capacity", "verdict"), [(4.85, Verdict.APPROVED), (4.8, Verdict.APPROVED_WITH_OBSERVATIONS)]
+)
 def test_capacity_below_97_percent_of_nominal_is_only_an_observation(make_bundle, capacity, verdict):
     result = run(tiny(make_bundle, eol=eol_csv([("L01", capacity, "pass")] * 20)))
     f = finding(result, "QUAL-CAPACITY-NOMINAL")
@@ -216,9 +261,24 @@ def test_declared_scrap_rate_within_2_points_of_the_logs(make_bundle, scrap, exp
 
 def test_contradicted_scrap_declaration_names_the_lots_behind_it(make_bundle):
     rows = _rows(line_log(days=6, units=1000))
-    rows = [(d, s, lot, i, g - 200, x + 200, ln) if s == "formation" and lot in ("L04", "L05") else (d, s, lot, i, g, x, ln) for d, s, lot, i, g, x, ln in rows]
-    rows = [(d, s, lot, (i - 200 if lot in ("L04", "L05") and s in ("aging", "quality_control") else i),
-             (g - 200 if lot in ("L04", "L05") and s in ("aging", "quality_control") else g), x, ln) for d, s, lot, i, g, x, ln in rows]
+    rows = [
+        (d, s, lot, i, g - 200, x + 200, ln)
+        if s == "formation" and lot in ("L04", "L05")
+        else (d, s, lot, i, g, x, ln)
+        for d, s, lot, i, g, x, ln in rows
+    ]
+    rows = [
+        (
+            d,
+            s,
+            lot,
+            (i - 200 if lot in ("L04", "L05") and s in ("aging", "quality_control") else i),
+            (g - 200 if lot in ("L04", "L05") and s in ("aging", "quality_control") else g),
+            x,
+            ln,
+        )
+        for d, s, lot, i, g, x, ln in rows
+    ]
     result = run(tiny(make_bundle, log=production_csv(rows), kpis='{scrap_rate: "1 %"}'))
     f = finding(result, "CONS-SCRAP-RATE")
     assert f.status is Status.FAIL and f.lots == ["L04", "L05"]
@@ -226,7 +286,9 @@ def test_contradicted_scrap_declaration_names_the_lots_behind_it(make_bundle):
     assert "declaration.yaml#/kpis/scrap_rate" in f.location
 
 
-@pytest.mark.parametrize(("declared", "expected"), [("22 cell/day", "pass"), ("18 cell/day", "pass"), ("22.1 cell/day", "fail")])
+@pytest.mark.parametrize(
+    ("declared", "expected"), [("22 cell/day", "pass"), ("18 cell/day", "pass"), ("22.1 cell/day", "fail")]
+)
 def test_declared_cell_throughput_within_10_percent(make_bundle, declared, expected):
     b = tiny(make_bundle, log=line_log(units=20), kpis=f'{{cell_throughput: "{declared}"}}')
     assert status(b, "CONS-CELL-THROUGHPUT") == expected
@@ -273,6 +335,8 @@ def test_documented_library_api_works_in_a_fresh_interpreter(first):
         "print(callable(validate), callable(load_bundle), r.verdict.value)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(repo) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=repo, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=repo, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True", "approved"]

@@ -7,9 +7,9 @@ formulas, terminal escapes) is accepted but neutralised in every output.
 from __future__ import annotations
 
 import csv
-import json
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -18,15 +18,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, PACK_2026, REPO, squash
+from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from jsonschema import Draft202012Validator
-
-from conftest import EXAMPLES, PACK_2026, REPO, squash
 from liplanet_cert.cli.app import app
 
 runner = CliRunner()
-RESULT_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
+RESULT_SCHEMA = json.loads(
+    (REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8")
+)
 APPROVED = EXAMPLES / "approved"
 AT = "2026-10-15"
 
@@ -51,7 +52,21 @@ def reject(tmp_path: Path, bundle: Path, *needles: str, env: dict[str, str] | No
     """Assess ``bundle`` with an output file; demand exit 2, the needles, and no side effects."""
     out_dir = tmp_path / "out"
     before = _tree(tmp_path)
-    r = runner.invoke(app, ["assess", str(bundle), "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{out_dir}/result.json"], env=env)
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(bundle),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "-o",
+            f"json:{out_dir}/result.json",
+        ],
+        env=env,
+    )
     text = squash(r.output)
     assert r.exit_code == 2, f"exit {r.exit_code}: {text}\n{r.exception!r}"
     assert "Traceback" not in r.output
@@ -83,7 +98,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def make_zip(tmp_path: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = (), name: str = "bundle.zip", compression: int = zipfile.ZIP_DEFLATED) -> Path:
+def make_zip(
+    tmp_path: Path,
+    extra: list[tuple[zipfile.ZipInfo | str, bytes]] = (),
+    name: str = "bundle.zip",
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> Path:
     """The approved example as a zip (one top-level folder), plus extra raw entries."""
     path = tmp_path / name
     with zipfile.ZipFile(path, "w", compression) as zf:
@@ -102,7 +122,18 @@ def test_the_unmodified_zip_is_accepted(tmp_path: Path) -> None:
 
 
 # -- zip and directory structure -------------------------------------------------------------
-@pytest.mark.parametrize("entry", ["../evil.txt", "approved/../../evil.txt", "/tmp/evil.txt", "C:/evil.txt", "c:evil.txt", "..\\evil.txt", "\\evil.txt"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "../evil.txt",
+        "approved/../../evil.txt",
+        "/tmp/evil.txt",
+        "C:/evil.txt",
+        "c:evil.txt",
+        "..\\evil.txt",
+        "\\evil.txt",
+    ],
+)
 def test_zip_entry_escaping_the_bundle(tmp_path: Path, entry: str) -> None:
     bundle = make_zip(tmp_path, [(zipfile.ZipInfo(entry), b"pwned")])
     text = reject(tmp_path, bundle, "bundle.zip", "unsafe zip entry", repr(entry))
@@ -113,7 +144,13 @@ def test_zip_entry_escaping_the_bundle(tmp_path: Path, entry: str) -> None:
 def test_zip_symlink_entry(tmp_path: Path) -> None:
     info = zipfile.ZipInfo("approved/evidence/link")
     info.external_attr = (stat.S_IFLNK | 0o777) << 16
-    reject(tmp_path, make_zip(tmp_path, [(info, b"/etc/passwd")]), "bundle.zip", "zip entry 'approved/evidence/link'", "symlink in zip archive")
+    reject(
+        tmp_path,
+        make_zip(tmp_path, [(info, b"/etc/passwd")]),
+        "bundle.zip",
+        "zip entry 'approved/evidence/link'",
+        "symlink in zip archive",
+    )
 
 
 def test_directory_symlink_to_a_file_outside(tmp_path: Path) -> None:
@@ -144,22 +181,49 @@ def test_symlink_inside_the_bundle_is_fine(tmp_path: Path) -> None:
 
 def test_zip_bomb_extreme_compression_ratio(tmp_path: Path) -> None:
     bundle = make_zip(tmp_path, [("approved/evidence/zeros.bin", b"\0" * (8 * 1024 * 1024))])
-    reject(tmp_path, bundle, "bundle.zip zip entry 'approved/evidence/zeros.bin'", "suspicious compression ratio", "limit 200:1")
+    reject(
+        tmp_path,
+        bundle,
+        "bundle.zip zip entry 'approved/evidence/zeros.bin'",
+        "suspicious compression ratio",
+        "limit 200:1",
+    )
 
 
 def test_zip_total_unpacked_size_over_the_limit(tmp_path: Path) -> None:
     bundle = make_zip(tmp_path)
-    reject(tmp_path, bundle, "bundle.zip", "bundle too large when unpacked", "limit 30000 bytes", env={"LIPLANET_MAX_BUNDLE_BYTES": "30000"})
+    reject(
+        tmp_path,
+        bundle,
+        "bundle.zip",
+        "bundle too large when unpacked",
+        "limit 30000 bytes",
+        env={"LIPLANET_MAX_BUNDLE_BYTES": "30000"},
+    )
 
 
 def test_zip_entry_over_the_file_limit(tmp_path: Path) -> None:
     bundle = make_zip(tmp_path)
-    reject(tmp_path, bundle, "zip entry 'approved/eol_tests.csv'", "file too large", "limit 20000 bytes", env={"LIPLANET_MAX_FILE_BYTES": "20000"})
+    reject(
+        tmp_path,
+        bundle,
+        "zip entry 'approved/eol_tests.csv'",
+        "file too large",
+        "limit 20000 bytes",
+        env={"LIPLANET_MAX_FILE_BYTES": "20000"},
+    )
 
 
 def test_zip_with_more_entries_than_the_limit(tmp_path: Path) -> None:
     bundle = make_zip(tmp_path, [(f"approved/evidence/f{i}.txt", b"x") for i in range(10)])
-    reject(tmp_path, bundle, "bundle.zip zip directory", "too many entries in the zip", "limit 8", env={"LIPLANET_MAX_ENTRIES": "8"})
+    reject(
+        tmp_path,
+        bundle,
+        "bundle.zip zip directory",
+        "too many entries in the zip",
+        "limit 8",
+        env={"LIPLANET_MAX_ENTRIES": "8"},
+    )
 
 
 def test_directory_with_more_files_than_the_limit(tmp_path: Path) -> None:
@@ -173,7 +237,7 @@ def test_corrupt_zip_data(tmp_path: Path) -> None:
     bundle = make_zip(tmp_path)
     data = bytearray(bundle.read_bytes())
     start = data.index(b"approved/declaration.yaml") + len("approved/declaration.yaml") + 8
-    data[start:start + 40] = bytes(b ^ 0xFF for b in data[start:start + 40])
+    data[start : start + 40] = bytes(b ^ 0xFF for b in data[start : start + 40])
     bundle.write_bytes(bytes(data))
     reject(tmp_path, bundle, "declaration.yaml zip entry", "cannot read zip entry")
 
@@ -195,32 +259,65 @@ def test_a_file_that_is_not_a_bundle(tmp_path: Path) -> None:
 # -- sizes --------------------------------------------------------------------------------
 def test_oversized_file_in_a_directory(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    reject(tmp_path, bundle, "eol_tests.csv whole file", "file too large", "limit 40000 bytes", "44227 bytes", env={"LIPLANET_MAX_FILE_BYTES": "40000"})
+    reject(
+        tmp_path,
+        bundle,
+        "eol_tests.csv whole file",
+        "file too large",
+        "limit 40000 bytes",
+        "44227 bytes",
+        env={"LIPLANET_MAX_FILE_BYTES": "40000"},
+    )
 
 
 def test_oversized_directory_bundle(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    reject(tmp_path, bundle, "bundle directory", "bundle too large", "limit 50000 bytes", env={"LIPLANET_MAX_BUNDLE_BYTES": "50000"})
+    reject(
+        tmp_path,
+        bundle,
+        "bundle directory",
+        "bundle too large",
+        "limit 50000 bytes",
+        env={"LIPLANET_MAX_BUNDLE_BYTES": "50000"},
+    )
 
 
 @pytest.mark.parametrize("value", ["lots", "-1", "0", "nan"])
 def test_a_bad_limit_in_the_environment_is_a_usage_error(tmp_path: Path, value: str) -> None:
-    reject(tmp_path, copy_bundle(tmp_path), "LIPLANET_MAX_FILE_BYTES", "invalid limit", env={"LIPLANET_MAX_FILE_BYTES": value})
+    reject(
+        tmp_path,
+        copy_bundle(tmp_path),
+        "LIPLANET_MAX_FILE_BYTES",
+        "invalid limit",
+        env={"LIPLANET_MAX_FILE_BYTES": value},
+    )
 
 
 # -- YAML --------------------------------------------------------------------------------
 def test_yaml_python_tag_is_not_executed(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     marker = tmp_path / "PWNED"
-    edit(bundle / "declaration.yaml", "  service_years: 10", f"  service_years: !!python/object/apply:os.system ['touch {marker}']")
+    edit(
+        bundle / "declaration.yaml",
+        "  service_years: 10",
+        f"  service_years: !!python/object/apply:os.system ['touch {marker}']",
+    )
     reject(tmp_path, bundle, "declaration.yaml line 62, column 18", "python/object/apply:os.system")
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("tag", ["!!python/name:os.system", "!!python/object/new:subprocess.Popen [['true']]", "!!binary aGVsbG8=", "!<tag:example.org,2026:x> 1"])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/name:os.system",
+        "!!python/object/new:subprocess.Popen [['true']]",
+        "!!binary aGVsbG8=",
+        "!<tag:example.org,2026:x> 1",
+    ],
+)
 def test_yaml_unsafe_or_unknown_tags(tmp_path: Path, tag: str) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "declaration.yaml", '  site: Münster', f"  site: {tag}")
+    edit(bundle / "declaration.yaml", "  site: Münster", f"  site: {tag}")
     text = reject(tmp_path, bundle, "declaration.yaml")
     assert "line 7" in text or "#/pilot_line/site" in text
 
@@ -229,7 +326,9 @@ def test_yaml_billion_laughs(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     lol = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lol += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
-    (bundle / "declaration.yaml").write_text((bundle / "declaration.yaml").read_text(encoding="utf-8") + "\n".join(lol) + "\n", encoding="utf-8")
+    (bundle / "declaration.yaml").write_text(
+        (bundle / "declaration.yaml").read_text(encoding="utf-8") + "\n".join(lol) + "\n", encoding="utf-8"
+    )
     reject(tmp_path, bundle, "declaration.yaml line", "aliases expand to more than")
 
 
@@ -298,14 +397,18 @@ def test_json_numbers_that_are_not_finite(tmp_path: Path, value: str) -> None:
     doc = yaml.safe_load((bundle / "declaration.yaml").read_text(encoding="utf-8"))
     doc["passport"]["service_years"] = "@@"
     (bundle / "declaration.yaml").unlink()
-    (bundle / "declaration.json").write_text(json.dumps(doc, indent=1).replace('"@@"', value), encoding="utf-8")
+    (bundle / "declaration.json").write_text(
+        json.dumps(doc, indent=1).replace('"@@"', value), encoding="utf-8"
+    )
     reject(tmp_path, bundle, "declaration.json", "malformed JSON", "not")
 
 
 def test_json_duplicate_keys(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     (bundle / "declaration.yaml").unlink()
-    (bundle / "declaration.json").write_text('{"format_version": "1.0", "format_version": "1.0"}', encoding="utf-8")
+    (bundle / "declaration.json").write_text(
+        '{"format_version": "1.0", "format_version": "1.0"}', encoding="utf-8"
+    )
     reject(tmp_path, bundle, "declaration.json", "duplicate key 'format_version'")
 
 
@@ -378,7 +481,9 @@ ENERGY_HEADER = "step,period_start,period_end,carrier,amount,unit,meter_accuracy
 def test_csv_missing_column(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     lines = (bundle / "eol_tests.csv").read_text(encoding="utf-8").splitlines()
-    (bundle / "eol_tests.csv").write_text("\n".join(",".join(l.split(",")[:-1]) for l in lines) + "\n", encoding="utf-8")
+    (bundle / "eol_tests.csv").write_text(
+        "\n".join(",".join(row.split(",")[:-1]) for row in lines) + "\n", encoding="utf-8"
+    )
     reject(tmp_path, bundle, "eol_tests.csv line 1", "missing column result")
 
 
@@ -404,7 +509,9 @@ def test_csv_row_with_an_extra_field(tmp_path: Path) -> None:
 def test_csv_quoted_newline(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     edit(bundle / "energy.csv", ",M-102", ',"M-1\n02"')
-    edit(bundle / "energy.csv", "0.21,kWh/cell", "0.21,kWh/cellX")  # a later row: its line number must be the file's
+    edit(
+        bundle / "energy.csv", "0.21,kWh/cell", "0.21,kWh/cellX"
+    )  # a later row: its line number must be the file's
     text = reject(tmp_path, bundle, "energy.csv row 3, column meter_id", "line break inside a field")
     assert "energy.csv row 5, column unit" in text  # record 4 starts on line 5 because of the quoted break
 
@@ -428,11 +535,25 @@ def test_csv_unterminated_quote(tmp_path: Path) -> None:
 
 
 # -- numbers -------------------------------------------------------------------------------
-@pytest.mark.parametrize("value,message", [("nan", "not a finite number"), ("inf", "not a finite number"), ("-Infinity", "not a finite number"),
-                                           ("1e400", "not a finite number"), ("-48", "negative value"), ("1e15", "absurdly large"), ("47.5", "not a whole number")])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("nan", "not a finite number"),
+        ("inf", "not a finite number"),
+        ("-Infinity", "not a finite number"),
+        ("1e400", "not a finite number"),
+        ("-48", "negative value"),
+        ("1e15", "absurdly large"),
+        ("47.5", "not a whole number"),
+    ],
+)
 def test_csv_bad_counts(tmp_path: Path, value: str, message: str) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "production_log.csv", "2026-09-01,mixing,L01,48,48,0,", f"2026-09-01,mixing,L01,{value},48,0,")
+    edit(
+        bundle / "production_log.csv",
+        "2026-09-01,mixing,L01,48,48,0,",
+        f"2026-09-01,mixing,L01,{value},48,0,",
+    )
     reject(tmp_path, bundle, "production_log.csv row 2, column units_in", message)
 
 
@@ -445,7 +566,11 @@ def test_declared_quantities_negative_absurd_or_not_finite(tmp_path: Path, value
 
 def test_negative_passport_count(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "declaration.yaml", "full_equivalent_cycles_per_year: 250", "full_equivalent_cycles_per_year: -250")
+    edit(
+        bundle / "declaration.yaml",
+        "full_equivalent_cycles_per_year: 250",
+        "full_equivalent_cycles_per_year: -250",
+    )
     reject(tmp_path, bundle, "declaration.yaml #/passport/full_equivalent_cycles_per_year")
 
 
@@ -464,7 +589,11 @@ def test_log_date_outside_the_period(tmp_path: Path) -> None:
 
 def test_metering_period_out_of_order(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "energy.csv", "coating_and_drying,2026-09-01,2026-09-30", "coating_and_drying,2026-09-20,2026-09-10")
+    edit(
+        bundle / "energy.csv",
+        "coating_and_drying,2026-09-01,2026-09-30",
+        "coating_and_drying,2026-09-20,2026-09-10",
+    )
     reject(tmp_path, bundle, "energy.csv row 2, column period_end", "period ends before it starts")
 
 
@@ -517,7 +646,12 @@ def test_evidence_sha256_mismatch(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     with open(bundle / "evidence" / "formation-equipment-calibration.txt", "a", encoding="utf-8") as fh:
         fh.write("forged\n")
-    reject(tmp_path, bundle, "declaration.yaml #/evidence/0/sha256", "sha256 of evidence/formation-equipment-calibration.txt does not match")
+    reject(
+        tmp_path,
+        bundle,
+        "declaration.yaml #/evidence/0/sha256",
+        "sha256 of evidence/formation-equipment-calibration.txt does not match",
+    )
 
 
 def test_evidence_missing(tmp_path: Path) -> None:
@@ -529,7 +663,11 @@ def test_evidence_missing(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "C:\\\\Windows\\\\win.ini"])
 def test_declared_paths_escaping_the_bundle(tmp_path: Path, path: str) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "declaration.yaml", "  - path: evidence/formation-equipment-calibration.txt", f'  - path: "{path}"')
+    edit(
+        bundle / "declaration.yaml",
+        "  - path: evidence/formation-equipment-calibration.txt",
+        f'  - path: "{path}"',
+    )
     edit(bundle / "declaration.yaml", "production_log: production_log.csv", f'production_log: "{path}"')
     reject(tmp_path, bundle, "declaration.yaml #/evidence/0/path", "declaration.yaml #/files/production_log")
 
@@ -543,7 +681,9 @@ def _named(tmp_path: Path, name: str) -> Path:
 
 def test_html_in_names_is_escaped_in_the_dossier(tmp_path: Path) -> None:
     bundle = _named(tmp_path, "\"<script>alert('x')</script><img src=x onerror=alert(1)>\"")
-    r = runner.invoke(app, ["dossier", str(bundle), "-c", PACK_2026, "--at", AT, "-o", str(tmp_path / "dossier")])
+    r = runner.invoke(
+        app, ["dossier", str(bundle), "-c", PACK_2026, "--at", AT, "-o", str(tmp_path / "dossier")]
+    )
     assert r.exit_code in (0, 1), r.output
     html = next((tmp_path / "dossier").glob("*.html")).read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html
@@ -551,14 +691,29 @@ def test_html_in_names_is_escaped_in_the_dossier(tmp_path: Path) -> None:
 
 
 def test_spreadsheet_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
-    bundle = _named(tmp_path, "\"=HYPERLINK(\\\"http://evil.example\\\",\\\"x\\\")\"")
+    bundle = _named(tmp_path, '"=HYPERLINK(\\"http://evil.example\\",\\"x\\")"')
     edit(bundle / "production_log.csv", "2026-09-01,mixing,L01,", "2026-09-01,mixing,L01,")
-    r = runner.invoke(app, ["assess", str(bundle), "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"csv:{tmp_path / 'r.csv'}"])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(bundle),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "-o",
+            f"csv:{tmp_path / 'r.csv'}",
+        ],
+    )
     assert r.exit_code in (0, 1), r.output
     rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
     cells = [c for row in rows[1:] for c in row]
     assert any("HYPERLINK" in c for c in cells), "the name is in the CSV"
-    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not c[1:2].isdigit())]
+    assert not [
+        c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not c[1:2].isdigit())
+    ]
 
 
 def test_terminal_escapes_are_stripped_from_terminal_output(tmp_path: Path) -> None:
@@ -570,7 +725,9 @@ def test_terminal_escapes_are_stripped_from_terminal_output(tmp_path: Path) -> N
 
 def test_terminal_escapes_are_stripped_from_error_messages(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "production_log.csv", "2026-09-01,mixing,L01", "2026-09-01,mix\x1b[2Jing\x1b]0;pwned\x07,L01")
+    edit(
+        bundle / "production_log.csv", "2026-09-01,mixing,L01", "2026-09-01,mix\x1b[2Jing\x1b]0;pwned\x07,L01"
+    )
     out = reject(tmp_path, bundle, "production_log.csv row 2, column step", "unknown step")
     assert "\x1b" not in out and "\x07" not in out
 

@@ -34,12 +34,12 @@ from pathlib import Path
 import html5lib
 import pytest
 import yaml
+from conftest import EXAMPLES, REPO, squash
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, REPO, squash
 from liplanet_cert.cli.app import app
 from liplanet_cert.dossier.render import md_code, md_escape, render_html, render_markdown
 from liplanet_cert.infra.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
@@ -48,27 +48,114 @@ PACK = "liplanet-2026@2.0.0"
 AT = "2026-10-15"
 WIDE = {"COLUMNS": "1000", "NO_COLOR": "1"}  # nothing wraps: text can be found whole
 FORMATS = ("json", "jsonl", "csv", "markdown", "sarif", "junit", "table")
-SUFFIX = {"json": "json", "jsonl": "jsonl", "csv": "csv", "markdown": "md", "sarif": "sarif", "junit": "xml", "table": "txt"}
+SUFFIX = {
+    "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "markdown": "md",
+    "sarif": "sarif",
+    "junit": "xml",
+    "table": "txt",
+}
 
 # The cases of the issue, and the classes of hostile text
 NAME = "Evil\x1b[2J\x1b]0;pwned\x07Line\x9b31m [bold red]RED[/bold red] [link=https://evil]x[/link] \u202etxt.exe"
 FILE = "a|b<img src=x onerror=alert(7)>.txt"
 TITLE = "Cell format [link=https://evil]click[/link] [bold red]R[/bold red] \x1b]8;;https://evil\x1b\\here\x1b]8;;\x1b\\"
 PIECES = [
-    "\x1b[2J", "\x1b[31m", "\x1b]0;pwned\x07", "\x1b]8;;https://evil\x1b\\x\x1b]8;;\x1b\\", "\x1b]2;title", "\x1bc", "\x1b(B", "\x1b",
-    "\x9b31m", "\x9b2J", "\x9d0;t\x9c", "\x90q\x9c", "\x85", "\x7f", "\x07", "\x08", "\x00", "\r", "\r\n", "\n", "\t", "\x0b", "\x0c",
-    "\u202e", "\u202d", "\u2066", "\u2069", "\u200f", "\u061c", "\u2028", "\u2029",
-    "[bold red]", "[/bold red]", "[/]", "[link=https://evil]x[/link]", ":smile:", "[", "]",
-    "<img src=x onerror=alert(7)>", "<script>alert(1)</script>", "<b>", "</td>", "<!--", "<?", "&amp;", "&#60;", "&lt;",
-    "|", "||", "`", "``", "```", "\\", "\\|", "*", "**", "_", "~~", "#", "# ", "- ", "1. ", "> ", "---", "![x](y)", "[x](javascript:alert(1))",
-    "=HYPERLINK(\"http://evil\")", "+1", "@x", "{{ 7*7 }}", "{% raw %}", "${x}", "%s", "'", '"', "é", "世界", "👩‍🔬", "x",
+    "\x1b[2J",
+    "\x1b[31m",
+    "\x1b]0;pwned\x07",
+    "\x1b]8;;https://evil\x1b\\x\x1b]8;;\x1b\\",
+    "\x1b]2;title",
+    "\x1bc",
+    "\x1b(B",
+    "\x1b",
+    "\x9b31m",
+    "\x9b2J",
+    "\x9d0;t\x9c",
+    "\x90q\x9c",
+    "\x85",
+    "\x7f",
+    "\x07",
+    "\x08",
+    "\x00",
+    "\r",
+    "\r\n",
+    "\n",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u200f",
+    "\u061c",
+    "\u2028",
+    "\u2029",
+    "[bold red]",
+    "[/bold red]",
+    "[/]",
+    "[link=https://evil]x[/link]",
+    ":smile:",
+    "[",
+    "]",
+    "<img src=x onerror=alert(7)>",
+    "<script>alert(1)</script>",
+    "<b>",
+    "</td>",
+    "<!--",
+    "<?",
+    "&amp;",
+    "&#60;",
+    "&lt;",
+    "|",
+    "||",
+    "`",
+    "``",
+    "```",
+    "\\",
+    "\\|",
+    "*",
+    "**",
+    "_",
+    "~~",
+    "#",
+    "# ",
+    "- ",
+    "1. ",
+    "> ",
+    "---",
+    "![x](y)",
+    "[x](javascript:alert(1))",
+    '=HYPERLINK("http://evil")',
+    "+1",
+    "@x",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${x}",
+    "%s",
+    "'",
+    '"',
+    "é",
+    "世界",
+    "👩‍🔬",
+    "x",
 ]
-hostile = st.lists(st.one_of(st.sampled_from(PIECES), st.characters(exclude_categories=("Cs",))), min_size=1, max_size=12).map("".join)
+hostile = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.characters(exclude_categories=("Cs",))), min_size=1, max_size=12
+).map("".join)
 # a file name: anything but "/" and NUL (and "\\", which a bundle may read as a separator)
-file_piece = st.one_of(st.sampled_from([p for p in PIECES if not set(p) & {"/", "\\", "\x00"}]),
-                       st.characters(exclude_categories=("Cs",), exclude_characters="/\\\x00"))
-hostile_file = st.lists(file_piece, min_size=1, max_size=8).map(lambda parts: "e-" + "".join(parts) + ".txt").filter(
-    lambda n: len(n.encode("utf-8")) <= 200)
+file_piece = st.one_of(
+    st.sampled_from([p for p in PIECES if not set(p) & {"/", "\\", "\x00"}]),
+    st.characters(exclude_categories=("Cs",), exclude_characters="/\\\x00"),
+)
+hostile_file = (
+    st.lists(file_piece, min_size=1, max_size=8)
+    .map(lambda parts: "e-" + "".join(parts) + ".txt")
+    .filter(lambda n: len(n.encode("utf-8")) <= 200)
+)
 
 SEQUENCE = re.compile(r"\x1b|[\x80-\x9f]")
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -90,31 +177,62 @@ def test_clean_leaves_nothing_a_terminal_would_act_on(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                                                                                    "\u2066\u2067\u2068\u2069\u2028\u2029") | st.sampled_from("\n\t")))
+@given(
+    st.text(
+        st.characters(
+            exclude_categories=("Cc", "Cs"),
+            exclude_characters="\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+            "\u2066\u2067\u2068\u2069\u2028\u2029",
+        )
+        | st.sampled_from("\n\t")
+    )
+)
 def test_clean_keeps_safe_text_as_it_is(text: str) -> None:
     assert clean(text) == text
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("Evil\x1b[2J\x1b]0;pwned\x07Line\x1b[31m", "EvilLine"),  # clear screen, window title (BEL), colour
-    ("a\x1b]0;title\x1b\\b", "ab"),  # window title ended by ST
-    ("a\x1b]8;;https://evil\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),  # a hyperlink: the text stays, the link goes
-    ("a\x9b2Jb", "ab"), ("a\x9d0;t\x9cb", "ab"), ("a\x90q\x9cb", "ab"),  # 8-bit CSI, OSC, DCS
-    ("a\x1bcb", "ab"), ("a\x1b(Bb", "ab"),  # reset, character set
-    ("a\x1b]0;no terminator", "a0;no terminator"),  # unterminated: the introducer (ESC ]) goes, the text is shown
-    ("x\u202etxt.exe", "xtxt.exe"), ("a\u2066b\u2069c", "abc"),  # bidirectional controls
-    ("a\rb\x08c\x00d\x7fe\x85f", "abcdef"), ("a\u2028b", "a b"), ("a\ud800b", "a\ufffdb"),
-    ("line 1\n\tline 2", "line 1\n\tline 2"), ("[bold]x[/bold] <b>", "[bold]x[/bold] <b>"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("Evil\x1b[2J\x1b]0;pwned\x07Line\x1b[31m", "EvilLine"),  # clear screen, window title (BEL), colour
+        ("a\x1b]0;title\x1b\\b", "ab"),  # window title ended by ST
+        (
+            "a\x1b]8;;https://evil\x1b\\link\x1b]8;;\x1b\\b",
+            "alinkb",
+        ),  # a hyperlink: the text stays, the link goes
+        ("a\x9b2Jb", "ab"),
+        ("a\x9d0;t\x9cb", "ab"),
+        ("a\x90q\x9cb", "ab"),  # 8-bit CSI, OSC, DCS
+        ("a\x1bcb", "ab"),
+        ("a\x1b(Bb", "ab"),  # reset, character set
+        (
+            "a\x1b]0;no terminator",
+            "a0;no terminator",
+        ),  # unterminated: the introducer (ESC ]) goes, the text is shown
+        ("x\u202etxt.exe", "xtxt.exe"),
+        ("a\u2066b\u2069c", "abc"),  # bidirectional controls
+        ("a\rb\x08c\x00d\x7fe\x85f", "abcdef"),
+        ("a\u2028b", "a b"),
+        ("a\ud800b", "a\ufffdb"),
+        ("line 1\n\tline 2", "line 1\n\tline 2"),
+        ("[bold]x[/bold] <b>", "[bold]x[/bold] <b>"),
+    ],
+)
 def test_clean_removes_sequences_whole(raw: str, shown: str) -> None:
     assert clean(raw) == shown
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.text(st.characters()) | st.integers() | st.none(),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(st.characters(), max_size=5), inner, max_size=4),
-                    max_leaves=12))
+@given(
+    st.recursive(
+        st.text(st.characters()) | st.integers() | st.none(),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.text(st.characters(), max_size=5), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
 def test_json_keeps_the_data_and_writes_nothing_raw(data: object) -> None:
     from liplanet_cert.reporters.json_ import dumps
     from liplanet_cert.reporters.jsonl import dumps_line
@@ -131,8 +249,12 @@ def test_rich_markup_is_text_even_on_a_colour_terminal() -> None:
     con = Console(file=buf, force_terminal=True, color_system="truecolor", width=300)
     con.print(safe_text(NAME, style="bold"))
     out = buf.getvalue()
-    assert "\x1b]" not in out and "\x9b" not in out and "\x1b[2J" not in out  # no hyperlink, title or clear screen
-    assert all(re.fullmatch(r"\x1b\[[0-9;]*m", s) for s in re.findall(r"\x1b\[[^a-zA-Z]*[a-zA-Z]", out))  # colours only
+    assert (
+        "\x1b]" not in out and "\x9b" not in out and "\x1b[2J" not in out
+    )  # no hyperlink, title or clear screen
+    assert all(
+        re.fullmatch(r"\x1b\[[0-9;]*m", s) for s in re.findall(r"\x1b\[[^a-zA-Z]*[a-zA-Z]", out)
+    )  # colours only
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert not SEQUENCE.search(plain)
     assert "[bold red]RED[/bold red] [link=https://evil]x[/link]" in plain
@@ -158,7 +280,9 @@ def _tables_keep_their_columns(md: str) -> None:
             assert _gfm_cells(lines[i - 1]) == want, lines[i - 1]
             j = i + 1
             while j < len(lines) and lines[j].startswith("|"):
-                assert _gfm_cells(lines[j]) == want, f"row {j + 1} has {_gfm_cells(lines[j])} cells, not {want}: {lines[j]!r}"
+                assert _gfm_cells(lines[j]) == want, (
+                    f"row {j + 1} has {_gfm_cells(lines[j])} cells, not {want}: {lines[j]!r}"
+                )
                 j += 1
 
 
@@ -174,7 +298,18 @@ def test_a_value_in_a_markdown_table_cell_stays_in_its_cell_as_text(text: str) -
         md = f"| a | b |\n|---|---|\n| {value} | end |\n"
         _tables_keep_their_columns(md)
         html = GFM.render(md)
-        tags = set(_elements(html)) - {"html", "head", "body", "table", "thead", "tbody", "tr", "th", "td", "code"}
+        tags = set(_elements(html)) - {
+            "html",
+            "head",
+            "body",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "code",
+        }
         assert not tags, (value, html)
         doc = html5lib.parse(html, namespaceHTMLElements=False)
         cells = [("".join(td.itertext())) for td in doc.iter("td")]
@@ -193,7 +328,9 @@ def test_block_structure_from_text_is_escaped_in_the_dossier() -> None:
     md = render_markdown(r, command="x")
     doc = html5lib.parse(GFM.render(md), namespaceHTMLElements=False)
     headings = ["".join(h.itertext()) for h in doc.iter("h3")]
-    assert any(h.endswith("Scrap rate ##") for h in headings) and any(h.endswith("- item") for h in headings), headings
+    assert any(h.endswith("Scrap rate ##") for h in headings) and any(
+        h.endswith("- item") for h in headings
+    ), headings
     assert not doc.findall(".//hr") and len(doc.findall(".//pre")) == 1  # the command's block only
     assert "indented code" in "".join(doc.itertext())
 
@@ -219,7 +356,13 @@ def _bundle(root: Path, name: str, file_name: str) -> Path:
     evidence.write_bytes(b"evidence\n")
     import hashlib
 
-    decl["evidence"].append({"path": f"evidence/{file_name}", "sha256": hashlib.sha256(b"evidence\n").hexdigest(), "description": name[:500]})
+    decl["evidence"].append(
+        {
+            "path": f"evidence/{file_name}",
+            "sha256": hashlib.sha256(b"evidence\n").hexdigest(),
+            "description": name[:500],
+        }
+    )
     (bundle / "declaration.json").write_text(json.dumps(decl, ensure_ascii=True, indent=1), encoding="utf-8")
     return bundle
 
@@ -238,7 +381,11 @@ def _pack(root: Path, title: str) -> Path:
 
 def _invoke(*args: str) -> str:
     r = runner.invoke(app, list(args), env=WIDE)
-    assert "Traceback" not in r.output and (r.exception is None or isinstance(r.exception, SystemExit)), (args, r.output, r.exception)
+    assert "Traceback" not in r.output and (r.exception is None or isinstance(r.exception, SystemExit)), (
+        args,
+        r.output,
+        r.exception,
+    )
     assert r.exit_code in (0, 1, 2), (args, r.exit_code, r.output)
     return r.output
 
@@ -248,8 +395,29 @@ def _check_markdown(md: str, texts: list[str]) -> None:
     _tables_keep_their_columns(md)
     html = GFM.render(md)
     tags = set(_elements(html))
-    assert tags <= {"html", "head", "body", "h1", "h2", "h3", "h4", "p", "strong", "em", "code", "pre", "ul", "ol", "li",
-                    "table", "thead", "tbody", "tr", "th", "td"}, tags
+    assert tags <= {
+        "html",
+        "head",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "p",
+        "strong",
+        "em",
+        "code",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }, tags
     shown = squash("".join(html5lib.parse(html, namespaceHTMLElements=False).itertext()))
     for t in texts:
         assert squash(clean(t, oneline=True)) in shown, t
@@ -274,7 +442,9 @@ def _all_outputs_of(root: Path, bundle: Path, pack: Path, extra: tuple[str, ...]
     outputs = {"validate": _invoke("validate", str(bundle))}
     outputs["validate-json"] = _invoke("validate", str(bundle), "-f", "json")
     opts = [a for f in FORMATS for a in ("-o", f"{f}:{out_dir}/r.{SUFFIX[f]}")]
-    outputs["assess"] = _invoke("assess", str(bundle), "-c", str(pack), "--at", AT, "--no-footprint", *extra, *opts)
+    outputs["assess"] = _invoke(
+        "assess", str(bundle), "-c", str(pack), "--at", AT, "--no-footprint", *extra, *opts
+    )
     for f in FORMATS:
         p = out_dir / f"r.{SUFFIX[f]}"
         if p.exists():
@@ -287,16 +457,23 @@ def _all_outputs_of(root: Path, bundle: Path, pack: Path, extra: tuple[str, ...]
 
 def _dossier(bundle: Path, pack: Path, waivers: Path | None = None) -> tuple[str, str] | None:
     from liplanet_cert.assessment.core import AssessOptions, assess
+    from liplanet_cert.assessment.waivers import load_waivers
     from liplanet_cert.dossier.sample import sample_footprint
     from liplanet_cert.errors import LiplanetError
-    from liplanet_cert.assessment.waivers import load_waivers
 
     try:
-        result = assess(bundle, AssessOptions(criteria=str(pack), at=AT, footprint=False, waivers=load_waivers(waivers) if waivers else None))
+        result = assess(
+            bundle,
+            AssessOptions(
+                criteria=str(pack), at=AT, footprint=False, waivers=load_waivers(waivers) if waivers else None
+            ),
+        )
     except LiplanetError:
         return None
     result.footprint = sample_footprint()
-    return render_html(result, command="liplanet-cert dossier x"), render_markdown(result, command="liplanet-cert dossier x")
+    return render_html(result, command="liplanet-cert dossier x"), render_markdown(
+        result, command="liplanet-cert dossier x"
+    )
 
 
 def _check_everything(root: Path, name: str, file_name: str, title: str) -> None:
@@ -312,7 +489,9 @@ def _check_everything(root: Path, name: str, file_name: str, title: str) -> None
     result = json.loads(outputs["json"])
     shown_name = result["pilot_line"]["name"]
     shown_title = next(f["title"] for f in result["findings"] if f["id"] == "ELIG-FORMAT")
-    assert f"evidence/{file_name}" in [i["path"] for i in result["inputs"]]  # the evidence file is an input of the result
+    assert f"evidence/{file_name}" in [
+        i["path"] for i in result["inputs"]
+    ]  # the evidence file is an input of the result
     # the terminal shows the text as it is, cleaned: no markup interpreted, nothing dropped
     assert squash(clean(shown_name, oneline=True)) in squash(outputs["validate"])
     assert squash(clean(shown_name, oneline=True)) in squash(outputs["assess"])
@@ -329,7 +508,11 @@ def _check_everything(root: Path, name: str, file_name: str, title: str) -> None
     junit = ET.fromstring(outputs["junit"])
     assert any(clean(shown_title) in (c.get("name") or "") for c in junit.iter("testcase"))
     rows = list(csv.reader(io.StringIO(outputs["csv"])))
-    assert all(not c[:1] in ("=", "+", "@", "\t", "\r") and not (c[:1] == "-" and not c[1:2].isdigit()) for row in rows[1:] for c in row)
+    assert all(
+        c[:1] not in ("=", "+", "@", "\t", "\r") and not (c[:1] == "-" and not c[1:2].isdigit())
+        for row in rows[1:]
+        for c in row
+    )
     one = clean(shown_name, oneline=True).strip()
     _check_markdown(outputs["markdown"], [shown_name, f"{one}, {one} ({result['pilot_line']['country']})"])
     # the dossier: its Markdown renders as the template's elements only, its HTML has no element from the bundle
@@ -354,10 +537,16 @@ def _assessed(root: Path):
 
 
 # bounded: a few whole runs of the tool; not shrunk (a failure prints its example, which is short anyway)
-@settings(max_examples=5, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=5,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(name=hostile, file_name=hostile_file, title=hostile)
-def test_any_hostile_text_is_shown_as_text_in_every_output(tmp_path_factory: pytest.TempPathFactory, name: str, file_name: str, title: str) -> None:
+def test_any_hostile_text_is_shown_as_text_in_every_output(
+    tmp_path_factory: pytest.TempPathFactory, name: str, file_name: str, title: str
+) -> None:
     root = tmp_path_factory.mktemp("hostile")
     _check_everything(root, name, file_name, title)
 
@@ -365,13 +554,21 @@ def test_any_hostile_text_is_shown_as_text_in_every_output(tmp_path_factory: pyt
 def test_colour_terminal_shows_markup_as_text(tmp_path: Path) -> None:
     """On a colour terminal (FORCE_COLOR) the only escape sequences are the tool's own colours."""
     bundle, pack = _bundle(tmp_path, NAME, FILE), _pack(tmp_path, TITLE)
-    for args in (["validate", str(bundle)], ["assess", str(bundle), "-c", str(pack), "--at", AT, "--no-footprint"],
-                 ["criteria", "show", str(pack)], ["criteria", "diff", PACK, str(pack)], ["criteria", "check", str(pack)]):
+    for args in (
+        ["validate", str(bundle)],
+        ["assess", str(bundle), "-c", str(pack), "--at", AT, "--no-footprint"],
+        ["criteria", "show", str(pack)],
+        ["criteria", "diff", PACK, str(pack)],
+        ["criteria", "check", str(pack)],
+    ):
         r = runner.invoke(app, args, env={"COLUMNS": "1000", "FORCE_COLOR": "1", "TERM": "xterm-256color"})
         assert r.exit_code in (0, 1), (args, r.output)
         assert "\x1b[" in r.output or args[0] == "criteria", args  # it is a colour terminal
         sequences = set(re.findall(r"\x1b[^a-zA-Z]*[a-zA-Z\\]?", r.output))
-        assert all(re.fullmatch(r"\x1b\[[0-9;]*m", s) for s in sequences), (args, sequences)  # SGR colours only: no link, title, clear
+        assert all(re.fullmatch(r"\x1b\[[0-9;]*m", s) for s in sequences), (
+            args,
+            sequences,
+        )  # SGR colours only: no link, title, clear
         plain = re.sub(r"\x1b\[[0-9;]*m", "", r.output)
         assert not SEQUENCE.search(plain) and not BIDI.search(plain)
         if args[:2] != ["criteria", "check"]:  # check names the pack by its id (an id has no markup)
@@ -386,8 +583,9 @@ def test_waiver_justification_and_found_values_are_clean(tmp_path: Path) -> None
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(
         "waivers:\n  - id: W-FORM\n    criterion: QUAL-SCRAP-FORMATION\n    pilot_line: Vistula Cylindrical Line\n"
-        f"    justification: {json.dumps(NAME)}\n    approver: {json.dumps(TITLE)}\n    granted_on: \"2026-10-01\"\n    expires_on: \"2027-03-31\"\n",
-        encoding="utf-8")
+        f'    justification: {json.dumps(NAME)}\n    approver: {json.dumps(TITLE)}\n    granted_on: "2026-10-01"\n    expires_on: "2027-03-31"\n',
+        encoding="utf-8",
+    )
     outputs = _all_outputs_of(tmp_path, bundle, _pack(tmp_path, TITLE), extra=("--waivers", str(waivers)))
     html, md = _dossier(bundle, tmp_path / "pack.json", waivers)  # type: ignore[misc]
     outputs.update({"dossier.html": html, "dossier.md": md})
@@ -402,9 +600,22 @@ def test_waiver_justification_and_found_values_are_clean(tmp_path: Path) -> None
     bad = tmp_path / "bad"
     shutil.copytree(EXAMPLES / "approved", bad)
     log = bad / "production_log.csv"
-    log.write_text(log.read_text(encoding="utf-8").replace("2026-09-01,mixing,L01", "2026-09-01,mix\x1b]0;pwned\x07\x9b2J\u202e[bold]ing</td>|,L01", 1), encoding="utf-8")
+    log.write_text(
+        log.read_text(encoding="utf-8").replace(
+            "2026-09-01,mixing,L01", "2026-09-01,mix\x1b]0;pwned\x07\x9b2J\u202e[bold]ing</td>|,L01", 1
+        ),
+        encoding="utf-8",
+    )
     out_dir = tmp_path / "invalid"
-    r = runner.invoke(app, ["validate", str(bad), *[a for f in FORMATS if f != "table" for a in ("-o", f"{f}:{out_dir}/r.{SUFFIX[f]}")]], env=WIDE)
+    r = runner.invoke(
+        app,
+        [
+            "validate",
+            str(bad),
+            *[a for f in FORMATS if f != "table" for a in ("-o", f"{f}:{out_dir}/r.{SUFFIX[f]}")],
+        ],
+        env=WIDE,
+    )
     assert r.exit_code == 2 and "unknown step" in squash(r.output)
     assert is_clean(r.output) and "[bold]ing</td>|" in squash(r.output)
     for p in out_dir.iterdir():
@@ -419,7 +630,24 @@ def test_batch_outputs_are_clean(tmp_path: Path) -> None:
     pack = _pack(tmp_path, TITLE)
     out = tmp_path / "run"
     opts = [a for f in FORMATS if f != "table" for a in ("-o", f"{f}:{tmp_path}/b.{SUFFIX[f]}")]
-    r = runner.invoke(app, ["batch", str(bundle), "--out", str(out), "-j", "1", "-c", str(pack), "--at", AT, "--no-footprint", *opts], env=WIDE)
+    r = runner.invoke(
+        app,
+        [
+            "batch",
+            str(bundle),
+            "--out",
+            str(out),
+            "-j",
+            "1",
+            "-c",
+            str(pack),
+            "--at",
+            AT,
+            "--no-footprint",
+            *opts,
+        ],
+        env=WIDE,
+    )
     assert r.exit_code in (0, 1), r.output
     assert is_clean(r.output)
     for p in [*tmp_path.glob("b.*"), *out.rglob("*")]:
@@ -436,13 +664,29 @@ def test_the_dossier_shows_any_text_of_a_result_as_text(text: str) -> None:
 
     r = copy.deepcopy(_SAMPLE)
     r.pilot_line = dict(r.pilot_line, name=text, operator=text, site=text)
-    r.findings[0] = replace(r.findings[0], title=text, status=Status.FAIL, message=text, actual=text, location=text, source=text, lots=[text])
-    r.findings[1] = replace(r.findings[1], status=Status.WAIVED, waiver={"id": text, "justification": text, "approved_by": text, "expires": text})
+    r.findings[0] = replace(
+        r.findings[0],
+        title=text,
+        status=Status.FAIL,
+        message=text,
+        actual=text,
+        location=text,
+        source=text,
+        lots=[text],
+    )
+    r.findings[1] = replace(
+        r.findings[1],
+        status=Status.WAIVED,
+        waiver={"id": text, "justification": text, "approved_by": text, "expires": text},
+    )
     r.inputs = [*r.inputs, InputFile(path=f"evidence/{text}", sha256="0" * 64, size=1)]
     r.warnings = [text]
     r.bundle = dict(r.bundle, path=text)
     r.criteria = replace(r.criteria, title=text)
-    html, md = render_html(r, command=f"liplanet-cert dossier {text}"), render_markdown(r, command=f"liplanet-cert dossier {text}")
+    html, md = (
+        render_html(r, command=f"liplanet-cert dossier {text}"),
+        render_markdown(r, command=f"liplanet-cert dossier {text}"),
+    )
     assert is_clean(html) and is_clean(md)
     _check_markdown(md, [text, f"evidence/{text}"])
     _check_html(html, [text])
@@ -462,7 +706,11 @@ def test_clean_tree_cleans_a_result_and_keeps_its_shape() -> None:
     r.pilot_line = dict(r.pilot_line, name=NAME)
     r.findings[0] = replace(r.findings[0], title=TITLE, lots=[NAME])
     c = clean_tree(r)
-    assert c.pilot_line["name"] == clean(NAME) and c.findings[0].title == clean(TITLE) and c.findings[0].lots == [clean(NAME)]
+    assert (
+        c.pilot_line["name"] == clean(NAME)
+        and c.findings[0].title == clean(TITLE)
+        and c.findings[0].lots == [clean(NAME)]
+    )
     assert c.findings[0].status is r.findings[0].status and c.verdict is r.verdict and c.counts == r.counts
     assert r.pilot_line["name"] == NAME  # the original is untouched
 
@@ -470,8 +718,14 @@ def test_clean_tree_cleans_a_result_and_keeps_its_shape() -> None:
 # -- structure: the CLI and the reporters print bundle text only through the sanitiser ----------------
 PKG = REPO / "liplanet_cert"
 # every module that uses rich (the CLI, the reporters and the console views)
-PRINTING = sorted(p for p in PKG.rglob("*.py") if "rich" in p.read_text(encoding="utf-8"))
-SANITISING = {"reporters/safetable.py", "infra/textsafe.py"}  # build rich Text from cleaned text (SafeTable, print_text, safe_text)
+PRINTING = sorted(
+    {*PKG.glob("cli/*.py"), *PKG.glob("reporters/**/*.py")}
+    | {p for p in PKG.rglob("*.py") if "rich" in p.read_text(encoding="utf-8")}
+)
+SANITISING = {
+    "reporters/safetable.py",
+    "infra/textsafe.py",
+}  # build rich Text from cleaned text (SafeTable, print_text, safe_text)
 # prints of paths the user typed on the command line (output files, the new bundle directory), with
 # markup=False: no bundle text (left as they are: the output-writing code is being changed elsewhere)
 OWN_PATHS = {("cli/app.py", "_sign"), ("cli/app.py", "_write_dossier"), ("cli/app.py", "init")}
@@ -502,7 +756,10 @@ def test_printing_goes_through_the_sanitiser(path: Path) -> None:
         if name == "print" and isinstance(fn, ast.Attribute) and node.args and _rel(path) not in SANITISING:
             arg = node.args[0]
             if isinstance(arg, (ast.Constant, ast.JoinedStr, ast.BinOp)) or (
-                    isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in ("Text", "str", "repr")):
+                isinstance(arg, ast.Call)
+                and isinstance(arg.func, ast.Name)
+                and arg.func.id in ("Text", "str", "repr")
+            ):
                 bad.append(f"line {node.lineno}: console.print of a string: use textsafe.say / safe_text")
         for kw in node.keywords:
             if kw.arg == "markup" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):

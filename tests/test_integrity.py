@@ -10,16 +10,22 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, PACK_2026, squash
 from liplanet_cert.cli.app import app
 from liplanet_cert.errors import LiplanetError
 from liplanet_cert.integrity.verify import keygen, sign_file, verify, verify_signature
 
 runner = CliRunner()
 AT = "2026-10-15"
-FILES = ["declaration.yaml", "production_log.csv", "eol_tests.csv", "energy.csv", "evidence/formation-equipment-calibration.txt"]
+FILES = [
+    "declaration.yaml",
+    "production_log.csv",
+    "eol_tests.csv",
+    "energy.csv",
+    "evidence/formation-equipment-calibration.txt",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +37,34 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     r = runner.invoke(app, ["keygen", str(root / "keys" / "certifier")])
     assert r.exit_code == 0, r.output
     result = root / "out" / "result.json"
-    r = runner.invoke(app, ["assess", str(bundle), "-c", PACK_2026, "--at", AT, "--no-footprint", "-f", "json",
-                            "-o", f"json:{result}", "-o", f"csv:{root / 'out' / 'result.csv'}", "--sign", str(root / "keys" / "certifier.key")])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(bundle),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "-f",
+            "json",
+            "-o",
+            f"json:{result}",
+            "-o",
+            f"csv:{root / 'out' / 'result.csv'}",
+            "--sign",
+            str(root / "keys" / "certifier.key"),
+        ],
+    )
     assert r.exit_code == 0, r.output
-    return {"root": root, "bundle": bundle, "result": result, "key": root / "keys" / "certifier.key", "pub": root / "keys" / "certifier.pub"}
+    return {
+        "root": root,
+        "bundle": bundle,
+        "result": result,
+        "key": root / "keys" / "certifier.key",
+        "pub": root / "keys" / "certifier.pub",
+    }
 
 
 def _copy(signed: dict[str, Path], tmp_path: Path) -> Path:
@@ -53,7 +83,9 @@ def test_result_records_provenance(signed) -> None:
 
 
 def test_untouched_bundle_matches(signed) -> None:
-    r = runner.invoke(app, ["verify", str(signed["result"]), str(signed["bundle"]), "--key", str(signed["pub"])])
+    r = runner.invoke(
+        app, ["verify", str(signed["result"]), str(signed["bundle"]), "--key", str(signed["pub"])]
+    )
     assert r.exit_code == 0, r.output
     assert "signature valid" in r.output and "matches" in r.output
 
@@ -78,23 +110,34 @@ def test_a_changed_byte_in_any_input_is_detected(signed, tmp_path: Path, name: s
 def test_added_and_removed_files_are_named(signed, tmp_path: Path) -> None:
     bundle = _copy(signed, tmp_path)
     (bundle / "evidence" / "extra.pdf").write_bytes(b"%PDF-1.4")
-    shutil.copy(bundle / "evidence" / "formation-equipment-calibration.txt", bundle / "evidence" / "renamed.txt")
+    shutil.copy(
+        bundle / "evidence" / "formation-equipment-calibration.txt", bundle / "evidence" / "renamed.txt"
+    )
     (bundle / "evidence" / "formation-equipment-calibration.txt").unlink()
     report = verify(signed["result"], bundle)
     kinds = {(d.kind, d.what) for d in report.differences}
     assert ("input-added", "evidence/extra.pdf") in kinds
     assert ("input-removed", "evidence/formation-equipment-calibration.txt") in kinds
-    assert any(d.kind == "bundle" for d in report.differences)  # the declared evidence is gone: no longer valid
+    assert any(
+        d.kind == "bundle" for d in report.differences
+    )  # the declared evidence is gone: no longer valid
 
 
 def test_a_changed_value_shows_in_verdict_findings_and_sections(signed, tmp_path: Path) -> None:
     bundle = _copy(signed, tmp_path)
     log = bundle / "production_log.csv"
-    log.write_text(log.read_text(encoding="utf-8").replace("2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,28,20,", 1), encoding="utf-8")
+    log.write_text(
+        log.read_text(encoding="utf-8").replace(
+            "2026-09-01,mixing,L01,48,48,0,", "2026-09-01,mixing,L01,48,28,20,", 1
+        ),
+        encoding="utf-8",
+    )
     report = verify(signed["result"], bundle)
     findings = [d.what for d in report.differences if d.kind == "finding"]
     assert any(f.startswith("QUAL-SCRAP-MIXING") for f in findings)
-    assert ("verdict", "approved", "not_approved") in {(d.kind, d.recorded, d.recomputed) for d in report.differences}
+    assert ("verdict", "approved", "not_approved") in {
+        (d.kind, d.recorded, d.recomputed) for d in report.differences
+    }
     assert any(d.kind == "section" and d.what.startswith("steps/") for d in report.differences)
 
 
@@ -113,7 +156,9 @@ def test_a_changed_criteria_pack_is_detected(signed, tmp_path: Path) -> None:
     assert len(crit) == 1 and "sha256" in crit[0].what
     recorded = json.loads(signed["result"].read_text(encoding="utf-8"))["criteria"]["sha256"]
     assert crit[0].recorded == recorded and crit[0].recomputed != recorded
-    r = runner.invoke(app, ["verify", str(signed["result"]), str(signed["bundle"]), "--criteria", str(edited)])
+    r = runner.invoke(
+        app, ["verify", str(signed["result"]), str(signed["bundle"]), "--criteria", str(edited)]
+    )
     assert r.exit_code == 1 and "criteria: liplanet-2026@2.0.0 sha256" in squash(r.output)
     # the same pack, unedited, given as a file, matches
     same = tmp_path / "same.yaml"
@@ -168,7 +213,18 @@ def test_a_tampered_signed_file_fails(signed, tmp_path: Path) -> None:
 def test_another_key_fails(signed, tmp_path: Path) -> None:
     _priv, other_pub = keygen(tmp_path / "other")
     assert verify_signature(signed["result"], None, other_pub) is False
-    r = runner.invoke(app, ["verify", str(signed["result"]), str(signed["bundle"]), "--key", str(other_pub), "--signature", str(signed["result"]) + ".sig"])
+    r = runner.invoke(
+        app,
+        [
+            "verify",
+            str(signed["result"]),
+            str(signed["bundle"]),
+            "--key",
+            str(other_pub),
+            "--signature",
+            str(signed["result"]) + ".sig",
+        ],
+    )
     assert r.exit_code == 1
 
 
@@ -187,7 +243,18 @@ def test_sign_file_and_verify_round_trip(tmp_path: Path) -> None:
 def test_malformed_signature_is_invalid_input(signed, tmp_path: Path, content: bytes, needle: str) -> None:
     sig = tmp_path / "bad.sig"
     sig.write_bytes(content)
-    r = runner.invoke(app, ["verify", str(signed["result"]), str(signed["bundle"]), "--key", str(signed["pub"]), "--signature", str(sig)])
+    r = runner.invoke(
+        app,
+        [
+            "verify",
+            str(signed["result"]),
+            str(signed["bundle"]),
+            "--key",
+            str(signed["pub"]),
+            "--signature",
+            str(sig),
+        ],
+    )
     assert r.exit_code == 2 and needle in squash(r.output) and "Traceback" not in r.output
 
 
@@ -196,12 +263,40 @@ def test_malformed_key_is_invalid_input(signed, tmp_path: Path) -> None:
     key.write_text("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", encoding="ascii")
     r = runner.invoke(app, ["verify", str(signed["result"]), str(signed["bundle"]), "--key", str(key)])
     assert r.exit_code == 2 and "bad.pem" in r.output
-    r = runner.invoke(app, ["assess", str(signed["bundle"]), "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{tmp_path / 'o' / 'r.json'}", "--sign", str(key)])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(signed["bundle"]),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "-o",
+            f"json:{tmp_path / 'o' / 'r.json'}",
+            "--sign",
+            str(key),
+        ],
+    )
     assert r.exit_code == 2 and not (tmp_path / "o").exists()
 
 
 def test_sign_without_an_output_file_is_a_usage_error(signed) -> None:
-    r = runner.invoke(app, ["assess", str(signed["bundle"]), "-c", PACK_2026, "--at", AT, "--no-footprint", "--sign", str(signed["key"])])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(signed["bundle"]),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "--sign",
+            str(signed["key"]),
+        ],
+    )
     assert r.exit_code == 2 and "--sign" in r.output
 
 
@@ -235,17 +330,45 @@ def test_verify_json_report(signed) -> None:
 
 def test_dossier_sign_signs_each_dossier_file(signed, tmp_path: Path) -> None:
     out = tmp_path / "dossier"
-    r = runner.invoke(app, ["dossier", str(signed["bundle"]), "-c", PACK_2026, "--at", AT, "-o", str(out), "--sign", str(signed["key"])])
+    r = runner.invoke(
+        app,
+        [
+            "dossier",
+            str(signed["bundle"]),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "-o",
+            str(out),
+            "--sign",
+            str(signed["key"]),
+        ],
+    )
     assert r.exit_code == 0, r.output
     files = sorted(p for p in out.iterdir() if p.suffix != ".sig")
     assert files and all(verify_signature(p, None, signed["pub"]) for p in files)
-    assert sorted(p.name for p in out.iterdir() if p.suffix == ".sig") == sorted(p.name + ".sig" for p in files)
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".sig") == sorted(
+        p.name + ".sig" for p in files
+    )
 
 
 def test_verify_with_footprint_recomputes_it(tmp_path: Path) -> None:
     """A result with a footprint (2.1.0 pack) is reproduced, including the LCA model hash."""
     result = tmp_path / "r.json"
-    r = runner.invoke(app, ["assess", str(EXAMPLES / "approved"), "-c", "liplanet-2026@2.1.0", "--at", AT, "-o", f"json:{result}"])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(EXAMPLES / "approved"),
+            "-c",
+            "liplanet-2026@2.1.0",
+            "--at",
+            AT,
+            "-o",
+            f"json:{result}",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(result.read_text(encoding="utf-8"))["footprint"]["model"]["sha256"]
     report = verify(result, EXAMPLES / "approved")
@@ -274,7 +397,22 @@ def test_verify_re_applies_the_recorded_waiver_file_and_names_a_different_one(tm
     wfile = tmp_path / "waivers.yaml"
     wfile.write_text(WAIVERS, encoding="utf-8")
     result = tmp_path / "result.json"
-    r = runner.invoke(app, ["assess", str(bundle), "-c", PACK_2026, "--at", AT, "--no-footprint", "--waivers", str(wfile), "-o", f"json:{result}"])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(bundle),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "--waivers",
+            str(wfile),
+            "-o",
+            f"json:{result}",
+        ],
+    )
     assert r.exit_code in (0, 1), r.output
     doc = json.loads(result.read_text(encoding="utf-8"))
     assert doc["waivers"]["file"] == str(wfile) and len(doc["waivers"]["sha256"]) == 64
@@ -300,6 +438,21 @@ def test_verify_re_applies_the_recorded_waiver_file_and_names_a_different_one(tm
 
 def test_signing_with_a_missing_key_names_an_unreadable_key_not_verify(signed, tmp_path: Path) -> None:
     missing = tmp_path / "nokey.key"
-    r = runner.invoke(app, ["assess", str(signed["bundle"]), "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{tmp_path / 'o' / 'r.json'}", "--sign", str(missing)])
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            str(signed["bundle"]),
+            "-c",
+            PACK_2026,
+            "--at",
+            AT,
+            "--no-footprint",
+            "-o",
+            f"json:{tmp_path / 'o' / 'r.json'}",
+            "--sign",
+            str(missing),
+        ],
+    )
     assert r.exit_code == 2, r.output
     assert "cannot verify" not in r.output and "unreadable result, key or signature" in r.output, r.output

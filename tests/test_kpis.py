@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from conftest import eol_csv, production_csv
-from liplanet_cert.bundle.load import load_bundle
+
 from liplanet_cert.assessment.kpis import compress_ids, measure
+from liplanet_cert.bundle.load import load_bundle
 
 # Three production days; lot L02's formation runs on the third day.  Only L01 and L02 are coated.
 ROWS = [
@@ -36,7 +36,11 @@ def test_step_scrap_and_rolled_throughput_yield(measured):
     rty = (195 / 200) * (185 / 195) * (176 / 185)  # product of the step yields = 0.88
     assert measured.values["first_pass_yield"] == pytest.approx(rty * 100) == pytest.approx(88.0)
     assert measured.values["scrap_rate"] == pytest.approx(12.0)
-    assert [s.step for s in measured.steps] == ["coating_and_drying", "stacking_or_winding", "formation"]  # Figure 7 order
+    assert [s.step for s in measured.steps] == [
+        "coating_and_drying",
+        "stacking_or_winding",
+        "formation",
+    ]  # Figure 7 order
     coating = measured.steps[0]
     assert (coating.lots, coating.units_in, coating.good_out, coating.scrap) == (2, 200, 195, 5)
 
@@ -47,8 +51,13 @@ def test_throughput_over_production_days(measured):
     assert measured.cells_produced == 176  # 81 + 95 good cells out of formation
     assert measured.values["cell_throughput"] == pytest.approx(176 / 3)
     assert measured.values["electrode_throughput"] == pytest.approx(60 / 3)  # 40 m + 20 m over 3 days
-    assert measured.values["electrode_per_batch"] == pytest.approx(30.0)  # mean of 40 m and 20 m per coated lot
-    assert measured.daily_output == [{"date": "2026-09-01", "cells": 81.0}, {"date": "2026-09-03", "cells": 95.0}]
+    assert measured.values["electrode_per_batch"] == pytest.approx(
+        30.0
+    )  # mean of 40 m and 20 m per coated lot
+    assert measured.daily_output == [
+        {"date": "2026-09-01", "cells": 81.0},
+        {"date": "2026-09-03", "cells": 95.0},
+    ]
 
 
 def test_end_of_line_pass_rate_and_capacity_spread(measured):
@@ -67,8 +76,18 @@ def test_scrap_per_lot_names_the_bad_lot(measured):
 
 
 def test_column_units_in_the_header_are_converted(make_bundle):
-    prod = production_csv(ROWS).replace("electrode_length [m]", "electrode_length [cm]").replace(",40\n", ",4000\n").replace(",20\n", ",2000\n")
-    eol = eol_csv(CELLS).replace("capacity [Ah]", "capacity [mAh]").replace(",5.0,", ",5000,").replace(",5.1,", ",5100,")
+    prod = (
+        production_csv(ROWS)
+        .replace("electrode_length [m]", "electrode_length [cm]")
+        .replace(",40\n", ",4000\n")
+        .replace(",20\n", ",2000\n")
+    )
+    eol = (
+        eol_csv(CELLS)
+        .replace("capacity [Ah]", "capacity [mAh]")
+        .replace(",5.0,", ",5000,")
+        .replace(",5.1,", ",5100,")
+    )
     eol = eol.replace(",4.9,", ",4900,").replace(",5.2,", ",5200,")
     m = measure(load_bundle(make_bundle().write("production_log.csv", prod).write("eol_tests.csv", eol).path))
     assert m.values["electrode_throughput"] == pytest.approx(20.0)
@@ -103,20 +122,34 @@ def test_metering_per_cell_and_per_lot_counts_the_log_within_each_rows_period(ma
     the lots of the metered step, logged inside that row's own period (footprint input)."""
     from liplanet_cert.assessment.footprint import footprint_input
 
-    energy = "\n".join([
-        "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id",
-        "formation,2026-09-01,2026-09-02,electricity,0.5,kWh/cell,1 %,M1",  # L01: 81 cells -> 40.5 kWh
-        "formation,2026-09-03,2026-09-03,electricity,1,kWh/cell,,M2",  # L02: 95 cells -> 95 kWh
-        "coating_and_drying,2026-09-01,2026-09-30,electricity,3.6,MJ/lot,2 %,M3",  # 2 lots x 1 kWh
-        "stacking_or_winding,2026-09-02,2026-09-02,natural_gas,10,kWh/lot,,M4",  # only L02 that day
-    ]) + "\n"
-    b = make_bundle().write("production_log.csv", production_csv(ROWS)).write("eol_tests.csv", eol_csv(CELLS)).write("energy.csv", energy)
+    energy = (
+        "\n".join(
+            [
+                "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id",
+                "formation,2026-09-01,2026-09-02,electricity,0.5,kWh/cell,1 %,M1",  # L01: 81 cells -> 40.5 kWh
+                "formation,2026-09-03,2026-09-03,electricity,1,kWh/cell,,M2",  # L02: 95 cells -> 95 kWh
+                "coating_and_drying,2026-09-01,2026-09-30,electricity,3.6,MJ/lot,2 %,M3",  # 2 lots x 1 kWh
+                "stacking_or_winding,2026-09-02,2026-09-02,natural_gas,10,kWh/lot,,M4",  # only L02 that day
+            ]
+        )
+        + "\n"
+    )
+    b = (
+        make_bundle()
+        .write("production_log.csv", production_csv(ROWS))
+        .write("eol_tests.csv", eol_csv(CELLS))
+        .write("energy.csv", energy)
+    )
     bundle = load_bundle(b.path)
     fi = footprint_input(bundle, measure(bundle))
     assert fi.cells_produced == 176
-    formation, coating, stacking = (fi.metered[s] for s in ("formation", "coating_and_drying", "stacking_or_winding"))
+    formation, coating, stacking = (
+        fi.metered[s] for s in ("formation", "coating_and_drying", "stacking_or_winding")
+    )
     assert formation.electricity_kwh == pytest.approx(135.5) and formation.natural_gas_kwh is None
     assert formation.accuracy == {"electricity": pytest.approx(0.01)}
     assert formation.location == "energy.csv rows 2–3"
-    assert coating.electricity_kwh == pytest.approx(2.0) and coating.accuracy == {"electricity": pytest.approx(0.02)}
+    assert coating.electricity_kwh == pytest.approx(2.0) and coating.accuracy == {
+        "electricity": pytest.approx(0.02)
+    }
     assert stacking.natural_gas_kwh == pytest.approx(10.0) and stacking.electricity_kwh is None

@@ -21,8 +21,19 @@ from liplanet_cert.lca.model import KWH_PER_TJ
 
 REPO = Path(__file__).resolve().parents[1]
 METHOD = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
-STEPS = ("mixing", "coating_and_drying", "calendering", "cutting", "stacking_or_winding", "tab_welding",
-         "electrolyte_filling", "sealing", "formation", "aging", "quality_control")
+STEPS = (
+    "mixing",
+    "coating_and_drying",
+    "calendering",
+    "cutting",
+    "stacking_or_winding",
+    "tab_welding",
+    "electrolyte_filling",
+    "sealing",
+    "formation",
+    "aging",
+    "quality_control",
+)
 
 
 def f32(x: float) -> float:
@@ -46,14 +57,20 @@ def shipped_cfs() -> dict[str, float]:
 
 
 def line(**metered: MeteredStep) -> FootprintInput:
-    return FootprintInput(country="DEU", cells_produced=20_000, cell_energy_kwh=0.018, steps=STEPS, metered=metered)
+    return FootprintInput(
+        country="DEU", cells_produced=20_000, cell_energy_kwh=0.018, steps=STEPS, metered=metered
+    )
 
 
 def full_line() -> FootprintInput:
     return line(
         mixing=MeteredStep("mixing", electricity_kwh=600.0, accuracy={"electricity": 0.01}),
-        coating_and_drying=MeteredStep("coating_and_drying", electricity_kwh=3000.0, natural_gas_kwh=9000.0,
-                                       materials_kg={"nitrogen": 50.0, "argon": 3.0}),
+        coating_and_drying=MeteredStep(
+            "coating_and_drying",
+            electricity_kwh=3000.0,
+            natural_gas_kwh=9000.0,
+            materials_kg={"nitrogen": 50.0, "argon": 3.0},
+        ),
         formation=MeteredStep("formation", electricity_kwh=5000.0, natural_gas_kwh=120.0),
         dry_room=MeteredStep("dry_room", electricity_kwh=4000.0, natural_gas_kwh=1000.0),
     )
@@ -63,10 +80,12 @@ def independent_step_kg(inp: FootprintInput, step: str, cfs: dict[str, float]) -
     """kg CO2e of a metered step from the model file's factors and the shipped CFs (no Brightway)."""
     m = load_model()
     comb = m.background["heat"]["natural_gas"]["combustion"]
-    gas = (f32(comb["co2_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Carbon dioxide, fossil"])
-           + f32(comb["ch4_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Methane, fossil"])
-           + f32(comb["n2o_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Dinitrogen monoxide"])
-           + f32(m.background["heat"]["natural_gas"]["upstream"]["g_co2e_per_kwh"] / 1000))
+    gas = (
+        f32(comb["co2_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Carbon dioxide, fossil"])
+        + f32(comb["ch4_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Methane, fossil"])
+        + f32(comb["n2o_kg_per_tj"]["value"] / KWH_PER_TJ) * f32(cfs["Dinitrogen monoxide"])
+        + f32(m.background["heat"]["natural_gas"]["upstream"]["g_co2e_per_kwh"] / 1000)
+    )
     grid = f32(m.background["electricity"]["countries"][inp.country]["g_co2e_per_kwh"] / 1000)
     ms = inp.metered[step]
     kg = f32(ms.electricity_kwh or 0.0) * grid + f32(ms.natural_gas_kwh or 0.0) * gas
@@ -110,7 +129,9 @@ def test_fast_engine_equals_brightway_engine(bw_dir):
         assert fast["total"]["kg_co2e"] == pytest.approx(full["total"]["kg_co2e"], rel=1e-9)
         if scenario:
             for a, b in zip(fast["scenario"]["steps"], full["scenario"]["steps"]):
-                assert a["scenario_kg_co2e_per_cell"] == pytest.approx(b["scenario_kg_co2e_per_cell"], rel=1e-9, abs=1e-15)
+                assert a["scenario_kg_co2e_per_cell"] == pytest.approx(
+                    b["scenario_kg_co2e_per_cell"], rel=1e-9, abs=1e-15
+                )
 
 
 def test_totals_equal_sum_of_steps_and_json_shape(bw_dir):
@@ -153,16 +174,38 @@ def test_natural_gas_in_mj_or_kwh_gives_the_same_footprint(bw_dir):
 
     ureg = pint.UnitRegistry()
     kwh = ureg.Quantity(32_400, "MJ").to("kWh").magnitude
-    a = compute_footprint(line(coating_and_drying=MeteredStep("coating_and_drying", electricity_kwh=3000, natural_gas_kwh=9000.0)), bw_dir=bw_dir)
-    b = compute_footprint(line(coating_and_drying=MeteredStep("coating_and_drying", electricity_kwh=3000, natural_gas_kwh=kwh)), bw_dir=bw_dir)
+    a = compute_footprint(
+        line(
+            coating_and_drying=MeteredStep("coating_and_drying", electricity_kwh=3000, natural_gas_kwh=9000.0)
+        ),
+        bw_dir=bw_dir,
+    )
+    b = compute_footprint(
+        line(coating_and_drying=MeteredStep("coating_and_drying", electricity_kwh=3000, natural_gas_kwh=kwh)),
+        bw_dir=bw_dir,
+    )
     assert a.to_dict() == b.to_dict()
 
 
 def test_monte_carlo_is_reproducible_and_centred_for_symmetric_distributions(bw_dir):
     # fully metered steps only: meter accuracy (normal), grid (normal), gas CO2 (symmetric triangular)
-    inp = FootprintInput(country="FRA", cells_produced=10_000, cell_energy_kwh=0.02, steps=("mixing", "formation"), metered={
-        s: MeteredStep(s, electricity_kwh=e, natural_gas_kwh=g, accuracy={"electricity": 0.05, "heat": 0.05})
-        for s, e, g in (("mixing", 500.0, 0.0), ("formation", 4000.0, 300.0), ("dry_room", 2500.0, 2000.0), ("infrastructure", 800.0, 0.0))})
+    inp = FootprintInput(
+        country="FRA",
+        cells_produced=10_000,
+        cell_energy_kwh=0.02,
+        steps=("mixing", "formation"),
+        metered={
+            s: MeteredStep(
+                s, electricity_kwh=e, natural_gas_kwh=g, accuracy={"electricity": 0.05, "heat": 0.05}
+            )
+            for s, e, g in (
+                ("mixing", 500.0, 0.0),
+                ("formation", 4000.0, 300.0),
+                ("dry_room", 2500.0, 2000.0),
+                ("infrastructure", 800.0, 0.0),
+            )
+        },
+    )
     det = compute_footprint(inp, bw_dir=bw_dir)
     # 300 iterations are plenty for "same seed, same numbers" and a 3-standard-error centring check
     one = compute_footprint(inp, uncertainty=300, seed=7, bw_dir=bw_dir).uncertainty
@@ -177,7 +220,9 @@ def test_monte_carlo_is_reproducible_and_centred_for_symmetric_distributions(bw_
     assert total["p2_5"] < total["median"] < total["p97_5"]
     for row in one["steps"]:
         step = det.step(row["step"])
-        assert abs(row["mean"] - step.kg_co2e_per_cell) <= 3 * row["sd"] / math.sqrt(one["iterations"]) + 1e-15
+        assert (
+            abs(row["mean"] - step.kg_co2e_per_cell) <= 3 * row["sd"] / math.sqrt(one["iterations"]) + 1e-15
+        )
 
 
 def test_default_data_uncertainty_uses_published_range(bw_dir):
@@ -193,7 +238,9 @@ def test_scenarios_report_baseline_scenario_and_reduction(bw_dir):
     assert r["id"] == "renewable-electricity" and r["changes"][0]["source"]
     assert r["total"]["reduction_kg_co2e_per_cell"] > 0
     for row in r["steps"]:
-        assert row["reduction_kg_co2e_per_cell"] == pytest.approx(row["baseline_kg_co2e_per_cell"] - row["scenario_kg_co2e_per_cell"])
+        assert row["reduction_kg_co2e_per_cell"] == pytest.approx(
+            row["baseline_kg_co2e_per_cell"] - row["scenario_kg_co2e_per_cell"]
+        )
     hp = compute_footprint(inp, scenario="heat-pump-drying", bw_dir=bw_dir).scenario
     rows = {row["step"]: row for row in hp["steps"]}
     assert rows["coating_and_drying"]["reduction_kg_co2e_per_cell"] > 0
@@ -208,14 +255,22 @@ def test_unknown_country_is_an_error_unless_eu27_fallback_is_asked(bw_dir):
     inp = FootprintInput(country="XYZ", cells_produced=10, cell_energy_kwh=0.02, steps=("mixing",))
     with pytest.raises(LCAError, match="XYZ"):
         compute_footprint(inp, bw_dir=bw_dir)
-    fallback = compute_footprint(FootprintInput(country="XYZ", cells_produced=10, cell_energy_kwh=0.02, steps=("mixing",),
-                                                fallback_to_eu27=True), bw_dir=bw_dir)
+    fallback = compute_footprint(
+        FootprintInput(
+            country="XYZ", cells_produced=10, cell_energy_kwh=0.02, steps=("mixing",), fallback_to_eu27=True
+        ),
+        bw_dir=bw_dir,
+    )
     assert fallback.functional_unit["country"] == "EU27"
 
 
 def test_input_errors_are_reported_with_location(bw_dir):
     assert {"nitrogen", "argon"} <= known_materials()
-    bad = line(mixing=MeteredStep("mixing", electricity_kwh=-1.0, materials_kg={"nmp": 2.0}, location="energy.csv rows 2-3"))
+    bad = line(
+        mixing=MeteredStep(
+            "mixing", electricity_kwh=-1.0, materials_kg={"nmp": 2.0}, location="energy.csv rows 2-3"
+        )
+    )
     with pytest.raises(LCAError) as err:
         compute_footprint(bad, bw_dir=bw_dir)
     text = str(err.value)
@@ -234,7 +289,8 @@ def test_warm_footprint_and_package_import_do_not_import_brightway_or_pandas(bw_
         f"r = compute_footprint(FootprintInput('DEU', 100, 0.02, ('mixing',), {{'mixing': MeteredStep('mixing', 5.0)}}), bw_dir={str(bw_dir)!r})\n"
         "assert r.total_kg_co2e > 0\n"
         "assert 'bw2data' not in sys.modules and 'bw2calc' not in sys.modules, 'Brightway imported on a warm cache'\n"
-        "print('ok')\n")
+        "print('ok')\n"
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
     assert out.returncode == 0, out.stderr
@@ -258,7 +314,9 @@ def test_model_files_are_versioned_and_grid_figures_match_the_reference_csv():
         rows = {r["iso3"]: r for r in csv.DictReader(fh)}
     assert set(rows) == set(model.background["electricity"]["countries"])
     for iso, r in rows.items():
-        assert model.background["electricity"]["countries"][iso]["g_co2e_per_kwh"] == float(r["g_co2e_per_kwh"])
+        assert model.background["electricity"]["countries"][iso]["g_co2e_per_kwh"] == float(
+            r["g_co2e_per_kwh"]
+        )
         assert model.background["electricity"]["countries"][iso]["year"] == int(r["year"])
 
 
@@ -266,10 +324,25 @@ def test_concurrent_uncertainty_runs_on_one_fresh_brightway_directory(tmp_path):
     """Two ``footprint --uncertainty`` runs started together on the same, empty Brightway directory
     (regression: "database is locked", a biosphere flow "not found", exit 3) both succeed, with the
     same numbers: the set-up and the foreground run under the directory's lock (lca/bw.py)."""
-    cmd = [sys.executable, "-m", "liplanet_cert", "footprint", "--example", "--uncertainty", "20", "--seed", "1", "--format", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "liplanet_cert",
+        "footprint",
+        "--example",
+        "--uncertainty",
+        "20",
+        "--seed",
+        "1",
+        "--format",
+        "json",
+    ]
     for round_ in range(1):  # one round reproduced the crash every time before the lock
         env = dict(os.environ, LIPLANET_BW_DIR=str(tmp_path / f"bw{round_}"))
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO) for _ in range(2)]
+        procs = [
+            subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+            for _ in range(2)
+        ]
         outs = [p.communicate(timeout=170) for p in procs]
         for p, (_stdout, stderr) in zip(procs, outs):
             assert p.returncode == 0, stderr.decode(errors="replace")[-800:]

@@ -4,17 +4,17 @@ and machine-readable reports of an invalid bundle (CI gets the problems when it 
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, PACK_2026, REPO, squash
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, PACK_2026, REPO, squash
 from liplanet_cert.cli.app import app
 
 runner = CliRunner()
@@ -46,23 +46,62 @@ def umask():
 
 # -- modes: what the umask gives, as for any file a program writes -----------------------------
 
+
 @pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
-def test_every_written_file_gets_the_mode_the_umask_gives(tmp_path: Path, umask, mask: int, expected: int) -> None:
+def test_every_written_file_gets_the_mode_the_umask_gives(
+    tmp_path: Path, umask, mask: int, expected: int
+) -> None:
     umask(mask)
     out = tmp_path / "out"
     r = cli("keygen", tmp_path / "keys" / "k")
     assert r.exit_code == 0, r.output
-    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", f"json:{out / 'r.json'}",
-            "-o", f"sarif:{out / 'r.sarif'}", "--sign", tmp_path / "keys" / "k.key")
+    r = cli(
+        "assess",
+        "--example",
+        "-c",
+        PACK_2026,
+        "--at",
+        AT,
+        "--no-footprint",
+        "-o",
+        f"json:{out / 'r.json'}",
+        "-o",
+        f"sarif:{out / 'r.sarif'}",
+        "--sign",
+        tmp_path / "keys" / "k.key",
+    )
     assert r.exit_code == 0, r.output
     r = cli("init", tmp_path / "scaffold")
     assert r.exit_code == 0, r.output
-    r = cli("batch", EXAMPLES / "approved", EXAMPLES / "not-approved", "-c", PACK_2026, "--at", AT, "--out", tmp_path / "run", "-j", "1", "-q")
+    r = cli(
+        "batch",
+        EXAMPLES / "approved",
+        EXAMPLES / "not-approved",
+        "-c",
+        PACK_2026,
+        "--at",
+        AT,
+        "--out",
+        tmp_path / "run",
+        "-j",
+        "1",
+        "-q",
+    )
     assert r.exit_code == 1, r.output
-    r = cli("dossier", "--example", "-c", PACK_2026, "--at", AT, "-o", tmp_path / "dossier") if _dossier_takes_criteria() else cli("dossier", "--example", "-o", tmp_path / "dossier")
+    r = (
+        cli("dossier", "--example", "-c", PACK_2026, "--at", AT, "-o", tmp_path / "dossier")
+        if _dossier_takes_criteria()
+        else cli("dossier", "--example", "-o", tmp_path / "dossier")
+    )
     assert r.exit_code == 0, r.output
 
-    files = [out / "r.json", out / "r.sarif", out / "r.json.sig", out / "r.sarif.sig", tmp_path / "keys" / "k.pub"]
+    files = [
+        out / "r.json",
+        out / "r.sarif",
+        out / "r.json.sig",
+        out / "r.sarif.sig",
+        tmp_path / "keys" / "k.pub",
+    ]
     files += [p for p in (tmp_path / "scaffold").iterdir() if p.is_file()]
     files += [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     files += [p for p in (tmp_path / "dossier").iterdir() if p.is_file()]
@@ -89,8 +128,11 @@ def test_a_replaced_report_keeps_the_mode_its_owner_gave_it(tmp_path: Path, umas
 
 # -- report formats: named or refused ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", ["pdf:x.pdf", "html:report.html", "JSON:x.json", "a:b:c.json"])
-def test_an_unknown_format_prefix_is_a_usage_error_listing_the_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
+def test_an_unknown_format_prefix_is_a_usage_error_listing_the_formats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", spec)
     assert r.exit_code == 2, r.output
@@ -109,7 +151,9 @@ def test_a_path_with_a_colon_is_written_with_an_explicit_format(tmp_path: Path) 
 
 
 def test_a_file_whose_suffix_names_no_format_is_refused(tmp_path: Path) -> None:
-    r = cli("assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", tmp_path / "report.pdf")
+    r = cli(
+        "assess", "--example", "-c", PACK_2026, "--at", AT, "--no-footprint", "-o", tmp_path / "report.pdf"
+    )
     assert r.exit_code == 2
     assert "cannot tell the report format" in squash(r.output)
     assert not (tmp_path / "report.pdf").exists()
@@ -128,8 +172,21 @@ CSV_ROWS = {4, 10, 13}
 @pytest.mark.parametrize("command", ["assess", "validate"])
 def test_an_invalid_bundle_is_reported_in_json_sarif_and_junit(tmp_path: Path, command: str) -> None:
     extra = ["-c", PACK_2026, "--at", AT, "--no-footprint"] if command == "assess" else []
-    r = cli(command, INVALID, *extra, "--format", "json", "-o", f"sarif:{tmp_path / 'x.sarif'}", "-o", f"junit:{tmp_path / 'x.xml'}",
-            "-o", f"csv:{tmp_path / 'x.csv'}", "-o", f"markdown:{tmp_path / 'x.md'}")
+    r = cli(
+        command,
+        INVALID,
+        *extra,
+        "--format",
+        "json",
+        "-o",
+        f"sarif:{tmp_path / 'x.sarif'}",
+        "-o",
+        f"junit:{tmp_path / 'x.xml'}",
+        "-o",
+        f"csv:{tmp_path / 'x.csv'}",
+        "-o",
+        f"markdown:{tmp_path / 'x.md'}",
+    )
     assert r.exit_code == 2
     doc = json.loads(r.stdout)
     Draft202012Validator(RESULT_SCHEMA).validate(doc)
@@ -142,8 +199,13 @@ def test_an_invalid_bundle_is_reported_in_json_sarif_and_junit(tmp_path: Path, c
     results = sarif["runs"][0]["results"]
     assert len(results) == 7 and {x["level"] for x in results} == {"error"}
     assert sarif["runs"][0]["invocations"][0]["exitCode"] == 2
-    csv_lines = {x["locations"][0]["physicalLocation"]["region"]["startLine"] for x in results
-                 if x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("invalid/production_log.csv")}
+    csv_lines = {
+        x["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for x in results
+        if x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+            "invalid/production_log.csv"
+        )
+    }
     assert csv_lines == CSV_ROWS
     assert len({x["partialFingerprints"]["liplanetFinding/v1"] for x in results}) == 7
 
@@ -155,7 +217,16 @@ def test_an_invalid_bundle_is_reported_in_json_sarif_and_junit(tmp_path: Path, c
 
 
 def test_validate_reports_a_valid_bundle_in_machine_formats(tmp_path: Path) -> None:
-    r = cli("validate", EXAMPLES / "approved", "--format", "json", "-o", f"sarif:{tmp_path / 'v.sarif'}", "-o", f"junit:{tmp_path / 'v.xml'}")
+    r = cli(
+        "validate",
+        EXAMPLES / "approved",
+        "--format",
+        "json",
+        "-o",
+        f"sarif:{tmp_path / 'v.sarif'}",
+        "-o",
+        f"junit:{tmp_path / 'v.xml'}",
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     Draft202012Validator(RESULT_SCHEMA).validate(doc)
@@ -175,6 +246,7 @@ def test_problems_with_the_command_line_write_nothing(tmp_path: Path) -> None:
 
 
 # -- the Brightway directory is the user's input -------------------------------------------------
+
 
 @pytest.mark.parametrize("how", ["option", "environment"])
 @pytest.mark.parametrize("where", ["a file", "inside a file"])
@@ -206,10 +278,17 @@ def test_dev_stdout_and_a_fifo_receive_the_report(tmp_path: Path) -> None:
     import sys
     import threading
 
-    proc = subprocess.run([sys.executable, "-m", "liplanet_cert", *ASSESS, "-o", "json:/dev/stdout"], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "liplanet_cert", *ASSESS, "-o", "json:/dev/stdout"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert '"verdict": "approved"' in proc.stdout and "LiPLANET APPROVED" in proc.stdout  # the report, then the table
+    assert (
+        '"verdict": "approved"' in proc.stdout and "LiPLANET APPROVED" in proc.stdout
+    )  # the report, then the table
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -252,7 +331,9 @@ def test_every_target_is_checked_before_any_is_written(tmp_path: Path, bad: str)
     assert not first.exists(), "a report was written although another target is unusable"
 
 
-def test_a_write_that_fails_midway_leaves_every_report_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_midway_leaves_every_report_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Disk full while writing the second of three reports: none is replaced, no temporary file stays."""
     import errno
 
@@ -281,9 +362,13 @@ def test_a_write_that_fails_midway_leaves_every_report_as_it_was(tmp_path: Path,
 def test_messages_never_cut_a_path_or_a_hash_at_80_columns(tmp_path: Path) -> None:
     """Message lines are left to the terminal to fold (rich's soft wrap): in a CI log of 80
     columns a long path and a sha256 stay whole, searchable and copyable."""
-    deep = tmp_path / ("a-folder-with-a-rather-long-name-" * 3) / "liplanet-2026-2.0.0-draft-for-the-board.yaml"
+    deep = (
+        tmp_path / ("a-folder-with-a-rather-long-name-" * 3) / "liplanet-2026-2.0.0-draft-for-the-board.yaml"
+    )
     deep.parent.mkdir(parents=True)
-    deep.write_text((REPO / "criteria" / "liplanet-2026-2.0.0.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    deep.write_text(
+        (REPO / "criteria" / "liplanet-2026-2.0.0.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     r = runner.invoke(app, ["criteria", "check", str(deep)], env={"COLUMNS": "80"})
     assert r.exit_code == 0, r.output
     assert str(deep) in r.output

@@ -12,34 +12,53 @@ from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
 from liplanet_cert.lca.passport import build_passport, performance_class, validate_passport
 
-SCHEMA = Path(__file__).resolve().parents[1] / "liplanet_cert" / "schemas" / "batterypass-carbon-footprint-1.2.0.schema.json"
+SCHEMA = (
+    Path(__file__).resolve().parents[1]
+    / "liplanet_cert"
+    / "schemas"
+    / "batterypass-carbon-footprint-1.2.0.schema.json"
+)
 LIFE = {"usable_energy_kwh": 0.018, "cycles_per_year": 250.0, "service_years": 10.0}
 
 
 @pytest.fixture(scope="module")
 def footprint(brightway_dir: Path):
     path = brightway_dir
-    inp = FootprintInput(country="DEU", cells_produced=20_000, cell_energy_kwh=0.018,
-                         steps=("mixing", "coating_and_drying", "formation"),
-                         metered={"formation": MeteredStep("formation", electricity_kwh=5000.0)})
+    inp = FootprintInput(
+        country="DEU",
+        cells_produced=20_000,
+        cell_energy_kwh=0.018,
+        steps=("mixing", "coating_and_drying", "formation"),
+        metered={"formation": MeteredStep("formation", electricity_kwh=5000.0)},
+    )
     return compute_footprint(inp, bw_dir=path)
 
 
 def test_passport_validates_against_the_official_schema(footprint):
-    doc = build_passport(footprint, LIFE, {"Distribution": {"kg_co2e_per_kwh": 0.0004, "source": "carrier declaration 2026"}},
-                         {"study_url": "https://example.org/liplanet/footprint-study"})
+    doc = build_passport(
+        footprint,
+        LIFE,
+        {"Distribution": {"kg_co2e_per_kwh": 0.0004, "source": "carrier declaration 2026"}},
+        {"study_url": "https://example.org/liplanet/footprint-study"},
+    )
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert schema["x-samm-aspect-model-urn"].endswith("1.2.0#CarbonFootprintForBatteries")
     jsonschema.Draft4Validator(schema).validate(doc)
     assert validate_passport(doc) == []
-    assert [s["lifecycleStage"] for s in doc["carbonFootprintPerLifecycleStage"]] == ["MainProduction", "Distribution"]
+    assert [s["lifecycleStage"] for s in doc["carbonFootprintPerLifecycleStage"]] == [
+        "MainProduction",
+        "Distribution",
+    ]
 
 
 def test_passport_values_are_per_kwh_of_lifetime_energy(footprint):
     doc = build_passport(footprint, LIFE, None, {"study_url": "https://example.org/s"})
     lifetime = 0.018 * 250 * 10
     main = doc["carbonFootprintPerLifecycleStage"][0]
-    assert main == {"lifecycleStage": "MainProduction", "carbonFootprint": pytest.approx(footprint.total_per_cell / lifetime)}
+    assert main == {
+        "lifecycleStage": "MainProduction",
+        "carbonFootprint": pytest.approx(footprint.total_per_cell / lifetime),
+    }
     assert doc["batteryCarbonFootprint"] == main["carbonFootprint"]
     assert doc["absoluteCarbonFootprint"] == pytest.approx(footprint.total_per_cell)
     assert doc["carbonFootprintPerformanceClass"].endswith("(provisional)")
@@ -48,7 +67,12 @@ def test_passport_values_are_per_kwh_of_lifetime_energy(footprint):
 
 def test_missing_service_life_names_the_fields_to_add(footprint):
     with pytest.raises(LCAError) as err:
-        build_passport(footprint, {"usable_energy_kwh": 0.018}, None, {"study_url": "https://example.org/s", "file": "declaration.yaml"})
+        build_passport(
+            footprint,
+            {"usable_energy_kwh": 0.018},
+            None,
+            {"study_url": "https://example.org/s", "file": "declaration.yaml"},
+        )
     text = str(err.value)
     assert "passport.full_equivalent_cycles_per_year" in text and "passport.service_years" in text
     assert "passport.usable_energy" not in text

@@ -20,33 +20,88 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLES, PACK_2026
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, PACK_2026
-from liplanet_cert.infra import safeyaml
 from liplanet_cert.assessment.core import AssessOptions, assess
 from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.criteria.pack import select_pack
 from liplanet_cert.errors import LiplanetError
+from liplanet_cert.infra import safeyaml
 
 APPROVED = EXAMPLES / "approved"
 FILES = sorted(p.relative_to(APPROVED).as_posix() for p in APPROVED.rglob("*") if p.is_file())
 TEXT_FILES = [f for f in FILES]
 CSV_FILES = [f for f in FILES if f.endswith(".csv")]
 ORIGINAL = {f: (APPROVED / f).read_bytes() for f in FILES}
-EXAMPLES_PER_TEST = int(os.environ.get("LIPLANET_HYPOTHESIS_EXAMPLES", "120"))  # raise it for a longer bug hunt
-SETTINGS = settings(max_examples=EXAMPLES_PER_TEST, deadline=None, derandomize=EXAMPLES_PER_TEST <= 120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES_PER_TEST = int(
+    os.environ.get("LIPLANET_HYPOTHESIS_EXAMPLES", "120")
+)  # raise it for a longer bug hunt
+SETTINGS = settings(
+    max_examples=EXAMPLES_PER_TEST,
+    deadline=None,
+    derandomize=EXAMPLES_PER_TEST <= 120,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 COUNT: dict[str, int] = {}
 
-HOSTILE_CELLS = st.sampled_from([
-    "", " ", "nan", "NaN", "inf", "-inf", "1e400", "-1", "-0", "0", "1e15", "1,5", "1.234,5", "1 234", "0x10", "١٢", "½",
-    "=1+1", "+SUM(A1)", "@cmd", "\t", '"', "\u202e", "\x1b[2J", "2026-02-30", "9999-12-31", "0000-00-00", "kWh", "Ah",
-    "5 Ah**9", "1e3 kWh/cell", "mixing", "alchemy", "pass", "FAIL", "L01", "C00001",
-])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=20), HOSTILE_CELLS)
-TREES = st.recursive(SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)), max_leaves=25)
+HOSTILE_CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e400",
+        "-1",
+        "-0",
+        "0",
+        "1e15",
+        "1,5",
+        "1.234,5",
+        "1 234",
+        "0x10",
+        "١٢",
+        "½",
+        "=1+1",
+        "+SUM(A1)",
+        "@cmd",
+        "\t",
+        '"',
+        "\u202e",
+        "\x1b[2J",
+        "2026-02-30",
+        "9999-12-31",
+        "0000-00-00",
+        "kWh",
+        "Ah",
+        "5 Ah**9",
+        "1e3 kWh/cell",
+        "mixing",
+        "alchemy",
+        "pass",
+        "FAIL",
+        "L01",
+        "C00001",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+    HOSTILE_CELLS,
+)
+TREES = st.recursive(
+    SCALARS,
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
+    max_leaves=25,
+)
 PACK = select_pack(PACK_2026)
 
 
@@ -88,7 +143,7 @@ def test_mutated_bytes(name: str, data: Any) -> None:
         elif kind == "insert":
             raw[i:i] = data.draw(st.binary(min_size=1, max_size=8), label="bytes")
         elif kind == "delete":
-            del raw[i:i + data.draw(st.integers(1, 16), label="n")]
+            del raw[i : i + data.draw(st.integers(1, 16), label="n")]
         else:
             del raw[i:]
     check({**ORIGINAL, name: bytes(raw)}, "mutated bytes")
@@ -168,7 +223,15 @@ def test_random_yaml_subtrees(path: tuple, value: Any, as_json: bool) -> None:
 
 
 @SETTINGS
-@given(text=st.lists(st.sampled_from(list("{}[]:-,&*!|>'\"#%@`?\n ab1.") + ["!!python/object:os.system", "&a [*a]", "<<: *a", "\t", "---", "...", "  "]), max_size=120).map("".join))
+@given(
+    text=st.lists(
+        st.sampled_from(
+            list("{}[]:-,&*!|>'\"#%@`?\n ab1.")
+            + ["!!python/object:os.system", "&a [*a]", "<<: *a", "\t", "---", "...", "  "]
+        ),
+        max_size=120,
+    ).map("".join)
+)
 def test_random_yaml_text(text: str) -> None:
     check({**ORIGINAL, "declaration.yaml": text.encode("utf-8")}, "random YAML text")
 
@@ -213,7 +276,10 @@ def _node_depth(node: Any) -> int:
 
 _NESTING = st.recursive(
     st.sampled_from(["1", "a", "'q'", "[]", "{}"]),
-    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3), st.dictionaries(st.sampled_from(["k", "m", "n"]), inner, min_size=1, max_size=2)),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3),
+        st.dictionaries(st.sampled_from(["k", "m", "n"]), inner, min_size=1, max_size=2),
+    ),
     max_leaves=40,
 )
 
@@ -228,4 +294,6 @@ def test_yaml_depth_shortcut_is_conservative(doc: Any, flow: bool, indent: int) 
         assert _node_depth(yaml.compose(text, Loader=yaml.SafeLoader)) <= safeyaml.MAX_DEPTH
     # and the bound holds as a bound, whatever the limit
     col = max(len(line) - len(line.lstrip(" -?:")) for line in text.split("\n"))
-    assert _node_depth(yaml.compose(text, Loader=yaml.SafeLoader)) <= 2 * (col + 1) + 2 * (text.count("[") + text.count("{"))
+    assert _node_depth(yaml.compose(text, Loader=yaml.SafeLoader)) <= 2 * (col + 1) + 2 * (
+        text.count("[") + text.count("{")
+    )

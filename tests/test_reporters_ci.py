@@ -15,15 +15,17 @@ from jsonschema import Draft4Validator
 from typer.testing import CliRunner
 
 from liplanet_cert.assessment.core import AssessOptions, assess
+from liplanet_cert.assessment.waivers import load_waivers
 from liplanet_cert.cli.app import app
 from liplanet_cert.reporters import formats, get_reporter
 from liplanet_cert.reporters.csv_ import safe_cell
-from liplanet_cert.assessment.waivers import load_waivers
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLES = REPO / "examples" / "bundles"
 PACK = "liplanet-2026@2.0.0"
-SARIF_SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads(
+    (REPO / "liplanet_cert" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+)
 WAIVERS = """\
 waivers:
   - id: W-FORM
@@ -41,7 +43,9 @@ runner = CliRunner()
 def results(tmp_path_factory: pytest.TempPathFactory) -> list:
     w = tmp_path_factory.mktemp("w") / "waivers.yaml"
     w.write_text(WAIVERS, encoding="utf-8")
-    opts = AssessOptions(criteria=PACK, at=__import__("datetime").date(2026, 11, 1), waivers=load_waivers(w), footprint=False)
+    opts = AssessOptions(
+        criteria=PACK, at=__import__("datetime").date(2026, 11, 1), waivers=load_waivers(w), footprint=False
+    )
     return [assess(BUNDLES / name, opts) for name in ("approved", "not-approved")]
 
 
@@ -53,7 +57,11 @@ def test_sarif_validates_and_carries_rules_results_suppressions_artifacts(result
     doc = json.loads(get_reporter("sarif").render_many(results))
     Draft4Validator(SARIF_SCHEMA).validate(doc)
     run = doc["runs"][0]
-    rules = {r["id"]: r for r in run["tools"]["driver"]["rules"]} if "tools" in run else {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    rules = (
+        {r["id"]: r for r in run["tools"]["driver"]["rules"]}
+        if "tools" in run
+        else {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    )
     assert "QUAL-SCRAP-FORMATION" in rules
     assert rules["QUAL-SCRAP-FORMATION"]["properties"]["criteria_version"] == "2.0.0"
     assert rules["QUAL-SCRAP-FORMATION"]["help"]["text"]
@@ -63,10 +71,17 @@ def test_sarif_validates_and_carries_rules_results_suppressions_artifacts(result
     assert waived["suppressions"][0]["kind"] == "external"
     failed = by_rule["KPI-SCRAP-OVERALL"]
     assert failed["level"] == "error"
-    assert "expected kpi.scrap_rate < 10 %" in failed["message"]["text"] and "actual 15.40 %" in failed["message"]["text"]
-    assert failed["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("not-approved/production_log.csv")
+    assert (
+        "expected kpi.scrap_rate < 10 %" in failed["message"]["text"]
+        and "actual 15.40 %" in failed["message"]["text"]
+    )
+    assert failed["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "not-approved/production_log.csv"
+    )
     assert all(r["ruleId"] for r in run["results"])
-    assert not any(r["properties"]["pilot_line"] == "Nordwerk Pouch Pilot Line" for r in run["results"])  # approved line: nothing to report
+    assert not any(
+        r["properties"]["pilot_line"] == "Nordwerk Pouch Pilot Line" for r in run["results"]
+    )  # approved line: nothing to report
     hashes = {a["location"]["uri"]: a["hashes"]["sha-256"] for a in run["artifacts"]}
     decl = next(i for i in results[1].inputs if i.path == "declaration.yaml")
     assert any(u.endswith("not-approved/declaration.yaml") and h == decl.sha256 for u, h in hashes.items())
@@ -94,9 +109,17 @@ def test_junit_structure(results: list) -> None:
     failures = [c for c in cases if c.find("failure") is not None]
     assert int(na.get("failures")) == len(failures) == results[1].counts["fail"]
     f = next(c for c in failures if "[KPI-SCRAP-OVERALL]" in c.get("name")).find("failure")
-    assert "15.40 %" in f.get("message") and "expected:  kpi.scrap_rate < 10 %" in f.text and "actual:    15.40 %" in f.text
+    assert (
+        "15.40 %" in f.get("message")
+        and "expected:  kpi.scrap_rate < 10 %" in f.text
+        and "actual:    15.40 %" in f.text
+    )
     skipped = [c for c in cases if c.find("skipped") is not None]
-    assert int(na.get("skipped")) == len(skipped) == results[1].counts["not_applicable"] + results[1].counts["waived"]
+    assert (
+        int(na.get("skipped"))
+        == len(skipped)
+        == results[1].counts["not_applicable"] + results[1].counts["waived"]
+    )
     waived = next(c for c in cases if "[QUAL-SCRAP-FORMATION]" in c.get("name")).find("skipped")
     assert "waived by W-FORM" in waived.get("message")
     assert int(root.get("failures")) == results[1].counts["fail"]
@@ -104,7 +127,7 @@ def test_junit_structure(results: list) -> None:
 
 
 def test_csv_neutralises_formulas(results: list) -> None:
-    assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     for s in ("+1", "-2", "@SUM(A1)", "\tx"):
         assert safe_cell(s).startswith("'")
     assert safe_cell("5 %") == "5 %"
@@ -145,7 +168,10 @@ def test_unknown_format_is_usage_error() -> None:
     assert res.exit_code == 2 and "unknown output format" in res.output
 
 
-@pytest.mark.parametrize("prefix", ["\u2028", "\u2029", "\u200b", "\ufeff", "\u00a0", " ", "\u3000", "\u200b \u2060", "\x0b", "\u0085"])
+@pytest.mark.parametrize(
+    "prefix",
+    ["\u2028", "\u2029", "\u200b", "\ufeff", "\u00a0", " ", "\u3000", "\u200b \u2060", "\x0b", "\u0085"],
+)
 @pytest.mark.parametrize("formula", ["=1+1", "+1", "-1", "@SUM(A1)"])
 def test_csv_neutralises_formulas_after_invisible_characters(prefix: str, formula: str) -> None:
     cell = safe_cell(prefix + formula)

@@ -59,14 +59,22 @@ def test_criteria_show_piped_at_80_columns_shows_every_criterion_id_whole():
         assert whole(cid, res.stdout), cid
     assert "…" not in res.stdout
     assert len(IDS_2026_2_1) == 39
-    assert whole("footprint.primary_share_main_production", res.stdout)  # a metric id inside a threshold: not cut either
+    assert whole(
+        "footprint.primary_share_main_production", res.stdout
+    )  # a metric id inside a threshold: not cut either
 
 
 def test_criteria_diff_piped_at_80_columns_shows_every_id_whole():
     res = run80("criteria", "diff", "liplanet-2023@1.0.0", "liplanet-2026@2.1.0")
     assert res.exit_code == 0
-    for cid in ("QUAL-SCRAP-ELECTROLYTE-PRODUCTION", "QUAL-SCRAP-TAB-WELDING", "SUST-FOOTPRINT-STEPS", "SUST-PRIMARY-DATA",
-                "QUAL-CAPACITY-NOMINAL", "CONS-EOL-PASS-RATE"):
+    for cid in (
+        "QUAL-SCRAP-ELECTROLYTE-PRODUCTION",
+        "QUAL-SCRAP-TAB-WELDING",
+        "SUST-FOOTPRINT-STEPS",
+        "SUST-PRIMARY-DATA",
+        "QUAL-CAPACITY-NOMINAL",
+        "CONS-EOL-PASS-RATE",
+    ):
         assert whole(cid, res.stdout), cid
     assert whole("step.electrolyte_production.scrap_rate", res.stdout)
     assert "…" not in res.stdout
@@ -75,7 +83,13 @@ def test_criteria_diff_piped_at_80_columns_shows_every_id_whole():
 def test_assess_table_piped_at_80_columns_shows_every_finding_id_whole():
     res = run80("assess", str(EXAMPLES / "not-approved"), "-c", "liplanet-2026@2.0.0", "--no-footprint")
     assert res.exit_code == 1
-    for cid in ("KPI-SCRAP-OVERALL", "QUAL-SCRAP-FORMATION", "ELIG-AUTO-TAB-WELDING", "QUAL-SCRAP-ELECTROLYTE-PRODUCTION", "CONS-ELECTRODE-THROUGHPUT"):
+    for cid in (
+        "KPI-SCRAP-OVERALL",
+        "QUAL-SCRAP-FORMATION",
+        "ELIG-AUTO-TAB-WELDING",
+        "QUAL-SCRAP-ELECTROLYTE-PRODUCTION",
+        "CONS-ELECTRODE-THROUGHPUT",
+    ):
         assert whole(cid, res.stdout), cid
     assert "…" not in res.stdout and "NOT APPROVED" in res.stdout
 
@@ -87,19 +101,51 @@ def deep_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sys.path.insert(0, str(REPO / "benchmarks"))
     import make_bundles
 
-    root = tmp_path_factory.mktemp("t") / ("submissions-of-the-liplanet-network-office-for-the-november-recertification" + "/2026-11")
+    root = tmp_path_factory.mktemp("t") / (
+        "submissions-of-the-liplanet-network-office-for-the-november-recertification" + "/2026-11"
+    )
     make_bundles.main(["3", str(root), "--seed", "8"])
     old = root.parent / "old"
-    res = CliRunner().invoke(app, ["batch", str(root), "-c", "liplanet-2023@1.0.0", "--at", "2026-11-01", "--out", str(old), "-j", "1", "-q"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "batch",
+            str(root),
+            "-c",
+            "liplanet-2023@1.0.0",
+            "--at",
+            "2026-11-01",
+            "--out",
+            str(old),
+            "-j",
+            "1",
+            "-q",
+        ],
+    )
     assert res.exit_code in (0, 1), res.output
     return root, str(old)
 
 
-def test_batch_lost_approval_piped_at_80_columns_shows_whole_bundle_paths_and_criteria(deep_runs: tuple[Path, str], tmp_path: Path):
+def test_batch_lost_approval_piped_at_80_columns_shows_whole_bundle_paths_and_criteria(
+    deep_runs: tuple[Path, str], tmp_path: Path
+):
     root, old = deep_runs
     lost = str(root / "line-00002")
     assert len(lost) > 80
-    res = run80("batch", str(root), "-c", "liplanet-2026@2.0.0", "--at", "2026-11-01", "--out", str(tmp_path / "new"), "-j", "1", "--previous", old)
+    res = run80(
+        "batch",
+        str(root),
+        "-c",
+        "liplanet-2026@2.0.0",
+        "--at",
+        "2026-11-01",
+        "--out",
+        str(tmp_path / "new"),
+        "-j",
+        "1",
+        "--previous",
+        old,
+    )
     assert res.exit_code == 1, res.output
     assert "lost approval" in res.stdout
     assert any(whole(lost, line) for line in res.stdout.splitlines())
@@ -124,8 +170,15 @@ def render(table: SafeTable, width: int) -> str:
 
 
 def sample(path: str) -> SafeTable:
-    t = SafeTable(id_col("id"), id_col("bundle"), words_col("criteria"), text_col("note", optional=True), title="sample")
-    t.add_row("QUAL-SCRAP-ELECTROLYTE-PRODUCTION", path, "KPI-SCRAP-OVERALL, QUAL-SCRAP-FORMATION", "free text that may wrap anywhere it likes")
+    t = SafeTable(
+        id_col("id"), id_col("bundle"), words_col("criteria"), text_col("note", optional=True), title="sample"
+    )
+    t.add_row(
+        "QUAL-SCRAP-ELECTROLYTE-PRODUCTION",
+        path,
+        "KPI-SCRAP-OVERALL, QUAL-SCRAP-FORMATION",
+        "free text that may wrap anywhere it likes",
+    )
     t.add_row("ELIG-FORMAT", "b", "", "[red]not markup[/red]")
     return t
 
@@ -134,7 +187,13 @@ def sample(path: str) -> SafeTable:
 def test_id_cells_are_whole_at_every_width(width: int):
     path = "/srv/liplanet/submissions/2026-11/" + "nordwerk-pouch-pilot-line-" * 3 + "bundle.zip"
     out = render(sample(path), width)
-    for token in ("QUAL-SCRAP-ELECTROLYTE-PRODUCTION", path, "KPI-SCRAP-OVERALL", "QUAL-SCRAP-FORMATION", "ELIG-FORMAT"):
+    for token in (
+        "QUAL-SCRAP-ELECTROLYTE-PRODUCTION",
+        path,
+        "KPI-SCRAP-OVERALL",
+        "QUAL-SCRAP-FORMATION",
+        "ELIG-FORMAT",
+    ):
         assert any(whole(token, line) for line in out.splitlines()), (width, token, out)
     assert "…" not in out
 
@@ -147,7 +206,11 @@ def test_table_when_it_fits_records_when_it_does_not():
     wide = render(sample("short/path"), 200)
     assert "┃ id" in wide and "note" in wide
     narrow = render(sample("short/path"), 40)
-    assert "┃" not in narrow and "\n  bundle: short/path\n" in narrow and narrow.startswith("sample\nQUAL-SCRAP-ELECTROLYTE-PRODUCTION\n")
+    assert (
+        "┃" not in narrow
+        and "\n  bundle: short/path\n" in narrow
+        and narrow.startswith("sample\nQUAL-SCRAP-ELECTROLYTE-PRODUCTION\n")
+    )
 
 
 def test_optional_columns_go_before_records():

@@ -82,23 +82,29 @@ def test_format_value_is_compact_and_keeps_the_unit():
 
 # A comma, a space or a fraction never changes a value silently (pint alone reads "17,3 Wh" as
 # 173 Wh, "1 000 Ah" as 0 Ah, "3 1/2 Ah" as 1.5 Ah, "5 Ah/2" as 2.5 Ah).
-@pytest.mark.parametrize(("text", "dimension", "needle"), [
-    ("17,3 Wh", "energy", "decimal comma: found '17,3 Wh'; write 17.3 Wh"),
-    ("7,7 %", "dimensionless", "decimal comma: found '7,7 %'; write 7.7 %"),
-    ("0,5 %", "dimensionless", "decimal comma"),
-    ("2,5e3 Wh", "energy", "write 2.5e3 Wh"),
-    ("1,082 m/day", "length_per_time", "ambiguous number '1,082'"),
-    ("1 000 Ah", "charge", "more than one number"),
-    ("3 1/2 Ah", "charge", "more than one number"),
-    ("5 Ah/2", "charge", "a number inside the unit"),
-])
+@pytest.mark.parametrize(
+    ("text", "dimension", "needle"),
+    [
+        ("17,3 Wh", "energy", "decimal comma: found '17,3 Wh'; write 17.3 Wh"),
+        ("7,7 %", "dimensionless", "decimal comma: found '7,7 %'; write 7.7 %"),
+        ("0,5 %", "dimensionless", "decimal comma"),
+        ("2,5e3 Wh", "energy", "write 2.5e3 Wh"),
+        ("1,082 m/day", "length_per_time", "ambiguous number '1,082'"),
+        ("1 000 Ah", "charge", "more than one number"),
+        ("3 1/2 Ah", "charge", "more than one number"),
+        ("5 Ah/2", "charge", "a number inside the unit"),
+    ],
+)
 def test_a_number_is_never_misread(text: str, dimension: str, needle: str) -> None:
     with pytest.raises(QuantityError) as err:
         parse_quantity(text, dimension)
     assert needle in str(err.value)
 
 
-@pytest.mark.parametrize(("text", "value", "unit"), [("2 m^2", 2.0, "meter ** 2"), ("1e-3 kWh", 0.001, "kilowatt_hour"), ("5\u00a0Ah", 5.0, "Ah")])
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [("2 m^2", 2.0, "meter ** 2"), ("1e-3 kWh", 0.001, "kilowatt_hour"), ("5\u00a0Ah", 5.0, "Ah")],
+)
 def test_exponents_and_a_non_breaking_space_are_fine(text: str, value: float, unit: str) -> None:
     q = parse_quantity(text)
     assert q.magnitude == value and str(q.units) == unit

@@ -7,20 +7,21 @@ result to reporters.
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from liplanet_cert.version import __version__
-from liplanet_cert.bundle.load import Bundle, load_bundle
-from liplanet_cert.criteria.pack import CriteriaPack, select_pack
-from liplanet_cert.errors import LCAError, UsageError
 from liplanet_cert.assessment.evaluate import Context, evaluate, verdict_of
 from liplanet_cert.assessment.kpis import Measurements, measure
 from liplanet_cert.assessment.result import KPI, CriteriaRef, Result
+from liplanet_cert.bundle.load import Bundle, load_bundle
 from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+from liplanet_cert.criteria.pack import CriteriaPack, select_pack
+from liplanet_cert.errors import LCAError, UsageError
+from liplanet_cert.version import __version__
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,6 @@ def _tool_info() -> dict[str, str]:
     return info
 
 
-
 def tool_info() -> dict[str, str]:
     """Tool, Python and Brightway versions (a fresh copy; the lookup itself is cached)."""
     return dict(_tool_info())
@@ -69,7 +69,9 @@ def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
     return load_bundle(path, limits=limits)
 
 
-def assess(path: str | Path, options: AssessOptions | None = None, *, pack: CriteriaPack | None = None, **kwargs: Any) -> Result:
+def assess(
+    path: str | Path, options: AssessOptions | None = None, *, pack: CriteriaPack | None = None, **kwargs: Any
+) -> Result:
     """Assess the bundle at ``path``.  Keyword arguments are :class:`AssessOptions` fields."""
     options = options or AssessOptions(**kwargs)
     pack = pack or select_pack(options.criteria, options.at)
@@ -99,7 +101,13 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
         return build_result(bundle, pack, m, findings, ctx, options)
     from liplanet_cert.assessment.waivers import apply_waivers
 
-    applied = apply_waivers(findings, options.waivers, pilot_line=bundle.pilot_line.get("name", ""), bundle_path=bundle.path, day=options.at or date.today())
+    applied = apply_waivers(
+        findings,
+        options.waivers,
+        pilot_line=bundle.pilot_line.get("name", ""),
+        bundle_path=bundle.path,
+        day=options.at or date.today(),
+    )
     result = build_result(bundle, pack, m, applied.findings, ctx, options)
     result.warnings.extend(applied.warnings)
     result.waivers = {"file": options.waivers.file, "sha256": options.waivers.sha256}
@@ -115,7 +123,9 @@ def _rounded(values: Sequence[float], digits: int) -> list[float]:
     return np.round(np.asarray(values, dtype=float), digits).tolist()
 
 
-def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions) -> Result:
+def build_result(
+    bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: list, ctx: Context, options: AssessOptions
+) -> Result:
     from liplanet_cert.catalogue import KPI_SPECS
 
     kpis: dict[str, KPI] = {}
@@ -133,7 +143,9 @@ def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: 
     limits = {
         c.check[0].metric.split(".")[1]: c.check[0].value
         for c in pack.criteria
-        if len(c.check) == 1 and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate")
+        if len(c.check) == 1
+        and c.check[0].metric.startswith("step.")
+        and c.check[0].metric.endswith(".scrap_rate")
     }
     for s in m.steps:
         s.scrap_limit = limits.get(s.step)
@@ -158,7 +170,12 @@ def build_result(bundle: Bundle, pack: CriteriaPack, m: Measurements, findings: 
             **cell.text,
         },
         # path as the user gave it (never resolved), so results do not depend on the working directory
-        bundle={"name": Path(bundle.path).name, "path": bundle.path, "format_version": bundle.format_version, "declaration": bundle.declaration_file},
+        bundle={
+            "name": Path(bundle.path).name,
+            "path": bundle.path,
+            "format_version": bundle.format_version,
+            "declaration": bundle.declaration_file,
+        },
         assessed_on=(options.at or date.today()).isoformat(),
         tool=tool,
         daily_output=m.daily_output,

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from liplanet_cert.assessment import metrics
+from liplanet_cert.assessment.kpis import Measurements, compress_ids
+from liplanet_cert.assessment.result import Finding, Status, Verdict
 from liplanet_cert.bundle.load import Bundle
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
-from liplanet_cert.assessment.kpis import Measurements, compress_ids
-from liplanet_cert.assessment.result import Finding, Status, Verdict
 
 
 @dataclass
@@ -38,11 +38,28 @@ def verdict_of(findings: list[Finding]) -> Verdict:
     return Verdict.APPROVED_WITH_OBSERVATIONS if observed else Verdict.APPROVED
 
 
-def _finding(c: Criterion, status: Status, expected: str, actual: str, message: str, location: str, lots: list[str] | None = None) -> Finding:
+def _finding(
+    c: Criterion,
+    status: Status,
+    expected: str,
+    actual: str,
+    message: str,
+    location: str,
+    lots: list[str] | None = None,
+) -> Finding:
     return Finding(
-        id=c.id, title=c.title, category=c.category, severity=c.severity, status=status,
-        expected=expected, actual=actual, message=message, location=location,
-        source=c.source_text, metric=c.metric, lots=lots or [],
+        id=c.id,
+        title=c.title,
+        category=c.category,
+        severity=c.severity,
+        status=status,
+        expected=expected,
+        actual=actual,
+        message=message,
+        location=location,
+        source=c.source_text,
+        metric=c.metric,
+        lots=lots or [],
     )
 
 
@@ -56,9 +73,23 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
         try:
             ok, v = _test(c.applies_if, ctx)
         except metrics.Unavailable as exc:
-            return _finding(c, Status.ERROR, c.applies_if.expected, "n/a", f"cannot tell whether the criterion applies: {exc}", "")
+            return _finding(
+                c,
+                Status.ERROR,
+                c.applies_if.expected,
+                "n/a",
+                f"cannot tell whether the criterion applies: {exc}",
+                "",
+            )
         if not ok:
-            return _finding(c, Status.NOT_APPLICABLE, f"applies if {c.applies_if.expected}", v.text, f"not applicable: {c.applies_if.metric} is {v.text}", v.location)
+            return _finding(
+                c,
+                Status.NOT_APPLICABLE,
+                f"applies if {c.applies_if.expected}",
+                v.text,
+                f"not applicable: {c.applies_if.metric} is {v.text}",
+                v.location,
+            )
     if c.consistency:
         return _consistency(c, ctx)
     expected = " or ".join(cond.expected for cond in c.check)
@@ -80,7 +111,9 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
     if passed:
         return _finding(c, Status.PASS, expected, actual, f"{c.title}: met ({actual})", location)
     if reasons and len(reasons) == len(c.check):
-        return _finding(c, Status.ERROR, expected, actual, "could not be evaluated: " + "; ".join(reasons), location)
+        return _finding(
+            c, Status.ERROR, expected, actual, "could not be evaluated: " + "; ".join(reasons), location
+        )
     lots = _lots_for(c, ctx)
     msg = f"{c.title}: expected {expected}, found {actual}"
     if lots:
@@ -91,7 +124,11 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
 def _lots_for(c: Criterion, ctx: Context) -> list[str]:
     """Lots behind a failed per-step scrap criterion (those above the limit)."""
     m = ctx.measurements
-    if len(c.check) == 1 and c.check[0].metric.startswith("step.") and c.check[0].metric.endswith(".scrap_rate"):
+    if (
+        len(c.check) == 1
+        and c.check[0].metric.startswith("step.")
+        and c.check[0].metric.endswith(".scrap_rate")
+    ):
         step = c.check[0].metric.split(".")[1]
         bar = max(c.check[0].value, m.step_scrap.get(step, 0.0))
         above = getattr(m.lot_step_scrap, "lots_above", None)  # (kpis.LotStepScrap: no dict per lot)
@@ -111,18 +148,34 @@ def _consistency(c: Criterion, ctx: Context) -> Finding:
     declared = b.declared_kpis.get(kpi)
     tol_text = f"± {spec['text']}" + (" (relative)" if mode == "relative" else "")
     if declared is None:
-        return _finding(c, Status.NOT_APPLICABLE, f"declared {kpi} within {tol_text} of the logs", "not declared", f"not applicable: {kpi} is not declared", f"{b.declaration_file}#/kpis")
+        return _finding(
+            c,
+            Status.NOT_APPLICABLE,
+            f"declared {kpi} within {tol_text} of the logs",
+            "not declared",
+            f"not applicable: {kpi} is not declared",
+            f"{b.declaration_file}#/kpis",
+        )
     measured = m.values.get(kpi)
     where = f"{declared.pointer}; {m.locations.get(kpi, '')}"
     if measured is None:
-        return _finding(c, Status.ERROR, f"declared {kpi} within {tol_text} of the logs", f"declared {declared.text}, logs: n/a", f"cannot cross-check {kpi}: the logs do not allow measuring it", where)
+        return _finding(
+            c,
+            Status.ERROR,
+            f"declared {kpi} within {tol_text} of the logs",
+            f"declared {declared.text}, logs: n/a",
+            f"cannot cross-check {kpi}: the logs do not allow measuring it",
+            where,
+        )
     diff = abs(declared.value - measured)
     allowed = tol if mode == "absolute" else abs(measured) * tol / 100
     shown = _fmt(measured, unit)
     expected = f"declared {kpi} within {tol_text} of the measured {shown}"
     actual = f"declared {declared.text}, logs show {shown}"
     if diff <= allowed + 1e-12:
-        return _finding(c, Status.PASS, expected, actual, f"declared {kpi} agrees with the logs ({actual})", where)
+        return _finding(
+            c, Status.PASS, expected, actual, f"declared {kpi} agrees with the logs ({actual})", where
+        )
     lots: list[str] = []
     if kpi == "scrap_rate":
         # the lots that stand out: above both the declaration (+ tolerance) and the overall rate

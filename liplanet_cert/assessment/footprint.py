@@ -11,16 +11,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from liplanet_cert.assessment.kpis import Measurements
 from liplanet_cert.bundle.load import Bundle
 from liplanet_cert.errors import LCAError, Problem
-from liplanet_cert.assessment.kpis import Measurements
 
 
 def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     from liplanet_cert.lca import FootprintInput, MeteredStep
 
     if m.cells_produced <= 0:
-        raise LCAError(Problem(bundle.files["production_log"], message="no good cells produced in the period", expected="good_out > 0 at the last logged step", found="0"))
+        raise LCAError(
+            Problem(
+                bundle.files["production_log"],
+                message="no good cells produced in the period",
+                expected="good_out > 0 at the last logged step",
+                found="0",
+            )
+        )
     totals: dict[str, dict[str, Any]] = {}
     energy = bundle.energy
     prod = bundle.production
@@ -29,7 +36,10 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
         # plain columns: a handful of metering rows, each needing at most one count from the log
         p_step, p_date, p_good, p_lot = (prod[c] for c in ("step", "date", "good_out", "lot_id"))
         logged = set(p_step.tolist())
-        cols = [list(energy[c]) for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")]
+        cols = [
+            list(energy[c])
+            for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")
+        ]
         starts, ends = energy["period_start"], energy["period_end"]
         for k, (row, step, carrier, kind, amount, factor, basis) in enumerate(zip(*cols[:7])):
             amount = float(amount) * float(factor)
@@ -38,7 +48,9 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
                 at &= (p_date >= starts[k]) & (p_date <= ends[k])
                 count = float(p_good[at].sum()) if basis == "cell" else float(len(set(p_lot[at].tolist())))
                 amount *= count
-            t = totals.setdefault(step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}})
+            t = totals.setdefault(
+                step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}}
+            )
             if kind == "energy":
                 t[carrier] = (t[carrier] or 0.0) + amount
             else:
@@ -69,10 +81,20 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     )
 
 
-def bundle_footprint(bundle: Bundle, m: Measurements, *, scenario: str | None = None, uncertainty: int = 0, seed: int | None = None, bw_dir: Path | None = None) -> Any:
+def bundle_footprint(
+    bundle: Bundle,
+    m: Measurements,
+    *,
+    scenario: str | None = None,
+    uncertainty: int = 0,
+    seed: int | None = None,
+    bw_dir: Path | None = None,
+) -> Any:
     from liplanet_cert.lca import compute_footprint
 
-    return compute_footprint(footprint_input(bundle, m), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir)
+    return compute_footprint(
+        footprint_input(bundle, m), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+    )
 
 
 def _rows(rows: list[int]) -> str:
@@ -92,7 +114,9 @@ def bundle_passport(bundle: Bundle, m: Measurements, *, bw_dir: Path | None = No
         "cycles_per_year": p.get("full_equivalent_cycles_per_year"),
         "service_years": p.get("service_years"),
     }
-    doc = build_passport(fp, service_life, p.get("stages"), {"study_url": p.get("study_url"), "file": bundle.declaration_file})
+    doc = build_passport(
+        fp, service_life, p.get("stages"), {"study_url": p.get("study_url"), "file": bundle.declaration_file}
+    )
     errors = validate_passport(doc)
     if errors:  # our own output failing the official schema is a bug, not the user's fault
         raise RuntimeError("passport export does not validate: " + "; ".join(errors))

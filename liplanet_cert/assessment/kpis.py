@@ -15,16 +15,16 @@ Definitions (also in the dossier's glossary):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from collections.abc import Iterator, Mapping
 from itertools import count
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
+from liplanet_cert.assessment.result import StepStats
 from liplanet_cert.bundle.load import Bundle
 from liplanet_cert.catalogue import production_steps
-from liplanet_cert.assessment.result import StepStats
 
 
 @dataclass
@@ -39,9 +39,13 @@ class Measurements:
     cells_produced: float
     final_step: str | None
     daily_output: list[dict[str, Any]]
-    capacities: Sequence[float]  # every measured capacity (a float array: one float object each would be 4x its size)
+    capacities: Sequence[
+        float
+    ]  # every measured capacity (a float array: one float object each would be 4x its size)
     lot_scrap: dict[str, float] = field(default_factory=dict)  # lot -> overall scrap % of that lot
-    lot_step_scrap: Mapping[str, dict[str, float]] = field(default_factory=dict)  # lot -> step -> scrap % (LotStepScrap)
+    lot_step_scrap: Mapping[str, dict[str, float]] = field(
+        default_factory=dict
+    )  # lot -> step -> scrap % (LotStepScrap)
 
 
 class LotStepScrap(Mapping[str, dict[str, float]]):
@@ -49,7 +53,9 @@ class LotStepScrap(Mapping[str, dict[str, float]]):
     held as arrays (a log of 1.5 million rows would otherwise be as many Python floats in 100,000
     dicts); a lot's dict is built when it is asked for."""
 
-    def __init__(self, lots: Sequence[str], steps: Sequence[str], lot: np.ndarray, step: np.ndarray, rate: np.ndarray) -> None:
+    def __init__(
+        self, lots: Sequence[str], steps: Sequence[str], lot: np.ndarray, step: np.ndarray, rate: np.ndarray
+    ) -> None:
         self._lots, self._steps = list(lots), list(steps)
         self._lot, self._step, self._rate = lot, step, rate  # one entry per (lot, step), in log order
         first = np.full(len(self._lots), len(lot), dtype=np.int64)
@@ -89,7 +95,9 @@ def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
     distinct = [values[k] for k in index.values()]  # (dicts keep insertion order: first appearance)
     dense = np.empty(len(values), dtype=np.int32)
     lookup = np.zeros(len(values), dtype=np.int32)
-    lookup[np.fromiter(index.values(), dtype=np.int64, count=len(index))] = np.arange(len(index), dtype=np.int32)
+    lookup[np.fromiter(index.values(), dtype=np.int64, count=len(index))] = np.arange(
+        len(index), dtype=np.int32
+    )
     np.take(lookup, first, out=dense)
     return dense, distinct
 
@@ -127,11 +135,22 @@ def measure(bundle: Bundle) -> Measurements:
     totals: dict[str, list[float]] = {}
     for s in dict.fromkeys(g_step.tolist()):  # steps in order of first appearance
         mine = g_step == s
-        totals[str(step_names[s])] = [float(uin_g[mine].sum()), float(good_g[mine].sum()), float(scrap_g[mine].sum()), int(mine.sum())]
+        totals[str(step_names[s])] = [
+            float(uin_g[mine].sum()),
+            float(good_g[mine].sum()),
+            float(scrap_g[mine].sum()),
+            int(mine.sum()),
+        ]
     with np.errstate(divide="ignore", invalid="ignore"):
         has = uin_g > 0
         yields = np.where(has, good_g / np.where(has, uin_g, 1), np.nan)
-    lot_step_scrap = LotStepScrap([str(x) for x in lot_names], [str(x) for x in step_names], g_lot[has], g_step[has], (1 - yields[has]) * 100)
+    lot_step_scrap = LotStepScrap(
+        [str(x) for x in lot_names],
+        [str(x) for x in step_names],
+        g_lot[has],
+        g_step[has],
+        (1 - yields[has]) * 100,
+    )
     steps: list[StepStats] = []
     step_scrap: dict[str, float] = {}
     rty = 1.0
@@ -178,7 +197,9 @@ def measure(bundle: Bundle) -> Measurements:
     for lot, metres in zip(lot_col[coated].tolist(), length_col[coated].tolist()):
         per_roll[lot] = per_roll.get(lot, 0.0) + metres
     values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
-    locations["electrode_throughput"] = locations["electrode_per_batch"] = f"{plog} (step coating_and_drying, column electrode_length)"
+    locations["electrode_throughput"] = locations["electrode_per_batch"] = (
+        f"{plog} (step coating_and_drying, column electrode_length)"
+    )
 
     capacities: Sequence[float] = []
     eol = bundle.eol
@@ -196,7 +217,19 @@ def measure(bundle: Bundle) -> Measurements:
     for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
         locations[k] = f"{eol_file} (all rows)"
 
-    return Measurements(values, locations, steps, step_scrap, days, cells, final, daily_output, capacities, lot_scrap, lot_step_scrap)
+    return Measurements(
+        values,
+        locations,
+        steps,
+        step_scrap,
+        days,
+        cells,
+        final,
+        daily_output,
+        capacities,
+        lot_scrap,
+        lot_step_scrap,
+    )
 
 
 def compress_ids(ids: Sequence[str], limit: int | None = 12, min_run: int = 2) -> str:

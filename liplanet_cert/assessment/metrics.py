@@ -13,7 +13,6 @@ from typing import Any
 
 from liplanet_cert.catalogue import AUTOMATION_ORDER, KPI_SPECS, production_steps, step_catalogue
 
-
 SOURCES = ("declaration", "logs", "footprint")  # where a metric's value comes from
 
 
@@ -30,8 +29,15 @@ class MetricSpec:
     unit_note: str = ""  # how a threshold is written, when the canonical unit alone does not say it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "dimension": self.dimension, "unit": self.unit, "unit_note": self.unit_note or None,
-                "source": self.source, "description": self.description}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "dimension": self.dimension,
+            "unit": self.unit,
+            "unit_note": self.unit_note or None,
+            "source": self.source,
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)
@@ -50,30 +56,80 @@ class Unavailable(Exception):
 def _static() -> dict[str, MetricSpec]:
     levels = " < ".join(AUTOMATION_ORDER)
     specs = {
-        "cell.format": MetricSpec("cell.format", "enum", description="Cell format declared (pouch, prismatic, cylindrical)."),
-        "cell.nominal_capacity": MetricSpec("cell.nominal_capacity", "quantity", "charge", "Ah", "Declared nominal cell capacity."),
-        "cell.nominal_energy": MetricSpec("cell.nominal_energy", "quantity", "energy", "kWh", "Declared nominal cell energy."),
-        "cell.all_solid_state": MetricSpec("cell.all_solid_state", "bool", description="True for all-solid-state cells."),
-        "coating.both_sides": MetricSpec("coating.both_sides", "bool", description="Both sides of the current collector coated."),
-        "scope.areas": MetricSpec("scope.areas", "set", description="Production areas covered by the declared steps."),
-        "eol.capacity_vs_nominal": MetricSpec("eol.capacity_vs_nominal", "quantity", "dimensionless", "percent",
-                                              "Mean measured capacity (end-of-line tests) as a share of the declared nominal capacity.", "logs"),
-        "footprint.steps_reported": MetricSpec("footprint.steps_reported", "quantity", "dimensionless", "percent",
-                                               "Share of the declared steps with a footprint result.", "footprint"),
-        "footprint.primary_share_main_production": MetricSpec("footprint.primary_share_main_production", "quantity", "dimensionless", "percent",
-                                                              "Share of the main-production footprint computed from the line's own metered data.", "footprint"),
-        "footprint.kg_co2e_per_kwh": MetricSpec("footprint.kg_co2e_per_kwh", "quantity", "dimensionless", "dimensionless",
-                                                "Cell-production footprint in kg CO2e per kWh of cell capacity.", "footprint",
-                                                "kg CO2e/kWh, written as a plain number (e.g. 20)"),
+        "cell.format": MetricSpec(
+            "cell.format", "enum", description="Cell format declared (pouch, prismatic, cylindrical)."
+        ),
+        "cell.nominal_capacity": MetricSpec(
+            "cell.nominal_capacity", "quantity", "charge", "Ah", "Declared nominal cell capacity."
+        ),
+        "cell.nominal_energy": MetricSpec(
+            "cell.nominal_energy", "quantity", "energy", "kWh", "Declared nominal cell energy."
+        ),
+        "cell.all_solid_state": MetricSpec(
+            "cell.all_solid_state", "bool", description="True for all-solid-state cells."
+        ),
+        "coating.both_sides": MetricSpec(
+            "coating.both_sides", "bool", description="Both sides of the current collector coated."
+        ),
+        "scope.areas": MetricSpec(
+            "scope.areas", "set", description="Production areas covered by the declared steps."
+        ),
+        "eol.capacity_vs_nominal": MetricSpec(
+            "eol.capacity_vs_nominal",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Mean measured capacity (end-of-line tests) as a share of the declared nominal capacity.",
+            "logs",
+        ),
+        "footprint.steps_reported": MetricSpec(
+            "footprint.steps_reported",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Share of the declared steps with a footprint result.",
+            "footprint",
+        ),
+        "footprint.primary_share_main_production": MetricSpec(
+            "footprint.primary_share_main_production",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Share of the main-production footprint computed from the line's own metered data.",
+            "footprint",
+        ),
+        "footprint.kg_co2e_per_kwh": MetricSpec(
+            "footprint.kg_co2e_per_kwh",
+            "quantity",
+            "dimensionless",
+            "dimensionless",
+            "Cell-production footprint in kg CO2e per kWh of cell capacity.",
+            "footprint",
+            "kg CO2e/kWh, written as a plain number (e.g. 20)",
+        ),
     }
     for name, (dim, unit, title) in KPI_SPECS.items():
-        specs[f"kpi.{name}"] = MetricSpec(f"kpi.{name}", "quantity", dim, unit, f"{title}, measured from the logs.", "logs")
-        specs[f"declared.{name}"] = MetricSpec(f"declared.{name}", "quantity", dim, unit, f"{title}, as declared.", "declaration")
+        specs[f"kpi.{name}"] = MetricSpec(
+            f"kpi.{name}", "quantity", dim, unit, f"{title}, measured from the logs.", "logs"
+        )
+        specs[f"declared.{name}"] = MetricSpec(
+            f"declared.{name}", "quantity", dim, unit, f"{title}, as declared.", "declaration"
+        )
     for step in production_steps():
-        specs[f"step.{step}.automation"] = MetricSpec(f"step.{step}.automation", "automation", description=f"Automation level of {step} ({levels}).")
-        specs[f"step.{step}.scrap_rate"] = MetricSpec(f"step.{step}.scrap_rate", "quantity", "dimensionless", "percent",
-                                                      f"Scrap rate of {step}, from the production log.", "logs")
-        specs[f"step.{step}.declared"] = MetricSpec(f"step.{step}.declared", "bool", description=f"True when the line declares {step}.")
+        specs[f"step.{step}.automation"] = MetricSpec(
+            f"step.{step}.automation", "automation", description=f"Automation level of {step} ({levels})."
+        )
+        specs[f"step.{step}.scrap_rate"] = MetricSpec(
+            f"step.{step}.scrap_rate",
+            "quantity",
+            "dimensionless",
+            "percent",
+            f"Scrap rate of {step}, from the production log.",
+            "logs",
+        )
+        specs[f"step.{step}.declared"] = MetricSpec(
+            f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
+        )
     return specs
 
 
@@ -91,13 +147,27 @@ def read(name: str, ctx: Any) -> Value:
     if name == "cell.format":
         return Value(b.cell.format, b.cell.format, f"{d}#/cell/format")
     if name == "cell.nominal_capacity":
-        return Value(b.cell.capacity_ah, b.cell.text.get("nominal_capacity", f"{b.cell.capacity_ah:g} Ah"), f"{d}#/cell/nominal_capacity")
+        return Value(
+            b.cell.capacity_ah,
+            b.cell.text.get("nominal_capacity", f"{b.cell.capacity_ah:g} Ah"),
+            f"{d}#/cell/nominal_capacity",
+        )
     if name == "cell.nominal_energy":
-        return Value(b.cell.energy_kwh, b.cell.text.get("nominal_energy", f"{b.cell.energy_kwh:g} kWh"), f"{d}#/cell/nominal_energy")
+        return Value(
+            b.cell.energy_kwh,
+            b.cell.text.get("nominal_energy", f"{b.cell.energy_kwh:g} kWh"),
+            f"{d}#/cell/nominal_energy",
+        )
     if name == "cell.all_solid_state":
-        return Value(b.cell.all_solid_state, str(b.cell.all_solid_state).lower(), f"{d}#/cell/all_solid_state")
+        return Value(
+            b.cell.all_solid_state, str(b.cell.all_solid_state).lower(), f"{d}#/cell/all_solid_state"
+        )
     if name == "coating.both_sides":
-        return Value(b.coating_both_sides, "both sides" if b.coating_both_sides else "one side only", f"{d}#/electrode_coating/both_sides")
+        return Value(
+            b.coating_both_sides,
+            "both sides" if b.coating_both_sides else "one side only",
+            f"{d}#/electrode_coating/both_sides",
+        )
     if name == "scope.areas":
         area = {s["id"]: s["area"] for s in step_catalogue()["steps"]}
         areas = sorted({area[s] for s in b.steps})
@@ -107,7 +177,9 @@ def read(name: str, ctx: Any) -> Value:
         if mean is None:
             raise Unavailable("no end-of-line capacity measurements")
         v = mean / b.cell.capacity_ah * 100
-        return Value(v, f"{v:.1f} % ({mean:.4g} Ah of {b.cell.capacity_ah:g} Ah)", m.locations["capacity_mean"])
+        return Value(
+            v, f"{v:.1f} % ({mean:.4g} Ah of {b.cell.capacity_ah:g} Ah)", m.locations["capacity_mean"]
+        )
     if name.startswith("kpi."):
         key = name[4:]
         v = m.values.get(key)
@@ -137,7 +209,10 @@ def read(name: str, ctx: Any) -> Value:
     if name.startswith("footprint."):
         fp = ctx.footprint
         if fp is None:
-            raise Unavailable(ctx.footprint_error or "no footprint computed (the run used --no-footprint; these criteria need it)")
+            raise Unavailable(
+                ctx.footprint_error
+                or "no footprint computed (the run used --no-footprint; these criteria need it)"
+            )
         return _footprint_metric(name, fp, b)
     raise Unavailable(f"unknown metric {name}")
 
@@ -150,7 +225,9 @@ def _footprint_metric(name: str, fp: dict[str, Any], b: Any) -> Value:
         want = set(b.steps)
         v = len(want & reported) / len(want) * 100 if want else 0.0
         missing = sorted(want - reported)
-        return Value(v, f"{v:.0f} % of declared steps" + (f" (missing: {', '.join(missing)})" if missing else ""), loc)
+        return Value(
+            v, f"{v:.0f} % of declared steps" + (f" (missing: {', '.join(missing)})" if missing else ""), loc
+        )
     if name == "footprint.primary_share_main_production":
         v = float(fp.get("primary_data_share", 0.0)) * 100
         return Value(v, f"{v:.1f} %", loc)
@@ -173,7 +250,12 @@ def compare(op: str, actual: Any, threshold: Any, kind: str) -> bool:
         a, t = AUTOMATION_ORDER[actual], AUTOMATION_ORDER[threshold]
     else:
         a, t = actual, threshold
-        if kind == "quantity" and isinstance(a, float) and isinstance(t, (int, float)) and math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-12):
+        if (
+            kind == "quantity"
+            and isinstance(a, float)
+            and isinstance(t, (int, float))
+            and math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-12)
+        ):
             a = t  # float noise (1 - 0.9 = 0.0999...) must not move a value across its limit
     if op == "<":
         return a < t
@@ -204,4 +286,14 @@ OPS_BY_KIND: dict[str, set[str]] = {
     "set": {"contains_all"},
 }
 
-OP_TEXT: dict[str, str] = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "in": "one of", "not_in": "none of", "contains_all": "includes all of"}
+OP_TEXT: dict[str, str] = {
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "==": "=",
+    "!=": "≠",
+    "in": "one of",
+    "not_in": "none of",
+    "contains_all": "includes all of",
+}

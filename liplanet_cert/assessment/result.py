@@ -134,14 +134,20 @@ class Unassessed:
     MAX_PROBLEMS = 50  # problems carried into reports (the count says how many there were)
 
     @classmethod
-    def from_error(cls, bundle: str, exc: Any) -> "Unassessed":
+    def from_error(cls, bundle: str, exc: Any) -> Unassessed:
         """The bundle ``exc`` (a :class:`~liplanet_cert.errors.LiplanetError`) refused, with its
         first problems located."""
         problems = list(exc.problems)
         first = str(problems[0]) if problems else exc.summary()
         msg = first if len(problems) == 1 else f"{len(problems)} problems, first: {first}"
-        return cls(bundle, "invalid", msg.splitlines()[0] if msg else "", [str(p) for p in problems[: cls.MAX_PROBLEMS]],
-                   exc.kind, [p.to_dict() for p in problems[: cls.MAX_PROBLEMS]])
+        return cls(
+            bundle,
+            "invalid",
+            msg.splitlines()[0] if msg else "",
+            [str(p) for p in problems[: cls.MAX_PROBLEMS]],
+            exc.kind,
+            [p.to_dict() for p in problems[: cls.MAX_PROBLEMS]],
+        )
 
     def locate(self, file: str) -> tuple[str, str]:
         """(base, relative file) of a problem's ``file``: a file of the bundle is relative to the
@@ -149,15 +155,26 @@ class Unassessed:
         alone.  Reporters build their URIs and paths from this, one rule for all."""
         if not file or file in ("-", "command line"):
             return self.bundle, ""
-        if PurePath(file).is_absolute() or file == self.bundle or file.startswith(self.bundle.rstrip("/\\") + "/"):
+        if (
+            PurePath(file).is_absolute()
+            or file == self.bundle
+            or file.startswith(self.bundle.rstrip("/\\") + "/")
+        ):
             return file, ""
         return self.bundle, file
 
     def to_dict(self) -> dict[str, Any]:
         """Shaped like a result where it can be (``bundle`` object, ``verdict`` — null here)."""
         name = self.bundle.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
-        out = {"schema_version": RESULT_SCHEMA_VERSION, "bundle": {"name": name, "path": self.bundle}, "verdict": None,
-               "status": self.status, "kind": self.kind, "message": self.message, "problems": list(self.problems)}
+        out = {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "bundle": {"name": name, "path": self.bundle},
+            "verdict": None,
+            "status": self.status,
+            "kind": self.kind,
+            "message": self.message,
+            "problems": list(self.problems),
+        }
         if self.details:
             out["details"] = [dict(d) for d in self.details]
         return out

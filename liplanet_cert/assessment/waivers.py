@@ -30,16 +30,19 @@ Semantics (chosen to fail closed, after Chef InSpec's waivers and what its users
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
-from typing import Any, Iterable
+from typing import Any
 
-from liplanet_cert.errors import Problem, WaiverError
 from liplanet_cert.assessment.result import Finding, Status
+from liplanet_cert.errors import Problem, WaiverError
 
 WAIVABLE = (Status.FAIL, Status.ERROR)
-MAX_WAIVER_BYTES = 512 * 1024  # a few hundred waivers are ~100 KB; parsed YAML takes up to ~200x its size in memory
+MAX_WAIVER_BYTES = (
+    512 * 1024
+)  # a few hundred waivers are ~100 KB; parsed YAML takes up to ~200x its size in memory
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def _bundle_matches(spec: str, bundle_path: str) -> bool:
     if a == b or str(a) == str(b):
         return True
     if len(a.parts) > 1:  # a path: compare the trailing parts
-        return b.parts[-len(a.parts):] == a.parts
+        return b.parts[-len(a.parts) :] == a.parts
     name = b.name
     return spec in (name, name[:-4] if name.lower().endswith(".zip") else name)
 
@@ -142,12 +145,27 @@ def load_waivers(path: str | Path) -> WaiverSet:
     except UnicodeDecodeError as exc:
         raise WaiverError(Problem(name, f"byte {exc.start}", "waiver file is not UTF-8 text")) from None
     try:
-        doc = strict_json(text.lstrip("\ufeff")) if path.suffix.lower() == ".json" else safeyaml.load(text.lstrip("\ufeff"))
+        doc = (
+            strict_json(text.lstrip("\ufeff"))
+            if path.suffix.lower() == ".json"
+            else safeyaml.load(text.lstrip("\ufeff"))
+        )
     except (ValueError, RecursionError) as exc:
-        raise WaiverError(Problem(name, getattr(exc, "location", ""), f"malformed waiver file: {getattr(exc, 'problem', exc)}")) from None
+        raise WaiverError(
+            Problem(
+                name, getattr(exc, "location", ""), f"malformed waiver file: {getattr(exc, 'problem', exc)}"
+            )
+        ) from None
     bad = unicode_problem(doc)
     if bad is not None:  # a JSON "\ud800" escape: readable, but never writable to a report
-        raise WaiverError(Problem(name, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters"))
+        raise WaiverError(
+            Problem(
+                name,
+                bad[0],
+                "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)",
+                expected="text of Unicode characters",
+            )
+        )
     problems = _validate(doc, name)
     if problems:
         raise WaiverError(problems)
@@ -185,9 +203,21 @@ def _validate(doc: Any, name: str) -> list[Problem]:
             msg = err.message.replace("is a required property", "is required")
         elif err.validator == "anyOf":
             msg, expected = "a waiver must name what it covers", "pilot_line or bundle"
-        elif err.validator in ("format", "pattern") and err.absolute_path and str(err.absolute_path[-1]) in ("granted_on", "expires_on"):
+        elif (
+            err.validator in ("format", "pattern")
+            and err.absolute_path
+            and str(err.absolute_path[-1]) in ("granted_on", "expires_on")
+        ):
             msg, expected = "not a valid date", "a calendar date YYYY-MM-DD"
-        problems.append(Problem(name, where, msg, expected=expected, found=_short(err.instance) if err.validator != "required" else ""))
+        problems.append(
+            Problem(
+                name,
+                where,
+                msg,
+                expected=expected,
+                found=_short(err.instance) if err.validator != "required" else "",
+            )
+        )
     if problems:
         return problems
     seen: dict[str, int] = {}
@@ -196,15 +226,35 @@ def _validate(doc: Any, name: str) -> list[Problem]:
         try:
             granted, expires = date.fromisoformat(item["granted_on"]), date.fromisoformat(item["expires_on"])
         except ValueError as exc:  # fail closed even if the schema's format check did not catch it
-            problems.append(Problem(name, where, f"not a valid date: {exc}", expected="a calendar date YYYY-MM-DD"))
+            problems.append(
+                Problem(name, where, f"not a valid date: {exc}", expected="a calendar date YYYY-MM-DD")
+            )
             continue
         if expires < granted:
-            problems.append(Problem(name, f"{where}/expires_on", "waiver expires before it is granted", expected=f">= {granted}", found=str(expires)))
+            problems.append(
+                Problem(
+                    name,
+                    f"{where}/expires_on",
+                    "waiver expires before it is granted",
+                    expected=f">= {granted}",
+                    found=str(expires),
+                )
+            )
         if "pilot_line" in item and "bundle" in item:
-            problems.append(Problem(name, where, "a waiver covers either a pilot line or a bundle", expected="pilot_line or bundle", found="both"))
+            problems.append(
+                Problem(
+                    name,
+                    where,
+                    "a waiver covers either a pilot line or a bundle",
+                    expected="pilot_line or bundle",
+                    found="both",
+                )
+            )
         wid = item.get("id") or f"W{i + 1}"
         if wid in seen:
-            problems.append(Problem(name, f"{where}/id", "duplicate waiver id", expected="unique ids", found=wid))
+            problems.append(
+                Problem(name, f"{where}/id", "duplicate waiver id", expected="unique ids", found=wid)
+            )
         seen[wid] = i
     return problems
 
@@ -215,7 +265,9 @@ def _short(value: Any) -> str:
 
 
 # -- applying ------------------------------------------------------------------------------
-def apply_waivers(findings: list[Finding], waivers: WaiverSet | None, *, pilot_line: str, bundle_path: str, day: date) -> Applied:
+def apply_waivers(
+    findings: list[Finding], waivers: WaiverSet | None, *, pilot_line: str, bundle_path: str, day: date
+) -> Applied:
     """Apply the waivers covering this bundle to its findings (returns new findings)."""
     if not waivers:
         return Applied(list(findings))
@@ -229,11 +281,17 @@ def apply_waivers(findings: list[Finding], waivers: WaiverSet | None, *, pilot_l
     for w in mine:
         state = w.state(day)
         if w.criterion not in ids:
-            out.warnings.append(f"waiver {w.id} ({w.file} {w.pointer}) names criterion {w.criterion}, which is not in the criteria pack; it matches nothing")
+            out.warnings.append(
+                f"waiver {w.id} ({w.file} {w.pointer}) names criterion {w.criterion}, which is not in the criteria pack; it matches nothing"
+            )
         elif state == "expired":
-            out.warnings.append(f"waiver {w.id} for {w.criterion} expired on {w.expires_on} (assessed on {day}); ignored, the criterion is evaluated normally")
+            out.warnings.append(
+                f"waiver {w.id} for {w.criterion} expired on {w.expires_on} (assessed on {day}); ignored, the criterion is evaluated normally"
+            )
         elif state == "not_yet_valid":
-            out.warnings.append(f"waiver {w.id} for {w.criterion} is granted from {w.granted_on} only (assessed on {day}); ignored")
+            out.warnings.append(
+                f"waiver {w.id} for {w.criterion} is granted from {w.granted_on} only (assessed on {day}); ignored"
+            )
     for f in findings:
         active = [w for w in by_criterion.get(f.id, []) if w.state(day) == "active"]
         if not active:
@@ -241,7 +299,9 @@ def apply_waivers(findings: list[Finding], waivers: WaiverSet | None, *, pilot_l
             continue
         w = max(active, key=lambda x: (x.expires_on, x.id))  # the longest-lasting active waiver
         if f.status not in WAIVABLE:
-            out.warnings.append(f"waiver {w.id} for {f.id} is not needed: the criterion is {f.status.value.replace('_', ' ')}")
+            out.warnings.append(
+                f"waiver {w.id} for {f.id} is not needed: the criterion is {f.status.value.replace('_', ' ')}"
+            )
             out.findings.append(f)
             continue
         data = {**w.to_dict(), "original_status": f.status.value}

@@ -67,18 +67,19 @@ import sys
 import threading
 import time
 from collections import deque
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import date
+from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any
 
-from liplanet_cert.version import __version__
-from liplanet_cert.infra.atomic import write_text
-from liplanet_cert.errors import LiplanetError, OutputError, Problem, UsageError
 from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+from liplanet_cert.errors import LiplanetError, OutputError, Problem, UsageError
+from liplanet_cert.infra.atomic import write_text
+from liplanet_cert.version import __version__
 
 BATCH_FORMAT = "1.0"
 DEFAULT_BUNDLE_TIMEOUT = 300.0  # seconds: ~1,000 times what a bundle takes; --bundle-timeout
@@ -86,8 +87,21 @@ LOCK_NAME = ".lock"  # in --out: one batch at a time per output directory
 STATUSES = ("approved", "approved_with_observations", "not_approved", "invalid", "error")
 APPROVED = ("approved", "approved_with_observations")
 DECLARATIONS = ("declaration.yaml", "declaration.yml", "declaration.json")
-SUMMARY_COLUMNS = ("bundle", "pilot_line", "operator", "country", "status", "criteria", "failed_required", "failed_advisory",
-                   "not_evaluable", "waived", "footprint_kg_co2e_per_kwh", "result", "message")
+SUMMARY_COLUMNS = (
+    "bundle",
+    "pilot_line",
+    "operator",
+    "country",
+    "status",
+    "criteria",
+    "failed_required",
+    "failed_advisory",
+    "not_evaluable",
+    "waived",
+    "footprint_kg_co2e_per_kwh",
+    "result",
+    "message",
+)
 CHANGE_COLUMNS = ("bundle", "pilot_line", "previous_status", "status", "change", "criteria")
 
 
@@ -109,7 +123,9 @@ class BatchOptions:
     start_method: str | None = None  # multiprocessing start method (default forkserver where available)
     in_flight_per_job: int = 4  # tasks per worker
     chunk: int | None = None  # bundles per task (default: up to 8, fewer for small batches)
-    bundle_timeout: float | None = None  # seconds one bundle may take (None: DEFAULT_BUNDLE_TIMEOUT; 0: no limit)
+    bundle_timeout: float | None = (
+        None  # seconds one bundle may take (None: DEFAULT_BUNDLE_TIMEOUT; 0: no limit)
+    )
 
 
 @dataclass
@@ -124,7 +140,9 @@ class BatchSummary:
     seconds: float = 0.0
     slowest: list[tuple[float, str]] = field(default_factory=list)
     changes: dict[str, int] = field(default_factory=dict)
-    lost: list[dict[str, Any]] = field(default_factory=list)  # first 200, for display (all are in changes.csv)
+    lost: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # first 200, for display (all are in changes.csv)
     newly: list[dict[str, Any]] = field(default_factory=list)
     not_reassessed: int = 0  # in previous but not in this run
     unmatched_waivers: list[dict[str, Any]] = field(default_factory=list)
@@ -159,14 +177,30 @@ class BatchSummary:
             "files": dict(self.files),
             "discovery": dict(self.discovery),
             "warnings": list(self.warnings),
-            "timing": {"seconds": round(self.seconds, 3), "bundles_per_second": round(self.total / self.seconds, 2) if self.seconds else None,
-                       "slowest": [{"bundle": b, "seconds": round(s, 3)} for s, b in sorted(self.slowest, reverse=True)]},
+            "timing": {
+                "seconds": round(self.seconds, 3),
+                "bundles_per_second": round(self.total / self.seconds, 2) if self.seconds else None,
+                "slowest": [
+                    {"bundle": b, "seconds": round(s, 3)} for s, b in sorted(self.slowest, reverse=True)
+                ],
+            },
         }
 
 
 # -- discovery -----------------------------------------------------------------------------
 BUNDLE_FILES = ("production_log.csv", "eol_tests.csv", "energy.csv")
-ARCHIVES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".7z", ".rar")  # only .zip can be read
+ARCHIVES = (
+    ".zip",
+    ".tar",
+    ".tgz",
+    ".tar.gz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+    ".7z",
+    ".rar",
+)  # only .zip can be read
 
 
 def is_bundle_dir(p: Path) -> bool:
@@ -203,8 +237,13 @@ class Discovery:
     skipped: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bundles": len(self.bundles), "folders_searched": self.folders_searched, "zips": self.zips,
-                "no_declaration": list(self.no_declaration), "skipped": list(self.skipped)}
+        return {
+            "bundles": len(self.bundles),
+            "folders_searched": self.folders_searched,
+            "zips": self.zips,
+            "no_declaration": list(self.no_declaration),
+            "skipped": list(self.skipped),
+        }
 
 
 SKIP_NOT_BUNDLE = "not a bundle: none of " + ", ".join((DECLARATIONS[0], *BUNDLE_FILES))
@@ -323,7 +362,9 @@ def result_name(bundle: str) -> str:
     return f"{slug}-{h}.json"
 
 
-def input_digest(path: str | Path, inputs: Iterable[tuple[str, str]] | None = None, limits: Limits = DEFAULT_LIMITS) -> str:
+def input_digest(
+    path: str | Path, inputs: Iterable[tuple[str, str]] | None = None, limits: Limits = DEFAULT_LIMITS
+) -> str:
     """sha256 identifying a bundle's inputs (part of the cache key).
 
     For a directory: over the relative path and content sha256 of every file the loader reads (the
@@ -349,7 +390,9 @@ def input_digest(path: str | Path, inputs: Iterable[tuple[str, str]] | None = No
     return h.hexdigest()
 
 
-def _digest_or_none(bundle: str, limits: Limits, inputs: Iterable[tuple[str, str]] | None = None) -> str | None:
+def _digest_or_none(
+    bundle: str, limits: Limits, inputs: Iterable[tuple[str, str]] | None = None
+) -> str | None:
     try:
         return input_digest(bundle, inputs, limits)
     except (OSError, LiplanetError):
@@ -401,7 +444,12 @@ def _time_limit(seconds: float | None, hard: bool = False) -> Iterator[None]:
     the main thread only, else no limit).  ``hard`` (a worker process): should the block not return
     to Python code by ``seconds`` + :func:`hard_grace` (stuck in C code, the alarm ignored), the
     process is ended by faulthandler's watchdog thread, and the pool reports the bundle."""
-    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if (
+        not seconds
+        or seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
 
@@ -448,7 +496,6 @@ def _init_worker(state: _State, warm: bool = True, in_process: bool = False) -> 
     if warm:
         import pandas  # noqa: F401  (imported once per process, not per bundle)
 
-        from liplanet_cert import units
         from liplanet_cert.assessment import kpis  # noqa: F401
 
         if state.assess_options.footprint:
@@ -465,7 +512,7 @@ def cache_key(digest: str, key_base: str) -> str:
     return hashlib.sha256(f"{digest}\0{key_base}".encode()).hexdigest()
 
 
-Task = tuple[str, Optional[str], Optional[str]]  # bundle, previous cache key, previous result file
+Task = tuple[str, str | None, str | None]  # bundle, previous cache key, previous result file
 
 
 def _work(task: Task) -> dict[str, Any]:
@@ -506,7 +553,12 @@ def _finish(line: dict[str, Any], pending: tuple[str, str] | Future | None) -> d
         elif pending is not None:
             write_text(*pending)
     except (LiplanetError, OSError, ValueError) as exc:  # disk full, permissions, text that cannot be encoded
-        line.update(status="error", kind="output", result=None, message=f"could not write the result file: {exc}"[:500])
+        line.update(
+            status="error",
+            kind="output",
+            result=None,
+            message=f"could not write the result file: {exc}"[:500],
+        )
     line["seconds"] = line.get("seconds", 0.0) + (time.perf_counter() - t0)
     return line
 
@@ -521,8 +573,16 @@ def _assess_one(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]:
         with _time_limit(st.timeout, hard=_HARD_LIMIT):
             return _assess_limited(task)
     except BundleTimeout:
-        return {"bundle": task[0], "result": None, "status": "error", "kind": "timeout", "message": timeout_message(st.timeout),
-                "input_sha256": None, "cache_key": None, "seconds": time.perf_counter() - t0}, None
+        return {
+            "bundle": task[0],
+            "result": None,
+            "status": "error",
+            "kind": "timeout",
+            "message": timeout_message(st.timeout),
+            "input_sha256": None,
+            "cache_key": None,
+            "seconds": time.perf_counter() - t0,
+        }, None
 
 
 def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]:
@@ -549,8 +609,14 @@ def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]
                     # what was checked is what is copied (never the file as it may be by now)
                     write_text(target, dumps_line(doc))
                 # what the bundle reports comes from the stored result itself, never from the line that named it
-                line.update(_line_of(result), input_sha256=digest, cache_key=prev_key, reused=True, result=rel,
-                            seconds=time.perf_counter() - t0)
+                line.update(
+                    _line_of(result),
+                    input_sha256=digest,
+                    cache_key=prev_key,
+                    reused=True,
+                    result=rel,
+                    seconds=time.perf_counter() - t0,
+                )
                 return line, None
     try:
         result = assess(bundle, st.assess_options, pack=st.pack)
@@ -558,11 +624,19 @@ def _assess_limited(task: Task) -> tuple[dict[str, Any], tuple[str, str] | None]
         from liplanet_cert.assessment.result import Unassessed
 
         u = Unassessed.from_error(bundle, exc)
-        line.update(status="invalid", kind=exc.kind, message=_first_line(u.message),
-                    problems=u.problems, details=u.details, problem_count=len(exc.problems))
+        line.update(
+            status="invalid",
+            kind=exc.kind,
+            message=_first_line(u.message),
+            problems=u.problems,
+            details=u.details,
+            problem_count=len(exc.problems),
+        )
         digest = digest or _digest_or_none(bundle, limits)
     except Exception as exc:  # a bug: contained to this bundle
-        line.update(status="error", kind="internal", message=f"internal error: {type(exc).__name__}: {exc}"[:500])
+        line.update(
+            status="error", kind="internal", message=f"internal error: {type(exc).__name__}: {exc}"[:500]
+        )
         digest = digest or _digest_or_none(bundle, limits)
     else:
         # the digest of exactly the bytes assessed (the loader hashed them already)
@@ -583,7 +657,9 @@ def _pairs_digest(pairs: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-def _stored_result(path: str, bundle: str, digest: str, criteria_sha256: str, limits: Limits) -> tuple[dict[str, Any], Any] | None:
+def _stored_result(
+    path: str, bundle: str, digest: str, criteria_sha256: str, limits: Limits
+) -> tuple[dict[str, Any], Any] | None:
     """(document, Result) of an earlier run's result file if it may stand for ``bundle`` now, else None.
 
     ``path`` was confined to the earlier run's ``results/`` folder when its line was read
@@ -641,10 +717,21 @@ def results_file(path: Path) -> Path:
 
 
 _LINE_FIELDS: dict[str, tuple[type, ...]] = {  # what a results.jsonl line may hold, and of which JSON type
-    "result": (str, type(None)), "status": (str, type(None)), "cache_key": (str, type(None)), "input_sha256": (str, type(None)),
-    "message": (str, type(None)), "kind": (str, type(None)), "pilot_line": (dict, type(None)), "criteria": (dict, type(None)),
-    "findings": (dict, type(None)), "counts": (dict, type(None)), "advisory": (list, type(None)), "waivers": (list, type(None)),
-    "problems": (list, type(None)), "details": (list, type(None)), "assessed_on": (str, type(None)),
+    "result": (str, type(None)),
+    "status": (str, type(None)),
+    "cache_key": (str, type(None)),
+    "input_sha256": (str, type(None)),
+    "message": (str, type(None)),
+    "kind": (str, type(None)),
+    "pilot_line": (dict, type(None)),
+    "criteria": (dict, type(None)),
+    "findings": (dict, type(None)),
+    "counts": (dict, type(None)),
+    "advisory": (list, type(None)),
+    "waivers": (list, type(None)),
+    "problems": (list, type(None)),
+    "details": (list, type(None)),
+    "assessed_on": (str, type(None)),
 }
 
 
@@ -695,7 +782,9 @@ def _lines(fh: Any, limit: int) -> Iterator[tuple[bytes, bool]]:
         yield b"", False
 
 
-def read_numbered_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_numbered_lines(
+    path: Path, warn: Callable[[str], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, line) of every usable line of a results.jsonl, as :func:`read_lines`.  Only a
     regular file is read, each line up to :data:`MAX_RESULTS_LINE` bytes (a longer one is skipped
     with a warning)."""
@@ -712,14 +801,21 @@ def read_numbered_lines(path: Path, warn: Callable[[str], None] | None = None) -
                 continue
             if not raw.endswith(b"\n"):
                 if warn is not None and raw.strip():
-                    warn(f"{path}: line {n} ignored: incomplete (no line end: a run stopped while writing it)")
+                    warn(
+                        f"{path}: line {n} ignored: incomplete (no line end: a run stopped while writing it)"
+                    )
                 break
             try:
                 d = json.loads(raw.decode("utf-8"))  # (json.loads of bytes would also guess UTF-16/32)
             except (ValueError, RecursionError) as exc:
                 if warn is not None:
-                    why = ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else
-                           f"not JSON ({exc.msg} at byte {exc.pos})" if isinstance(exc, json.JSONDecodeError) else f"not JSON ({str(exc)[:80]})")
+                    why = (
+                        "not UTF-8 text"
+                        if isinstance(exc, UnicodeDecodeError)
+                        else f"not JSON ({exc.msg} at byte {exc.pos})"
+                        if isinstance(exc, json.JSONDecodeError)
+                        else f"not JSON ({str(exc)[:80]})"
+                    )
                     warn(f"{path}: line {n} ignored: {why}")
                 continue
             why = _line_problem(d)
@@ -729,7 +825,9 @@ def read_numbered_lines(path: Path, warn: Callable[[str], None] | None = None) -
                 warn(f"{path}: line {n} ignored: {why}")
 
 
-def _load_index(path: Path, base: Path, warn: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+def _load_index(
+    path: Path, base: Path, warn: Callable[[str], None] | None = None
+) -> dict[str, dict[str, Any]]:
     """bundle -> its line (with the result file made absolute), held for the whole run: what every
     line repeats (criterion ids and statuses, the criteria reference) is shared, not copied, which
     keeps ~10,000 previous bundles to a few tens of MB.  Lines that cannot be used are skipped
@@ -743,7 +841,9 @@ def _load_index(path: Path, base: Path, warn: Callable[[str], None] | None = Non
             where = _confined_result(base, results, d["result"])
             if where is None:  # the bundle is assessed afresh
                 if warn is not None:
-                    warn(f"{path}: line {n} ignored: result {_short_text(d['result'])} is not a regular file inside {base / 'results'} (stored results are read from there only)")
+                    warn(
+                        f"{path}: line {n} ignored: result {_short_text(d['result'])} is not a regular file inside {base / 'results'} (stored results are read from there only)"
+                    )
                 continue
             d["_result_abs"] = where
         findings = d.get("findings")
@@ -791,8 +891,11 @@ def compare(prev: dict[str, Any] | None, cur: dict[str, Any]) -> tuple[str, list
     if was and not now:
         before = prev.get("findings") or {}
         advisory = set(cur.get("advisory") or [])
-        crit = sorted(cid for cid, st in (cur.get("findings") or {}).items()
-                      if st in ("fail", "error") and cid not in advisory and before.get(cid) not in ("fail", "error"))
+        crit = sorted(
+            cid
+            for cid, st in (cur.get("findings") or {}).items()
+            if st in ("fail", "error") and cid not in advisory and before.get(cid) not in ("fail", "error")
+        )
         if not crit and cur.get("status") in ("invalid", "error"):
             crit = [f"{cur['status']}: {cur.get('message', '')}"]
         return "lost_approval", crit
@@ -812,7 +915,9 @@ class _LineFile:
         self.path = path
         self.size = 0
         try:
-            self.fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+            self.fd: int | None = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666
+            )
         except OSError as exc:
             raise OutputError.cannot_write(path, exc) from None
 
@@ -882,15 +987,30 @@ class _Writer:
         self.files.append(f)
         return f
 
-    def write(self, line: dict[str, Any], change: tuple[str, list[str]] | None, prev: dict[str, Any] | None) -> None:
+    def write(
+        self, line: dict[str, Any], change: tuple[str, list[str]] | None, prev: dict[str, Any] | None
+    ) -> None:
         from liplanet_cert.reporters.jsonl import dumps_line
 
         public = {k: v for k, v in line.items() if not k.startswith("_") and k not in ("seconds", "reused")}
         self.jsonl.write(dumps_line(public))  # first: the line a rerun resumes from
         self.csv.write(self._csv_line(summary_row(line)))
         if self.changes is not None and change is not None:
-            pl = (line.get("pilot_line") or {}).get("name") or ((prev or {}).get("pilot_line") or {}).get("name", "")
-            self.changes.write(self._csv_line([line["bundle"], pl, (prev or {}).get("status", ""), line.get("status", ""), change[0], " ".join(change[1])]))
+            pl = (line.get("pilot_line") or {}).get("name") or ((prev or {}).get("pilot_line") or {}).get(
+                "name", ""
+            )
+            self.changes.write(
+                self._csv_line(
+                    [
+                        line["bundle"],
+                        pl,
+                        (prev or {}).get("status", ""),
+                        line.get("status", ""),
+                        change[0],
+                        " ".join(change[1]),
+                    ]
+                )
+            )
         self.n += 1
         if self.n % 200 == 0:
             self.jsonl.sync()
@@ -914,7 +1034,11 @@ def summary_row(line: dict[str, Any]) -> list[Any]:
     advisory = set(line.get("advisory") or [])
     crit = line.get("criteria") or {}
     return [
-        line["bundle"], pl.get("name", ""), pl.get("operator", ""), pl.get("country", ""), line.get("status", ""),
+        line["bundle"],
+        pl.get("name", ""),
+        pl.get("operator", ""),
+        pl.get("country", ""),
+        line.get("status", ""),
         f"{crit.get('id')}@{crit.get('version')}" if crit else "",
         " ".join(sorted(k for k, v in findings.items() if v == "fail" and k not in advisory)),
         " ".join(sorted(k for k, v in findings.items() if v == "fail" and k in advisory)),
@@ -961,7 +1085,9 @@ def _one_line(value: Any) -> Any:
     written as visible escapes (``\\n``, ``\\u2028``, ``\\udcfc``)."""
     if not isinstance(value, str):
         return value
-    return _NOT_ONE_LINE.sub(lambda m: {"\n": "\\n", "\r": "\\r"}.get(m.group(), f"\\u{ord(m.group()):04x}"), value)
+    return _NOT_ONE_LINE.sub(
+        lambda m: {"\n": "\\n", "\r": "\\r"}.get(m.group(), f"\\u{ord(m.group()):04x}"), value
+    )
 
 
 @dataclass
@@ -972,8 +1098,11 @@ class _Progress:
     advance: Callable[[dict[str, Any]], None] = lambda line: None
 
 
-def run_batch(options: BatchOptions, progress: _Progress | None = None,
-              after: Callable[[BatchSummary], None] | None = None) -> BatchSummary:
+def run_batch(
+    options: BatchOptions,
+    progress: _Progress | None = None,
+    after: Callable[[BatchSummary], None] | None = None,
+) -> BatchSummary:
     """Run the batch; returns the summary.  Raises LiplanetError only for usage/criteria problems
     (before anything is assessed), a second batch into the same output directory and output that
     cannot be written (:class:`OutputError`, e.g. a full disk); bundle problems are statuses, never
@@ -987,12 +1116,23 @@ def run_batch(options: BatchOptions, progress: _Progress | None = None,
 
     progress = progress or _Progress()
     if options.bundle_timeout is not None and options.bundle_timeout < 0:
-        raise UsageError(f"--bundle-timeout must be 0 (no limit) or a number of seconds, not {options.bundle_timeout:g}", file="--bundle-timeout")
+        raise UsageError(
+            f"--bundle-timeout must be 0 (no limit) or a number of seconds, not {options.bundle_timeout:g}",
+            file="--bundle-timeout",
+        )
     pack = select_pack(options.criteria, options.at)
     found = discover_all(options.paths)
     if not found.bundles:
-        raise UsageError(f"no bundles found in the given PATHs ({found.folders_searched} folder{'s' if found.folders_searched != 1 else ''} searched"
-                         + (", skipped: " + "; ".join(f"{x['path']} ({x['reason']})" for x in found.skipped[:10]) if found.skipped else "") + ")", file="PATH")
+        raise UsageError(
+            f"no bundles found in the given PATHs ({found.folders_searched} folder{'s' if found.folders_searched != 1 else ''} searched"
+            + (
+                ", skipped: " + "; ".join(f"{x['path']} ({x['reason']})" for x in found.skipped[:10])
+                if found.skipped
+                else ""
+            )
+            + ")",
+            file="PATH",
+        )
     with lock_out(options.out):
         summary = _run_locked(options, progress, pack, found, jobs, t_start)
         if after is not None:
@@ -1018,15 +1158,22 @@ def lock_out(out: Path) -> Iterator[None]:
         try:
             stack.enter_context(exclusive(lock, wait=False))
         except Busy as busy:
-            raise OutputError(Problem(str(lock), message="another batch is writing into this output directory"
-                                      + (f" (pid {busy.pid} holds the lock)" if busy.pid else " (it holds the lock)"),
-                                      expected="one batch at a time per --out: wait until it ends, or choose another --out")) from None
+            raise OutputError(
+                Problem(
+                    str(lock),
+                    message="another batch is writing into this output directory"
+                    + (f" (pid {busy.pid} holds the lock)" if busy.pid else " (it holds the lock)"),
+                    expected="one batch at a time per --out: wait until it ends, or choose another --out",
+                )
+            ) from None
         except OSError as exc:
             raise OutputError.cannot_write(lock, exc, "lock file of the output directory") from None
         yield
 
 
-def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Discovery, jobs: int, t_start: float) -> BatchSummary:
+def _run_locked(
+    options: BatchOptions, progress: _Progress, pack: Any, found: Discovery, jobs: int, t_start: float
+) -> BatchSummary:
     from liplanet_cert.assessment.core import AssessOptions, pack_needs_footprint
 
     bundles = found.bundles
@@ -1053,7 +1200,9 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
         pfile = results_file(options.previous)
         from liplanet_cert.infra.inputfile import open_input_file
 
-        open_input_file(pfile, "results of the earlier run (--previous)")[0].close()  # not found / not a regular file: exit 2
+        open_input_file(pfile, "results of the earlier run (--previous)")[
+            0
+        ].close()  # not found / not a regular file: exit 2
         previous = _load_index(pfile, pfile.parent, warn)
         for b, d in previous.items():
             name = (d.get("pilot_line") or {}).get("name")
@@ -1068,20 +1217,45 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
     if resume:
         from liplanet_cert.reporters.jsonl import dumps_line
 
-        write_text(resume_file, "".join(dumps_line({k: v for k, v in d.items() if not k.startswith("_")}) for d in resume.values()))
+        write_text(
+            resume_file,
+            "".join(
+                dumps_line({k: v for k, v in d.items() if not k.startswith("_")}) for d in resume.values()
+            ),
+        )
 
     waivers = options.waivers
     day = options.at or date.today()
-    key_base = json.dumps({"criteria": pack.sha256, "waivers": waivers.sha256 if waivers else None,
-                           "day": day.isoformat() if waivers else None, "footprint": bool(want_fp),
-                           "tool": __version__, "limits": repr(options.limits)}, sort_keys=True)
-    aopts = AssessOptions(at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers)
+    key_base = json.dumps(
+        {
+            "criteria": pack.sha256,
+            "waivers": waivers.sha256 if waivers else None,
+            "day": day.isoformat() if waivers else None,
+            "footprint": bool(want_fp),
+            "tool": __version__,
+            "limits": repr(options.limits),
+        },
+        sort_keys=True,
+    )
+    aopts = AssessOptions(
+        at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers
+    )
     timeout = DEFAULT_BUNDLE_TIMEOUT if options.bundle_timeout is None else (options.bundle_timeout or None)
-    state = _State(pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force, timeout=timeout)
+    state = _State(
+        pack=pack, assess_options=aopts, out=str(out), key_base=key_base, force=options.force, timeout=timeout
+    )
 
-    summary = BatchSummary(out=out, criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256}, discovery=found.to_dict(),
-                           warnings=warnings)
-    summary.files = {"results": str(out / "results.jsonl"), "summary": str(out / "summary.csv"), "summary_json": str(out / "summary.json")}
+    summary = BatchSummary(
+        out=out,
+        criteria={"id": pack.id, "version": pack.version, "sha256": pack.sha256},
+        discovery=found.to_dict(),
+        warnings=warnings,
+    )
+    summary.files = {
+        "results": str(out / "results.jsonl"),
+        "summary": str(out / "summary.csv"),
+        "summary_json": str(out / "summary.json"),
+    }
     if options.previous is not None:
         summary.files["changes"] = str(out / "changes.csv")
     writer = _Writer(out, with_changes=options.previous is not None)
@@ -1123,8 +1297,15 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
                 seen_prev.add(prev["bundle"])
             change = compare(prev, line)
             summary.changes[change[0]] = summary.changes.get(change[0], 0) + 1
-            entry = {"bundle": b, "pilot_line": (line.get("pilot_line") or (prev or {}).get("pilot_line") or {}).get("name", ""),
-                     "previous_status": (prev or {}).get("status"), "status": line.get("status"), "criteria": change[1]}
+            entry = {
+                "bundle": b,
+                "pilot_line": (line.get("pilot_line") or (prev or {}).get("pilot_line") or {}).get(
+                    "name", ""
+                ),
+                "previous_status": (prev or {}).get("status"),
+                "status": line.get("status"),
+                "criteria": change[1],
+            }
             if change[0] == "lost_approval" and len(summary.lost) < 200:
                 summary.lost.append(entry)
             elif change[0] == "newly_approved" and len(summary.newly) < 200:
@@ -1156,7 +1337,9 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
     if waivers:
         from liplanet_cert.assessment.waivers import unmatched
 
-        summary.unmatched_waivers = [w.to_dict() for w in unmatched(waivers, used_waivers)] if not summary.interrupted else []
+        summary.unmatched_waivers = (
+            [w.to_dict() for w in unmatched(waivers, used_waivers)] if not summary.interrupted else []
+        )
     if not summary.interrupted:
         _sort_file(out / "results.jsonl", False, _bundle_of_jsonl_line)
         _sort_file(out / "summary.csv", True, _bundle_of_csv_line)
@@ -1173,6 +1356,7 @@ def _run_locked(options: BatchOptions, progress: _Progress, pack: Any, found: Di
 
 def _install_sigterm() -> Any:
     """SIGTERM behaves like Ctrl-C during a batch (clean stop, resumable)."""
+
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -1232,8 +1416,14 @@ def _kill(pool: ProcessPoolExecutor) -> None:
         p.join(timeout=5)
 
 
-def _run_pool(bundles: list[str], task_of: Callable[[str], Any], handle: Callable[[dict[str, Any]], None],
-              state: _State, jobs: int, options: BatchOptions) -> None:
+def _run_pool(
+    bundles: list[str],
+    task_of: Callable[[str], Any],
+    handle: Callable[[dict[str, Any]], None],
+    state: _State,
+    jobs: int,
+    options: BatchOptions,
+) -> None:
     """Feed the bundles to a pool in small chunks (one task assesses a few bundles, pipelining
     their writes: see :func:`_work_many`), at most ``in_flight_per_job`` tasks per worker."""
     from concurrent.futures.process import BrokenProcessPool
@@ -1248,8 +1438,13 @@ def _run_pool(bundles: list[str], task_of: Callable[[str], Any], handle: Callabl
     pending: dict[Future, list[str]] = {}
 
     def internal(b: str, exc: BaseException) -> dict[str, Any]:  # e.g. a result that could not be sent back
-        return {"bundle": b, "status": "error", "kind": "internal", "result": None,
-                "message": f"internal error: {type(exc).__name__}: {exc}"[:500]}
+        return {
+            "bundle": b,
+            "status": "error",
+            "kind": "internal",
+            "result": None,
+            "message": f"internal error: {type(exc).__name__}: {exc}"[:500],
+        }
 
     try:
         while True:
@@ -1309,11 +1504,23 @@ def _isolated(bundle: str, task_of: Callable[[str], Any], state: _State, ctx: An
     try:
         return solo.submit(_work, task_of(bundle)).result()
     except BrokenProcessPool:
-        if state.timeout and time.perf_counter() - t0 >= state.timeout:  # ended by the time limit's last resort
-            return {"bundle": bundle, "status": "error", "kind": "timeout", "result": None,
-                    "message": timeout_message(state.timeout, ended=True)}
-        return {"bundle": bundle, "status": "error", "kind": "crash", "result": None,
-                "message": "the worker process died while assessing this bundle (crash or killed); the rest of the batch is unaffected"}
+        if (
+            state.timeout and time.perf_counter() - t0 >= state.timeout
+        ):  # ended by the time limit's last resort
+            return {
+                "bundle": bundle,
+                "status": "error",
+                "kind": "timeout",
+                "result": None,
+                "message": timeout_message(state.timeout, ended=True),
+            }
+        return {
+            "bundle": bundle,
+            "status": "error",
+            "kind": "crash",
+            "result": None,
+            "message": "the worker process died while assessing this bundle (crash or killed); the rest of the batch is unaffected",
+        }
     finally:
         _kill(solo)
 
@@ -1321,7 +1528,16 @@ def _isolated(bundle: str, task_of: Callable[[str], Any], state: _State, ctx: An
 # -- reading stored results back -----------------------------------------------------------
 def result_from_dict(d: dict[str, Any]) -> Any:
     """Rebuild a :class:`~liplanet_cert.assessment.result.Result` from its JSON (for reporters over a batch)."""
-    from liplanet_cert.assessment.result import KPI, CriteriaRef, Finding, InputFile, Result, Status, StepStats, Verdict
+    from liplanet_cert.assessment.result import (
+        KPI,
+        CriteriaRef,
+        Finding,
+        InputFile,
+        Result,
+        Status,
+        StepStats,
+        Verdict,
+    )
 
     def step(s: dict[str, Any]) -> StepStats:
         s = dict(s)
@@ -1369,7 +1585,6 @@ def iter_entries(out: Path) -> Iterator[Any]:
     :class:`~liplanet_cert.assessment.result.Result`, or an :class:`~liplanet_cert.assessment.result.Unassessed` for a
     bundle that was invalid, failed, or whose stored result can no longer be read."""
     from liplanet_cert.assessment.result import Unassessed
-
     from liplanet_cert.infra.inputfile import read_input_file
     from liplanet_cert.integrity.verify import MAX_RESULT_BYTES
 
@@ -1386,13 +1601,25 @@ def iter_entries(out: Path) -> Iterator[Any]:
                     raise ValueError(f"not a regular file inside {results_dir}")
                 text = read_input_file(where, "stored result", MAX_RESULT_BYTES).decode("utf-8")
                 doc = json.loads(text)
-                yield result_from_dict(_valid_text(doc) if "\\ud" in text else doc)  # (only an escape can hold a surrogate)
+                yield result_from_dict(
+                    _valid_text(doc) if "\\ud" in text else doc
+                )  # (only an escape can hold a surrogate)
             except (LiplanetError, OSError, ValueError, KeyError, TypeError) as exc:
-                yield Unassessed(line["bundle"], "error", f"stored result {p} cannot be read: {type(exc).__name__}", kind="result")
+                yield Unassessed(
+                    line["bundle"],
+                    "error",
+                    f"stored result {p} cannot be read: {type(exc).__name__}",
+                    kind="result",
+                )
         else:
-            yield Unassessed(line["bundle"], str(line.get("status") or "error"), str(line.get("message") or ""),
-                             [str(p) for p in line.get("problems") or []], str(line.get("kind") or ""),
-                             [{k: str(v) for k, v in d.items()} for d in line.get("details") or [] if isinstance(d, dict)])
+            yield Unassessed(
+                line["bundle"],
+                str(line.get("status") or "error"),
+                str(line.get("message") or ""),
+                [str(p) for p in line.get("problems") or []],
+                str(line.get("kind") or ""),
+                [{k: str(v) for k, v in d.items()} for d in line.get("details") or [] if isinstance(d, dict)],
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

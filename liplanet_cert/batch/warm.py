@@ -13,11 +13,9 @@ def warm() -> None:
     import pandas  # noqa: F401
 
     from liplanet_cert import catalogue
-    from liplanet_cert.assessment import core as assessment
-    from liplanet_cert.bundle import load as bundle
-    from liplanet_cert.assessment import evaluate
-    from liplanet_cert.assessment import footprint
-    from liplanet_cert.assessment import kpis  # noqa: F401
+    from liplanet_cert.assessment import (
+        kpis,  # noqa: F401
+    )
     from liplanet_cert.infra.resources import load_schema
     from liplanet_cert.units import registry
 

@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from itertools import repeat
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
+from liplanet_cert.bundle.source import check_text, utf8_error, utf8_windows
 from liplanet_cert.errors import BundleError, Problem, ProblemCollector, clip, quote
-from liplanet_cert.bundle.source import check_text, utf8_windows, utf8_error
 from liplanet_cert.units import QuantityError, unit_quantity
 
 PIECE_BYTES = 1 << 18  # decoded and split at a time (its cells, as strings, take ~10x that for a moment)
@@ -61,7 +62,9 @@ class _Group:
     rows: list[int] = field(default_factory=list)  # the first KEPT_ROWS rows filed
     count: int = 0  # rows filed (a row filed twice in a row counts once)
     last: int = -1
-    found: dict[str, None] = field(default_factory=dict)  # distinct values, in order of appearance (the first KEPT_VALUES)
+    found: dict[str, None] = field(
+        default_factory=dict
+    )  # distinct values, in order of appearance (the first KEPT_VALUES)
     more_found: bool = False  # more distinct values than kept
     first_found: str = ""
     first_detail: str = ""
@@ -84,7 +87,9 @@ class RowProblems:
     MAX_VALUE_GROUPS = 10  # distinct values of one kind shown as their own problem; the rest together
     KEPT_ROWS = 1000  # per group (rows are filed in file order): memory does not grow with the bad rows
     KEPT_VALUES = 100
-    FOUND_CHARS = 200  # a found value or detail is quoted by its callers (errors.quote); this bounds it anyway
+    FOUND_CHARS = (
+        200  # a found value or detail is quoted by its callers (errors.quote); this bounds it anyway
+    )
 
     def __init__(self, rel: str) -> None:
         self.rel = rel
@@ -96,7 +101,17 @@ class RowProblems:
         """How many row problems were filed (before grouping)."""
         return self._filed
 
-    def add(self, row: int, column: str | None, kind: str, expected: str = "", found: str = "", *, detail: str = "", by_value: bool = False) -> None:
+    def add(
+        self,
+        row: int,
+        column: str | None,
+        kind: str,
+        expected: str = "",
+        found: str = "",
+        *,
+        detail: str = "",
+        by_value: bool = False,
+    ) -> None:
         row = int(row)
         found = clip(found, self.FOUND_CHARS)
         detail = clip(detail, self.FOUND_CHARS)
@@ -108,7 +123,9 @@ class RowProblems:
                 key, by_value = (*base, None), False  # too many distinct values: the rest as one problem
                 group = self._groups.get(key)
             if group is None:
-                group = self._groups[key] = _Group(column, kind, expected, by_value, first_found=found, first_detail=detail)
+                group = self._groups[key] = _Group(
+                    column, kind, expected, by_value, first_found=found, first_detail=detail
+                )
                 if by_value:
                     self._value_groups[base] += 1
         if row != group.last:
@@ -161,7 +178,10 @@ def rows_text(rows: list[int], shown: int = 5, total: int | None = None) -> str:
 
 # -- bytes -> text -----------------------------------------------------------------------------
 _UTF8_BOM = b"\xef\xbb\xbf"
-_MAGIC = {b"PK\x03\x04": "zip data, as in an .xlsx or .ods workbook", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook (.xls)"}
+_MAGIC = {
+    b"PK\x03\x04": "zip data, as in an .xlsx or .ods workbook",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook (.xls)",
+}
 
 
 def decode(rel: str, data: bytes, problems: ProblemCollector) -> tuple[int, bytes] | None:
@@ -173,11 +193,22 @@ def decode(rel: str, data: bytes, problems: ProblemCollector) -> tuple[int, byte
     if kind or suffix in SPREADSHEET_SUFFIXES:
         target = PurePosixPath(rel).with_suffix(".csv").as_posix()
         declare = "" if suffix == ".csv" else " (and name it in the declaration's #/files)"
-        problems.add(rel, "whole file", f"a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named {target}{declare}",
-                     expected="CSV text (UTF-8)", found=kind or f"a {suffix} file")
+        problems.add(
+            rel,
+            "whole file",
+            f"a spreadsheet workbook, not a CSV file: export it as CSV UTF-8 (comma-separated) named {target}{declare}",
+            expected="CSV text (UTF-8)",
+            found=kind or f"a {suffix} file",
+        )
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        problems.add(rel, "byte 0", f"file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {SAVE_AS}", expected="UTF-8 text", found=f"UTF-16 byte-order mark ({data[:2].hex(' ').upper()})")
+        problems.add(
+            rel,
+            "byte 0",
+            f"file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {SAVE_AS}",
+            expected="UTF-8 text",
+            found=f"UTF-16 byte-order mark ({data[:2].hex(' ').upper()})",
+        )
         return None
     skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
     nul = data.find(b"\x00", skip) if skip else -1
@@ -204,12 +235,24 @@ def _not_utf8(rel: str, data: bytes, at: int, skip: int) -> tuple[str, str, str,
         char = bytes([byte]).decode("cp1252")
         seen = f"'{char}' in Windows-1252"
     except UnicodeDecodeError:
-        seen = f"'{bytes([byte]).decode('latin-1')}' in Latin-1" if byte >= 0xA0 else "not a printable Latin-1 character"
+        seen = (
+            f"'{bytes([byte]).decode('latin-1')}' in Latin-1"
+            if byte >= 0xA0
+            else "not a printable Latin-1 character"
+        )
     view = memoryview(data)
-    bad = sum(codecs.utf_8_decode(view[a:b], "replace", True)[0].count("\ufffd") for a, b in utf8_windows(data, skip))
+    bad = sum(
+        codecs.utf_8_decode(view[a:b], "replace", True)[0].count("\ufffd")
+        for a, b in utf8_windows(data, skip)
+    )
     more = f"; {bad} such bytes in the file" if bad > 1 else ""
-    return (rel, f"line {line}, byte {at}", f"file is not valid UTF-8 (a Windows-1252/Latin-1 export?): {SAVE_AS}",
-            "UTF-8 text", f"byte 0x{byte:02x} ({seen}){more}")
+    return (
+        rel,
+        f"line {line}, byte {at}",
+        f"file is not valid UTF-8 (a Windows-1252/Latin-1 export?): {SAVE_AS}",
+        "UTF-8 text",
+        f"byte 0x{byte:02x} ({seen}){more}",
+    )
 
 
 def _pieces(data: bytes, start: int, ending: bytes) -> Iterator[tuple[int, list[str | None]]]:
@@ -250,10 +293,18 @@ _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]+?)\s*\])?\s
 
 def _known(fields: list[str], spec: dict[str, Any]) -> int:
     lower = {k.lower() for k in spec}  # a header in another case is still this file's header
-    return sum(1 for h in fields if len(h) <= MAX_HEADER_CELL_CHARS and (m := _HEADER.match(h.strip().strip('"'))) and m.group(1).lower() in lower)
+    return sum(
+        1
+        for h in fields
+        if len(h) <= MAX_HEADER_CELL_CHARS
+        and (m := _HEADER.match(h.strip().strip('"')))
+        and m.group(1).lower() in lower
+    )
 
 
-def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any], problems: ProblemCollector) -> str | None:
+def sniff(
+    rel: str, header: str, required: dict[str, Any], spec: dict[str, Any], problems: ProblemCollector
+) -> str | None:
     """The delimiter of a CSV file, from its header line: the one of comma, semicolon and tab that
     occurs there (or, if several do, the only one that splits it into known column names).  None,
     with ONE problem, when the header is not delimited by any of them or is ambiguous."""
@@ -262,7 +313,13 @@ def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any],
         problems.add(rel, "line 1", "missing header: line 1 is blank", expected=f"a header row: {example}")
         return None
     if re.match(r"\s*sep\s*=", header, re.IGNORECASE):
-        problems.add(rel, "line 1", "an Excel 'sep=' line before the header: remove it (the delimiter is read from the header)", expected=f"the header on line 1: {example}", found=repr(header[:120]))
+        problems.add(
+            rel,
+            "line 1",
+            "an Excel 'sep=' line before the header: remove it (the delimiter is read from the header)",
+            expected=f"the header on line 1: {example}",
+            found=repr(header[:120]),
+        )
         return None
     present = [d for d in DELIMITERS if d in header]
     if len(present) == 1:
@@ -274,14 +331,26 @@ def sniff(rel: str, header: str, required: dict[str, Any], spec: dict[str, Any],
         if best and len(winners) == 1:
             return winners[0]
         names = " and ".join(DELIMITERS[d] + "s" for d in present)
-        problems.add(rel, "line 1", f"cannot tell the delimiter: the header line contains {names}", expected=f"one delimiter, e.g. a comma-separated header: {example}", found=repr(header[:120]))
+        problems.add(
+            rel,
+            "line 1",
+            f"cannot tell the delimiter: the header line contains {names}",
+            expected=f"one delimiter, e.g. a comma-separated header: {example}",
+            found=repr(header[:120]),
+        )
         return None
     if len(required) <= 1 or _known([header], spec) == len(required):
         return ","  # a one-column file
     others = Counter(ch for ch in header if not (ch.isalnum() or ch.isspace() or ch in "_[]/*^.-%()'\""))
     guess = next((ch for ch, _n in others.most_common(3) if _known(header.split(ch), spec) >= 2), None)
     what = f"{guess!r}-separated" if guess else "not separated by commas, semicolons or tabs"
-    problems.add(rel, "line 1", f"header is {what}", expected=f"a comma-, semicolon- or tab-separated header: {example}", found=repr(header[:120]))
+    problems.add(
+        rel,
+        "line 1",
+        f"header is {what}",
+        expected=f"a comma-, semicolon- or tab-separated header: {example}",
+        found=repr(header[:120]),
+    )
     return None
 
 
@@ -294,7 +363,14 @@ def _padding(delim: str) -> re.Pattern[str]:
 def _padded(text: str, delim: str) -> bool:
     """Whether some cell may start or end with white space (then every cell is stripped)."""
     if text.isascii() and "\x0b" not in text and "\x0c" not in text and (delim == "\t" or "\t" not in text):
-        return f" {delim}" in text or f"{delim} " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " "
+        return (
+            f" {delim}" in text
+            or f"{delim} " in text
+            or " \n" in text
+            or "\n " in text
+            or text[:1] == " "
+            or text[-1:] == " "
+        )
     return _padding(delim).search(text) is not None  # rare: let the regex decide
 
 
@@ -336,7 +412,11 @@ class TextColumn(Sequence[str]):
         import numpy as np
 
         self._parts = parts
-        self._ends = np.cumsum([p.count("\0") + 1 for p in parts], dtype=np.int64) if parts else np.empty(0, dtype=np.int64)
+        self._ends = (
+            np.cumsum([p.count("\0") + 1 for p in parts], dtype=np.int64)
+            if parts
+            else np.empty(0, dtype=np.int64)
+        )
 
     def __len__(self) -> int:
         return int(self._ends[-1]) if len(self._ends) else 0
@@ -350,7 +430,11 @@ class TextColumn(Sequence[str]):
             raise IndexError(k)
         import bisect
 
-        j = bisect.bisect_right(self._ends.tolist(), k) if len(self._ends) < 64 else int(self._ends.searchsorted(k, side="right"))
+        j = (
+            bisect.bisect_right(self._ends.tolist(), k)
+            if len(self._ends) < 64
+            else int(self._ends.searchsorted(k, side="right"))
+        )
         start = int(self._ends[j - 1]) if j else 0
         return self._parts[j].split("\0")[k - start]
 
@@ -378,7 +462,16 @@ class CsvText:
     :meth:`text` gives a column as a list of strings (repeated values are one object);
     :func:`numbers` and :func:`dates` convert a column part by part and release its text."""
 
-    def __init__(self, rel: str, names: list[str], parts: list[list[str]], rows: Any, units: dict[str, str], row_problems: RowProblems, delimiter: str = ",") -> None:
+    def __init__(
+        self,
+        rel: str,
+        names: list[str],
+        parts: list[list[str]],
+        rows: Any,
+        units: dict[str, str],
+        row_problems: RowProblems,
+        delimiter: str = ",",
+    ) -> None:
         self.rel = rel
         self.names = names
         self._parts: dict[str, list[str] | None] = dict(zip(names, parts))
@@ -428,13 +521,17 @@ class CsvText:
         in order.  Found through 64-bit hashes, a part at a time: no set of every value."""
         import numpy as np
 
-        hashes = [np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells)) for _k, cells in self.pieces(name)]
+        hashes = [
+            np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells)) for _k, cells in self.pieces(name)
+        ]
         h = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.int64)
         order = np.argsort(h, kind="stable")
         same = h[order[1:]] == h[order[:-1]]
         if not same.any():
             return []
-        candidates = np.unique(np.concatenate([order[1:][same], order[:-1][same]])).tolist()  # equal hashes: compare the text
+        candidates = np.unique(
+            np.concatenate([order[1:][same], order[:-1][same]])
+        ).tolist()  # equal hashes: compare the text
         column = self.column(name)
         seen: set[str] = set()
         out = []
@@ -455,7 +552,9 @@ class CsvText:
         self._parts[name] = None
         self._texts.pop(name, None)
 
-    def table(self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()) -> Table:
+    def table(
+        self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
+    ) -> Table:
         """The checked file as a :class:`Table`; the columns named in ``compact`` (read by nothing
         after the checks) stay :class:`TextColumn` s."""
         import numpy as np
@@ -483,11 +582,20 @@ class _Columns:
 
     BATCH = 20_000  # records checked one by one are stored this many at a time
 
-    def __init__(self, rel: str, columns: list[str], delim: str, quoted: bool, rp: RowProblems, tail: int = 0) -> None:
+    def __init__(
+        self, rel: str, columns: list[str], delim: str, quoted: bool, rp: RowProblems, tail: int = 0
+    ) -> None:
         # ``tail``: columns with an empty name at the end of the header (read, then dropped by
         # :meth:`drop_tail` if all their cells are empty)
         columns = columns + [f"(unnamed column {len(columns) + k + 1})" for k in range(tail)]
-        self.rel, self.columns, self.delim, self.quoted, self.rp, self.tail = rel, columns, delim, quoted, rp, tail
+        self.rel, self.columns, self.delim, self.quoted, self.rp, self.tail = (
+            rel,
+            columns,
+            delim,
+            quoted,
+            rp,
+            tail,
+        )
         self.width = len(columns)
         self.parts: list[list[str]] = [[] for _ in columns]
         self.rows: list[Any] = []
@@ -511,8 +619,11 @@ class _Columns:
         if None not in lines and max(map(len, lines)) <= MAX_CELL_CHARS:  # type: ignore[arg-type]
             joined = "\n".join(lines)  # type: ignore[arg-type]
             padded = _padded(joined, delim)
-            if (not padded and min(map(len, lines)) >= width  # type: ignore[arg-type]
-                    and list(map(str.count, lines, repeat(delim))).count(width - 1) == len(lines)):  # type: ignore[arg-type]
+            if (
+                not padded
+                and min(map(len, lines)) >= width  # type: ignore[arg-type]
+                and list(map(str.count, lines, repeat(delim))).count(width - 1) == len(lines)
+            ):  # type: ignore[arg-type]
                 # the common case (no padding, no blank, ragged or long line): nothing to fix per
                 # row, and the cells are cut out of the piece at once (a line of exactly width - 1
                 # characters that holds width - 1 delimiters would be blank: none is that short)
@@ -527,7 +638,10 @@ class _Columns:
             self.records(((first + k, t.split(delim)) for k, t in enumerate(lines)), padded)  # type: ignore[union-attr]
             return
         present = [t for t in lines if t is not None]
-        self.records(((first + k, None if t is None else t.split(delim)) for k, t in enumerate(lines)), _padded("\n".join(present), delim))
+        self.records(
+            ((first + k, None if t is None else t.split(delim)) for k, t in enumerate(lines)),
+            _padded("\n".join(present), delim),
+        )
 
     def records(self, records: Iterable[tuple[int, list[str] | None]], padded: bool) -> None:
         """Records checked one by one: (file line, cells, or None for a line too long)."""
@@ -541,9 +655,20 @@ class _Columns:
             if len(r) != width:
                 if not any(cell.strip() for cell in r):
                     continue  # blank line
-                other = next((d for d in DELIMITERS if d != delim and not quoted and len(r[0].split(d)) == width), None)
-                rp.add(i, None, "wrong number of fields", expected=f"{width} fields", found=f"{len(r)} field{'s' if len(r) != 1 else ''}", by_value=True,
-                       detail=f"this row is {DELIMITERS[other]}-separated, the header {DELIMITERS[delim]}-separated" if other and len(r) == 1 else "")
+                other = next(
+                    (d for d in DELIMITERS if d != delim and not quoted and len(r[0].split(d)) == width), None
+                )
+                rp.add(
+                    i,
+                    None,
+                    "wrong number of fields",
+                    expected=f"{width} fields",
+                    found=f"{len(r)} field{'s' if len(r) != 1 else ''}",
+                    by_value=True,
+                    detail=f"this row is {DELIMITERS[other]}-separated, the header {DELIMITERS[delim]}-separated"
+                    if other and len(r) == 1
+                    else "",
+                )
                 continue
             if quoted:
                 for j, cell in enumerate(r):
@@ -555,7 +680,13 @@ class _Columns:
                 continue  # blank line
             long = next((j for j, c in enumerate(r) if len(c) > MAX_CELL_CHARS), None)
             if long is not None:
-                rp.add(i, columns[long], "value too long", expected=f"at most {MAX_CELL_CHARS} characters", found=quote(r[long]))
+                rp.add(
+                    i,
+                    columns[long],
+                    "value too long",
+                    expected=f"at most {MAX_CELL_CHARS} characters",
+                    found=quote(r[long]),
+                )
                 continue
             good.append(r)
             lines_of.append(i)
@@ -584,11 +715,14 @@ class _Columns:
         if full:
             rows = sorted(set(full))
             n = self.tail
-            problems.add(self.rel, "line 1, columns " + (f"{named + 1}" if n == 1 else f"{named + 1}-{self.width}"),
-                         f"{n} column{'s' if n != 1 else ''} at the end of the header {'have' if n != 1 else 'has'} no name, but {rows_text(rows[:5], total=len(rows))} "
-                         f"{'holds a value' if len(rows) == 1 else 'hold values'} in {'them' if n != 1 else 'it'}: "
-                         "delete those columns, or name them if they belong in the log",
-                         expected="a name for every column that holds values")
+            problems.add(
+                self.rel,
+                "line 1, columns " + (f"{named + 1}" if n == 1 else f"{named + 1}-{self.width}"),
+                f"{n} column{'s' if n != 1 else ''} at the end of the header {'have' if n != 1 else 'has'} no name, but {rows_text(rows[:5], total=len(rows))} "
+                f"{'holds a value' if len(rows) == 1 else 'hold values'} in {'them' if n != 1 else 'it'}: "
+                "delete those columns, or name them if they belong in the log",
+                expected="a name for every column that holds values",
+            )
             return False
         del self.columns[named:], self.parts[named:]
         self.width = named
@@ -607,7 +741,13 @@ class _LineTooLong(Exception):
         self.line = line
 
 
-def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, str | None], optional: dict[str, str | None], problems: ProblemCollector) -> CsvText | None:
+def read_csv(
+    rel: str,
+    source: bytes | Callable[[], bytes],
+    required: dict[str, str | None],
+    optional: dict[str, str | None],
+    problems: ProblemCollector,
+) -> CsvText | None:
     """Read a CSV log as text columns.  ``source`` is the file's bytes, or a function that reads
     them (then they are dropped as soon as the columns are built, before anything is converted).
     ``required``/``optional`` map column -> dimension (None = no unit).  Problems go to
@@ -623,7 +763,12 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
     pieces = _pieces(data, start, ending)
     first, lines = next(pieces)
     if lines[0] is None:
-        problems.add(rel, "line 1", "header line too long", expected=f"a header row: {','.join(required)} (at most {MAX_LINE_CHARS} characters)")
+        problems.add(
+            rel,
+            "line 1",
+            "header line too long",
+            expected=f"a header row: {','.join(required)} (at most {MAX_LINE_CHARS} characters)",
+        )
         return None
     delim = sniff(rel, lines[0], required, spec, problems)
     if delim is None:
@@ -633,7 +778,7 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
     if not quoted:  # fast path: no quoting, so one record per line
         header = lines[0].split(delim)
         tail = _blank_tail(header)
-        columns, units, ok = _header(rel, header[:len(header) - tail], required, spec, problems)
+        columns, units, ok = _header(rel, header[: len(header) - tail], required, spec, problems)
         if not ok:
             return None
         cols = _Columns(rel, columns, delim, False, rp, tail)
@@ -642,6 +787,7 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
         for first, lines in pieces:
             cols.lines(first, lines)
     else:
+
         def all_lines() -> Iterator[str]:
             for at, part in _chain_first((first, lines), pieces):
                 for k, t in enumerate(part):
@@ -656,16 +802,28 @@ def read_csv(rel: str, source: bytes | Callable[[], bytes], required: dict[str, 
                 problems.add(rel, "line 1", "missing header", expected="a header row: " + ", ".join(required))
                 return None
             tail = _blank_tail(header)
-            columns, units, ok = _header(rel, header[:len(header) - tail], required, spec, problems)
+            columns, units, ok = _header(rel, header[: len(header) - tail], required, spec, problems)
             if not ok:
                 return None
             cols = _Columns(rel, columns, delim, True, rp, tail)
-            cols.records(((reader.line_num - sum(c.count("\n") for c in record), record) for record in reader), True)
+            cols.records(
+                ((reader.line_num - sum(c.count("\n") for c in record), record) for record in reader), True
+            )
         except csv.Error as exc:
-            problems.add(rel, f"line {reader.line_num}", f"malformed CSV: {exc}", expected=f"RFC 4180 CSV ({DELIMITERS[delim]}-separated, fields with {DELIMITERS[delim]}s or quotes in double quotes)")
+            problems.add(
+                rel,
+                f"line {reader.line_num}",
+                f"malformed CSV: {exc}",
+                expected=f"RFC 4180 CSV ({DELIMITERS[delim]}-separated, fields with {DELIMITERS[delim]}s or quotes in double quotes)",
+            )
             return None
         except _LineTooLong as exc:
-            problems.add(rel, f"line {exc.line}", "line too long", expected=f"at most {MAX_LINE_CHARS} characters per line")
+            problems.add(
+                rel,
+                f"line {exc.line}",
+                "line too long",
+                expected=f"at most {MAX_LINE_CHARS} characters per line",
+            )
             return None
     if not cols.drop_tail(problems):
         rp.flush(problems)
@@ -687,12 +845,20 @@ def _blank_tail(header: list[str]) -> int:
     return len(header) - n if n else 0
 
 
-def _chain_first(first: tuple[int, list[str | None]], rest: Iterator[tuple[int, list[str | None]]]) -> Iterator[tuple[int, list[str | None]]]:
+def _chain_first(
+    first: tuple[int, list[str | None]], rest: Iterator[tuple[int, list[str | None]]]
+) -> Iterator[tuple[int, list[str | None]]]:
     yield first
     yield from rest
 
 
-def _header(rel: str, header: list[str], required: dict[str, str | None], spec: dict[str, str | None], problems: ProblemCollector) -> tuple[list[str], dict[str, str], bool]:
+def _header(
+    rel: str,
+    header: list[str],
+    required: dict[str, str | None],
+    spec: dict[str, str | None],
+    problems: ProblemCollector,
+) -> tuple[list[str], dict[str, str], bool]:
     columns: list[str] = []
     units: dict[str, str] = {}
     ok = True
@@ -701,29 +867,58 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
     # "unknown column"/"missing column" is added on top and their units are still checked.
     lower = {k.lower(): k for k in spec}
     matches = [(_HEADER.match(h) if len(h) <= MAX_HEADER_CELL_CHARS else None) for h in header]
-    cased = [(m.group(1), lower[m.group(1).lower()]) for m in matches
-             if m and m.group(1) not in spec and m.group(1).lower() in lower]
+    cased = [
+        (m.group(1), lower[m.group(1).lower()])
+        for m in matches
+        if m and m.group(1) not in spec and m.group(1).lower() in lower
+    ]
     if cased:
-        problems.add(rel, "line 1", "column names must be written in lower case: found " + ", ".join(f for f, _ in cased)
-                     + "; write " + ", ".join(w for _, w in cased))
+        problems.add(
+            rel,
+            "line 1",
+            "column names must be written in lower case: found "
+            + ", ".join(f for f, _ in cased)
+            + "; write "
+            + ", ".join(w for _, w in cased),
+        )
         ok = False
     rename = dict(cased)
     for j, (h, m) in enumerate(zip(header, matches)):
         if not m:
             if len(h) > MAX_HEADER_CELL_CHARS:
-                problems.add(rel, f"line 1, column {j + 1}", "column name too long", expected=f"name or 'name [unit]', at most {MAX_HEADER_CELL_CHARS} characters", found=quote(h))
+                problems.add(
+                    rel,
+                    f"line 1, column {j + 1}",
+                    "column name too long",
+                    expected=f"name or 'name [unit]', at most {MAX_HEADER_CELL_CHARS} characters",
+                    found=quote(h),
+                )
             else:
-                problems.add(rel, f"line 1, column {j + 1}", "unreadable column name", expected="name or 'name [unit]'", found=quote(h))
+                problems.add(
+                    rel,
+                    f"line 1, column {j + 1}",
+                    "unreadable column name",
+                    expected="name or 'name [unit]'",
+                    found=quote(h),
+                )
             ok = False
             columns.append(f"_bad{j}")
             continue
         name, unit = rename.get(m.group(1), m.group(1)), m.group(2)
         if name in columns:
-            problems.add(rel, f"line 1, column {name}", "duplicated column", expected="each column once", found=name)
+            problems.add(
+                rel, f"line 1, column {name}", "duplicated column", expected="each column once", found=name
+            )
             ok = False
         columns.append(name)
         if name not in spec:
-            problems.add(rel, f"line 1, column {name}", "unknown column", expected="one of " + ", ".join(spec), found=name)
+            problems.add(
+                rel,
+                f"line 1, column {name}",
+                "unknown column",
+                expected="one of " + ", ".join(spec),
+                found=name,
+            )
             ok = False
             continue
         dim = spec[name]
@@ -732,7 +927,13 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
             ok = False
         if dim is not None:
             if not unit:
-                problems.add(rel, f"line 1, column {name}", "column unit missing", expected=f"'{name} [unit]' with a unit of {dim.replace('_', ' ')}", found=name)
+                problems.add(
+                    rel,
+                    f"line 1, column {name}",
+                    "column unit missing",
+                    expected=f"'{name} [unit]' with a unit of {dim.replace('_', ' ')}",
+                    found=name,
+                )
                 ok = False
                 continue
             try:
@@ -742,12 +943,19 @@ def _header(rel: str, header: list[str], required: dict[str, str | None], spec: 
                 unit_factor(unit, DIMENSIONS[dim])  # finite, not absurd: values convert without overflow
                 units[name] = unit
             except QuantityError as exc:
-                problems.add(rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found)
+                problems.add(
+                    rel, f"line 1, column {name}", f"column unit: {exc.message}", exc.expected, exc.found
+                )
                 ok = False
             except Exception:  # pint's errors: an unknown unit, a scaling factor ('[1e400 m]'), ...
                 scaled = bool(re.match(r"[\d.+-]", unit))
-                problems.add(rel, f"line 1, column {name}", "column unit: a unit only, without a number" if scaled else "unknown unit",
-                             expected=f"a unit of {dim.replace('_', ' ')}", found=f"[{unit}]")
+                problems.add(
+                    rel,
+                    f"line 1, column {name}",
+                    "column unit: a unit only, without a number" if scaled else "unknown unit",
+                    expected=f"a unit of {dim.replace('_', ' ')}",
+                    found=f"[{unit}]",
+                )
                 ok = False
     for name in required:
         if name not in columns:
@@ -768,11 +976,15 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*+,\d+", re.ASCII)
 _THOUSANDS_OR_DECIMAL = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}", re.ASCII)  # 1,082: 1.082 or 1082?
 _GROUPED = re.compile(r"[+-]?[\d.,' \u00a0\u202f]+", re.ASCII)  # (and a digit somewhere: _DIGIT)
 _DIGIT = re.compile(r"\d", re.ASCII)
-_SPREADSHEET_ERROR = re.compile(r"#(?:VALUE!|DIV/0!|N/A|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|#+)|#+", re.IGNORECASE)
+_SPREADSHEET_ERROR = re.compile(
+    r"#(?:VALUE!|DIV/0!|N/A|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|#+)|#+", re.IGNORECASE
+)
 STRICT_NUMBER = "a number with a decimal point and no thousands separators, like 1234.5"
 
 
-def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float, *, integer: bool, delimiter: str = ",") -> None:
+def number_problem(
+    rp: RowProblems, row: int, col: str, text: str, value: float, *, integer: bool, delimiter: str = ","
+) -> None:
     """File the problem of one numeric cell that failed a check (``value``: what was parsed, NaN if nothing)."""
     import math
 
@@ -784,14 +996,40 @@ def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float,
             if delimiter != ",":  # what Excel writes where the comma is the decimal separator
                 strict += f"; the file is {DELIMITERS[delimiter]}-separated, which is read, but its numbers must use a decimal point"
             if _THOUSANDS_OR_DECIMAL.fullmatch(text):
-                rp.add(row, col, "decimal comma or thousands separator", strict, repr(text),
-                       detail=f"found {text!r}; write {text.replace(',', '.')} or {text.replace(',', '')}")
+                rp.add(
+                    row,
+                    col,
+                    "decimal comma or thousands separator",
+                    strict,
+                    repr(text),
+                    detail=f"found {text!r}; write {text.replace(',', '.')} or {text.replace(',', '')}",
+                )
             else:
-                rp.add(row, col, "decimal comma", strict, repr(text), detail=f"found {text!r}; write {text.replace(',', '.')}")
+                rp.add(
+                    row,
+                    col,
+                    "decimal comma",
+                    strict,
+                    repr(text),
+                    detail=f"found {text!r}; write {text.replace(',', '.')}",
+                )
         elif _GROUPED.fullmatch(text) and _DIGIT.search(text) and not _NUMBER.fullmatch(text):
-            rp.add(row, col, "not a finite number (thousands separator or decimal comma?)", STRICT_NUMBER, repr(text))
+            rp.add(
+                row,
+                col,
+                "not a finite number (thousands separator or decimal comma?)",
+                STRICT_NUMBER,
+                repr(text),
+            )
         elif _SPREADSHEET_ERROR.fullmatch(text):
-            rp.add(row, col, "spreadsheet error value, not a number", "a number (fix the formula before exporting)", repr(text), by_value=True)
+            rp.add(
+                row,
+                col,
+                "spreadsheet error value, not a number",
+                "a number (fix the formula before exporting)",
+                repr(text),
+                by_value=True,
+            )
         else:
             rp.add(row, col, "not a finite number", expected="a number like 1234.5", found=repr(text))
     elif value < 0:
@@ -802,7 +1040,9 @@ def number_problem(rp: RowProblems, row: int, col: str, text: str, value: float,
         rp.add(row, col, "not a whole number", expected="a count", found=text)
 
 
-def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = False, allow_blank: bool = False) -> Any:
+def numbers(
+    c: CsvText, col: str, *, to: str | None = None, integer: bool = False, allow_blank: bool = False
+) -> Any:
     """A text column as a float array (converted from its header unit to ``to``), each bad cell
     filed in ``c.row_problems``.  Vectorised, a part at a time: only the cells that fail a check go
     through Python; the column's text is released once converted."""
@@ -822,7 +1062,11 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
         del joined
         if v is None:
             v = np.array([float(t) if _NUMBER.fullmatch(t) else np.nan for t in texts], dtype=np.float64)
-        blank = np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts)) if "" in texts else np.zeros(len(texts), dtype=bool)
+        blank = (
+            np.fromiter((t == "" for t in texts), dtype=bool, count=len(texts))
+            if "" in texts
+            else np.zeros(len(texts), dtype=bool)
+        )
         with np.errstate(invalid="ignore"):
             bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
             if integer:
@@ -831,11 +1075,29 @@ def numbers(c: CsvText, col: str, *, to: str | None = None, integer: bool = Fals
             bad |= blank
         if bad.any():
             for k in np.flatnonzero(bad).tolist():
-                number_problem(c.row_problems, int(c.rows[k0 + k]), col, texts[k], float(v[k]), integer=integer, delimiter=c.delimiter)
+                number_problem(
+                    c.row_problems,
+                    int(c.rows[k0 + k]),
+                    col,
+                    texts[k],
+                    float(v[k]),
+                    integer=integer,
+                    delimiter=c.delimiter,
+                )
         zeros = np.flatnonzero(v == 0)
         if len(zeros):  # "1e-400" underflows to 0: it is not 0 ("0", "0.00", "-0e5" are)
-            for k in [k for k in zeros.tolist() if texts[k] != "0" and texts[k].lower().partition("e")[0].strip("+-.0")]:
-                c.row_problems.add(int(c.rows[k0 + k]), col, "number too small: it would be read as 0", expected="0, or a number of at least 1e-308", found=quote(texts[k]))
+            for k in [
+                k
+                for k in zeros.tolist()
+                if texts[k] != "0" and texts[k].lower().partition("e")[0].strip("+-.0")
+            ]:
+                c.row_problems.add(
+                    int(c.rows[k0 + k]),
+                    col,
+                    "number too small: it would be read as 0",
+                    expected="0, or a number of at least 1e-308",
+                    found=quote(texts[k]),
+                )
                 v[k] = np.nan
         out.append(v)
     c.release(col)
@@ -863,7 +1125,10 @@ _DATE_KINDS = (
     (re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}", re.ASCII), "not a date: DD/MM/YYYY or MM/DD/YYYY (ambiguous)"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\S.*", re.ASCII), "not a date: a date with a time of day"),
     (re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII), "not a date: no such day"),
-    (re.compile(r"\d{5}(?:\.\d+)?", re.ASCII), "not a date: a spreadsheet serial day number (the date format was lost)"),
+    (
+        re.compile(r"\d{5}(?:\.\d+)?", re.ASCII),
+        "not a date: a spreadsheet serial day number (the date format was lost)",
+    ),
 )
 
 
@@ -901,7 +1166,13 @@ def dates(c: CsvText, col: str, start: date | None, end: date | None) -> Any:
                 if missing[k]:
                     date_problem(c.row_problems, int(c.rows[k0 + k]), col, texts[k])
                 else:
-                    c.row_problems.add(int(c.rows[k0 + k]), col, "date outside the reporting period", expected=f"{start} .. {end}", found=texts[k])
+                    c.row_problems.add(
+                        int(c.rows[k0 + k]),
+                        col,
+                        "date outside the reporting period",
+                        expected=f"{start} .. {end}",
+                        found=texts[k],
+                    )
         out.append(parsed)
     c.release(col)
     parsed = np.concatenate(out) if out else np.empty(0, dtype="datetime64[D]")
@@ -925,7 +1196,13 @@ def look_alikes(rel: str, names: list[str]) -> str:
     with another extension or case (``production_log.xlsx``, ``Production_Log.CSV``); "" if none."""
     want = PurePosixPath(rel)
     stem, parent = want.stem.lower(), want.parent.as_posix().lower()
-    alikes = [n for n in names if n != rel and PurePosixPath(n).stem.lower() == stem and PurePosixPath(n).parent.as_posix().lower() == parent]
+    alikes = [
+        n
+        for n in names
+        if n != rel
+        and PurePosixPath(n).stem.lower() == stem
+        and PurePosixPath(n).parent.as_posix().lower() == parent
+    ]
     sheets = [n for n in alikes if PurePosixPath(n).suffix.lower() in SPREADSHEET_SUFFIXES]
     if sheets:
         return f"found {sheets[0]}; export it as CSV UTF-8 (comma-separated) named {rel}"

@@ -18,27 +18,43 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from liplanet_cert.infra import safeyaml
-from liplanet_cert.catalogue import CELL_QUANTITIES, ENERGY_CARRIERS, KPI_SPECS, facility_services, production_steps
-from liplanet_cert.errors import BundleError, Problem, ProblemCollector, clip, quote
-from liplanet_cert.infra.inputfile import strict_json, unicode_problem
 from liplanet_cert.assessment.result import InputFile
-from liplanet_cert.infra.resources import load_json, load_schema
-from liplanet_cert.bundle.source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
 from liplanet_cert.bundle.csvlog import RowProblems, Table, dates, look_alikes, numbers, read_csv
-from liplanet_cert.units import MAX_QUANTITY_CHARS, MAX_UNIT_FACTOR, QuantityError, parse_quantity, to_unit, unit_quantity
+from liplanet_cert.bundle.source import DEFAULT_LIMITS, BundleSource, Limits, decode_text, sha256_bytes
+from liplanet_cert.catalogue import (
+    CELL_QUANTITIES,
+    ENERGY_CARRIERS,
+    KPI_SPECS,
+    facility_services,
+    production_steps,
+)
+from liplanet_cert.errors import BundleError, Problem, ProblemCollector, clip, quote
+from liplanet_cert.infra import safeyaml
+from liplanet_cert.infra.inputfile import strict_json, unicode_problem
+from liplanet_cert.infra.resources import load_json, load_schema
+from liplanet_cert.units import (
+    MAX_QUANTITY_CHARS,
+    MAX_UNIT_FACTOR,
+    QuantityError,
+    parse_quantity,
+    to_unit,
+    unit_quantity,
+)
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
 # A declaration is a few KB (2,000 evidence entries: about 400 KB); parsed YAML takes up to ~200x its size
 # in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
 MAX_DECLARATION_BYTES = 512 * 1024
 DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
+
+
 @dataclass
 class Cell:
     format: str
@@ -84,7 +100,11 @@ class Bundle:
     warnings: list[str] = field(default_factory=list)
 
     def step_pointer(self, step: str) -> str:
-        return f"{self.declaration_file}#/steps/{list(self.steps).index(step)}" if step in self.steps else f"{self.declaration_file}#/steps"
+        return (
+            f"{self.declaration_file}#/steps/{list(self.steps).index(step)}"
+            if step in self.steps
+            else f"{self.declaration_file}#/steps"
+        )
 
 
 # ----------------------------------------------------------------------------------------
@@ -117,7 +137,12 @@ def _load(src: BundleSource) -> Bundle:
     # read (with the default names, no declared steps or period) so that one run lists everything.
     decl: Any = None
     if decl_name is None:
-        problems.add(src.display, message="no declaration found", expected=" or ".join(DECLARATION_NAMES) + " at the bundle root", found=", ".join(names[:8]) or "no files")
+        problems.add(
+            src.display,
+            message="no declaration found",
+            expected=" or ".join(DECLARATION_NAMES) + " at the bundle root",
+            found=", ".join(names[:8]) or "no files",
+        )
     else:
         try:
             decl = _parse_document(decl_name, read(decl_name, MAX_DECLARATION_BYTES, "a declaration"))
@@ -130,7 +155,10 @@ def _load(src: BundleSource) -> Bundle:
 
     def ok(pointer: str) -> bool:
         """True when the schema found nothing wrong at or below ``pointer`` (or above it)."""
-        return not any(b == pointer or b.startswith(pointer + "/") or pointer.startswith(b + "/") or b == "#" for b in schema_bad)
+        return not any(
+            b == pointer or b.startswith(pointer + "/") or pointer.startswith(b + "/") or b == "#"
+            for b in schema_bad
+        )
 
     def get(*keys: str) -> Any:
         node: Any = decl
@@ -147,7 +175,13 @@ def _load(src: BundleSource) -> Bundle:
         start = _date(decl_name, "/reporting_period/start", decl["reporting_period"]["start"], problems)
         end = _date(decl_name, "/reporting_period/end", decl["reporting_period"]["end"], problems)
     if start and end and end < start:
-        problems.add(decl_name, "#/reporting_period", "reporting period ends before it starts", expected="start <= end", found=f"{start} .. {end}")
+        problems.add(
+            decl_name,
+            "#/reporting_period",
+            "reporting period ends before it starts",
+            expected="start <= end",
+            found=f"{start} .. {end}",
+        )
         start = end = None  # not a period: do not flag every log row as outside it
 
     cell = _cell(decl_name, get("cell"), problems, ok) if isinstance(get("cell"), dict) else None
@@ -160,7 +194,9 @@ def _load(src: BundleSource) -> Bundle:
         try:
             q = parse_quantity(value, dim)
             if q.magnitude < 0:
-                problems.add(decl_name, pointer, f"declared KPI {name} is negative", expected=">= 0", found=str(value))
+                problems.add(
+                    decl_name, pointer, f"declared KPI {name} is negative", expected=">= 0", found=str(value)
+                )
             else:
                 kpis[name] = DeclaredKPI(to_unit(q, unit), str(value), f"{decl_name}{pointer}")
         except QuantityError as exc:
@@ -172,16 +208,28 @@ def _load(src: BundleSource) -> Bundle:
         if not isinstance(item, dict) or not ok(f"#/steps/{i}"):
             continue
         if item["step"] in steps:
-            problems.add(decl_name, f"#/steps/{i}/step", "step declared twice", expected="each step once", found=item["step"])
+            problems.add(
+                decl_name,
+                f"#/steps/{i}/step",
+                "step declared twice",
+                expected="each step once",
+                found=item["step"],
+            )
         steps[item["step"]] = item["automation"]
 
     files = {**DEFAULT_FILES, **(get("files") if ok("#/files") and isinstance(get("files"), dict) else {})}
     # Each log is read on its own: a problem in one (even an unreadable file) never stops the others.
     logs: dict[str, Any] = {}
     readers = {
-        "production_log": ("production log", lambda rel, data: _csv_production(rel, data, steps if steps_ok else None, start, end, problems)),
+        "production_log": (
+            "production log",
+            lambda rel, data: _csv_production(rel, data, steps if steps_ok else None, start, end, problems),
+        ),
         "eol_tests": ("end-of-line test file", lambda rel, data: _csv_eol(rel, data, problems, start, end)),
-        "energy": ("energy metering file", lambda rel, data: _csv_energy(rel, data, steps if steps_ok else None, start, end, problems)),
+        "energy": (
+            "energy metering file",
+            lambda rel, data: _csv_energy(rel, data, steps if steps_ok else None, start, end, problems),
+        ),
     }
     for role, (what, reader) in readers.items():
         rel = files[role]
@@ -196,7 +244,11 @@ def _load(src: BundleSource) -> Bundle:
             expected = f"a CSV file (declared in #/files/{role} or named {DEFAULT_FILES[role]})"
             if role == "energy":
                 expected += "; meter what you can and leave steps out to use the reference model"
-            problems.add(rel, message=f"{what} not found in the bundle" + (f": {hint}" if hint else ""), expected=expected)
+            problems.add(
+                rel,
+                message=f"{what} not found in the bundle" + (f": {hint}" if hint else ""),
+                expected=expected,
+            )
     production, eol, energy = logs["production_log"], logs["eol_tests"], logs["energy"]
 
     # cross-file consistency
@@ -207,18 +259,32 @@ def _load(src: BundleSource) -> Bundle:
             rp = RowProblems(files["eol_tests"])
             for row, lot in zip(eol["_row"].tolist(), lots):
                 if lot not in known:
-                    rp.add(row, "lot_id", "lot not in the production log", expected=f"a lot id of {files['production_log']}", found=lot)
+                    rp.add(
+                        row,
+                        "lot_id",
+                        "lot not in the production log",
+                        expected=f"a lot id of {files['production_log']}",
+                        found=lot,
+                    )
             rp.flush(problems)
 
     evidence = []
     for i, ev in enumerate(get("evidence") if ok("#/evidence") and get("evidence") else []):
         rel = ev["path"]
         if not src.exists(rel):
-            problems.add(decl_name, f"#/evidence/{i}/path", "evidence file not found in the bundle", found=rel)
+            problems.add(
+                decl_name, f"#/evidence/{i}/path", "evidence file not found in the bundle", found=rel
+            )
             continue
         actual = digest(rel)[0]
         if actual != ev["sha256"]:
-            problems.add(decl_name, f"#/evidence/{i}/sha256", f"sha256 of {rel} does not match", expected=ev["sha256"], found=actual)
+            problems.add(
+                decl_name,
+                f"#/evidence/{i}/sha256",
+                f"sha256 of {rel} does not match",
+                expected=ev["sha256"],
+                found=actual,
+            )
         evidence.append({"path": rel, "sha256": actual, "description": ev.get("description", "")})
 
     passport = _passport(decl_name, get("passport"), problems) if ok("#/passport") else None
@@ -260,19 +326,43 @@ def _parse_document(rel: str, data: bytes) -> Any:
         try:
             doc = strict_json(text)
         except json.JSONDecodeError as exc:
-            raise BundleError(Problem(rel, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")) from None
+            raise BundleError(
+                Problem(rel, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")
+            ) from None
         except (ValueError, RecursionError) as exc:
             raise BundleError(Problem(rel, "document", f"malformed JSON: {exc}")) from None
     else:
         try:
             doc = safeyaml.load(text)
         except ValueError as exc:
-            raise BundleError(Problem(rel, getattr(exc, "location", "") or "document", f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
+            raise BundleError(
+                Problem(
+                    rel,
+                    getattr(exc, "location", "") or "document",
+                    f"malformed YAML: {getattr(exc, 'problem', exc)}",
+                )
+            ) from None
     if not isinstance(doc, dict):
-        raise BundleError(Problem(rel, "#", "declaration must be a mapping", expected="an object with format_version, pilot_line, ...", found=type(doc).__name__))
+        raise BundleError(
+            Problem(
+                rel,
+                "#",
+                "declaration must be a mapping",
+                expected="an object with format_version, pilot_line, ...",
+                found=type(doc).__name__,
+            )
+        )
     bad = unicode_problem(doc)
     if bad is not None:  # e.g. JSON's "\ud800": it could be read but never written to any report
-        raise BundleError(Problem(rel, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters", found=_surrogate_text(bad[1])))
+        raise BundleError(
+            Problem(
+                rel,
+                bad[0],
+                "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)",
+                expected="text of Unicode characters",
+                found=_surrogate_text(bad[1]),
+            )
+        )
     return doc
 
 
@@ -299,7 +389,14 @@ def _json_depth(rel: str, text: str) -> None:
         elif ch in "[{":
             depth += 1
             if depth > safeyaml.MAX_DEPTH:
-                raise BundleError(Problem(rel, f"line {line}", f"malformed JSON: nesting deeper than {safeyaml.MAX_DEPTH} levels", expected=f"at most {safeyaml.MAX_DEPTH} levels"))
+                raise BundleError(
+                    Problem(
+                        rel,
+                        f"line {line}",
+                        f"malformed JSON: nesting deeper than {safeyaml.MAX_DEPTH} levels",
+                        expected=f"at most {safeyaml.MAX_DEPTH} levels",
+                    )
+                )
         elif ch in "]}":
             depth -= 1
 
@@ -307,19 +404,29 @@ def _json_depth(rel: str, text: str) -> None:
 def _schema_problems(rel: str, doc: Any, problems: ProblemCollector) -> None:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(load_schema("declaration"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        load_schema("declaration"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     for err in sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message)):
         path = [str(p) for p in err.absolute_path]
-        missing = re.match(r"'([^']+)' is a required property", err.message) if err.validator == "required" else None
+        missing = (
+            re.match(r"'([^']+)' is a required property", err.message)
+            if err.validator == "required"
+            else None
+        )
         if missing:  # point at the missing field, so the checks of its siblings still run
             path.append(missing.group(1))
         pointer = "#/" + "/".join(path)
-        problems.add(rel, pointer, _schema_message(err), expected=_schema_expected(err), found=_short(err.instance))
+        problems.add(
+            rel, pointer, _schema_message(err), expected=_schema_expected(err), found=_short(err.instance)
+        )
 
 
 def _schema_message(err: Any) -> str:
     if err.validator == "additionalProperties":
-        return "unknown field: " + err.message.split("(")[-1].rstrip(")").replace(" were unexpected", "").replace(" was unexpected", "")
+        return "unknown field: " + err.message.split("(")[-1].rstrip(")").replace(
+            " were unexpected", ""
+        ).replace(" was unexpected", "")
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     if err.validator == "enum":
@@ -351,7 +458,13 @@ def _country(rel: str, code: str, problems: ProblemCollector) -> str:
             return table[code]
     elif code in table.values() or code == "EU27":
         return code
-    problems.add(rel, "#/pilot_line/country", "unknown country code", expected="an ISO 3166-1 code of a country with grid data, e.g. DE or DEU", found=code)
+    problems.add(
+        rel,
+        "#/pilot_line/country",
+        "unknown country code",
+        expected="an ISO 3166-1 code of a country with grid data, e.g. DE or DEU",
+        found=code,
+    )
     return code
 
 
@@ -380,7 +493,13 @@ def _cell(rel: str, c: dict[str, Any], problems: ProblemCollector, ok: Any) -> C
     # nominal energy should be capacity x voltage (within 10 %)
     calc = values["nominal_capacity"] * values["nominal_voltage"] / 1000.0
     if calc > 0 and abs(values["nominal_energy"] - calc) / calc > 0.10:
-        problems.add(rel, "#/cell/nominal_energy", "nominal energy does not match capacity x voltage", expected=f"about {calc * 1000:.4g} Wh (within 10 %)", found=str(c["nominal_energy"]))
+        problems.add(
+            rel,
+            "#/cell/nominal_energy",
+            "nominal energy does not match capacity x voltage",
+            expected=f"about {calc * 1000:.4g} Wh (within 10 %)",
+            found=str(c["nominal_energy"]),
+        )
     chem = c["chemistry"]
     return Cell(
         format=c["format"],
@@ -402,7 +521,9 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
         try:
             out["usable_energy_kwh"] = to_unit(parse_quantity(p["usable_energy"], "energy"), "kWh")
         except QuantityError as exc:
-            problems.add(rel, "#/passport/usable_energy", f"usable energy: {exc.message}", exc.expected, exc.found)
+            problems.add(
+                rel, "#/passport/usable_energy", f"usable energy: {exc.message}", exc.expected, exc.found
+            )
     return out
 
 
@@ -411,10 +532,23 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
 # :mod:`liplanet_cert.bundle.csvlog`; what each log must contain is here.
 
 
-def _csv_production(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_production(
+    rel: str,
+    data: bytes | Callable[[], bytes],
+    steps: dict[str, str] | None,
+    start: date | None,
+    end: date | None,
+    problems: ProblemCollector,
+) -> Table | None:
     import numpy as np
 
-    c = read_csv(rel, data, {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None}, {"electrode_length": "length"}, problems)
+    c = read_csv(
+        rel,
+        data,
+        {"date": None, "step": None, "lot_id": None, "units_in": None, "good_out": None, "scrap": None},
+        {"electrode_length": "length"},
+        problems,
+    )
     if c is None:
         return None
     rp = c.row_problems
@@ -431,29 +565,55 @@ def _csv_production(rel: str, data: bytes | Callable[[], bytes], steps: dict[str
     if not set(step_col) <= (known if steps is None else known & set(steps)) or "" in lot_col:
         for row, step, lot in zip(c.rows.tolist(), step_col, lot_col):
             if step not in known:
-                rp.add(row, "step", "unknown step", expected="one of " + ", ".join(sorted(known)), found=quote(step), by_value=True)
+                rp.add(
+                    row,
+                    "step",
+                    "unknown step",
+                    expected="one of " + ", ".join(sorted(known)),
+                    found=quote(step),
+                    by_value=True,
+                )
             elif steps is not None and step not in steps:
-                rp.add(row, "step", "step not declared in the declaration", expected="one of the declared steps: " + ", ".join(steps), found=step, by_value=True)
+                rp.add(
+                    row,
+                    "step",
+                    "step not declared in the declaration",
+                    expected="one of the declared steps: " + ", ".join(steps),
+                    found=step,
+                    by_value=True,
+                )
             if not lot:
                 rp.add(row, "lot_id", "missing lot id", expected="a lot or batch id")
     if len(rp) == before:  # the cells are sound: check the rows
         uin, good, scrap = conv["units_in"], conv["good_out"], conv["scrap"]
         for k in np.flatnonzero(good + scrap != uin).tolist():
-            rp.add(int(c.rows[k]), None, "units do not add up", expected="units_in = good_out + scrap",
-                   found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}")
+            rp.add(
+                int(c.rows[k]),
+                None,
+                "units do not add up",
+                expected="units_in = good_out + scrap",
+                found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}",
+            )
         if _has_duplicates(step_col, lot_col):  # (pairs as numbers: no tuple per row)
             seen: set[tuple[str, str]] = set()
             for k, p in enumerate(zip(step_col, lot_col)):
                 if p in seen:
-                    rp.add(int(c.rows[k]), None, "lot logged twice for the same step", expected="one row per lot and step", found=f"{p[1]} / {p[0]}")
+                    rp.add(
+                        int(c.rows[k]),
+                        None,
+                        "lot logged twice for the same step",
+                        expected="one row per lot and step",
+                        found=f"{p[1]} / {p[0]}",
+                    )
                 seen.add(p)
     return c.table(conv, problems)
 
 
 def _codes(texts: list[str]) -> Any:
     """Each text as the index of its value's first occurrence (an int64 array)."""
-    import numpy as np
     from itertools import count
+
+    import numpy as np
 
     index: dict[str, int] = {}
     return np.fromiter(map(index.setdefault, texts, count()), dtype=np.int64, count=len(texts))
@@ -467,10 +627,27 @@ def _has_duplicates(a: list[str], b: list[str]) -> bool:
     return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
 
 
-def _csv_eol(rel: str, data: bytes | Callable[[], bytes], problems: ProblemCollector, start: date | None = None, end: date | None = None) -> Table | None:
+def _csv_eol(
+    rel: str,
+    data: bytes | Callable[[], bytes],
+    problems: ProblemCollector,
+    start: date | None = None,
+    end: date | None = None,
+) -> Table | None:
     import numpy as np
 
-    c = read_csv(rel, data, {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None}, {"internal_resistance": "resistance", "ocv_drop": "voltage", "self_discharge": "dimensionless", "date": None}, problems)
+    c = read_csv(
+        rel,
+        data,
+        {"cell_id": None, "lot_id": None, "capacity": "charge", "result": None},
+        {
+            "internal_resistance": "resistance",
+            "ocv_drop": "voltage",
+            "self_discharge": "dimensionless",
+            "date": None,
+        },
+        problems,
+    )
     if c is None:
         return None
     rp = c.row_problems
@@ -486,7 +663,14 @@ def _csv_eol(rel: str, data: bytes | Callable[[], bytes], problems: ProblemColle
     if not set(lower.values()) <= {"pass", "fail"}:
         for row, text in zip(c.rows.tolist(), results):
             if lower[text] not in ("pass", "fail"):
-                rp.add(row, "result", "unknown test result", expected="pass or fail", found=quote(text), by_value=True)
+                rp.add(
+                    row,
+                    "result",
+                    "unknown test result",
+                    expected="pass or fail",
+                    found=quote(text),
+                    by_value=True,
+                )
     passes = {t for t, low in lower.items() if low == "pass"}
     conv["passed"] = np.fromiter((t in passes for t in results), dtype=bool, count=len(results))
     repeated = c.repeats("cell_id")  # (cell ids are unique: no Python string per cell is kept)
@@ -533,10 +717,30 @@ def _accuracy(text: str) -> float | QuantityError:
         return exc
 
 
-def _csv_energy(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, str] | None, start: date | None, end: date | None, problems: ProblemCollector) -> Table | None:
+def _csv_energy(
+    rel: str,
+    data: bytes | Callable[[], bytes],
+    steps: dict[str, str] | None,
+    start: date | None,
+    end: date | None,
+    problems: ProblemCollector,
+) -> Table | None:
     import numpy as np
 
-    c = read_csv(rel, data, {"step": None, "period_start": None, "period_end": None, "carrier": None, "amount": None, "unit": None}, {"meter_accuracy": None, "meter_id": None}, problems)
+    c = read_csv(
+        rel,
+        data,
+        {
+            "step": None,
+            "period_start": None,
+            "period_end": None,
+            "carrier": None,
+            "amount": None,
+            "unit": None,
+        },
+        {"meter_accuracy": None, "meter_id": None},
+        problems,
+    )
     if c is None:
         return None
     rp = c.row_problems
@@ -561,40 +765,94 @@ def _csv_energy(rel: str, data: bytes | Callable[[], bytes], steps: dict[str, st
     kinds: list[str | None] = []
     per: list[tuple[str | None, float] | None] = []
     ps_col, pe_col = conv["period_start"], conv["period_end"]
-    for k, (row, step, carrier, unit) in enumerate(zip(c.rows.tolist(), c.text("step"), c.text("carrier"), c.text("unit"))):
+    for k, (row, step, carrier, unit) in enumerate(
+        zip(c.rows.tolist(), c.text("step"), c.text("carrier"), c.text("unit"))
+    ):
         if step not in allowed_steps:
-            rp.add(row, "step", "step not declared (or not a facility service)", expected="one of " + ", ".join(sorted(allowed_steps)), found=quote(step), by_value=True)
+            rp.add(
+                row,
+                "step",
+                "step not declared (or not a facility service)",
+                expected="one of " + ", ".join(sorted(allowed_steps)),
+                found=quote(step),
+                by_value=True,
+            )
         if carrier in ENERGY_CARRIERS:
             want = "energy"
         elif carrier in materials:
             want = "mass"
         else:
-            rp.add(row, "carrier", "unknown carrier", expected="electricity, natural_gas or a material of the LCA model: " + ", ".join(sorted(materials)), found=quote(carrier), by_value=True)
+            rp.add(
+                row,
+                "carrier",
+                "unknown carrier",
+                expected="electricity, natural_gas or a material of the LCA model: "
+                + ", ".join(sorted(materials)),
+                found=quote(carrier),
+                by_value=True,
+            )
             kinds.append(None)
             per.append(None)
             continue
         kinds.append(want)
         fit = _energy_unit(unit, want)
         if fit == "long":
-            rp.add(row, "unit", "unit too long", expected=f"a unit of {want}, at most {MAX_QUANTITY_CHARS} characters", found=quote(unit))
+            rp.add(
+                row,
+                "unit",
+                "unit too long",
+                expected=f"a unit of {want}, at most {MAX_QUANTITY_CHARS} characters",
+                found=quote(unit),
+            )
             per.append(None)
             continue
         if fit == "unknown":
-            rp.add(row, "unit", "unknown unit", expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot", found=quote(unit), by_value=True)
+            rp.add(
+                row,
+                "unit",
+                "unknown unit",
+                expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot",
+                found=quote(unit),
+                by_value=True,
+            )
             per.append(None)
             continue
         if fit == "dimension":
-            rp.add(row, "unit", f"unit does not fit {carrier}", expected=f"a unit of {want}" + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)") + ", optionally per cell or per lot", found=quote(unit), by_value=True)
+            rp.add(
+                row,
+                "unit",
+                f"unit does not fit {carrier}",
+                expected=f"a unit of {want}"
+                + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)")
+                + ", optionally per cell or per lot",
+                found=quote(unit),
+                by_value=True,
+            )
             per.append(None)
             continue
         if fit == "range":
-            rp.add(row, "unit", "unit out of range", expected=f"a unit of {want} within {MAX_UNIT_FACTOR:g} times " + ("kWh" if want == "energy" else "kg") + " either way", found=quote(unit), by_value=True)
+            rp.add(
+                row,
+                "unit",
+                "unit out of range",
+                expected=f"a unit of {want} within {MAX_UNIT_FACTOR:g} times "
+                + ("kWh" if want == "energy" else "kg")
+                + " either way",
+                found=quote(unit),
+                by_value=True,
+            )
             per.append(None)
             continue
         per.append(fit)  # type: ignore[arg-type]
         ps, pe = ps_col[k], pe_col[k]
         if not (np.isnat(ps) or np.isnat(pe)) and pe < ps:
-            rp.add(row, "period_end", "period ends before it starts", expected="period_end >= period_start", found=f"{str(ps)[:10]} .. {str(pe)[:10]}")
+            rp.add(
+                row,
+                "period_end",
+                "period ends before it starts",
+                expected="period_end >= period_start",
+                found=f"{str(ps)[:10]} .. {str(pe)[:10]}",
+            )
     conv["kind"] = kinds
     conv["basis"] = [p[0] if p else None for p in per]
     conv["factor"] = [p[1] if p else None for p in per]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.errors import UsageError
+from liplanet_cert.infra.atomic import write_text
 
 DECLARATION = """\
 # LiPLANET submission bundle — declaration (format 1.0).
@@ -57,7 +57,19 @@ evidence: []                       # optional: [{path: evidence/x.pdf, sha256: <
 #   service_years: 10
 """
 
-STEPS = ["mixing", "coating_and_drying", "calendering", "cutting", "stacking_or_winding", "tab_welding", "electrolyte_filling", "sealing", "formation", "aging", "quality_control"]
+STEPS = [
+    "mixing",
+    "coating_and_drying",
+    "calendering",
+    "cutting",
+    "stacking_or_winding",
+    "tab_welding",
+    "electrolyte_filling",
+    "sealing",
+    "formation",
+    "aging",
+    "quality_control",
+]
 
 
 def _production() -> str:
@@ -65,7 +77,9 @@ def _production() -> str:
     rows = ["date,step,lot_id,units_in,good_out,scrap,electrode_length [m]"]
     for day in range(5, 10):
         for step in STEPS:
-            rows.append(f"2026-01-{day:02d},{step},L{day - 4:02d},20,20,0,{'50' if step == 'coating_and_drying' else ''}")
+            rows.append(
+                f"2026-01-{day:02d},{step},L{day - 4:02d},20,20,0,{'50' if step == 'coating_and_drying' else ''}"
+            )
     return "\n".join(rows) + "\n"
 
 
@@ -101,7 +115,9 @@ Replace the placeholder rows with your own data, then run: liplanet-cert validat
 
 def scaffold(directory: Path) -> list[Path]:
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise UsageError(f"{directory} already exists and is not empty; choose a new directory", file=str(directory))
+        raise UsageError(
+            f"{directory} already exists and is not empty; choose a new directory", file=str(directory)
+        )
     files = {
         "declaration.yaml": DECLARATION,
         "production_log.csv": _production(),

@@ -21,9 +21,10 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from liplanet_cert.errors import BundleError, Problem, UsageError
 from liplanet_cert.infra.inputfile import kind_of, not_unicode_text, open_input_file
@@ -39,7 +40,7 @@ class Limits:
     max_compression_ratio: float = 200.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """The defaults, overridden by ``LIPLANET_MAX_FILE_BYTES``, ``LIPLANET_MAX_BUNDLE_BYTES``,
         ``LIPLANET_MAX_ENTRIES`` and ``LIPLANET_MAX_COMPRESSION_RATIO`` when set."""
         env = os.environ if environ is None else environ
@@ -53,7 +54,14 @@ class Limits:
                 if not value > 0 or value != value or value == float("inf"):
                     raise ValueError
             except ValueError:
-                raise UsageError(Problem(var, message="invalid limit in environment variable", expected="a positive number", found=repr(text[:40]))) from None
+                raise UsageError(
+                    Problem(
+                        var,
+                        message="invalid limit in environment variable",
+                        expected="a positive number",
+                        found=repr(text[:40]),
+                    )
+                ) from None
             values[fld] = value
         return cls(**values)
 
@@ -96,24 +104,48 @@ class BundleSource:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise BundleError(Problem(str(path), message="bundle not found", expected="a bundle directory or .zip file")) from None
+            raise BundleError(
+                Problem(str(path), message="bundle not found", expected="a bundle directory or .zip file")
+            ) from None
         except OSError as exc:
-            raise BundleError(Problem(str(path), message=f"cannot read the bundle: {exc.strerror or type(exc).__name__}", expected="a readable bundle directory or .zip file")) from None
+            raise BundleError(
+                Problem(
+                    str(path),
+                    message=f"cannot read the bundle: {exc.strerror or type(exc).__name__}",
+                    expected="a readable bundle directory or .zip file",
+                )
+            ) from None
         if stat.S_ISDIR(st.st_mode):
             self._scan_dir()
         elif stat.S_ISREG(st.st_mode):
             # a zip holds at most the unpacked limit plus its headers (1 KiB an entry is generous)
             most = self.limits.max_bundle_bytes + 1024 * self.limits.max_entries
-            fh, _size = open_input_file(path, "bundle", most, error=BundleError, limit_name="LIPLANET_MAX_BUNDLE_BYTES")
+            fh, _size = open_input_file(
+                path, "bundle", most, error=BundleError, limit_name="LIPLANET_MAX_BUNDLE_BYTES"
+            )
             self._zip_file = io.BufferedReader(fh)  # type: ignore[arg-type]
             if zipfile.is_zipfile(self._zip_file):
                 self._check_zip_directory()
                 self._scan_zip()
             else:
                 self.close()
-                raise BundleError(Problem(str(path), message="not a bundle", expected="a directory or a .zip file", found="a regular file that is not a zip archive"))
+                raise BundleError(
+                    Problem(
+                        str(path),
+                        message="not a bundle",
+                        expected="a directory or a .zip file",
+                        found="a regular file that is not a zip archive",
+                    )
+                )
         else:  # a FIFO named x.zip would block forever if opened; a device never ends
-            raise BundleError(Problem(str(path), message="not a bundle", expected="a directory or a .zip file", found=kind_of(st.st_mode)))
+            raise BundleError(
+                Problem(
+                    str(path),
+                    message="not a bundle",
+                    expected="a directory or a .zip file",
+                    found=kind_of(st.st_mode),
+                )
+            )
 
     # -- directory -------------------------------------------------------------------------
     def _scan_dir(self) -> None:
@@ -131,13 +163,28 @@ class BundleSource:
                     items = sorted(it, key=lambda e: e.name)
             except OSError as exc:
                 shown = _shown_rel(here, root) if here != root else self.display
-                raise BundleError(Problem(shown, "folder", f"cannot read folder: {exc.strerror or type(exc).__name__}", expected="a readable folder")) from None
+                raise BundleError(
+                    Problem(
+                        shown,
+                        "folder",
+                        f"cannot read folder: {exc.strerror or type(exc).__name__}",
+                        expected="a readable folder",
+                    )
+                ) from None
             folders: list[Path] = []
             for item in items:
                 p = here / item.name
                 rel = _shown_rel(p, root)
                 if not_unicode_text(item.name):
-                    raise BundleError(Problem(rel, "file name", "file name is not valid UTF-8", expected="file and folder names in UTF-8", found=repr(os.fsencode(item.name))[:80]))
+                    raise BundleError(
+                        Problem(
+                            rel,
+                            "file name",
+                            "file name is not valid UTF-8",
+                            expected="file and folder names in UTF-8",
+                            found=repr(os.fsencode(item.name))[:80],
+                        )
+                    )
                 try:
                     is_link = item.is_symlink()
                     is_dir = not is_link and item.is_dir(follow_symlinks=False)
@@ -146,7 +193,15 @@ class BundleSource:
                 if is_dir:
                     entries += 1
                     if depth + 1 > MAX_FOLDER_DEPTH:
-                        raise BundleError(Problem(rel, "folder", f"folders nested too deep: limit {MAX_FOLDER_DEPTH} levels", expected=f"at most {MAX_FOLDER_DEPTH} nested folders", found=f"more than {MAX_FOLDER_DEPTH}"))
+                        raise BundleError(
+                            Problem(
+                                rel,
+                                "folder",
+                                f"folders nested too deep: limit {MAX_FOLDER_DEPTH} levels",
+                                expected=f"at most {MAX_FOLDER_DEPTH} nested folders",
+                                found=f"more than {MAX_FOLDER_DEPTH}",
+                            )
+                        )
                     folders.append(p)
                     self._check_entries(len(self._files) + entries)
                     continue
@@ -165,14 +220,30 @@ class BundleSource:
                 self._check_size(rel, st.st_size)
                 total += st.st_size
                 if total > self.limits.max_bundle_bytes:
-                    raise BundleError(Problem(rel, "bundle directory", f"bundle too large: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)", expected=f"at most {self.limits.max_bundle_bytes} bytes in all", found=f"at least {total} bytes"))
+                    raise BundleError(
+                        Problem(
+                            rel,
+                            "bundle directory",
+                            f"bundle too large: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)",
+                            expected=f"at most {self.limits.max_bundle_bytes} bytes in all",
+                            found=f"at least {total} bytes",
+                        )
+                    )
                 self._files[rel] = p
                 self._check_entries(len(self._files) + entries)
             stack.extend((f, depth + 1) for f in reversed(folders))
 
     def _check_entries(self, count: int) -> None:
         if count > self.limits.max_entries:
-            raise BundleError(Problem(self.display, "bundle directory", f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries} files and folders", found=f"more than {self.limits.max_entries}"))
+            raise BundleError(
+                Problem(
+                    self.display,
+                    "bundle directory",
+                    f"too many files in the bundle: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)",
+                    expected=f"at most {self.limits.max_entries} files and folders",
+                    found=f"more than {self.limits.max_entries}",
+                )
+            )
 
     # -- zip -----------------------------------------------------------------------------
     def _check_zip_directory(self) -> None:
@@ -185,12 +256,26 @@ class BundleSource:
         entries, cd_size = announced
         if entries > self.limits.max_entries:
             self.close()
-            raise BundleError(Problem(self.display, "zip directory", f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)",
-                                      expected=f"at most {self.limits.max_entries}", found=f"{entries} announced"))
+            raise BundleError(
+                Problem(
+                    self.display,
+                    "zip directory",
+                    f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)",
+                    expected=f"at most {self.limits.max_entries}",
+                    found=f"{entries} announced",
+                )
+            )
         if cd_size > 1024 * max(entries, 1) + 65536:
             self.close()
-            raise BundleError(Problem(self.display, "zip directory", "zip directory larger than its entries can need",
-                                      expected=f"at most about 1 KiB for each of its {entries} entries", found=f"{cd_size} bytes"))
+            raise BundleError(
+                Problem(
+                    self.display,
+                    "zip directory",
+                    "zip directory larger than its entries can need",
+                    expected=f"at most about 1 KiB for each of its {entries} entries",
+                    found=f"{cd_size} bytes",
+                )
+            )
 
     def _scan_zip(self) -> None:
         try:
@@ -198,9 +283,19 @@ class BundleSource:
             infos = zf.infolist()
         except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, a name that is not UTF-8, ... of untrusted data
             self.close()
-            raise BundleError(Problem(self.display, message=f"unreadable zip archive: {type(exc).__name__}: {exc}")) from None
+            raise BundleError(
+                Problem(self.display, message=f"unreadable zip archive: {type(exc).__name__}: {exc}")
+            ) from None
         if len(infos) > self.limits.max_entries:
-            raise BundleError(Problem(self.display, "zip directory", f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)", expected=f"at most {self.limits.max_entries}", found=str(len(infos))))
+            raise BundleError(
+                Problem(
+                    self.display,
+                    "zip directory",
+                    f"too many entries in the zip: limit {self.limits.max_entries} (LIPLANET_MAX_ENTRIES)",
+                    expected=f"at most {self.limits.max_entries}",
+                    found=str(len(infos)),
+                )
+            )
         total = 0
         entries: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
@@ -208,23 +303,64 @@ class BundleSource:
             where = f"zip entry {name!r}"
             why = _bad_name(name)
             if why:
-                raise BundleError(Problem(self.display, where, f"unsafe zip entry: {why}", expected="a relative path inside the bundle"))
+                raise BundleError(
+                    Problem(
+                        self.display,
+                        where,
+                        f"unsafe zip entry: {why}",
+                        expected="a relative path inside the bundle",
+                    )
+                )
             mode = (info.external_attr >> 16) & 0o170000
             if mode == stat.S_IFLNK:
-                raise BundleError(Problem(self.display, where, "symlink in zip archive", expected="regular files only"))
+                raise BundleError(
+                    Problem(self.display, where, "symlink in zip archive", expected="regular files only")
+                )
             if info.is_dir():
                 continue
             if info.file_size > self.limits.max_file_bytes:
-                raise BundleError(Problem(self.display, where, f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {self.limits.max_file_bytes} bytes", found=f"{info.file_size} bytes unpacked"))
+                raise BundleError(
+                    Problem(
+                        self.display,
+                        where,
+                        f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)",
+                        expected=f"at most {self.limits.max_file_bytes} bytes",
+                        found=f"{info.file_size} bytes unpacked",
+                    )
+                )
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > self.limits.max_compression_ratio and info.file_size > 1024 * 1024:
-                raise BundleError(Problem(self.display, where, f"suspicious compression ratio (zip bomb?): limit {self.limits.max_compression_ratio:g}:1 (LIPLANET_MAX_COMPRESSION_RATIO)", expected=f"at most {self.limits.max_compression_ratio:g}:1", found=f"{ratio:.0f}:1"))
+                raise BundleError(
+                    Problem(
+                        self.display,
+                        where,
+                        f"suspicious compression ratio (zip bomb?): limit {self.limits.max_compression_ratio:g}:1 (LIPLANET_MAX_COMPRESSION_RATIO)",
+                        expected=f"at most {self.limits.max_compression_ratio:g}:1",
+                        found=f"{ratio:.0f}:1",
+                    )
+                )
             total += info.file_size
             if total > self.limits.max_bundle_bytes:
-                raise BundleError(Problem(self.display, where, f"bundle too large when unpacked: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)", expected=f"at most {self.limits.max_bundle_bytes} bytes", found=f"at least {total} bytes"))
+                raise BundleError(
+                    Problem(
+                        self.display,
+                        where,
+                        f"bundle too large when unpacked: limit {self.limits.max_bundle_bytes} bytes (LIPLANET_MAX_BUNDLE_BYTES)",
+                        expected=f"at most {self.limits.max_bundle_bytes} bytes",
+                        found=f"at least {total} bytes",
+                    )
+                )
             key = PurePosixPath(name.replace("\\", "/")).as_posix()
             if key in entries:
-                raise BundleError(Problem(self.display, where, "duplicate entry in the zip (which copy counts would be ambiguous)", expected="each path once", found=name))
+                raise BundleError(
+                    Problem(
+                        self.display,
+                        where,
+                        "duplicate entry in the zip (which copy counts would be ambiguous)",
+                        expected="each path once",
+                        found=name,
+                    )
+                )
             entries[key] = info
         # A zip of a bundle directory has one top-level folder: strip it.
         prefix = ""
@@ -232,11 +368,19 @@ class BundleSource:
         if len(tops) == 1 and all("/" in n for n in entries):
             prefix = next(iter(tops)) + "/"
         self._zip = zf
-        self._files = {n[len(prefix):]: info for n, info in entries.items()}
+        self._files = {n[len(prefix) :]: info for n, info in entries.items()}
 
     def _check_size(self, rel: str, size: int) -> None:
         if size > self.limits.max_file_bytes:
-            raise BundleError(Problem(rel, "whole file", f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)", expected=f"at most {self.limits.max_file_bytes} bytes", found=f"{size} bytes"))
+            raise BundleError(
+                Problem(
+                    rel,
+                    "whole file",
+                    f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)",
+                    expected=f"at most {self.limits.max_file_bytes} bytes",
+                    found=f"{size} bytes",
+                )
+            )
 
     # -- API -----------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -260,7 +404,9 @@ class BundleSource:
             size += len(chunk)
         return h.hexdigest(), size
 
-    def _chunks(self, rel: str, whole: bool = False, max_bytes: int | None = None, what: str = "") -> Iterator[bytes]:
+    def _chunks(
+        self, rel: str, whole: bool = False, max_bytes: int | None = None, what: str = ""
+    ) -> Iterator[bytes]:
         """The bytes of one file in pieces (``whole``: in as few as possible), never more than the
         per-file limit; a directory entry is opened as a regular file only, never blocking."""
         entry = self._files.get(rel)
@@ -282,12 +428,21 @@ class BundleSource:
                         if got <= limit:
                             yield chunk
             except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma/CRC/encryption errors of untrusted data
-                raise BundleError(Problem(rel, "zip entry", f"cannot read zip entry: {type(exc).__name__}: {exc}", expected="an intact, unencrypted zip entry")) from None
+                raise BundleError(
+                    Problem(
+                        rel,
+                        "zip entry",
+                        f"cannot read zip entry: {type(exc).__name__}: {exc}",
+                        expected="an intact, unencrypted zip entry",
+                    )
+                ) from None
         else:
             fh, size = open_input_file(entry, "file", limit, error=BundleError, shown=rel, limit_name=setting)  # type: ignore[arg-type]
             with fh:
                 while got <= limit:
-                    want = min(size + 1, limit + 1) if whole and got == 0 else min(_READ_CHUNK, limit + 1 - got)
+                    want = (
+                        min(size + 1, limit + 1) if whole and got == 0 else min(_READ_CHUNK, limit + 1 - got)
+                    )
                     try:
                         chunk = fh.read(max(want, 1))
                     except OSError as exc:
@@ -298,7 +453,15 @@ class BundleSource:
                     if got <= limit:
                         yield chunk
         if got > limit:
-            raise BundleError(Problem(rel, "whole file", f"file too large: limit {limit} bytes ({setting})", expected=f"at most {limit} bytes", found=f"more than {limit} bytes"))
+            raise BundleError(
+                Problem(
+                    rel,
+                    "whole file",
+                    f"file too large: limit {limit} bytes ({setting})",
+                    expected=f"at most {limit} bytes",
+                    found=f"more than {limit} bytes",
+                )
+            )
 
     def close(self) -> None:
         if self._zip is not None:
@@ -308,7 +471,7 @@ class BundleSource:
             self._zip_file.close()
             self._zip_file = None
 
-    def __enter__(self) -> "BundleSource":
+    def __enter__(self) -> BundleSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -325,9 +488,25 @@ def _resolve_inside(link: Path, root: Path) -> Path:
     try:
         target = link.resolve(strict=False)
     except (RuntimeError, OSError) as exc:  # symlink loop (RuntimeError before Python 3.13) or unreadable
-        raise BundleError(Problem(rel, "symlink", "symlink cannot be resolved (loop?)", expected="a link to a file inside the bundle", found=f"-> {shown} ({type(exc).__name__})")) from None
+        raise BundleError(
+            Problem(
+                rel,
+                "symlink",
+                "symlink cannot be resolved (loop?)",
+                expected="a link to a file inside the bundle",
+                found=f"-> {shown} ({type(exc).__name__})",
+            )
+        ) from None
     if not target.is_relative_to(root):
-        raise BundleError(Problem(rel, "symlink", "symlink points outside the bundle", expected="a link inside the bundle", found=f"-> {shown}"))
+        raise BundleError(
+            Problem(
+                rel,
+                "symlink",
+                "symlink points outside the bundle",
+                expected="a link inside the bundle",
+                found=f"-> {shown}",
+            )
+        )
     return target
 
 
@@ -384,14 +563,32 @@ def check_text(rel: str, data: bytes, start: int = 0) -> bytes:
     :class:`BundleError` located in the file (offsets and lines counted from ``start``)."""
     if _BLANK.fullmatch(data, start):
         n = len(data) - start
-        raise BundleError(Problem(rel, "line 1", "file is empty", expected="content", found=f"{n} bytes of white space" if n else "0 bytes"))
+        raise BundleError(
+            Problem(
+                rel,
+                "line 1",
+                "file is empty",
+                expected="content",
+                found=f"{n} bytes of white space" if n else "0 bytes",
+            )
+        )
     at = data.find(b"\x00", start)
     if at >= 0:
-        raise BundleError(Problem(rel, f"byte {at - start}", "NUL byte in a text file", expected="UTF-8 text", found="NUL"))
+        raise BundleError(
+            Problem(rel, f"byte {at - start}", "NUL byte in a text file", expected="UTF-8 text", found="NUL")
+        )
     bad = utf8_error(data, start)
     if bad is not None:
         line = data.count(b"\n", start, bad) + 1
-        raise BundleError(Problem(rel, f"line {line}", "file is not valid UTF-8", expected="UTF-8 text", found=f"byte 0x{data[bad]:02x}"))
+        raise BundleError(
+            Problem(
+                rel,
+                f"line {line}",
+                "file is not valid UTF-8",
+                expected="UTF-8 text",
+                found=f"byte 0x{data[bad]:02x}",
+            )
+        )
     crlf = data.count(b"\r\n", start)
     lf = data.count(b"\n", start) - crlf
     cr = data.count(b"\r", start) - crlf
@@ -405,8 +602,15 @@ def check_text(rel: str, data: bytes, start: int = 0) -> bytes:
                 break
         assert first is not None and other is not None
         i, ending = other
-        raise BundleError(Problem(rel, f"line {i + 1}", "mixed line endings", expected=f"one kind of line ending throughout (line 1 ends with {_EOL[first.decode()]})",
-                                  found=f"{_EOL[ending.decode()]} here; {crlf} CRLF, {lf} LF, {cr} CR in all"))
+        raise BundleError(
+            Problem(
+                rel,
+                f"line {i + 1}",
+                "mixed line endings",
+                expected=f"one kind of line ending throughout (line 1 ends with {_EOL[first.decode()]})",
+                found=f"{_EOL[ending.decode()]} here; {crlf} CRLF, {lf} LF, {cr} CR in all",
+            )
+        )
     return b"\r\n" if crlf else b"\r" if cr else b"\n"
 
 
@@ -431,12 +635,12 @@ def _zip_directory(fh: Any) -> tuple[int, int] | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
-    entries = int.from_bytes(tail[at + 10:at + 12], "little")
-    cd_size = int.from_bytes(tail[at + 12:at + 16], "little")
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    cd_size = int.from_bytes(tail[at + 12 : at + 16], "little")
     if entries == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: the locator before the end record says where
         loc = tail.rfind(b"PK\x06\x07", 0, at)
         if loc >= 0 and at - loc >= 20:
-            offset = int.from_bytes(tail[loc + 8:loc + 16], "little")
+            offset = int.from_bytes(tail[loc + 8 : loc + 16], "little")
             if 0 <= offset < size:
                 fh.seek(offset)
                 rec = fh.read(56)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any
 
 import typer
 
-from liplanet_cert.version import __version__
 from liplanet_cert.errors import LiplanetError, Problem, UsageError
+from liplanet_cert.version import __version__
 
 EXIT_APPROVED, EXIT_NOT_APPROVED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -33,7 +34,9 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-criteria_app = typer.Typer(help="List, show and lint versioned criteria packs.", no_args_is_help=True, rich_markup_mode="rich")
+criteria_app = typer.Typer(
+    help="List, show and lint versioned criteria packs.", no_args_is_help=True, rich_markup_mode="rich"
+)
 app.add_typer(criteria_app, name="criteria")
 
 
@@ -56,7 +59,11 @@ def _fail(exc: LiplanetError) -> None:
     if reported:
         say(err, "the problems were also written to: ", ", ".join(str(p) for p in reported), style="dim")
     else:  # outputs are atomic: a file that failed keeps its previous content (outputs finished before stay)
-        say(err, "that output was left as it was." if exc.kind == "output" else "nothing was written.", style="dim")
+        say(
+            err,
+            "that output was left as it was." if exc.kind == "output" else "nothing was written.",
+            style="dim",
+        )
 
 
 def run(fn: Callable[[], int]) -> None:
@@ -78,7 +85,11 @@ def run(fn: Callable[[], int]) -> None:
             raise
         from liplanet_cert.infra.textsafe import say
 
-        say(_console(stderr=True), f"internal error: {type(exc).__name__}: {exc}\n(set LIPLANET_DEBUG=1 for a traceback and please report it)", style="bold red")
+        say(
+            _console(stderr=True),
+            f"internal error: {type(exc).__name__}: {exc}\n(set LIPLANET_DEBUG=1 for a traceback and please report it)",
+            style="bold red",
+        )
         raise typer.Exit(EXIT_INTERNAL) from None
     raise typer.Exit(code)
 
@@ -91,12 +102,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_version, is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", callback=_version, is_eager=True
+    ),
 ) -> None:
     pass
 
 
-def _bundle_arg(bundle: Optional[Path], example: bool, name: str = "approved") -> Path:
+def _bundle_arg(bundle: Path | None, example: bool, name: str = "approved") -> Path:
     from liplanet_cert.infra.resources import example_bundle
 
     if example and bundle is not None:
@@ -108,7 +121,7 @@ def _bundle_arg(bundle: Optional[Path], example: bool, name: str = "approved") -
     return bundle
 
 
-def _parse_at(at: Optional[str]) -> Optional[date]:
+def _parse_at(at: str | None) -> date | None:
     if at is None:
         return None
     try:
@@ -117,7 +130,7 @@ def _parse_at(at: Optional[str]) -> Optional[date]:
         raise UsageError(f"--at must be a date YYYY-MM-DD, got {at!r}", file="--at") from None
 
 
-def parse_outputs(outputs: List[str] | None, default_format: str) -> list[tuple[str, Path]]:
+def parse_outputs(outputs: list[str] | None, default_format: str) -> list[tuple[str, Path]]:
     """``--output FORMAT:PATH``, or ``--output FILE`` with the format from the file's suffix (when
     --format is the terminal table) or from --format.  Refused, exit 2: an unknown ``FORMAT:``
     prefix (a path that contains a colon needs an explicit format, ``json:a:b.json``), and a file
@@ -131,25 +144,45 @@ def parse_outputs(outputs: List[str] | None, default_format: str) -> list[tuple[
         fmt, sep, rest = spec.partition(":")
         if sep:
             if fmt not in known:
-                raise UsageError(Problem("--output", message=f"unknown report format {fmt!r} in {spec!r}",
-                                         expected=f"FORMAT:PATH with FORMAT one of {listing} (a path that contains ':' needs an explicit format, e.g. json:{spec})",
-                                         found=repr(fmt)))
+                raise UsageError(
+                    Problem(
+                        "--output",
+                        message=f"unknown report format {fmt!r} in {spec!r}",
+                        expected=f"FORMAT:PATH with FORMAT one of {listing} (a path that contains ':' needs an explicit format, e.g. json:{spec})",
+                        found=repr(fmt),
+                    )
+                )
             if not rest:
-                raise UsageError(Problem("--output", message=f"no path after {fmt + ':'!r}", expected="FORMAT:PATH"))
+                raise UsageError(
+                    Problem("--output", message=f"no path after {fmt + ':'!r}", expected="FORMAT:PATH")
+                )
             out.append((fmt, Path(rest)))
             continue
         path = Path(spec)
         suffix = path.suffix.lower()
         guess = OUTPUT_SUFFIXES.get(suffix)
         if default_format == "table" and guess is None and suffix:
-            raise UsageError(Problem("--output", message=f"cannot tell the report format of {spec!r} from its suffix {suffix!r}",
-                                     expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(OUTPUT_SUFFIXES))}",
-                                     found=repr(spec)))
+            raise UsageError(
+                Problem(
+                    "--output",
+                    message=f"cannot tell the report format of {spec!r} from its suffix {suffix!r}",
+                    expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(OUTPUT_SUFFIXES))}",
+                    found=repr(spec),
+                )
+            )
         out.append((guess if default_format == "table" and guess else default_format, path))
     return out
 
 
-OUTPUT_SUFFIXES = {".json": "json", ".txt": "table", ".sarif": "sarif", ".xml": "junit", ".csv": "csv", ".md": "markdown", ".jsonl": "jsonl"}
+OUTPUT_SUFFIXES = {
+    ".json": "json",
+    ".txt": "table",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".jsonl": "jsonl",
+}
 
 
 FORMAT_HELP = "Report on stdout: table, json, jsonl, csv, markdown, sarif or junit."
@@ -159,17 +192,40 @@ AT_HELP = "Select the criteria in force on this day (YYYY-MM-DD). Default: today
 
 @app.command()
 def assess(
-    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
-    example: bool = typer.Option(False, "--example", help="Assess the approved example bundle shipped with the tool."),
-    criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
-    at: Optional[str] = typer.Option(None, "--at", help=AT_HELP),
+    bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    example: bool = typer.Option(
+        False, "--example", help="Assess the approved example bundle shipped with the tool."
+    ),
+    criteria: str | None = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
+    at: str | None = typer.Option(None, "--at", help=AT_HELP),
     format: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
-    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write a report: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable."),
-    footprint: Optional[bool] = typer.Option(None, "--footprint/--no-footprint", help="Compute the CO2 footprint (default: when the criteria need it)."),
-    dossier: Optional[Path] = typer.Option(None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."),
-    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."),
-    waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed)."),
-    sign: Optional[Path] = typer.Option(None, "--sign", help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each written report and dossier file."),
+    output: list[str] | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Also write a report: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable.",
+    ),
+    footprint: bool | None = typer.Option(
+        None,
+        "--footprint/--no-footprint",
+        help="Compute the CO2 footprint (default: when the criteria need it).",
+    ),
+    dossier: Path | None = typer.Option(
+        None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."
+    ),
+    bw_dir: Path | None = typer.Option(
+        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."
+    ),
+    waivers: Path | None = typer.Option(
+        None,
+        "--waivers",
+        help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed).",
+    ),
+    sign: Path | None = typer.Option(
+        None,
+        "--sign",
+        help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each written report and dossier file.",
+    ),
 ) -> None:
     """Assess a submission bundle against the seal criteria and give the verdict.
 
@@ -194,8 +250,16 @@ def assess(
         from liplanet_cert.assessment.waivers import load_waivers
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
-        key = _signing_key(sign, bool(outs) or dossier is not None)  # a bad key fails before anything is written
-        opts = AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True if dossier else footprint, bw_dir=bw_dir, waivers=wset)
+        key = _signing_key(
+            sign, bool(outs) or dossier is not None
+        )  # a bad key fails before anything is written
+        opts = AssessOptions(
+            criteria=criteria,
+            at=_parse_at(at),
+            footprint=True if dossier else footprint,
+            bw_dir=bw_dir,
+            waivers=wset,
+        )
         with _reporting_refusal(path, reporter, outs):
             result = do_assess(path, opts)
         _emit(result, reporter, outs)
@@ -208,7 +272,7 @@ def assess(
     run(body)
 
 
-def _check_targets(outs: list[tuple[Any, Path]], dossier: Optional[Path] = None) -> None:
+def _check_targets(outs: list[tuple[Any, Path]], dossier: Path | None = None) -> None:
     """Every output target is checked before anything is assessed or written (exit 2 naming it)."""
     from liplanet_cert.infra.atomic import check_directory, check_target
 
@@ -217,8 +281,13 @@ def _check_targets(outs: list[tuple[Any, Path]], dossier: Optional[Path] = None)
         if check_target(p) == "replace":
             key = os.path.realpath(p)
             if key in seen:  # the second report would silently replace the first
-                raise UsageError(Problem("--output", message=f"two reports would be written to one file: {seen[key]} and {p}",
-                                         expected="one file per --output (a device or pipe such as /dev/stdout may take several)"))
+                raise UsageError(
+                    Problem(
+                        "--output",
+                        message=f"two reports would be written to one file: {seen[key]} and {p}",
+                        expected="one file per --output (a device or pipe such as /dev/stdout may take several)",
+                    )
+                )
             seen[key] = p
     if dossier is not None:
         check_directory(dossier)
@@ -228,7 +297,9 @@ def _emit(result: Any, reporter: Any, outs: list[tuple[Any, Path]]) -> None:
     """The ``--output`` files, all or nothing, then stdout."""
     from liplanet_cert.infra.atomic import write_all
 
-    write_all([(p, r.render(result).encode("utf-8")) for r, p in outs])  # rendered first: nothing half-written
+    write_all(
+        [(p, r.render(result).encode("utf-8")) for r, p in outs]
+    )  # rendered first: nothing half-written
     if reporter.name == "table":
         reporter.show(result, _console())
     else:
@@ -261,11 +332,13 @@ def _report_unassessed(item: Any, reporter: Any, outs: list[tuple[Any, Path]]) -
         sys.stdout.write(reporter.render_unassessed(item))
 
 
-def _signing_key(sign: Optional[Path], writes_files: bool) -> Any:
+def _signing_key(sign: Path | None, writes_files: bool) -> Any:
     if sign is None:
         return None
     if not writes_files:
-        raise UsageError("--sign signs the files written: add --output FILE (or --dossier DIR)", file="--sign")
+        raise UsageError(
+            "--sign signs the files written: add --output FILE (or --dossier DIR)", file="--sign"
+        )
     from liplanet_cert.integrity.verify import load_private_key
 
     return load_private_key(sign)
@@ -280,7 +353,7 @@ def _sign(key: Any, paths: list[Path]) -> None:
         _console(stderr=True).print(f"signed {sig}", markup=False)
 
 
-def _deliver(text: str, output: Optional[Path], *, stdout: bool) -> None:
+def _deliver(text: str, output: Path | None, *, stdout: bool) -> None:
     """Print ``text`` and/or write it atomically to ``output``."""
     if stdout:
         sys.stdout.write(text)
@@ -302,10 +375,17 @@ def _write_dossier(result: Any, out_dir: Path, formats: tuple[str, ...]) -> list
 
 @app.command()
 def validate(
-    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Validate the approved example bundle."),
-    format: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " An invalid bundle's problems in that format (exit 2)."),
-    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Also write the outcome: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable."),
+    format: str = typer.Option(
+        "table", "--format", "-f", help=FORMAT_HELP + " An invalid bundle's problems in that format (exit 2)."
+    ),
+    output: list[str] | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Also write the outcome: FILE (format from --format or suffix) or FORMAT:PATH. Repeatable.",
+    ),
 ) -> None:
     """Check a bundle's schema, units and cross-file consistency, listing every problem.
 
@@ -332,8 +412,10 @@ def validate(
             b = do_validate(path)
         from liplanet_cert.infra.textsafe import clean, say
 
-        summary = (f"valid bundle: {clean(b.pilot_line['name'], oneline=True)} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
-                   f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows")
+        summary = (
+            f"valid bundle: {clean(b.pilot_line['name'], oneline=True)} — {len(b.inputs)} files, {len(b.production)} production-log rows, "
+            f"{0 if b.eol is None else len(b.eol)} cells tested, {0 if b.energy is None else len(b.energy)} metering rows"
+        )
         if reporter.name == "table":
             say(_console(), "✓ ", summary, style="green")
         _report_unassessed(Unassessed(str(path), "valid", summary, kind="bundle"), reporter, outs)
@@ -355,7 +437,10 @@ def init(directory: Path = typer.Argument(..., help="New bundle directory to cre
         from liplanet_cert.bundle.scaffold import scaffold
 
         written = scaffold(directory)
-        _console().print(f"created {directory} with {', '.join(p.name for p in written)}; edit the files, then run: liplanet-cert validate {directory}", markup=False)
+        _console().print(
+            f"created {directory} with {', '.join(p.name for p in written)}; edit the files, then run: liplanet-cert validate {directory}",
+            markup=False,
+        )
         return 0
 
     run(body)
@@ -371,10 +456,15 @@ def _schema_names() -> str:
 def _schema_help() -> str:
     from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS
 
-    return "Which schema: " + "; ".join(f"{name} ({what})" for name, (_file, what) in PUBLISHED_SCHEMAS.items()) + "."
+    return (
+        "Which schema: "
+        + "; ".join(f"{name} ({what})" for name, (_file, what) in PUBLISHED_SCHEMAS.items())
+        + "."
+    )
 
 
-@app.command(help=f"""Print a published JSON Schema (Draft 2020-12).
+@app.command(
+    help=f"""Print a published JSON Schema (Draft 2020-12).
 
     {_schema_help()}
 
@@ -383,7 +473,8 @@ def _schema_help() -> str:
       liplanet-cert schema bundle > declaration.schema.json
 
       liplanet-cert schema waivers > waivers.schema.json
-    """)
+    """
+)
 def schema(what: str = typer.Argument(..., help=_schema_help(), show_default=False)) -> None:
 
     def body() -> int:
@@ -400,15 +491,28 @@ def schema(what: str = typer.Argument(..., help=_schema_help(), show_default=Fal
 
 @app.command()
 def footprint(
-    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
     format: str = typer.Option("table", "--format", "-f", help="table or json."),
-    uncertainty: int = typer.Option(0, "--uncertainty", min=0, max=100000, help="Monte Carlo iterations (Brightway uncertainty machinery); 0 = none."),
-    scenario: Optional[str] = typer.Option(None, "--scenario", help="Optimisation scenario from lca_models/scenarios (see --list-scenarios)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed: makes --uncertainty reproducible."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the JSON to this file."),
+    uncertainty: int = typer.Option(
+        0,
+        "--uncertainty",
+        min=0,
+        max=100000,
+        help="Monte Carlo iterations (Brightway uncertainty machinery); 0 = none.",
+    ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="Optimisation scenario from lca_models/scenarios (see --list-scenarios)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed: makes --uncertainty reproducible."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON to this file."),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios and exit."),
-    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory (default: the user data directory)."),
+    bw_dir: Path | None = typer.Option(
+        None,
+        "--bw-dir",
+        envvar="LIPLANET_BW_DIR",
+        help="Brightway data directory (default: the user data directory).",
+    ),
 ) -> None:
     """Per-step CO2 footprint of cell production (kg CO2e per cell and per kWh), with Brightway.
 
@@ -435,12 +539,14 @@ def footprint(
             return 0
         if format not in ("table", "json"):
             raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
-        from liplanet_cert.bundle.load import load_bundle
         from liplanet_cert.assessment.footprint import bundle_footprint
         from liplanet_cert.assessment.kpis import measure
+        from liplanet_cert.bundle.load import load_bundle
 
         b = load_bundle(_bundle_arg(bundle, example))
-        fp = bundle_footprint(b, measure(b), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir).to_dict()
+        fp = bundle_footprint(
+            b, measure(b), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+        ).to_dict()
         text = dumps(fp)
         if format == "table":
             from liplanet_cert.reporters.footprint_table import show_footprint
@@ -454,10 +560,14 @@ def footprint(
 
 @app.command()
 def passport(
-    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON to this file instead of stdout."),
-    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the JSON to this file instead of stdout."
+    ),
+    bw_dir: Path | None = typer.Option(
+        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."
+    ),
 ) -> None:
     """Export the carbon-footprint section of a battery passport (Battery Pass data model 1.2.0).
 
@@ -470,9 +580,9 @@ def passport(
     """
 
     def body() -> int:
-        from liplanet_cert.bundle.load import load_bundle
         from liplanet_cert.assessment.footprint import bundle_passport
         from liplanet_cert.assessment.kpis import measure
+        from liplanet_cert.bundle.load import load_bundle
         from liplanet_cert.reporters.json_ import dumps
 
         b = load_bundle(_bundle_arg(bundle, example))
@@ -484,14 +594,20 @@ def passport(
 
 @app.command()
 def dossier(
-    bundle: Optional[Path] = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
+    bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory to write the dossier into."),
     format: str = typer.Option("html,md", "--format", "-f", help="Comma-separated: html, md."),
-    criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
-    at: Optional[str] = typer.Option(None, "--at", help=AT_HELP),
-    bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."),
-    sign: Optional[Path] = typer.Option(None, "--sign", help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each dossier file."),
+    criteria: str | None = typer.Option(None, "--criteria", "-c", help=CRITERIA_HELP),
+    at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    bw_dir: Path | None = typer.Option(
+        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."
+    ),
+    sign: Path | None = typer.Option(
+        None,
+        "--sign",
+        help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each dossier file.",
+    ),
 ) -> None:
     """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
 
@@ -509,9 +625,14 @@ def dossier(
         formats = tuple(f.strip() for f in format.split(",") if f.strip())
         bad = [f for f in formats if f not in ("html", "md")]
         if bad or not formats:
-            raise UsageError(f"unknown dossier format(s) {', '.join(bad) or format!r}; choose html, md", file="--format")
+            raise UsageError(
+                f"unknown dossier format(s) {', '.join(bad) or format!r}; choose html, md", file="--format"
+            )
         key = _signing_key(sign, True)
-        result = do_assess(_bundle_arg(bundle, example), AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True, bw_dir=bw_dir))
+        result = do_assess(
+            _bundle_arg(bundle, example),
+            AssessOptions(criteria=criteria, at=_parse_at(at), footprint=True, bw_dir=bw_dir),
+        )
         _sign(key, _write_dossier(result, out, formats))
         return result.exit_code
 
@@ -520,7 +641,9 @@ def dossier(
 
 # -- criteria ------------------------------------------------------------------------------
 @criteria_app.command("list")
-def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the pack in force on this day (default today).")) -> None:
+def criteria_list(
+    at: str | None = typer.Option(None, "--at", help="Mark the pack in force on this day (default today)."),
+) -> None:
     """List the shipped criteria packs and which one is in force.
 
     [bold]Example[/bold]
@@ -537,10 +660,23 @@ def criteria_list(at: Optional[str] = typer.Option(None, "--at", help="Mark the 
             current = select_pack(None, day).ref
         except LiplanetError:
             current = None
-        t = SafeTable(id_col("pack"), id_col("in force"), words_col("valid"), id_col("criteria", justify="right"), id_col("sha256"),
-                      text_col("title", optional=True))
+        t = SafeTable(
+            id_col("pack"),
+            id_col("in force"),
+            words_col("valid"),
+            id_col("criteria", justify="right"),
+            id_col("sha256"),
+            text_col("title", optional=True),
+        )
         for p in shipped_packs():
-            t.add_row(p.ref, "◀ in force" if p.ref == current else "", f"{p.valid_from} .. {p.valid_until or 'open'}", len(p.criteria), p.sha256[:12], p.title)
+            t.add_row(
+                p.ref,
+                "◀ in force" if p.ref == current else "",
+                f"{p.valid_from} .. {p.valid_until or 'open'}",
+                len(p.criteria),
+                p.sha256[:12],
+                p.title,
+            )
         t.print(_console())
         return 0
 
@@ -570,12 +706,35 @@ def criteria_show(
             return 0
         con = _console()
         print_text(con, f"{p.ref} — {p.title}", "bold")
-        print_text(con, f"valid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}")
-        t = SafeTable(id_col("id"), text_col("title"), id_col("category"), id_col("severity"), words_col("expected"), words_col("applies if"),
-                      text_col("source", optional=True), show_lines=True)
+        print_text(
+            con,
+            f"valid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}",
+        )
+        t = SafeTable(
+            id_col("id"),
+            text_col("title"),
+            id_col("category"),
+            id_col("severity"),
+            words_col("expected"),
+            words_col("applies if"),
+            text_col("source", optional=True),
+            show_lines=True,
+        )
         for c in p.criteria:
-            exp = " or ".join(x.expected for x in c.check) if c.check else f"declared {c.consistency['kpi']} within ± {c.consistency['text']} of the logs"  # type: ignore[index]
-            t.add_row(c.id, c.title, c.category, c.severity, exp, c.applies_if.expected if c.applies_if else "", c.source_text)
+            exp = (
+                " or ".join(x.expected for x in c.check)
+                if c.check
+                else f"declared {c.consistency['kpi']} within ± {c.consistency['text']} of the logs"
+            )  # type: ignore[index]
+            t.add_row(
+                c.id,
+                c.title,
+                c.category,
+                c.severity,
+                exp,
+                c.applies_if.expected if c.applies_if else "",
+                c.source_text,
+            )
         t.print(con)
         return 0
 
@@ -606,11 +765,19 @@ def criteria_metrics(format: str = typer.Option("table", "--format", "-f", help=
         if format == "json":
             from liplanet_cert.reporters.json_ import dumps
 
-            sys.stdout.write(dumps({"metrics": [{**m.to_dict(), "operators": sorted(OPS_BY_KIND[m.kind])} for m in specs]}))
+            sys.stdout.write(
+                dumps({"metrics": [{**m.to_dict(), "operators": sorted(OPS_BY_KIND[m.kind])} for m in specs]})
+            )
             return 0
         from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
-        t = SafeTable(id_col("metric"), id_col("kind"), words_col("unit (dimension)"), id_col("from"), text_col("meaning"))
+        t = SafeTable(
+            id_col("metric"),
+            id_col("kind"),
+            words_col("unit (dimension)"),
+            id_col("from"),
+            text_col("meaning"),
+        )
         for m in specs:
             unit = f"{m.unit} ({m.dimension})" if m.kind == "quantity" else "-"
             t.add_row(m.name, m.kind, m.unit_note or unit, m.source, m.description)
@@ -640,7 +807,11 @@ def criteria_check(file: Path = typer.Argument(..., help="A draft criteria pack 
             raise CriteriaError(problems)
         from liplanet_cert.infra.textsafe import say
 
-        say(_console(), f"✓ {file}: {doc['id']}@{doc['version']}, {len(doc['criteria'])} criteria, sha256 {canonical_sha256(doc)}", style="green")
+        say(
+            _console(),
+            f"✓ {file}: {doc['id']}@{doc['version']}, {len(doc['criteria'])} criteria, sha256 {canonical_sha256(doc)}",
+            style="green",
+        )
         return 0
 
     run(body)

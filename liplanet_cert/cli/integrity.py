@@ -8,7 +8,7 @@ result, bundle, key or signature file) · 3 internal error.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -20,14 +20,34 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def verify(
-        result: Path = typer.Argument(..., help="A JSON result written by assess (-o json:FILE or --format json)."),
-        bundle: Path = typer.Argument(..., help="The bundle directory or .zip the result claims to describe."),
-        key: Optional[Path] = typer.Option(None, "--key", help="Public key (PEM) to check the result's detached signature with."),
-        signature: Optional[Path] = typer.Option(None, "--signature", help="Signature file (default: RESULT.sig). Needs --key."),
-        criteria: Optional[str] = typer.Option(None, "--criteria", "-c", help="Criteria pack file, when the result's pack is not shipped with the tool. " + CRITERIA_HELP),
-        waivers: Optional[Path] = typer.Option(None, "--waivers", help="The waiver file the result was assessed with, if any."),
+        result: Path = typer.Argument(
+            ..., help="A JSON result written by assess (-o json:FILE or --format json)."
+        ),
+        bundle: Path = typer.Argument(
+            ..., help="The bundle directory or .zip the result claims to describe."
+        ),
+        key: Path | None = typer.Option(
+            None, "--key", help="Public key (PEM) to check the result's detached signature with."
+        ),
+        signature: Path | None = typer.Option(
+            None, "--signature", help="Signature file (default: RESULT.sig). Needs --key."
+        ),
+        criteria: str | None = typer.Option(
+            None,
+            "--criteria",
+            "-c",
+            help="Criteria pack file, when the result's pack is not shipped with the tool. " + CRITERIA_HELP,
+        ),
+        waivers: Path | None = typer.Option(
+            None, "--waivers", help="The waiver file the result was assessed with, if any."
+        ),
         format: str = typer.Option("table", "--format", "-f", help="table or json."),
-        bw_dir: Optional[Path] = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory (results with a footprint)."),
+        bw_dir: Path | None = typer.Option(
+            None,
+            "--bw-dir",
+            envvar="LIPLANET_BW_DIR",
+            help="Brightway data directory (results with a footprint).",
+        ),
     ) -> None:
         """Check that a result still belongs to exactly this bundle and these criteria.
 
@@ -71,7 +91,9 @@ def register(app: typer.Typer) -> None:
         run(body)
 
     @app.command()
-    def keygen(prefix: Path = typer.Argument(..., help="Writes PREFIX.key (private, mode 0600) and PREFIX.pub.")) -> None:
+    def keygen(
+        prefix: Path = typer.Argument(..., help="Writes PREFIX.key (private, mode 0600) and PREFIX.pub."),
+    ) -> None:
         """Make an Ed25519 key pair for signing results and dossiers (assess/dossier --sign).
 
         Never overwrites a file.  Keep PREFIX.key secret; give PREFIX.pub to whoever verifies.
@@ -87,7 +109,10 @@ def register(app: typer.Typer) -> None:
             priv, pub = do_keygen(prefix)
             from liplanet_cert.infra.textsafe import say
 
-            say(_console(), f"wrote {priv} (private key, mode 0600: keep it secret)\nwrote {pub} (public key: give it to verifiers)")
+            say(
+                _console(),
+                f"wrote {priv} (private key, mode 0600: keep it secret)\nwrote {pub} (public key: give it to verifiers)",
+            )
             return 0
 
         run(body)
@@ -99,13 +124,25 @@ def _show(report: Any, console: Any) -> None:
     if report.signature == "valid":
         say(console, "✓ signature valid", style="green")
     elif report.signature == "invalid":
-        say(console, "✗ signature does NOT verify: the result was changed after signing, or signed with another key", style="bold red")
+        say(
+            console,
+            "✗ signature does NOT verify: the result was changed after signing, or signed with another key",
+            style="bold red",
+        )
     if report.differences:
-        say(console, f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):", style="bold red")
+        say(
+            console,
+            f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):",
+            style="bold red",
+        )
         for d in report.differences:
             say(console, "  • ", d)
     elif report.signature != "invalid":
-        say(console, f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})", style="green")
+        say(
+            console,
+            f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})",
+            style="green",
+        )
     for n in report.notes:
         say(console, "  note: ", n, style="dim")
 

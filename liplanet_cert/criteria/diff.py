@@ -22,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from liplanet_cert.assessment import metrics
-from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion, build_pack, shipped_packs
-from liplanet_cert.errors import LiplanetError
 from liplanet_cert.assessment.evaluate import verdict_of
 from liplanet_cert.assessment.result import Finding, Status
+from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion, build_pack, shipped_packs
+from liplanet_cert.errors import LiplanetError
 
-DEFINITION_KEYS = {"threshold": ("check", "any_of", "consistency"), "severity": ("severity",), "applicability": ("applies_if",)}
+DEFINITION_KEYS = {
+    "threshold": ("check", "any_of", "consistency"),
+    "severity": ("severity",),
+    "applicability": ("applies_if",),
+}
 INFO_KEYS = ("title", "category")
 
 
@@ -47,7 +51,9 @@ def _text(c: dict[str, Any], what: str) -> str:
             return " or ".join(_cond_text(x) for x in c["any_of"])
         if "consistency" in c:
             k = c["consistency"]
-            return f"declared {k['kpi']} within ± {k['tolerance']}" + (" (relative)" if k.get("mode") == "relative" else "")
+            return f"declared {k['kpi']} within ± {k['tolerance']}" + (
+                " (relative)" if k.get("mode") == "relative" else ""
+            )
         return ""
     if what == "applicability":
         return _cond_text(c["applies_if"]) if "applies_if" in c else "always"
@@ -63,9 +69,23 @@ def _cond_text(cond: dict[str, Any]) -> str:
 def diff_packs(old: CriteriaPack, new: CriteriaPack) -> dict[str, Any]:
     """Criteria added, removed and changed between two packs (JSON-ready)."""
     a, b = _raw(old), _raw(new)
-    added = [{"id": i, "title": b[i]["title"], "severity": b[i]["severity"], "category": b[i]["category"],
-              "threshold": _text(b[i], "threshold"), "applicability": _text(b[i], "applicability")} for i in b if i not in a]
-    removed = [{"id": i, "title": a[i]["title"], "severity": a[i]["severity"], "threshold": _text(a[i], "threshold")} for i in a if i not in b]
+    added = [
+        {
+            "id": i,
+            "title": b[i]["title"],
+            "severity": b[i]["severity"],
+            "category": b[i]["category"],
+            "threshold": _text(b[i], "threshold"),
+            "applicability": _text(b[i], "applicability"),
+        }
+        for i in b
+        if i not in a
+    ]
+    removed = [
+        {"id": i, "title": a[i]["title"], "severity": a[i]["severity"], "threshold": _text(a[i], "threshold")}
+        for i in a
+        if i not in b
+    ]
     changed = []
     for i in (x for x in b if x in a):
         changes = []
@@ -90,25 +110,52 @@ def diff_packs(old: CriteriaPack, new: CriteriaPack) -> dict[str, Any]:
 def render_diff(d: dict[str, Any]) -> None:
     from rich.console import Console
 
-    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
     from liplanet_cert.infra.textsafe import clean
+    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
 
     con = Console(highlight=False)
-    print_text(con, f"{d['old']['id']}@{d['old']['version']} → {d['new']['id']}@{d['new']['version']}: "
-                    f"{len(d['added'])} added · {len(d['removed'])} removed · {len(d['changed'])} changed · {d['unchanged']} unchanged", "bold")
+    print_text(
+        con,
+        f"{d['old']['id']}@{d['old']['version']} → {d['new']['id']}@{d['new']['version']}: "
+        f"{len(d['added'])} added · {len(d['removed'])} removed · {len(d['changed'])} changed · {d['unchanged']} unchanged",
+        "bold",
+    )
     if d["added"]:
-        t = SafeTable(id_col("id"), id_col("severity"), words_col("threshold"), words_col("applies if"), text_col("title", optional=True),
-                      title="added", header_style="bold green")
+        t = SafeTable(
+            id_col("id"),
+            id_col("severity"),
+            words_col("threshold"),
+            words_col("applies if"),
+            text_col("title", optional=True),
+            title="added",
+            header_style="bold green",
+        )
         for x in d["added"]:
-            t.add_row(x["id"], x["severity"], clean(x["threshold"]), clean(x["applicability"]), clean(x["title"]))
+            t.add_row(
+                x["id"], x["severity"], clean(x["threshold"]), clean(x["applicability"]), clean(x["title"])
+            )
         t.print(con)
     if d["removed"]:
-        t = SafeTable(id_col("id"), id_col("severity"), words_col("threshold"), text_col("title", optional=True), title="removed", header_style="bold red")
+        t = SafeTable(
+            id_col("id"),
+            id_col("severity"),
+            words_col("threshold"),
+            text_col("title", optional=True),
+            title="removed",
+            header_style="bold red",
+        )
         for x in d["removed"]:
             t.add_row(x["id"], x["severity"], clean(x["threshold"]), clean(x["title"]))
         t.print(con)
     if d["changed"]:
-        t = SafeTable(id_col("id"), id_col("what"), words_col("old"), words_col("new"), title="changed", header_style="bold yellow")
+        t = SafeTable(
+            id_col("id"),
+            id_col("what"),
+            words_col("old"),
+            words_col("new"),
+            title="changed",
+            header_style="bold yellow",
+        )
         for x in d["changed"]:
             for c in x["changes"]:
                 t.add_row(x["id"], c["field"], clean(c["old"]), clean(c["new"]))
@@ -181,7 +228,11 @@ def _stored_value(metric: str, r: dict[str, Any], by_metric: dict[str, str]) -> 
         if metric == "footprint.primary_share_main_production":
             return float(fp.get("primary_data_share", 0.0)) * 100
         if metric == "footprint.steps_reported":
-            declared = _logged_steps(r) | {m.split(".")[1] for m, v in by_metric.items() if m.endswith(".automation") and v != "step not declared"}
+            declared = _logged_steps(r) | {
+                m.split(".")[1]
+                for m, v in by_metric.items()
+                if m.endswith(".automation") and v != "step not declared"
+            }
             reported = {x["step"] for x in fp.get("steps", []) if x.get("kg_co2e_per_cell") is not None}
             return len(declared & reported) / len(declared) * 100 if declared else _raise(metric)
     raise Unknown(metric)
@@ -204,7 +255,11 @@ def recorded_values(findings: Any) -> dict[str, str]:
         if not isinstance(x, dict):
             continue
         metric, actual = x.get("metric"), x.get("actual")
-        if x.get("status") not in ("pass", "fail") or not isinstance(metric, str) or not isinstance(actual, str):
+        if (
+            x.get("status") not in ("pass", "fail")
+            or not isinstance(metric, str)
+            or not isinstance(actual, str)
+        ):
             continue
         if not metric or metric.startswith("consistency."):
             continue
@@ -220,7 +275,7 @@ def recorded_values(findings: Any) -> dict[str, str]:
             prefixes = ([pieces[1] + ": "] if len(pieces) > 1 else []) + [pieces[-1] + ": ", pieces[-1] + " "]
             for prefix in prefixes:
                 if part.startswith(prefix):
-                    part = part[len(prefix):]
+                    part = part[len(prefix) :]
                     break
             out[name] = part
     return out
@@ -266,7 +321,9 @@ def predict_detail(c: Criterion, r: dict[str, Any], by_metric: dict[str, str]) -
             return "not_applicable", []
         if k.get("measured") is None:
             return "unknown", [f"kpi.{spec['kpi']}"]
-        allowed = spec["tolerance"] if spec["mode"] == "absolute" else abs(k["measured"]) * spec["tolerance"] / 100
+        allowed = (
+            spec["tolerance"] if spec["mode"] == "absolute" else abs(k["measured"]) * spec["tolerance"] / 100
+        )
         return ("pass" if abs(k["declared"] - k["measured"]) <= allowed + 1e-12 else "fail"), []
     results = [test(cond) for cond in c.check]
     if any(results):
@@ -283,7 +340,15 @@ def _pack_of(ref: dict[str, Any]) -> CriteriaPack | None:
     return None
 
 
-OUTCOMES = ("lose_approval", "needs_reassessment", "keep_approval", "gain_approval", "may_gain_approval", "stay_not_approved", "invalid")
+OUTCOMES = (
+    "lose_approval",
+    "needs_reassessment",
+    "keep_approval",
+    "gain_approval",
+    "may_gain_approval",
+    "stay_not_approved",
+    "invalid",
+)
 EXIT_NONE_LOSE, EXIT_SOME_LOSE, EXIT_CANNOT_TELL = 0, 1, 4
 
 
@@ -331,13 +396,22 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
             counts["invalid"] += 1
             continue
 
-        def cannot_judge(why: str) -> None:
+        def cannot_judge(why: str, line: dict[str, Any] = line) -> None:
             approved = line.get("status") in ("approved", "approved_with_observations")
             outcome = "needs_reassessment" if approved else "may_gain_approval"
             counts[outcome] += 1
-            rows.append({"bundle": line["bundle"], "pilot_line": (line.get("pilot_line") or {}).get("name", ""), "status": line.get("status"),
-                         "predicted": "unknown", "outcome": outcome, "criteria": [], "unknown": [],
-                         "lacks": [f"the stored result {line['result']}" + (f" ({why})" if why else "")]})
+            rows.append(
+                {
+                    "bundle": line["bundle"],
+                    "pilot_line": (line.get("pilot_line") or {}).get("name", ""),
+                    "status": line.get("status"),
+                    "predicted": "unknown",
+                    "outcome": outcome,
+                    "criteria": [],
+                    "unknown": [],
+                    "lacks": [f"the stored result {line['result']}" + (f" ({why})" if why else "")],
+                }
+            )
 
         where = _confined_result(f.parent, results_dir, str(line["result"]))
         if where is None:  # an absolute path, '..' or a link leading out of the run: never read
@@ -353,12 +427,29 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
             if sha not in unchanged_in:
                 old = _pack_of(r["criteria"])
                 old_raw = _raw(old) if old else {}
-                unchanged_in[sha] = (old is not None, {c.id for c in new.criteria if c.id in old_raw
-                                     and all(_part(old_raw[c.id], k) == _part(new_raw[c.id], k) for k in DEFINITION_KEYS.values())})
+                unchanged_in[sha] = (
+                    old is not None,
+                    {
+                        c.id
+                        for c in new.criteria
+                        if c.id in old_raw
+                        and all(
+                            _part(old_raw[c.id], k) == _part(new_raw[c.id], k)
+                            for k in DEFINITION_KEYS.values()
+                        )
+                    },
+                )
             known, unchanged = unchanged_in[sha]
             stored = {x["id"]: x for x in r["findings"]}
             by_metric = recorded_values(r["findings"])
-            findings, unknown, lacks, changed_outcome, blocking_known, blocking_unknown = [], [], set(), [], [], []
+            findings, unknown, lacks, changed_outcome, blocking_known, blocking_unknown = (
+                [],
+                [],
+                set(),
+                [],
+                [],
+                [],
+            )
             for c in new.criteria:
                 same = c.id in unchanged and c.id in stored
                 st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, by_metric)
@@ -370,8 +461,19 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
                     st = "error"  # for the verdict: cannot be decided -> not a pass
                 elif c.severity == "required" and st in ("fail", "error"):
                     blocking_known.append(c.id)
-                findings.append(Finding(id=c.id, title=c.title, category=c.category, severity=c.severity, status=Status(st),
-                                        expected="", actual="", message="", location=""))
+                findings.append(
+                    Finding(
+                        id=c.id,
+                        title=c.title,
+                        category=c.category,
+                        severity=c.severity,
+                        status=Status(st),
+                        expected="",
+                        actual="",
+                        message="",
+                        location="",
+                    )
+                )
                 before = stored.get(c.id, {}).get("status")
                 if c.severity == "required" and st in ("fail", "error") and before not in ("fail", "error"):
                     changed_outcome.append(c.id)
@@ -391,12 +493,32 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
                 outcome = "may_gain_approval"
             else:
                 outcome = "stay_not_approved"
-            row = {"bundle": line["bundle"], "pilot_line": r.get("pilot_line", {}).get("name", ""), "status": r["verdict"], "predicted": predicted,
-                   "outcome": outcome, "criteria": known_bad if outcome == "lose_approval" else [], "unknown": unknown,
-                   "undecided": blocking_unknown if outcome in ("needs_reassessment", "may_gain_approval") else [],
-                   "lacks": sorted(lacks) if outcome in ("needs_reassessment", "may_gain_approval") else [],
-                   "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}", "definitions_known": known}
-        except (Unknown, KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError, OverflowError, RecursionError) as exc:
+            row = {
+                "bundle": line["bundle"],
+                "pilot_line": r.get("pilot_line", {}).get("name", ""),
+                "status": r["verdict"],
+                "predicted": predicted,
+                "outcome": outcome,
+                "criteria": known_bad if outcome == "lose_approval" else [],
+                "unknown": unknown,
+                "undecided": blocking_unknown
+                if outcome in ("needs_reassessment", "may_gain_approval")
+                else [],
+                "lacks": sorted(lacks) if outcome in ("needs_reassessment", "may_gain_approval") else [],
+                "stored_criteria": f"{r['criteria']['id']}@{r['criteria']['version']}",
+                "definitions_known": known,
+            }
+        except (
+            Unknown,
+            KeyError,
+            TypeError,
+            ValueError,
+            IndexError,
+            AttributeError,
+            ZeroDivisionError,
+            OverflowError,
+            RecursionError,
+        ) as exc:
             cannot_judge(f"malformed: {type(exc).__name__}")
             continue
         counts[outcome] += 1
@@ -404,9 +526,14 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
     rank = {o: i for i, o in enumerate(OUTCOMES)}
     rows.sort(key=lambda x: (rank.get(x.get("outcome", ""), len(rank)), x["bundle"]))
     arg = criteria_arg or f"{new.id}@{new.version}"
-    rep = {"new": {"id": new.id, "version": new.version, "sha256": new.sha256}, "against": str(f), "counts": counts, "bundles": rows,
-           "lacks": sorted({m for x in rows if x["outcome"] == "needs_reassessment" for m in x["lacks"]}),
-           "rerun": f"liplanet-cert batch BUNDLE... --criteria {arg} --previous {against} --out NEW_RUN"}
+    rep = {
+        "new": {"id": new.id, "version": new.version, "sha256": new.sha256},
+        "against": str(f),
+        "counts": counts,
+        "bundles": rows,
+        "lacks": sorted({m for x in rows if x["outcome"] == "needs_reassessment" for m in x["lacks"]}),
+        "rerun": f"liplanet-cert batch BUNDLE... --criteria {arg} --previous {against} --out NEW_RUN",
+    }
     rep["exit_code"] = impact_exit_code(rep)
     return rep
 
@@ -414,8 +541,8 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
 def render_impact(rep: dict[str, Any]) -> None:
     from rich.console import Console
 
-    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
     from liplanet_cert.infra.textsafe import clean
+    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
 
     con = Console(highlight=False)
     c = rep["counts"]
@@ -423,30 +550,67 @@ def render_impact(rep: dict[str, Any]) -> None:
     def lines(n: int) -> str:
         return f"{n} approved line{'s' if n != 1 else ''}"
 
-    print_text(con, f"impact of {rep['new']['id']}@{rep['new']['version']} on {clean(rep['against'])}: {c['lose_approval']} would lose the seal · "
-                    f"{c['needs_reassessment']} cannot be judged · {c['keep_approval']} keep it · {c['gain_approval']} would gain it · "
-                    f"{c['may_gain_approval']} might gain it · {c['stay_not_approved']} stay not approved · {c['invalid']} invalid", "bold")
+    print_text(
+        con,
+        f"impact of {rep['new']['id']}@{rep['new']['version']} on {clean(rep['against'])}: {c['lose_approval']} would lose the seal · "
+        f"{c['needs_reassessment']} cannot be judged · {c['keep_approval']} keep it · {c['gain_approval']} would gain it · "
+        f"{c['may_gain_approval']} might gain it · {c['stay_not_approved']} stay not approved · {c['invalid']} invalid",
+        "bold",
+    )
     lost = [r for r in rep["bundles"] if r.get("outcome") == "lose_approval"]
     unsure = [r for r in rep["bundles"] if r.get("outcome") == "needs_reassessment"]
     if lost:
-        print_text(con, f"{lines(len(lost))} would lose the seal" + (f", and more may: {len(unsure)} cannot be judged (below)" if unsure else ""), "bold red")
-        t = SafeTable(text_col("pilot line"), id_col("bundle"), words_col("criteria"), title="would lose the seal", header_style="bold red", key=1)
+        print_text(
+            con,
+            f"{lines(len(lost))} would lose the seal"
+            + (f", and more may: {len(unsure)} cannot be judged (below)" if unsure else ""),
+            "bold red",
+        )
+        t = SafeTable(
+            text_col("pilot line"),
+            id_col("bundle"),
+            words_col("criteria"),
+            title="would lose the seal",
+            header_style="bold red",
+            key=1,
+        )
         for r in lost:
             t.add_row(clean(r["pilot_line"]), clean(r["bundle"]), ", ".join(r["criteria"]))
         t.print(con)
     if unsure:
         n = len(unsure)
-        print_text(con, f"{lines(n)} cannot be judged from stored results: {'they lack' if n != 1 else 'it lacks'} {_metric_list(rep['lacks'])}; "
-                        f"re-run `{clean(rep['rerun'])}` to know", "bold yellow")
-        t = SafeTable(text_col("pilot line"), id_col("bundle"), words_col("undecided criteria"), words_col("stored results lack"),
-                      title="cannot be judged from stored results", header_style="bold yellow", key=1)
+        print_text(
+            con,
+            f"{lines(n)} cannot be judged from stored results: {'they lack' if n != 1 else 'it lacks'} {_metric_list(rep['lacks'])}; "
+            f"re-run `{clean(rep['rerun'])}` to know",
+            "bold yellow",
+        )
+        t = SafeTable(
+            text_col("pilot line"),
+            id_col("bundle"),
+            words_col("undecided criteria"),
+            words_col("stored results lack"),
+            title="cannot be judged from stored results",
+            header_style="bold yellow",
+            key=1,
+        )
         for r in unsure:
-            t.add_row(clean(r["pilot_line"]), clean(r["bundle"]), ", ".join(r.get("undecided") or []), ", ".join(clean(m) for m in r["lacks"]))
+            t.add_row(
+                clean(r["pilot_line"]),
+                clean(r["bundle"]),
+                ", ".join(r.get("undecided") or []),
+                ", ".join(clean(m) for m in r["lacks"]),
+            )
         t.print(con)
     maybe = [r for r in rep["bundles"] if r.get("outcome") == "may_gain_approval"]
     if maybe:
-        print_text(con, f"{len(maybe)} not-approved line{'s' if len(maybe) != 1 else ''} might gain the seal (cannot be judged from stored results): "
-                        + ", ".join(clean(r["bundle"]) for r in maybe[:10]) + (f" and {len(maybe) - 10} more" if len(maybe) > 10 else ""), "yellow")
+        print_text(
+            con,
+            f"{len(maybe)} not-approved line{'s' if len(maybe) != 1 else ''} might gain the seal (cannot be judged from stored results): "
+            + ", ".join(clean(r["bundle"]) for r in maybe[:10])
+            + (f" and {len(maybe) - 10} more" if len(maybe) > 10 else ""),
+            "yellow",
+        )
     if not lost and not unsure:
         print_text(con, "no approved line would lose the seal", "bold green")
 
@@ -463,4 +627,13 @@ def _metric_list(names: list[str]) -> str:
     return text + (f" and {len(names) - 12} more" if len(names) > 12 else "")
 
 
-__all__ = ["build_pack", "diff_packs", "impact", "impact_exit_code", "predict", "predict_detail", "render_diff", "render_impact"]
+__all__ = [
+    "build_pack",
+    "diff_packs",
+    "impact",
+    "impact_exit_code",
+    "predict",
+    "predict_detail",
+    "render_diff",
+    "render_impact",
+]

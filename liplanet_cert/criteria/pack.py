@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from liplanet_cert.assessment import metrics
-from liplanet_cert.infra import safeyaml
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.errors import CriteriaError, Problem
+from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import data_dir, load_schema
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 
@@ -114,23 +114,37 @@ MAX_PACK_BYTES = 512 * 1024  # the shipped packs are ~15 KB; parsed YAML takes u
 def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
     """Read a pack file; returns (document, problems) without raising on content problems.  The
     file must be a regular file of at most MAX_PACK_BYTES (exit 2 otherwise: never a hang)."""
+    from liplanet_cert.bundle.source import decode_text
     from liplanet_cert.errors import BundleError
     from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
-    from liplanet_cert.bundle.source import decode_text
 
     name = str(path)
     data = read_input_file(path, "criteria pack", MAX_PACK_BYTES, error=CriteriaError)
     try:
         text = decode_text(name, data)
     except BundleError as exc:  # empty, NUL, not UTF-8, mixed line endings
-        raise CriteriaError([Problem(p.file, p.location, f"cannot read criteria pack: {p.message}", p.expected, p.found) for p in exc.problems]) from None
+        raise CriteriaError(
+            [
+                Problem(p.file, p.location, f"cannot read criteria pack: {p.message}", p.expected, p.found)
+                for p in exc.problems
+            ]
+        ) from None
     try:
         doc = strict_json(text) if name.endswith(".json") else safeyaml.load(text)
     except (ValueError, RecursionError) as exc:
-        return None, [Problem(name, getattr(exc, "location", ""), f"malformed pack: {getattr(exc, 'problem', exc)}")]
+        return None, [
+            Problem(name, getattr(exc, "location", ""), f"malformed pack: {getattr(exc, 'problem', exc)}")
+        ]
     bad = unicode_problem(doc)
     if bad is not None:  # a JSON "\ud800" escape: readable, but never writable to a report
-        return None, [Problem(name, bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters")]
+        return None, [
+            Problem(
+                name,
+                bad[0],
+                "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)",
+                expected="text of Unicode characters",
+            )
+        ]
     return doc, lint(doc, name)
 
 
@@ -139,7 +153,9 @@ def lint(doc: Any, name: str) -> list[Problem]:
     from jsonschema import Draft202012Validator
 
     problems: list[Problem] = []
-    validator = Draft202012Validator(load_schema("criteria-pack"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        load_schema("criteria-pack"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         problems.append(Problem(name, "#/" + "/".join(map(str, err.absolute_path)), err.message[:300]))
     if problems:
@@ -148,7 +164,11 @@ def lint(doc: Any, name: str) -> list[Problem]:
     for i, item in enumerate(doc["criteria"]):
         where = f"#/criteria/{i}"
         if item["id"] in seen:
-            problems.append(Problem(name, f"{where}/id", "duplicate criterion id", expected="unique ids", found=item["id"]))
+            problems.append(
+                Problem(
+                    name, f"{where}/id", "duplicate criterion id", expected="unique ids", found=item["id"]
+                )
+            )
         seen.add(item["id"])
         conds = []
         if "check" in item:
@@ -168,7 +188,15 @@ def lint(doc: Any, name: str) -> list[Problem]:
             except _LintError as exc:
                 problems.append(Problem(name, f"{where}/consistency", exc.args[0], exc.expected, exc.found))
     if doc.get("valid_until") and doc["valid_until"] < doc["valid_from"]:
-        problems.append(Problem(name, "#/valid_until", "pack expires before it starts", expected=f">= {doc['valid_from']}", found=doc["valid_until"]))
+        problems.append(
+            Problem(
+                name,
+                "#/valid_until",
+                "pack expires before it starts",
+                expected=f">= {doc['valid_from']}",
+                found=doc["valid_until"],
+            )
+        )
     return problems
 
 
@@ -182,21 +210,33 @@ class _LintError(Exception):
 def _condition(c: dict[str, Any]) -> Condition:
     spec = metrics.spec(c["metric"])
     if spec is None:
-        raise _LintError("unknown metric", expected="a metric of the catalogue (liplanet-cert criteria metrics)", found=c["metric"])
+        raise _LintError(
+            "unknown metric",
+            expected="a metric of the catalogue (liplanet-cert criteria metrics)",
+            found=c["metric"],
+        )
     op, value = c["op"], c["value"]
     if op not in metrics.OPS_BY_KIND[spec.kind]:
-        raise _LintError(f"operator {op!r} does not fit a {spec.kind} metric", expected=", ".join(sorted(metrics.OPS_BY_KIND[spec.kind])), found=op)
+        raise _LintError(
+            f"operator {op!r} does not fit a {spec.kind} metric",
+            expected=", ".join(sorted(metrics.OPS_BY_KIND[spec.kind])),
+            found=op,
+        )
     if spec.kind == "quantity":
         try:
             threshold = to_unit(parse_quantity(value, spec.dimension), spec.unit or "")
         except QuantityError as exc:
-            raise _LintError(f"threshold unit does not fit {c['metric']}: {exc.message}", exc.expected, exc.found) from None
+            raise _LintError(
+                f"threshold unit does not fit {c['metric']}: {exc.message}", exc.expected, exc.found
+            ) from None
         return Condition(c["metric"], op, threshold, str(value), spec.kind)
     if spec.kind == "automation":
         from liplanet_cert.catalogue import AUTOMATION_ORDER
 
         if value not in AUTOMATION_ORDER:
-            raise _LintError("unknown automation level", expected=", ".join(AUTOMATION_ORDER), found=str(value))
+            raise _LintError(
+                "unknown automation level", expected=", ".join(AUTOMATION_ORDER), found=str(value)
+            )
         return Condition(c["metric"], op, value, str(value), spec.kind)
     if spec.kind == "bool" and not isinstance(value, bool):
         raise _LintError("threshold must be true or false", found=repr(value))
@@ -204,7 +244,9 @@ def _condition(c: dict[str, Any]) -> Condition:
         if not isinstance(value, list):
             raise _LintError("threshold must be a list", found=repr(value))
         return Condition(c["metric"], op, tuple(value), ", ".join(map(str, value)), spec.kind)
-    return Condition(c["metric"], op, value, str(value).lower() if isinstance(value, bool) else str(value), spec.kind)
+    return Condition(
+        c["metric"], op, value, str(value).lower() if isinstance(value, bool) else str(value), spec.kind
+    )
 
 
 def _consistency(c: dict[str, Any]) -> dict[str, Any]:
@@ -296,19 +338,47 @@ def select_pack(spec: str | None = None, at: date | None = None) -> CriteriaPack
         same = [p for p in packs if p.id == pid]
         if not same:
             known = sorted({p.id for p in packs})
-            raise CriteriaError(Problem("--criteria", message=f"unknown criteria pack {pid!r}", expected="one of " + ", ".join(known) + " or a path to a pack file", found=spec))
+            raise CriteriaError(
+                Problem(
+                    "--criteria",
+                    message=f"unknown criteria pack {pid!r}",
+                    expected="one of " + ", ".join(known) + " or a path to a pack file",
+                    found=spec,
+                )
+            )
         if version:
             exact = [p for p in same if p.version == version]
             if not exact:
-                raise CriteriaError(Problem("--criteria", message=f"no version {version} of {pid}", expected="one of " + ", ".join(p.version for p in same), found=spec))
+                raise CriteriaError(
+                    Problem(
+                        "--criteria",
+                        message=f"no version {version} of {pid}",
+                        expected="one of " + ", ".join(p.version for p in same),
+                        found=spec,
+                    )
+                )
             return exact[0]
         in_force = [p for p in same if p.in_force(day)]
         if in_force:
             return max(in_force, key=lambda p: semver_key(p.version))
         if at is None:
             return max(same, key=lambda p: semver_key(p.version))
-        raise CriteriaError(Problem("--criteria", message=f"no version of {pid} is in force on {day}", expected="; ".join(f"{p.version}: {p.valid_from} .. {p.valid_until or 'open'}" for p in same), found=str(day)))
+        raise CriteriaError(
+            Problem(
+                "--criteria",
+                message=f"no version of {pid} is in force on {day}",
+                expected="; ".join(f"{p.version}: {p.valid_from} .. {p.valid_until or 'open'}" for p in same),
+                found=str(day),
+            )
+        )
     in_force = [p for p in packs if p.in_force(day)]
     if not in_force:
-        raise CriteriaError(Problem("--at", message=f"no criteria pack is in force on {day}", expected="; ".join(f"{p.ref}: {p.valid_from} .. {p.valid_until or 'open'}" for p in packs), found=str(day)))
+        raise CriteriaError(
+            Problem(
+                "--at",
+                message=f"no criteria pack is in force on {day}",
+                expected="; ".join(f"{p.ref}: {p.valid_from} .. {p.valid_until or 'open'}" for p in packs),
+                found=str(day),
+            )
+        )
     return max(in_force, key=lambda p: (p.valid_from, semver_key(p.version)))

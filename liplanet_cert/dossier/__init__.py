@@ -10,7 +10,15 @@ Importing this package is cheap: Jinja2 and PyYAML are imported only when a doss
 
 from __future__ import annotations
 
-from liplanet_cert.dossier.render import FORMATS, build_context, dossier_date, dossier_id, render_html, render_markdown, write_dossier
+from liplanet_cert.dossier.render import (
+    FORMATS,
+    build_context,
+    dossier_date,
+    dossier_id,
+    render_html,
+    render_markdown,
+    write_dossier,
+)
 
 __all__ = [
     "FORMATS",

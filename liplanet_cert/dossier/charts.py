@@ -130,8 +130,16 @@ def _open(width: int, height: int, label: str, cls: str) -> list[str]:
     ]
 
 
-def _text(x: float, y: float, text: object, *, size: float = 11, anchor: str = "start",
-          fill: str | None = None, weight: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: object,
+    *,
+    size: float = 11,
+    anchor: str = "start",
+    fill: str | None = None,
+    weight: str | None = None,
+) -> str:
     attrs = f'x="{n(x)}" y="{n(y)}" font-size="{n(size)}"'
     if anchor != "start":
         attrs += f' text-anchor="{anchor}"'
@@ -145,24 +153,34 @@ def _grid_rows(ticks: list[float], y: Callable[[float], float], left: float, rig
     """Horizontal grid lines with their value labels on the left (vertical value axis)."""
     out = []
     for t in ticks:
-        out.append(f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>')
+        out.append(
+            f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>'
+        )
         out.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
     return out
 
 
-def _grid_columns(ticks: list[float], x: Callable[[float], float], top: float, bottom: float, unit: str = "") -> list[str]:
+def _grid_columns(
+    ticks: list[float], x: Callable[[float], float], top: float, bottom: float, unit: str = ""
+) -> list[str]:
     """Vertical grid lines with their value labels below (horizontal value axis)."""
     out = []
     for t in ticks:
-        out.append(f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
-        out.append(_text(x(t), bottom + 14, fmt_value(t) + unit, size=9.5, anchor="middle", fill=PALETTE["muted"]))
+        out.append(
+            f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>'
+        )
+        out.append(
+            _text(x(t), bottom + 14, fmt_value(t) + unit, size=9.5, anchor="middle", fill=PALETTE["muted"])
+        )
     return out
 
 
 def _empty(width: int, height: int, label: str, message: str, cls: str) -> str:
     parts = _open(width, height, label, cls)
-    parts.append(f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="{PALETTE["band"]}" '
-                 f'stroke="{PALETTE["grid"]}"/>')
+    parts.append(
+        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="{PALETTE["band"]}" '
+        f'stroke="{PALETTE["grid"]}"/>'
+    )
     parts.append(_text(width / 2, height / 2 + 4, message, anchor="middle", fill=PALETTE["muted"]))
     parts.append("</svg>")
     return "".join(parts)
@@ -202,8 +220,10 @@ def seal_badge(verdict: str, *, size: int = 168) -> str:
         pts.append(f"{n(c + r * math.cos(a))},{n(c + r * math.sin(a))}")
     parts.append(f'<polygon points="{" ".join(pts)}" fill="{colour}"/>')
     parts.append(f'<circle cx="{n(c)}" cy="{n(c)}" r="{n(c - 13)}" fill="{fill}"/>')
-    parts.append(f'<circle cx="{n(c)}" cy="{n(c)}" r="{n(c - 18)}" fill="none" stroke="{colour}" '
-                 f'stroke-width="1.5" stroke-dasharray="3 2"/>')
+    parts.append(
+        f'<circle cx="{n(c)}" cy="{n(c)}" r="{n(c - 18)}" fill="none" stroke="{colour}" '
+        f'stroke-width="1.5" stroke-dasharray="3 2"/>'
+    )
     parts.append(_text(c, c - size * 0.2, mark, size=size * 0.17, anchor="middle", fill=colour, weight="700"))
     fs = size * (0.105 if len(lines) <= 2 else 0.085)
     y0 = c + size * 0.02 - (len(lines) - 2) * fs * 0.55
@@ -253,31 +273,47 @@ def bullet_chart(
         return left + (v - lo) / (hi - lo) * (right - left)
 
     parts = _open(width, height, label, "bullet")
-    parts.append(f'<rect x="{n(left)}" y="{top}" width="{n(right - left)}" height="{bar_h}" fill="{PALETTE["band"]}"/>')
+    parts.append(
+        f'<rect x="{n(left)}" y="{top}" width="{n(right - left)}" height="{bar_h}" fill="{PALETTE["band"]}"/>'
+    )
     if threshold is not None and comparator in (">=", ">", "<=", "<"):
         good_lo, good_hi = (threshold, hi) if comparator in (">=", ">") else (lo, threshold)
         bad_lo, bad_hi = (lo, threshold) if comparator in (">=", ">") else (threshold, hi)
-        parts.append(f'<rect x="{n(x(good_lo))}" y="{top}" width="{n(x(good_hi) - x(good_lo))}" height="{bar_h}" '
-                     f'fill="{PALETTE["ok_light"]}"/>')
-        parts.append(f'<rect x="{n(x(bad_lo))}" y="{top}" width="{n(x(bad_hi) - x(bad_lo))}" height="{bar_h}" '
-                     f'fill="{PALETTE["bad_light"]}"/>')
+        parts.append(
+            f'<rect x="{n(x(good_lo))}" y="{top}" width="{n(x(good_hi) - x(good_lo))}" height="{bar_h}" '
+            f'fill="{PALETTE["ok_light"]}"/>'
+        )
+        parts.append(
+            f'<rect x="{n(x(bad_lo))}" y="{top}" width="{n(x(bad_hi) - x(bad_lo))}" height="{bar_h}" '
+            f'fill="{PALETTE["bad_light"]}"/>'
+        )
     if measured is not None:
-        parts.append(f'<rect x="{n(x(min(0.0, measured)))}" y="{top + 7}" width="{n(abs(x(measured) - x(0.0)))}" '
-                     f'height="8" fill="{PALETTE["measured"]}"><title>measured {esc(fmt_value(measured))} {esc(unit)}</title></rect>')
+        parts.append(
+            f'<rect x="{n(x(min(0.0, measured)))}" y="{top + 7}" width="{n(abs(x(measured) - x(0.0)))}" '
+            f'height="8" fill="{PALETTE["measured"]}"><title>measured {esc(fmt_value(measured))} {esc(unit)}</title></rect>'
+        )
     if declared is not None:
         dx = x(declared)
-        parts.append(f'<polygon points="{n(dx - 5)},{top - 1} {n(dx + 5)},{top - 1} {n(dx)},{top + 7}" '
-                     f'fill="{PALETTE["declared"]}"><title>declared {esc(fmt_value(declared))} {esc(unit)}</title></polygon>')
-        parts.append(f'<line x1="{n(dx)}" y1="{top}" x2="{n(dx)}" y2="{top + bar_h}" stroke="{PALETTE["declared"]}" '
-                     f'stroke-width="2" stroke-dasharray="3 2"/>')
+        parts.append(
+            f'<polygon points="{n(dx - 5)},{top - 1} {n(dx + 5)},{top - 1} {n(dx)},{top + 7}" '
+            f'fill="{PALETTE["declared"]}"><title>declared {esc(fmt_value(declared))} {esc(unit)}</title></polygon>'
+        )
+        parts.append(
+            f'<line x1="{n(dx)}" y1="{top}" x2="{n(dx)}" y2="{top + bar_h}" stroke="{PALETTE["declared"]}" '
+            f'stroke-width="2" stroke-dasharray="3 2"/>'
+        )
     if threshold is not None:
         tx = x(threshold)
-        parts.append(f'<line x1="{n(tx)}" y1="{top - 3}" x2="{n(tx)}" y2="{top + bar_h + 3}" '
-                     f'stroke="{PALETTE["threshold"]}" stroke-width="3"><title>threshold {esc(comparator or "")} '
-                     f'{esc(fmt_value(threshold))} {esc(unit)}</title></line>')
+        parts.append(
+            f'<line x1="{n(tx)}" y1="{top - 3}" x2="{n(tx)}" y2="{top + bar_h + 3}" '
+            f'stroke="{PALETTE["threshold"]}" stroke-width="3"><title>threshold {esc(comparator or "")} '
+            f"{esc(fmt_value(threshold))} {esc(unit)}</title></line>"
+        )
     axis_y = top + bar_h
     for t in ticks:
-        parts.append(f'<line x1="{n(x(t))}" y1="{axis_y}" x2="{n(x(t))}" y2="{axis_y + 4}" stroke="{PALETTE["muted"]}"/>')
+        parts.append(
+            f'<line x1="{n(x(t))}" y1="{axis_y}" x2="{n(x(t))}" y2="{axis_y + 4}" stroke="{PALETTE["muted"]}"/>'
+        )
         parts.append(_text(x(t), axis_y + 15, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
     parts.append(_text(right, height - 2, unit, size=9.5, anchor="end", fill=PALETTE["muted"]))
     parts.append("</svg>")
@@ -317,22 +353,36 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
         if rate is not None and math.isfinite(rate):
             over = limit is not None and rate > limit
             colour = PALETTE["bad"] if over else (PALETTE["ok"] if limit is not None else PALETTE["measured"])
-            parts.append(f'<rect x="{n(left)}" y="{n(y + 5)}" width="{n(max(x(rate) - left, 0.8))}" height="{row_h - 10}" '
-                         f'fill="{colour}"><title>{esc(name)}: {esc(fmt_value(rate, 2))} %</title></rect>')
-            parts.append(_text(max(x(rate), left + 1) + 4, y + row_h / 2 + 4, fmt_value(rate, 2) + " %", size=10,
-                               fill=colour if over else PALETTE["ink"], weight="700" if over else None))
+            parts.append(
+                f'<rect x="{n(left)}" y="{n(y + 5)}" width="{n(max(x(rate) - left, 0.8))}" height="{row_h - 10}" '
+                f'fill="{colour}"><title>{esc(name)}: {esc(fmt_value(rate, 2))} %</title></rect>'
+            )
+            parts.append(
+                _text(
+                    max(x(rate), left + 1) + 4,
+                    y + row_h / 2 + 4,
+                    fmt_value(rate, 2) + " %",
+                    size=10,
+                    fill=colour if over else PALETTE["ink"],
+                    weight="700" if over else None,
+                )
+            )
         else:
             parts.append(_text(left + 4, y + row_h / 2 + 4, "not logged", size=10, fill=PALETTE["muted"]))
         if limit is not None and math.isfinite(limit):
-            parts.append(f'<line x1="{n(x(limit))}" y1="{n(y + 2)}" x2="{n(x(limit))}" y2="{n(y + row_h - 2)}" '
-                         f'stroke="{PALETTE["threshold"]}" stroke-width="2.5"><title>limit {esc(fmt_value(limit))} %</title></line>')
+            parts.append(
+                f'<line x1="{n(x(limit))}" y1="{n(y + 2)}" x2="{n(x(limit))}" y2="{n(y + row_h - 2)}" '
+                f'stroke="{PALETTE["threshold"]}" stroke-width="2.5"><title>limit {esc(fmt_value(limit))} %</title></line>'
+            )
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     ly = height - 6
     parts.append(f'<rect x="{left}" y="{ly - 8}" width="10" height="8" fill="{PALETTE["ok"]}"/>')
     parts.append(_text(left + 14, ly, "within limit", size=9.5, fill=PALETTE["muted"]))
     parts.append(f'<rect x="{left + 90}" y="{ly - 8}" width="10" height="8" fill="{PALETTE["bad"]}"/>')
     parts.append(_text(left + 104, ly, "over limit", size=9.5, fill=PALETTE["muted"]))
-    parts.append(f'<line x1="{left + 175}" y1="{ly - 9}" x2="{left + 175}" y2="{ly + 1}" stroke="{PALETTE["threshold"]}" stroke-width="2.5"/>')
+    parts.append(
+        f'<line x1="{left + 175}" y1="{ly - 9}" x2="{left + 175}" y2="{ly + 1}" stroke="{PALETTE["threshold"]}" stroke-width="2.5"/>'
+    )
     parts.append(_text(left + 181, ly, "per-step limit", size=9.5, fill=PALETTE["muted"]))
     parts.append("</svg>")
     return "".join(parts)
@@ -388,21 +438,33 @@ def daily_output_chart(
     idx = sorted({0, k - 1, *[round(i * (k - 1) / 5) for i in range(1, 5)]}) if k > 1 else [0]
     for i in idx:
         o, _, d = pts[i]
-        parts.append(f'<line x1="{n(x(o))}" y1="{bottom}" x2="{n(x(o))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>')
+        parts.append(
+            f'<line x1="{n(x(o))}" y1="{bottom}" x2="{n(x(o))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>'
+        )
         anchor = "start" if i == 0 and k > 1 else ("end" if i == k - 1 and k > 1 else "middle")
         parts.append(_text(x(o), bottom + 16, str(d)[:10], size=9.5, anchor=anchor, fill=PALETTE["muted"]))
-    area = [f"{n(x(xs[0]))},{n(bottom)}"] + [f"{n(x(o))},{n(y(v))}" for o, v, _ in pts] + [f"{n(x(xs[-1]))},{n(bottom)}"]
+    area = (
+        [f"{n(x(xs[0]))},{n(bottom)}"]
+        + [f"{n(x(o))},{n(y(v))}" for o, v, _ in pts]
+        + [f"{n(x(xs[-1]))},{n(bottom)}"]
+    )
     parts.append(f'<polygon points="{" ".join(area)}" fill="{PALETTE["measured"]}" fill-opacity="0.10"/>')
     line = " ".join(f"{n(x(o))},{n(y(v))}" for o, v, _ in pts)
-    parts.append(f'<polyline points="{line}" fill="none" stroke="{PALETTE["measured"]}" stroke-width="1.8" '
-                 f'stroke-linejoin="round"/>')
+    parts.append(
+        f'<polyline points="{line}" fill="none" stroke="{PALETTE["measured"]}" stroke-width="1.8" '
+        f'stroke-linejoin="round"/>'
+    )
     if k <= 120:
         for o, v, d in pts:
-            parts.append(f'<circle cx="{n(x(o))}" cy="{n(y(v))}" r="2.2" fill="{PALETTE["measured"]}">'
-                         f"<title>{esc(str(d)[:10])}: {esc(fmt_value(v))} {esc(unit)}</title></circle>")
+            parts.append(
+                f'<circle cx="{n(x(o))}" cy="{n(y(v))}" r="2.2" fill="{PALETTE["measured"]}">'
+                f"<title>{esc(str(d)[:10])}: {esc(fmt_value(v))} {esc(unit)}</title></circle>"
+            )
     mean = sum(ys) / len(ys)
-    parts.append(f'<line x1="{left}" y1="{n(y(mean))}" x2="{right}" y2="{n(y(mean))}" stroke="{PALETTE["measured"]}" '
-                 f'stroke-dasharray="5 3" stroke-width="1.2"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{n(y(mean))}" x2="{right}" y2="{n(y(mean))}" stroke="{PALETTE["measured"]}" '
+        f'stroke-dasharray="5 3" stroke-width="1.2"/>'
+    )
     ly_mean, ly_thr = y(mean) + 3.5, (y(threshold) + 3.5 if threshold is not None else None)
     if ly_thr is not None and abs(ly_mean - ly_thr) < 12:  # keep the two labels apart
         if ly_mean <= ly_thr:
@@ -411,10 +473,13 @@ def daily_output_chart(
             ly_thr = ly_mean - 12
     parts.append(_text(right + 6, ly_mean, f"mean {fmt_value(mean)}", size=9.5, fill=PALETTE["measured"]))
     if threshold is not None:
-        parts.append(f'<line x1="{left}" y1="{n(y(threshold))}" x2="{right}" y2="{n(y(threshold))}" '
-                     f'stroke="{PALETTE["threshold"]}" stroke-dasharray="6 3" stroke-width="1.5"/>')
-        parts.append(_text(right + 6, ly_thr, f"threshold {fmt_value(threshold)}", size=9.5,
-                           fill=PALETTE["threshold"]))
+        parts.append(
+            f'<line x1="{left}" y1="{n(y(threshold))}" x2="{right}" y2="{n(y(threshold))}" '
+            f'stroke="{PALETTE["threshold"]}" stroke-dasharray="6 3" stroke-width="1.5"/>'
+        )
+        parts.append(
+            _text(right + 6, ly_thr, f"threshold {fmt_value(threshold)}", size=9.5, fill=PALETTE["threshold"])
+        )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     parts.append(_text(left - 40, top - 10, unit, size=9.5, fill=PALETTE["muted"]))
     parts.append("</svg>")
@@ -443,10 +508,15 @@ def capacity_histogram(
     if bins is None:
         # Freedman–Diaconis width (robust to a few outlying cells), Sturges as the fallback
         q1, q3 = vals[len(vals) // 4], vals[(3 * len(vals)) // 4]
-        span = (max(vals[-1], nominal if nominal is not None else vals[-1])
-                - min(vals[0], nominal if nominal is not None else vals[0]))
+        span = max(vals[-1], nominal if nominal is not None else vals[-1]) - min(
+            vals[0], nominal if nominal is not None else vals[0]
+        )
         width_fd = 2 * (q3 - q1) / len(vals) ** (1 / 3)
-        bins = int(math.ceil(span / width_fd)) if width_fd > 0 and span > 0 else int(math.ceil(math.log2(len(vals)) + 1))
+        bins = (
+            int(math.ceil(span / width_fd))
+            if width_fd > 0 and span > 0
+            else int(math.ceil(math.log2(len(vals)) + 1))
+        )
         bins = max(5, min(40, bins))
     lo, hi = vals[0], vals[-1]
     if nominal is not None:
@@ -476,29 +546,62 @@ def capacity_histogram(
         if c == 0:
             continue
         bar_h = max(bottom - y(c), 2.0)  # a single outlying cell stays visible
-        parts.append(f'<rect x="{n(x(b0) + 0.5)}" y="{n(bottom - bar_h)}" width="{n(max(x(b0 + w) - x(b0) - 1, 0.5))}" '
-                     f'height="{n(bar_h)}" fill="{PALETTE["measured"]}" fill-opacity="0.85">'
-                     f"<title>{esc(fmt_value(b0))}–{esc(fmt_value(b0 + w))} {esc(unit)}: {c} cells</title></rect>")
+        parts.append(
+            f'<rect x="{n(x(b0) + 0.5)}" y="{n(bottom - bar_h)}" width="{n(max(x(b0 + w) - x(b0) - 1, 0.5))}" '
+            f'height="{n(bar_h)}" fill="{PALETTE["measured"]}" fill-opacity="0.85">'
+            f"<title>{esc(fmt_value(b0))}–{esc(fmt_value(b0 + w))} {esc(unit)}: {c} cells</title></rect>"
+        )
     for t in nice_ticks(lo, hi, 6):
         if lo <= t <= hi:
-            parts.append(f'<line x1="{n(x(t))}" y1="{bottom}" x2="{n(x(t))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>')
-            parts.append(_text(x(t), bottom + 16, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
+            parts.append(
+                f'<line x1="{n(x(t))}" y1="{bottom}" x2="{n(x(t))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>'
+            )
+            parts.append(
+                _text(x(t), bottom + 16, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"])
+            )
     mean = sum(vals) / len(vals)
-    parts.append(f'<line x1="{n(x(mean))}" y1="{top}" x2="{n(x(mean))}" y2="{bottom}" stroke="{PALETTE["ink"]}" '
-                 f'stroke-dasharray="4 3"/>')
+    parts.append(
+        f'<line x1="{n(x(mean))}" y1="{top}" x2="{n(x(mean))}" y2="{bottom}" stroke="{PALETTE["ink"]}" '
+        f'stroke-dasharray="4 3"/>'
+    )
     mean_right = nominal is None or mean >= nominal
-    parts.append(_text(x(mean) + (4 if mean_right else -4), top - 8, f"mean {fmt_value(mean)}", size=9.5,
-                       anchor="start" if mean_right else "end"))
+    parts.append(
+        _text(
+            x(mean) + (4 if mean_right else -4),
+            top - 8,
+            f"mean {fmt_value(mean)}",
+            size=9.5,
+            anchor="start" if mean_right else "end",
+        )
+    )
     if nominal is not None:
-        parts.append(f'<line x1="{n(x(nominal))}" y1="{top}" x2="{n(x(nominal))}" y2="{bottom}" '
-                     f'stroke="{PALETTE["declared"]}" stroke-width="2"/>')
+        parts.append(
+            f'<line x1="{n(x(nominal))}" y1="{top}" x2="{n(x(nominal))}" y2="{bottom}" '
+            f'stroke="{PALETTE["declared"]}" stroke-width="2"/>'
+        )
         anchor = "end" if mean_right else "start"
         dx = -4 if anchor == "end" else 4
-        parts.append(_text(x(nominal) + dx, top - 8, f"nominal {fmt_value(nominal)}", size=9.5, anchor=anchor,
-                           fill=PALETTE["declared"]))
+        parts.append(
+            _text(
+                x(nominal) + dx,
+                top - 8,
+                f"nominal {fmt_value(nominal)}",
+                size=9.5,
+                anchor=anchor,
+                fill=PALETTE["declared"],
+            )
+        )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
-    parts.append(_text(right, height - 4, f"capacity ({unit}), {len(vals)} cells", size=9.5, anchor="end",
-                       fill=PALETTE["muted"]))
+    parts.append(
+        _text(
+            right,
+            height - 4,
+            f"capacity ({unit}), {len(vals)} cells",
+            size=9.5,
+            anchor="end",
+            fill=PALETTE["muted"],
+        )
+    )
     parts.append(_text(left - 34, top - 8, "cells", size=9.5, fill=PALETTE["muted"]))
     parts.append("</svg>")
     return "".join(parts)
@@ -543,8 +646,16 @@ def footprint_chart(
         y = top + i * row_h
         default = s.get("data_source") == "default"
         name = _truncate(str(s.get("step", "")), 44) + (" *" if default else "")
-        parts.append(_text(left - 8, y + row_h / 2 + 4, name, size=11, anchor="end",
-                           fill=PALETTE["muted"] if default else PALETTE["ink"]))
+        parts.append(
+            _text(
+                left - 8,
+                y + row_h / 2 + 4,
+                name,
+                size=11,
+                anchor="end",
+                fill=PALETTE["muted"] if default else PALETTE["ink"],
+            )
+        )
         contrib = s.get("contributions") or {}
         cx = left
         total = float(s.get("value") or 0)
@@ -556,23 +667,31 @@ def footprint_chart(
             known += v
             w = x(v) - left
             opacity = ' fill-opacity="0.55"' if default else ""
-            parts.append(f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE[key]}"'
-                         f'{opacity}><title>{esc(s.get("step", ""))} · {key}: '
-                         f"{esc(fmt_value(v))} {esc(unit)}</title></rect>")
+            parts.append(
+                f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE[key]}"'
+                f"{opacity}><title>{esc(s.get('step', ''))} · {key}: "
+                f"{esc(fmt_value(v))} {esc(unit)}</title></rect>"
+            )
             cx += w
         rest = total - known
         if rest > total * 1e-6 and rest > 0:
             w = x(rest) - left
-            parts.append(f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE["other"]}">'
-                         f"<title>{esc(s.get('step', ''))} · other: {esc(fmt_value(rest))} {esc(unit)}</title></rect>")
+            parts.append(
+                f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE["other"]}">'
+                f"<title>{esc(s.get('step', ''))} · other: {esc(fmt_value(rest))} {esc(unit)}</title></rect>"
+            )
         lo_v, hi_v = s.get("low"), s.get("high")
         if lo_v is not None and hi_v is not None:
             yc = y + row_h / 2
-            parts.append(f'<line x1="{n(x(float(lo_v)))}" y1="{n(yc)}" x2="{n(x(float(hi_v)))}" y2="{n(yc)}" '
-                         f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>')
+            parts.append(
+                f'<line x1="{n(x(float(lo_v)))}" y1="{n(yc)}" x2="{n(x(float(hi_v)))}" y2="{n(yc)}" '
+                f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
+            )
             for v in (float(lo_v), float(hi_v)):
-                parts.append(f'<line x1="{n(x(v))}" y1="{n(yc - 5)}" x2="{n(x(v))}" y2="{n(yc + 5)}" '
-                             f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>')
+                parts.append(
+                    f'<line x1="{n(x(v))}" y1="{n(yc - 5)}" x2="{n(x(v))}" y2="{n(yc + 5)}" '
+                    f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
+                )
         end = max(x(total), x(float(hi_v)) if hi_v is not None else 0)
         parts.append(_text(end + 5, y + row_h / 2 + 4, fmt_value(total), size=10))
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
@@ -590,8 +709,9 @@ def footprint_chart(
     return "".join(parts)
 
 
-def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg CO2e/kWh", title: str = "",
-                   width: int = 860) -> str:
+def scenario_chart(
+    rows: Sequence[tuple[str, float, float]], *, unit: str = "kg CO2e/kWh", title: str = "", width: int = 860
+) -> str:
     """Paired bars per step: baseline (grey) and scenario (green), with the reduction labelled."""
     label = f"Reduction potential per step{': ' + title if title else ''} ({unit})"
     if not rows:
@@ -611,14 +731,25 @@ def scenario_chart(rows: Sequence[tuple[str, float, float]], *, unit: str = "kg 
     for i, (name, base, scen) in enumerate(rows):
         y = top + i * row_h
         parts.append(_text(left - 8, y + row_h / 2 + 4, _truncate(str(name), 44), size=11, anchor="end"))
-        parts.append(f'<rect x="{left}" y="{n(y + 4)}" width="{n(x(base) - left)}" height="10" fill="{PALETTE["other"]}">'
-                     f"<title>baseline {esc(fmt_value(base))} {esc(unit)}</title></rect>")
-        parts.append(f'<rect x="{left}" y="{n(y + 15)}" width="{n(x(scen) - left)}" height="10" fill="{PALETTE["scenario"]}">'
-                     f"<title>scenario {esc(fmt_value(scen))} {esc(unit)}</title></rect>")
+        parts.append(
+            f'<rect x="{left}" y="{n(y + 4)}" width="{n(x(base) - left)}" height="10" fill="{PALETTE["other"]}">'
+            f"<title>baseline {esc(fmt_value(base))} {esc(unit)}</title></rect>"
+        )
+        parts.append(
+            f'<rect x="{left}" y="{n(y + 15)}" width="{n(x(scen) - left)}" height="10" fill="{PALETTE["scenario"]}">'
+            f"<title>scenario {esc(fmt_value(scen))} {esc(unit)}</title></rect>"
+        )
         red = base - scen
         pct = f" ({fmt_value(red / base * 100, 0)} %)" if base else ""
-        parts.append(_text(max(x(base), x(scen)) + 5, y + row_h / 2 + 4, f"−{fmt_value(red)}{pct}" if red > 0
-                           else fmt_value(-red), size=10, fill=PALETTE["ok"] if red > 0 else PALETTE["muted"]))
+        parts.append(
+            _text(
+                max(x(base), x(scen)) + 5,
+                y + row_h / 2 + 4,
+                f"−{fmt_value(red)}{pct}" if red > 0 else fmt_value(-red),
+                size=10,
+                fill=PALETTE["ok"] if red > 0 else PALETTE["muted"],
+            )
+        )
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     ly = height - 6
     parts.append(f'<rect x="10" y="{ly - 8}" width="10" height="8" fill="{PALETTE["other"]}"/>')

@@ -41,7 +41,10 @@ _FIXED = {
 }
 # Boolean metrics: the wording when true, and when false.
 _BOOL = {
-    "coating.both_sides": ("both sides of the current collector coated", "one side of the current collector coated"),
+    "coating.both_sides": (
+        "both sides of the current collector coated",
+        "one side of the current collector coated",
+    ),
     "cell.all_solid_state": ("all-solid-state cell", "not an all-solid-state cell"),
 }
 
@@ -61,16 +64,25 @@ def _lower_first(title: str) -> str:
 class Labeller:
     """Rewrites internal names in finding texts.  Build one per rendering (cheap) via :func:`labeller`."""
 
-    def __init__(self, kpi_titles: dict[str, str], step_titles: dict[str, str], areas: dict[str, str],
-                 units: dict[str, str]) -> None:
+    def __init__(
+        self,
+        kpi_titles: dict[str, str],
+        step_titles: dict[str, str],
+        areas: dict[str, str],
+        units: dict[str, str],
+    ) -> None:
         self.kpi_titles = kpi_titles  # kpi name -> title (capitalised)
         self.step_titles = step_titles  # step id -> title
         self.areas = areas  # area id -> words
         self.units = units  # metric path -> display unit
-        words = sorted([k for k in kpi_titles if "_" in k] + [s for s in step_titles if "_" in s], key=len,
-                       reverse=True)
-        self._word_re = re.compile(r"(?<![\w./#-])(" + "|".join(map(re.escape, words)) + r")(?![\w/#-])") \
-            if words else None
+        words = sorted(
+            [k for k in kpi_titles if "_" in k] + [s for s in step_titles if "_" in s], key=len, reverse=True
+        )
+        self._word_re = (
+            re.compile(r"(?<![\w./#-])(" + "|".join(map(re.escape, words)) + r")(?![\w/#-])")
+            if words
+            else None
+        )
 
     # -- single names ---------------------------------------------------------------------------
 
@@ -116,6 +128,7 @@ class Labeller:
         s = str(text if text is not None else "")
         if not s:
             return s
+
         # boolean tests read as a statement: "coating.both_sides = true" -> "both sides … coated"
         def boolean(m: re.Match[str]) -> str:
             path, op, value = m.group(1), m.group(2), m.group(3).lower()
@@ -124,9 +137,13 @@ class Labeller:
                 return _BOOL[path][0 if positive else 1]
             parts = path.split(".")
             if parts[0] == "step" and len(parts) == 3 and parts[2] == "declared":
-                return (f"the line declares {self.step(parts[1])}" if positive
-                        else f"the line does not declare {self.step(parts[1])}")
+                return (
+                    f"the line declares {self.step(parts[1])}"
+                    if positive
+                    else f"the line does not declare {self.step(parts[1])}"
+                )
             return self.metric(path) + ("" if positive else " (not)")
+
         s = re.sub(_PATH_RE.pattern + r"\s*(=|≠)\s*(true|false)\b", boolean, s)
 
         # a bare threshold gets the unit the metric is measured in
@@ -141,12 +158,18 @@ class Labeller:
             if op == "includes all of":
                 return f"{label} include all of {tail}"
             return f"{label} {op} {tail}"
+
         s = re.sub(_PATH_RE.pattern + r"\s*" + _CMP + r"\s*([^;]*?)(?=$|;| or | and )", with_unit, s)
         s = _PATH_RE.sub(lambda m: self.metric(m.group(1)), s)
         # area ids listed after a scope test
         if self.areas:
-            s = re.sub(r"(?<![\w./#-])(" + "|".join(map(re.escape, sorted(self.areas, key=len, reverse=True)))
-                       + r")(?![\w/#-])", lambda m: self.areas[m.group(1)], s)
+            s = re.sub(
+                r"(?<![\w./#-])("
+                + "|".join(map(re.escape, sorted(self.areas, key=len, reverse=True)))
+                + r")(?![\w/#-])",
+                lambda m: self.areas[m.group(1)],
+                s,
+            )
         return self.words(s)
 
     def consistency(self, text: Any, kpi: str = "") -> str:
@@ -166,6 +189,7 @@ class Labeller:
         def repl(m: re.Match[str]) -> str:
             w = m.group(1)
             return self.kpi(w) if w in self.kpi_titles else self.step(w)
+
         return self._word_re.sub(repl, s)
 
     def actual(self, text: Any) -> str:
@@ -175,8 +199,8 @@ class Labeller:
 
 @lru_cache(maxsize=4)
 def _catalogues(glossary_titles: tuple[tuple[str, str], ...]) -> Labeller:
-    from liplanet_cert.catalogue import KPI_SPECS
     from liplanet_cert.assessment.metrics import CATALOGUE
+    from liplanet_cert.catalogue import KPI_SPECS
     from liplanet_cert.infra.resources import load_json
 
     kpi_titles = {k: v[2] for k, v in KPI_SPECS.items()}

@@ -24,16 +24,16 @@ import json
 import math
 import os
 import re
-from functools import lru_cache
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from liplanet_cert.infra.atomic import check_directory, write_all
-from liplanet_cert.infra.textsafe import clean
 from liplanet_cert.dossier import charts
 from liplanet_cert.dossier.charts import fmt_value
+from liplanet_cert.infra.atomic import check_directory, write_all
+from liplanet_cert.infra.textsafe import clean
 
 if TYPE_CHECKING:  # pragma: no cover
     from liplanet_cert.assessment.result import Result
@@ -94,7 +94,9 @@ _THRESHOLD_RE = re.compile(r"(≥|>=|≤|<=|<|>|==|=)\s*([-+]?\d[\d\u202f ,]*(?:
 
 def canonical_json(result: Result) -> str:
     """The result as canonical JSON (sorted keys, no whitespace) — the input of the dossier id."""
-    return json.dumps(result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def dossier_id(result: Result) -> str:
@@ -111,7 +113,7 @@ def dossier_date(result: Result) -> tuple[str, str]:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            when = datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+            when = datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
             return when, f"SOURCE_DATE_EPOCH={epoch}"
         except (ValueError, OverflowError, OSError):
             pass
@@ -216,6 +218,7 @@ def compress_lots(lots: Sequence[str]) -> str:
 
     return compress_ids([str(x) for x in lots], limit=None, min_run=3)
 
+
 def _status(f: Any) -> str:
     return str(getattr(f.status, "value", f.status))
 
@@ -227,7 +230,8 @@ def _severity_rank(sev: str) -> int:
 def is_contradiction(f: Any) -> bool:
     """A declaration-vs-logs cross-check (the line declared one thing, its own logs show another)."""
     return str(getattr(f, "category", "")) == "consistency" or str(getattr(f, "metric", "") or "").startswith(
-        "consistency.")
+        "consistency."
+    )
 
 
 def importance(f: Any) -> tuple[int, int]:
@@ -299,8 +303,11 @@ def _explain(f: Any, status: str, expected: str, actual: str, lab: Any) -> str:
     if status == "not_applicable" and str(f.expected or "").startswith("applies if "):
         return f"Does not apply: it {expected}; the bundle shows {actual or 'nothing'}."
     message = str(f.message or "")
-    if message and status in ("pass", "fail") and (message.startswith(f"{f.title}: expected ")
-                                                  or message.startswith(f"{f.title}: met")):
+    if (
+        message
+        and status in ("pass", "fail")
+        and (message.startswith(f"{f.title}: expected ") or message.startswith(f"{f.title}: met"))
+    ):
         return ""  # the evaluator's generic "title: expected X, found Y" repeats the rows below it
     if message:
         text = lab.condition(message)
@@ -349,16 +356,25 @@ def _kpi_views(result: Result, html: bool, titles: dict[str, str] | None = None)
             "comparator": comp,
             "declared_text": _with_unit(fmt_value(declared), unit),
             "measured_text": _with_unit(fmt_value(measured), unit),
-            "threshold_text": _with_unit(f"{_COMP_SYMBOL.get(comp or '', comp or '')} {fmt_value(threshold)}".strip(),
-                                         unit) if threshold is not None else "—",
-            "deviation_text": _with_unit(("+" if deviation > 0 else "−" if deviation < 0 else "")
-                                         + fmt_value(abs(deviation)), dev_unit) if deviation is not None else "—",
+            "threshold_text": _with_unit(
+                f"{_COMP_SYMBOL.get(comp or '', comp or '')} {fmt_value(threshold)}".strip(), unit
+            )
+            if threshold is not None
+            else "—",
+            "deviation_text": _with_unit(
+                ("+" if deviation > 0 else "−" if deviation < 0 else "") + fmt_value(abs(deviation)), dev_unit
+            )
+            if deviation is not None
+            else "—",
             "declared_location": kpi.declared_location,
             "measured_location": kpi.measured_location,
             "criterion": finding.id if finding is not None else "",
             "status": _status(finding) if finding is not None else "",
-            "chart": charts.bullet_chart(title, unit, measured=measured, declared=declared,
-                                         threshold=threshold, comparator=comp) if html else "",
+            "chart": charts.bullet_chart(
+                title, unit, measured=measured, declared=declared, threshold=threshold, comparator=comp
+            )
+            if html
+            else "",
         }
         rows.append(row)
     return rows
@@ -377,12 +393,16 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
 
     def _per_kwh(row: dict[str, Any], key: str) -> float | None:
         """``key`` of a scenario row in kg CO2e/kWh (rows may give it per kWh, per cell or bare)."""
-        for k, factor in ((f"{key}_kg_co2e_per_kwh", 1.0), (f"{key}_kg_co2e_per_cell", kwh_per_cell_factor),
-                          (key, 1.0)):
+        for k, factor in (
+            (f"{key}_kg_co2e_per_kwh", 1.0),
+            (f"{key}_kg_co2e_per_cell", kwh_per_cell_factor),
+            (key, 1.0),
+        ):
             v = _num(row.get(k))
             if v is not None:
                 return v * factor
         return None
+
     unc = fp.get("uncertainty") or {}
     unc_steps: dict[str, Any] = {}
     unc_total = None
@@ -426,25 +446,35 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         per_cell = _num(s.get("kg_co2e_per_cell"))
         contrib = s.get("contributions") or {}
         csum = sum(_num(v) or 0 for v in contrib.values())
-        shares = {k: ((_num(contrib.get(k)) or 0) / csum if csum > 0 else 0.0) for k in ("electricity", "heat", "materials")}
+        shares = {
+            k: ((_num(contrib.get(k)) or 0) / csum if csum > 0 else 0.0)
+            for k in ("electricity", "heat", "materials")
+        }
         iv = interval(unc_steps.get(str(s.get("step"))), per_kwh, per_cell)
-        steps.append({
-            "step": s.get("step", ""),
-            "title": _humanize(str(s.get("step", "")), titles),
-            "per_cell": per_cell,
-            "per_kwh": per_kwh,
-            "share": _num(s.get("share")),
-            "data_source": s.get("data_source", ""),
-            "shares": shares,
-            "contrib_kwh": {k: (per_kwh or 0) * v for k, v in shares.items()},
-            "interval": iv,
-        })
-    chart_rows = [{
-        "step": st["title"], "value": st["per_kwh"] or 0.0, "data_source": st["data_source"],
-        "contributions": st["contrib_kwh"],
-        "low": st["interval"]["p2_5"] if st["interval"] else None,
-        "high": st["interval"]["p97_5"] if st["interval"] else None,
-    } for st in steps]
+        steps.append(
+            {
+                "step": s.get("step", ""),
+                "title": _humanize(str(s.get("step", "")), titles),
+                "per_cell": per_cell,
+                "per_kwh": per_kwh,
+                "share": _num(s.get("share")),
+                "data_source": s.get("data_source", ""),
+                "shares": shares,
+                "contrib_kwh": {k: (per_kwh or 0) * v for k, v in shares.items()},
+                "interval": iv,
+            }
+        )
+    chart_rows = [
+        {
+            "step": st["title"],
+            "value": st["per_kwh"] or 0.0,
+            "data_source": st["data_source"],
+            "contributions": st["contrib_kwh"],
+            "low": st["interval"]["p2_5"] if st["interval"] else None,
+            "high": st["interval"]["p97_5"] if st["interval"] else None,
+        }
+        for st in steps
+    ]
     # totals by contribution
     by_kind = {k: sum(st["contrib_kwh"][k] for st in steps) for k in ("electricity", "heat", "materials")}
 
@@ -462,9 +492,16 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             if base is None or scen is None:
                 continue
             red = base - scen if red is None else red
-            rows.append({"step": r.get("step", ""), "title": _humanize(str(r.get("step", "")), titles),
-                         "baseline": base, "scenario": scen, "reduction": red,
-                         "reduction_pct": (red / base * 100) if base else None})
+            rows.append(
+                {
+                    "step": r.get("step", ""),
+                    "title": _humanize(str(r.get("step", "")), titles),
+                    "baseline": base,
+                    "scenario": scen,
+                    "reduction": red,
+                    "reduction_pct": (red / base * 100) if base else None,
+                }
+            )
         st = scenario.get("total") if isinstance(scenario.get("total"), dict) else {}
         base_total = _per_kwh(st, "baseline") if st else None
         scen_total = _per_kwh(st, "scenario") if st else None
@@ -476,7 +513,9 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         for ch in scenario.get("changes") or []:
             if isinstance(ch, dict):
                 what = ", ".join(f"{k} {v}" for k, v in ch.items() if k not in ("source", "year"))
-                changes.append({"what": what, "source": str(ch.get("source", "")), "year": ch.get("year", "")})
+                changes.append(
+                    {"what": what, "source": str(ch.get("source", "")), "year": ch.get("year", "")}
+                )
             else:
                 changes.append({"what": str(ch), "source": "", "year": ""})
         scen_view = {
@@ -490,11 +529,19 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
             "scenario_total": scen_total,
             "reduction_total": base_total - scen_total,
             "reduction_pct": ((base_total - scen_total) / base_total * 100) if base_total else None,
-            "details": {k: v for k, v in sorted(scenario.items()) if k not in ("steps", "name", "title", "unit", "id",
-                        "version", "description") and isinstance(v, (str, int, float))},
-            "chart": charts.scenario_chart([(r["title"], r["baseline"], r["scenario"]) for r in rows],
-                                           unit=scen_unit, title=str(scenario.get("title") or scenario.get("name") or ""))
-            if html and rows else "",
+            "details": {
+                k: v
+                for k, v in sorted(scenario.items())
+                if k not in ("steps", "name", "title", "unit", "id", "version", "description")
+                and isinstance(v, (str, int, float))
+            },
+            "chart": charts.scenario_chart(
+                [(r["title"], r["baseline"], r["scenario"]) for r in rows],
+                unit=scen_unit,
+                title=str(scenario.get("title") or scenario.get("name") or ""),
+            )
+            if html and rows
+            else "",
         }
     method = fp.get("method")
     if isinstance(method, (list, tuple)):
@@ -505,10 +552,21 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         if isinstance(src, dict):
             title = next((src[k] for k in text_keys if src.get(k)), src.get("id", ""))
             used = src.get("what") or src.get("used_for") or ""
-            extra = {k: v for k, v in sorted(src.items())
-                     if k not in (*text_keys, "id", "what", "used_for", "year") and isinstance(v, (str, int, float))}
-            sources.append({"id": src.get("id", ""), "text": str(title), "year": src.get("year", ""),
-                            "used_for": str(used), "extra": "; ".join(f"{k}: {v}" for k, v in extra.items())})
+            extra = {
+                k: v
+                for k, v in sorted(src.items())
+                if k not in (*text_keys, "id", "what", "used_for", "year")
+                and isinstance(v, (str, int, float))
+            }
+            sources.append(
+                {
+                    "id": src.get("id", ""),
+                    "text": str(title),
+                    "year": src.get("year", ""),
+                    "used_for": str(used),
+                    "extra": "; ".join(f"{k}: {v}" for k, v in extra.items()),
+                }
+            )
         else:
             sources.append({"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""})
     fu = fp.get("functional_unit")
@@ -527,8 +585,13 @@ def _footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: boo
         "primary_share": primary_share,
         "steps": steps,
         "by_kind": by_kind,
-        "uncertainty": {k: v for k, v in sorted(unc.items()) if k not in ("steps", "total", "unit") and
-                        isinstance(v, (str, int, float))} if isinstance(unc, dict) and unc else None,
+        "uncertainty": {
+            k: v
+            for k, v in sorted(unc.items())
+            if k not in ("steps", "total", "unit") and isinstance(v, (str, int, float))
+        }
+        if isinstance(unc, dict) and unc
+        else None,
         "has_intervals": any(st["interval"] for st in steps),
         "scenario": scen_view,
         "model": fp.get("model") or {},
@@ -585,8 +648,15 @@ def _load_glossary(kpi_names: Sequence[str]) -> list[dict[str, str]]:
         if not isinstance(t, dict) or name in seen:
             continue
         seen.add(name)
-        out.append({"name": name, "title": str(t.get("title", name)), "definition": str(t.get("definition", "")),
-                    "unit": str(t.get("unit", "")), "source": str(t.get("source", ""))})
+        out.append(
+            {
+                "name": name,
+                "title": str(t.get("title", name)),
+                "definition": str(t.get("definition", "")),
+                "unit": str(t.get("unit", "")),
+                "source": str(t.get("source", "")),
+            }
+        )
     return out
 
 
@@ -660,8 +730,13 @@ def _css_string(text: str, limit: int = 90) -> str:
 
 def _tiles(counts: dict[str, int]) -> list[dict[str, Any]]:
     """The count tiles of the summary.  A zero is neutral: only a count above zero is coloured."""
-    spec = [("pass", "passed"), ("fail", "failed"), ("error", "not evaluable"), ("waived", "waived"),
-            ("not_applicable", "not applicable")]
+    spec = [
+        ("pass", "passed"),
+        ("fail", "failed"),
+        ("error", "not evaluable"),
+        ("waived", "waived"),
+        ("not_applicable", "not applicable"),
+    ]
     out = []
     for key, label in spec:
         value = int(counts.get(key, 0) or 0)
@@ -680,8 +755,8 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
     need them.
     """
-    from liplanet_cert.infra.textsafe import clean_tree
     from liplanet_cert.dossier.labels import labeller
+    from liplanet_cert.infra.textsafe import clean_tree
 
     ident = dossier_id(result)
     result = clean_tree(result)
@@ -690,40 +765,59 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     titles = _step_titles()
     verdict = str(getattr(result.verdict, "value", result.verdict))
     counts = result.counts
-    glossary = _load_glossary([k for k in KPI_ORDER if k in result.kpis] + sorted(k for k in result.kpis
-                                                                                  if k not in KPI_ORDER))
+    glossary = _load_glossary(
+        [k for k in KPI_ORDER if k in result.kpis] + sorted(k for k in result.kpis if k not in KPI_ORDER)
+    )
     lab = labeller({g["name"]: g["title"] for g in glossary})
     findings = [_finding_view(f, lab) for f in result.findings]
     by_id = {f["id"]: f for f in findings}
     top = [by_id[f.id] for f in top_findings(result.findings)]
     order = {f.id: (importance(f), i) for i, f in enumerate(result.findings)}
-    issues = sorted((f for f in findings if f["status"] in ("fail", "error", "waived")), key=lambda f: order[f["id"]])
-    advisory_ok = [f for f in findings if f["severity"] == "advisory" and f["status"] not in ("fail", "error", "waived")]
-    required_bad = sum(1 for f in findings if f["severity"] == "required" and f["status"] in ("fail", "error"))
+    issues = sorted(
+        (f for f in findings if f["status"] in ("fail", "error", "waived")), key=lambda f: order[f["id"]]
+    )
+    advisory_ok = [
+        f for f in findings if f["severity"] == "advisory" and f["status"] not in ("fail", "error", "waived")
+    ]
+    required_bad = sum(
+        1 for f in findings if f["severity"] == "required" and f["status"] in ("fail", "error")
+    )
     observations = sum(1 for f in findings if f["status"] in ("fail", "error", "waived")) - required_bad
 
     cats = [c for c in CATEGORY_ORDER if any(f["category"] == c for f in findings)]
     cats += sorted({f["category"] for f in findings} - set(cats))
-    groups = [{"category": c, "title": _humanize(c, {}), "findings": [f for f in findings if f["category"] == c]}
-              for c in cats]
+    groups = [
+        {"category": c, "title": _humanize(c, {}), "findings": [f for f in findings if f["category"] == c]}
+        for c in cats
+    ]
 
     steps = []
     # StepStats rates may be fractions (0–1) or percentages: yields above 1 mean percentages
-    pct_scale = 1.0 if any((s.yield_ or 0) > 1.0 or (s.scrap_rate or 0) > 1.0 or (s.scrap_limit or 0) > 1.0
-                           for s in result.steps) else 100.0
+    pct_scale = (
+        1.0
+        if any(
+            (s.yield_ or 0) > 1.0 or (s.scrap_rate or 0) > 1.0 or (s.scrap_limit or 0) > 1.0
+            for s in result.steps
+        )
+        else 100.0
+    )
     for s in result.steps:
-        steps.append({
-            "step": s.step,
-            "title": _humanize(s.step, titles),
-            "lots": s.lots,
-            "units_in": fmt_value(s.units_in),
-            "good_out": fmt_value(s.good_out),
-            "scrap": fmt_value(s.scrap),
-            "scrap_rate": s.scrap_rate * pct_scale if s.scrap_rate is not None else None,
-            "yield": s.yield_ * pct_scale if s.yield_ is not None else None,
-            "limit": s.scrap_limit * pct_scale if s.scrap_limit is not None else None,
-            "over": s.scrap_rate is not None and s.scrap_limit is not None and s.scrap_rate > s.scrap_limit,
-        })
+        steps.append(
+            {
+                "step": s.step,
+                "title": _humanize(s.step, titles),
+                "lots": s.lots,
+                "units_in": fmt_value(s.units_in),
+                "good_out": fmt_value(s.good_out),
+                "scrap": fmt_value(s.scrap),
+                "scrap_rate": s.scrap_rate * pct_scale if s.scrap_rate is not None else None,
+                "yield": s.yield_ * pct_scale if s.yield_ is not None else None,
+                "limit": s.scrap_limit * pct_scale if s.scrap_limit is not None else None,
+                "over": s.scrap_rate is not None
+                and s.scrap_limit is not None
+                and s.scrap_rate > s.scrap_limit,
+            }
+        )
     kpis = _kpi_views(result, html, {g["name"]: g["title"] for g in glossary})
     kpi_by_name = {k["name"]: k for k in kpis}
 
@@ -741,8 +835,11 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "last": daily[-1][0] if daily else "",
         "threshold": tp["threshold"] if tp else None,
         "threshold_text": tp["threshold_text"] if tp and tp["threshold"] is not None else "",
-        "chart": charts.daily_output_chart(daily, threshold=tp["threshold"] if tp and tp["unit"] != "%" else None)
-        if html else "",
+        "chart": charts.daily_output_chart(
+            daily, threshold=tp["threshold"] if tp and tp["unit"] != "%" else None
+        )
+        if html
+        else "",
     }
 
     eol = result.eol_capacity or {}
@@ -752,7 +849,11 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     if nominal is None:
         nominal = _num((result.cell or {}).get("nominal_capacity"))
     mean = sum(caps) / len(caps) if caps else None
-    sd = (sum((c - mean) ** 2 for c in caps) / (len(caps) - 1)) ** 0.5 if mean is not None and len(caps) > 1 else None
+    sd = (
+        (sum((c - mean) ** 2 for c in caps) / (len(caps) - 1)) ** 0.5
+        if mean is not None and len(caps) > 1
+        else None
+    )
     eol_view = {
         "count": len(caps),
         "unit": unit,
@@ -768,10 +869,15 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     fp = _footprint_view(result.footprint, titles, html)
     date, date_source = dossier_date(result)
     assessed_on = str(result.assessed_on)
-    pilot_line = {k: str((result.pilot_line or {}).get(k, "") or "") for k in ("name", "operator", "site", "country")}
+    pilot_line = {
+        k: str((result.pilot_line or {}).get(k, "") or "") for k in ("name", "operator", "site", "country")
+    }
     verdict_label = VERDICT_LABELS.get(verdict, verdict)
     pack = _pack_citation(result)
-    tool = {"name": (result.tool or {}).get("name", "liplanet-cert"), "version": (result.tool or {}).get("version", "")}
+    tool = {
+        "name": (result.tool or {}).get("name", "liplanet-cert"),
+        "version": (result.tool or {}).get("version", ""),
+    }
     # The verdict leads the running header and is never shortened: only the name is (ellipsis),
     # so a long pilot-line name cannot push the verdict out of the margin box on any page.
     head_name = pilot_line["name"] or "Pilot line"
@@ -784,11 +890,15 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "bottom_left": _css_string(f"{ident} · {tool['name']} {tool['version']}".strip(), 60),
     }
     if verdict == "not_approved":
-        headline = (f"{required_bad} required criteri{'on is' if required_bad == 1 else 'a are'} not met: "
-                    "the LiPLANET approved seal is not awarded.")
+        headline = (
+            f"{required_bad} required criteri{'on is' if required_bad == 1 else 'a are'} not met: "
+            "the LiPLANET approved seal is not awarded."
+        )
     elif verdict == "approved_with_observations":
-        headline = (f"Every required criterion is met; {observations} observation{'' if observations == 1 else 's'} "
-                    "(advisory criteria not met or waived) to follow up, listed in section 4.")
+        headline = (
+            f"Every required criterion is met; {observations} observation{'' if observations == 1 else 's'} "
+            "(advisory criteria not met or waived) to follow up, listed in section 4."
+        )
     else:
         headline = VERDICT_SENTENCES.get(verdict, "")
     return {
@@ -805,15 +915,28 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "required_bad": required_bad,
         "observations": observations,
         "pilot_line": pilot_line,
-        "period": {"start": (result.reporting_period or {}).get("start", ""),
-                   "end": (result.reporting_period or {}).get("end", "")},
-        "cell": [(k.replace("_", " ").capitalize(), (result.cell or {}).get(k, "")) for k in
-                 ("format", "chemistry", "nominal_capacity", "nominal_voltage", "nominal_energy")
-                 if (result.cell or {}).get(k, "") not in ("", None)],
-        "criteria": {"id": result.criteria.id, "version": result.criteria.version, "sha256": result.criteria.sha256,
-                     "title": result.criteria.title, "ref": pack["ref"], "show": pack["show"]},
+        "period": {
+            "start": (result.reporting_period or {}).get("start", ""),
+            "end": (result.reporting_period or {}).get("end", ""),
+        },
+        "cell": [
+            (k.replace("_", " ").capitalize(), (result.cell or {}).get(k, ""))
+            for k in ("format", "chemistry", "nominal_capacity", "nominal_voltage", "nominal_energy")
+            if (result.cell or {}).get(k, "") not in ("", None)
+        ],
+        "criteria": {
+            "id": result.criteria.id,
+            "version": result.criteria.version,
+            "sha256": result.criteria.sha256,
+            "title": result.criteria.title,
+            "ref": pack["ref"],
+            "show": pack["show"],
+        },
         "tool": tool,
-        "bundle": {"label": bundle_label(result), "format_version": (result.bundle or {}).get("format_version", "")},
+        "bundle": {
+            "label": bundle_label(result),
+            "format_version": (result.bundle or {}).get("format_version", ""),
+        },
         "assessed_on": assessed_on,
         "counts": counts,
         "tiles": _tiles(counts),
@@ -823,13 +946,17 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "advisory_ok": advisory_ok,
         "groups": groups,
         "steps": steps,
-        "step_chart": charts.step_scrap_chart([(s["title"], s["scrap_rate"], s["limit"]) for s in steps]) if html else "",
+        "step_chart": charts.step_scrap_chart([(s["title"], s["scrap_rate"], s["limit"]) for s in steps])
+        if html
+        else "",
         "kpis": kpis,
         "daily": daily_view,
         "eol": eol_view,
         "footprint": fp,
-        "inputs": [{"path": i.path, "sha256": i.sha256, "size": i.size, "size_text": _size(i.size)}
-                   for i in result.inputs],
+        "inputs": [
+            {"path": i.path, "sha256": i.sha256, "size": i.size, "size_text": _size(i.size)}
+            for i in result.inputs
+        ],
         "glossary": glossary,
         "warnings": [lab.words(w) for w in (result.warnings or [])],
         "command": command,
@@ -886,10 +1013,13 @@ def md_escape(value: Any) -> str:
             end = m.end()
             s = s[:end] + "\\" + s[end:]
         else:
-            s = s[: m.start(2)] + "\\" + s[m.start(2):]
+            s = s[: m.start(2)] + "\\" + s[m.start(2) :]
     t = _MD_TRAILING_HASHES.search(s)
-    if t and s[t.start() - 1: t.start()] in (" ", "\t"):  # would close a heading: "### title ##" loses its "##"
-        s = s[: t.start()] + "\\" + s[t.start():]
+    if t and s[t.start() - 1 : t.start()] in (
+        " ",
+        "\t",
+    ):  # would close a heading: "### title ##" loses its "##"
+        s = s[: t.start()] + "\\" + s[t.start() :]
     return s
 
 
@@ -936,7 +1066,7 @@ def _filters() -> dict[str, Any]:
         v = _num(x)
         if v is None:
             return "—"
-        smallest = 10.0 ** -digits
+        smallest = 10.0**-digits
         if 0 < abs(v * 100) < smallest / 2:
             return f"< {fmt_value(smallest, digits)} %"
         return f"{fmt_value(v * 100, digits)} %"
@@ -969,13 +1099,26 @@ def _environment(*, markdown: bool) -> Any:
 
     loader = jinja2.FileSystemLoader(str(data_dir("templates")))
     if markdown:
-        env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
-                                 finalize=md_escape, keep_trailing_newline=True, trim_blocks=True,
-                                 lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            finalize=md_escape,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         env.filters.update(code=md_code, block=md_block, raw_md=MdRaw)
     else:
-        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, finalize=_html_finalize,
-                                 keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            finalize=_html_finalize,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         env.filters["wbr"] = wbr
     env.filters.update(_filters())
     env.globals.update(status_labels=STATUS_LABELS)
@@ -998,8 +1141,10 @@ def _mark_svg(ctx: dict[str, Any]) -> dict[str, Any]:
 
     def mark(obj: Any) -> Any:
         if isinstance(obj, dict):
-            return {k: (Markup(v) if k in ("chart", "seal", "step_chart") and isinstance(v, str) else mark(v))
-                    for k, v in obj.items()}
+            return {
+                k: (Markup(v) if k in ("chart", "seal", "step_chart") and isinstance(v, str) else mark(v))
+                for k, v in obj.items()
+            }
         if isinstance(obj, list):
             return [mark(v) for v in obj]
         return obj
@@ -1013,7 +1158,9 @@ def render_html(result: Result, *, command: str) -> str:
     from markupsafe import Markup
 
     ctx = _mark_svg(build_context(result, command=command, html=True))
-    ctx["page_css"] = {k: Markup(v) for k, v in ctx["page_css"].items()}  # CSS string literals, escaped by _css_string
+    ctx["page_css"] = {
+        k: Markup(v) for k, v in ctx["page_css"].items()
+    }  # CSS string literals, escaped by _css_string
     return glue(env.get_template("dossier.html.j2").render(**ctx))
 
 
@@ -1023,9 +1170,52 @@ def render_html(result: Result, *, command: str) -> str:
 # non-breaking (U+00A0) and the declaration's hyphenated enum values are wrapped in a no-wrap span (the text
 # stays searchable and copies as typed).  Applied to the text of the rendered HTML only: never to
 # tags, attributes, the style sheet, the <title>, SVG (where a span would not belong) or code.
-UNITS = ("%", "‰", "pp", "Ah", "mAh", "Wh", "kWh", "MWh", "GWh", "V", "mV", "A", "mA", "mohm", "ohm", "mΩ", "Ω",
-         "m", "mm", "µm", "um", "cm", "km", "m²", "kg", "g", "t", "kPa", "Pa", "bar", "s", "h", "min", "d",
-         "day", "days", "cell", "cells", "°C", "K", "ppm", "MJ", "kJ", "J")
+UNITS = (
+    "%",
+    "‰",
+    "pp",
+    "Ah",
+    "mAh",
+    "Wh",
+    "kWh",
+    "MWh",
+    "GWh",
+    "V",
+    "mV",
+    "A",
+    "mA",
+    "mohm",
+    "ohm",
+    "mΩ",
+    "Ω",
+    "m",
+    "mm",
+    "µm",
+    "um",
+    "cm",
+    "km",
+    "m²",
+    "kg",
+    "g",
+    "t",
+    "kPa",
+    "Pa",
+    "bar",
+    "s",
+    "h",
+    "min",
+    "d",
+    "day",
+    "days",
+    "cell",
+    "cells",
+    "°C",
+    "K",
+    "ppm",
+    "MJ",
+    "kJ",
+    "J",
+)
 _UNIT = "(?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?:/[^\s<>,;()]+)?"
 _NUMBER_UNIT = re.compile(r"(?<=\d) (?=" + _UNIT + r"(?![\w°²]))")
 _COMPARATOR_NUMBER = re.compile(r"(≥|≤|≠|±|=|&lt;|&gt;|&lt;=|&gt;=) (?=[-+−]?\d)")
@@ -1042,7 +1232,9 @@ def _hyphenated_values() -> re.Pattern[str]:
         if isinstance(node, dict):
             for k, v in node.items():
                 if k == "enum" and isinstance(v, list):
-                    found.update(x for x in v if isinstance(x, str) and re.fullmatch(r"[a-z]+(?:-[a-z]+)+", x))
+                    found.update(
+                        x for x in v if isinstance(x, str) and re.fullmatch(r"[a-z]+(?:-[a-z]+)+", x)
+                    )
                 else:
                     walk(v)
         elif isinstance(node, list):
@@ -1052,7 +1244,12 @@ def _hyphenated_values() -> re.Pattern[str]:
     walk(json.loads(schema_path("declaration").read_text(encoding="utf-8")))
     alternatives = "|".join(re.escape(v) for v in sorted(found, key=len, reverse=True)) or "(?!)"
     return re.compile(r"(?<![\w./#@&-])(?:" + alternatives + r")(?![\w./#@-])")
-_RAW = re.compile(r"(<style\b.*?</style>|<title\b.*?</title>|<svg\b.*?</svg>|<pre\b.*?</pre>|<code\b.*?</code>|<[^>]*>)", re.S | re.I)
+
+
+_RAW = re.compile(
+    r"(<style\b.*?</style>|<title\b.*?</title>|<svg\b.*?</svg>|<pre\b.*?</pre>|<code\b.*?</code>|<[^>]*>)",
+    re.S | re.I,
+)
 
 
 def glue(html: str) -> str:
@@ -1079,8 +1276,9 @@ def render_markdown(result: Result, *, command: str) -> str:
 _RENDERERS = {"html": render_html, "md": render_markdown}
 
 
-def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html", "md"), *,
-                  command: str) -> list[Path]:
+def write_dossier(
+    result: Result, out_dir: Path, formats: Sequence[str] = ("html", "md"), *, command: str
+) -> list[Path]:
     """Render the dossier in every format and write ``<dossier-id>.<ext>`` files atomically.
 
     Everything is rendered before anything is written, then the files are written all or nothing
@@ -1094,8 +1292,9 @@ def write_dossier(result: Result, out_dir: Path, formats: Sequence[str] = ("html
         if key == "markdown":
             key = "md"
         if key not in FORMATS:
-            raise UsageError(f"unknown dossier format {fmt!r} (expected one of: {', '.join(FORMATS)})",
-                             file="--format")
+            raise UsageError(
+                f"unknown dossier format {fmt!r} (expected one of: {', '.join(FORMATS)})", file="--format"
+            )
         if key not in wanted:
             wanted.append(key)
     if not wanted:

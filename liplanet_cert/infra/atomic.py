@@ -11,12 +11,12 @@ import os
 import stat
 import tempfile
 import threading
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any, ContextManager, Iterator, TextIO
+from typing import IO, Any, TextIO
 
 from liplanet_cert.errors import OutputError, Problem
-
 
 _UMASK_LOCK = threading.Lock()
 
@@ -49,7 +49,9 @@ def output_mode(path: str | Path) -> int:
     return 0o666 & ~current_umask()
 
 
-def _refuse(path: Path, message: str, expected: str = "a regular file, or a new file in a writable directory") -> OutputError:
+def _refuse(
+    path: Path, message: str, expected: str = "a regular file, or a new file in a writable directory"
+) -> OutputError:
     return OutputError(Problem(str(path), message=message, expected=expected))
 
 
@@ -73,8 +75,11 @@ def check_target(path: str | Path) -> str:
         except OSError:
             raise _refuse(path, "is a symbolic link to nothing") from None
         if stat.S_ISREG(target.st_mode) or stat.S_ISDIR(target.st_mode):
-            raise _refuse(path, "is a symbolic link: a report never replaces a file through a link",
-                          "the path of the file itself (or a new name)")
+            raise _refuse(
+                path,
+                "is a symbolic link: a report never replaces a file through a link",
+                "the path of the file itself (or a new name)",
+            )
         st = target
     if st is not None:
         if stat.S_ISREG(st.st_mode):
@@ -162,7 +167,9 @@ def _replacing(path: str | Path, mode: str, **kw: Any) -> Iterator[IO[Any]]:
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):  # writing, fsync or rename failed (disk full...)
+        if isinstance(exc, OSError) and not isinstance(
+            exc, OutputError
+        ):  # writing, fsync or rename failed (disk full...)
             raise OutputError.cannot_write(path, exc) from None
         raise
 
@@ -222,7 +229,7 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_writer(path: str | Path) -> ContextManager[TextIO]:
+def atomic_writer(path: str | Path) -> AbstractContextManager[TextIO]:
     """A text file handle whose content replaces ``path`` only when the block completes (streamed
     reports: nothing is held in memory, and an error or Ctrl-C leaves the old file intact)."""
     return _replacing(path, "w", encoding="utf-8", newline="\n")  # type: ignore[return-value]

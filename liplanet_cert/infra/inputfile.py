@@ -24,8 +24,13 @@ from typing import Any, BinaryIO
 from liplanet_cert.errors import LiplanetError, Problem, UsageError
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def kind_of(mode: int) -> str:
@@ -35,12 +40,21 @@ def kind_of(mode: int) -> str:
     return next((what for test, what in _KINDS if test(mode)), "not a regular file")
 
 
-def _refuse(error: type[LiplanetError], shown: str, what: str, message: str, found: str = "") -> LiplanetError:
+def _refuse(
+    error: type[LiplanetError], shown: str, what: str, message: str, found: str = ""
+) -> LiplanetError:
     return error(Problem(shown, "", message, expected=f"{what}: a regular file", found=found))
 
 
-def open_input_file(path: str | Path, what: str, max_bytes: int | None = None, *, error: type[LiplanetError] = UsageError,
-                    limit_name: str = "", shown: str | None = None) -> tuple[BinaryIO, int]:
+def open_input_file(
+    path: str | Path,
+    what: str,
+    max_bytes: int | None = None,
+    *,
+    error: type[LiplanetError] = UsageError,
+    limit_name: str = "",
+    shown: str | None = None,
+) -> tuple[BinaryIO, int]:
     """Open ``path`` for reading if it is a regular file (of at most ``max_bytes``): (unbuffered
     binary file object, size).  Never blocks on a FIFO; refuses anything else with ``error`` naming
     the file (as ``shown``, default the path)."""
@@ -73,8 +87,15 @@ def open_input_file(path: str | Path, what: str, max_bytes: int | None = None, *
     return fh, st.st_size  # type: ignore[return-value]
 
 
-def read_input_file(path: str | Path, what: str, max_bytes: int, *, error: type[LiplanetError] = UsageError, limit_name: str = "",
-                    shown: str | None = None) -> bytes:
+def read_input_file(
+    path: str | Path,
+    what: str,
+    max_bytes: int,
+    *,
+    error: type[LiplanetError] = UsageError,
+    limit_name: str = "",
+    shown: str | None = None,
+) -> bytes:
     """The bytes of the regular file ``path``, at most ``max_bytes`` of them.
 
     ``what`` names the file in messages ("waiver file", "criteria pack"); ``error`` is the
@@ -108,22 +129,40 @@ def _read_at_most(fh: BinaryIO, limit: int, size_hint: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _too_large(error: type[LiplanetError], shown: str, what: str, max_bytes: int, found: str, limit_name: str) -> LiplanetError:
+def _too_large(
+    error: type[LiplanetError], shown: str, what: str, max_bytes: int, found: str, limit_name: str
+) -> LiplanetError:
     limit = f"limit {max_bytes} bytes" + (f" ({limit_name})" if limit_name else "")
-    return error(Problem(shown, "whole file", f"{what} too large: {limit}", expected=f"at most {max_bytes} bytes", found=found))
+    return error(
+        Problem(
+            shown,
+            "whole file",
+            f"{what} too large: {limit}",
+            expected=f"at most {max_bytes} bytes",
+            found=found,
+        )
+    )
 
 
 def _oserror(error: type[LiplanetError], shown: str, what: str, exc: OSError) -> LiplanetError:
     if exc.errno == errno.ENOENT:
         return error(Problem(shown, message=f"{what} not found", expected=f"{what}: an existing file"))
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return error(Problem(shown, message=f"cannot read {what}: permission denied", expected=f"{what} readable by this user"))
+        return error(
+            Problem(
+                shown,
+                message=f"cannot read {what}: permission denied",
+                expected=f"{what} readable by this user",
+            )
+        )
     if exc.errno == errno.EISDIR:
         return _refuse(error, shown, what, f"{what} is not a regular file", found="a directory")
     if exc.errno == errno.ENXIO:  # a socket, or a device without a reader
         return _refuse(error, shown, what, f"{what} is not a regular file", found="a socket or device")
     reason = exc.strerror or type(exc).__name__
-    return error(Problem(shown, message=f"cannot read {what}: {reason}", expected=f"{what}: a readable regular file"))
+    return error(
+        Problem(shown, message=f"cannot read {what}: {reason}", expected=f"{what}: a readable regular file")
+    )
 
 
 # -- JSON as strict as the YAML loader ---------------------------------------------------------------
@@ -133,7 +172,9 @@ def strict_json(text: str) -> Any:
     (``json.JSONDecodeError`` with a line and column for syntax) or RecursionError (deep nesting)."""
     import json
 
-    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
+    return json.loads(
+        text, parse_constant=_no_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
+    )
 
 
 def _no_constant(name: str) -> Any:
@@ -171,7 +212,10 @@ def unicode_problem(doc: Any) -> tuple[str, str] | None:
             for key, value in reversed(items):
                 key_text = str(key)
                 if isinstance(key, str) and not_unicode_text(key):  # the key itself, shown with its escapes
-                    return f"{pointer}/{_escape(key_text.encode('utf-8', 'backslashreplace').decode('utf-8'))}", key
+                    return (
+                        f"{pointer}/{_escape(key_text.encode('utf-8', 'backslashreplace').decode('utf-8'))}",
+                        key,
+                    )
                 stack.append((f"{pointer}/{_escape(key_text)}", value))
         elif isinstance(node, (list, tuple)):
             for i in range(len(node) - 1, -1, -1):

@@ -16,9 +16,9 @@ from __future__ import annotations
 import errno
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 try:
     import fcntl
@@ -91,7 +91,12 @@ def _lock(path: Path, wait: bool) -> int | None:
         raise Busy(path, holder(path)) from None
     except OSError as exc:
         os.close(fd)
-        if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):  # no locks on this file system
+        if exc.errno in (
+            errno.ENOLCK,
+            errno.EOPNOTSUPP,
+            errno.ENOSYS,
+            errno.EINVAL,
+        ):  # no locks on this file system
             return None
         raise
     except BaseException:

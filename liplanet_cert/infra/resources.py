@@ -9,7 +9,7 @@ the package itself (``liplanet_cert/schemas/``).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def published_schema(name: str) -> Path | None:
     return schema_path(entry[0]) if entry else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(name: str) -> Any:
     """Load (once per process) a JSON file shipped in ``liplanet_cert/schemas``, e.g. ``"steps"``."""
     return json.loads((PACKAGE_DIR / "schemas" / f"{name}.json").read_text(encoding="utf-8"))

@@ -69,7 +69,9 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
     value = yaml.SafeLoader.construct_yaml_float(loader, node)
     if value != value or value in (float("inf"), float("-inf")):
-        raise yaml.constructor.ConstructorError(None, None, f"number is not finite ({node.value!r})", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"number is not finite ({node.value!r})", node.start_mark
+        )
     return value
 
 
@@ -77,7 +79,9 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     try:
         return yaml.SafeLoader.construct_yaml_int(loader, node)
     except ValueError:  # e.g. more digits than Python converts (int_max_str_digits)
-        raise yaml.constructor.ConstructorError(None, None, f"integer too long ({len(node.value)} characters)", node.start_mark) from None
+        raise yaml.constructor.ConstructorError(
+            None, None, f"integer too long ({len(node.value)} characters)", node.start_mark
+        ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
@@ -92,7 +96,12 @@ if getattr(yaml, "__with_libyaml__", False):
     _CLoader.yaml_constructors = dict(_Loader.yaml_constructors)
     _Loader = _CLoader  # type: ignore[misc]  # noqa: F811
 
-_OPEN = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken, yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_OPEN = (
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+)
 _CLOSE = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
 
 

@@ -100,7 +100,9 @@ def safe_text(*parts: object, style: str | None = None, oneline: bool = False, *
     text is never markup.  Every message the CLI and the reporters print is built with this."""
     from rich.text import Text
 
-    return Text(clean("".join("" if p is None else str(p) for p in parts), oneline=oneline), style=style or "", **kw)
+    return Text(
+        clean("".join("" if p is None else str(p) for p in parts), oneline=oneline), style=style or "", **kw
+    )
 
 
 def say(console: Any, *parts: object, style: str | None = None, **print_kw: Any) -> None:

@@ -58,7 +58,12 @@ class Difference:
         return text
 
     def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "what": self.what, "recorded": self.recorded, "recomputed": self.recomputed}
+        return {
+            "kind": self.kind,
+            "what": self.what,
+            "recorded": self.recorded,
+            "recomputed": self.recomputed,
+        }
 
 
 @dataclass
@@ -111,42 +116,96 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     before any field of it is used: a field of the wrong type is a located problem, not a crash.
     ``escaped_names``: keep ``\\udcXX`` escapes (a bundle folder whose name is not UTF-8, as batch
     stores it) instead of refusing them."""
-    from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
     from liplanet_cert.bundle.source import decode_text
+    from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
 
     path = Path(path)
     data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)
     containers = data.count(b"{") + data.count(b"[")
     if containers > MAX_RESULT_CONTAINERS:
-        raise IntegrityError(Problem(str(path), "whole file", "not a result written by assess: too many objects and arrays",
-                                     expected=f"at most {MAX_RESULT_CONTAINERS} '{{' and '[' in all", found=str(containers)))
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "whole file",
+                "not a result written by assess: too many objects and arrays",
+                expected=f"at most {MAX_RESULT_CONTAINERS} '{{' and '[' in all",
+                found=str(containers),
+            )
+        )
     try:
         doc = strict_json(decode_text(str(path), data))
     except json.JSONDecodeError as exc:
-        raise IntegrityError(Problem(str(path), f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}", expected="a JSON result (assess --format json)")) from None
+        raise IntegrityError(
+            Problem(
+                str(path),
+                f"line {exc.lineno}, column {exc.colno}",
+                f"not JSON: {exc.msg}",
+                expected="a JSON result (assess --format json)",
+            )
+        ) from None
     except (ValueError, RecursionError) as exc:
-        raise IntegrityError(Problem(str(path), "document", f"not JSON: {exc}", expected="a JSON result (assess --format json)")) from None
+        raise IntegrityError(
+            Problem(
+                str(path), "document", f"not JSON: {exc}", expected="a JSON result (assess --format json)"
+            )
+        ) from None
     except LiplanetError as exc:
         raise IntegrityError(exc.problems) from None
     del data
     if not isinstance(doc, dict):
-        raise IntegrityError(Problem(str(path), "#", "not a result", expected="a JSON object (assess --format json), not a list: verify one result at a time", found=type(doc).__name__))
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "#",
+                "not a result",
+                expected="a JSON object (assess --format json), not a list: verify one result at a time",
+                found=type(doc).__name__,
+            )
+        )
     bad = None if escaped_names else unicode_problem(doc)
     if bad is not None:
-        raise IntegrityError(Problem(str(path), bad[0], "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)", expected="text of Unicode characters"))
+        raise IntegrityError(
+            Problem(
+                str(path),
+                bad[0],
+                "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)",
+                expected="text of Unicode characters",
+            )
+        )
     if doc.get("verdict") is None and "status" in doc:
-        raise IntegrityError(Problem(str(path), "#/verdict", "the result has no verdict: its bundle was not assessed, so there is nothing to verify",
-                                     expected="the result of an assessment (verdict approved, approved_with_observations or not_approved)", found=f"status {_short(doc.get('status'), 40)}"))
-    missing = [k for k in ("schema_version", "verdict", "assessed_on", "criteria", "inputs", "findings") if k not in doc]
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "#/verdict",
+                "the result has no verdict: its bundle was not assessed, so there is nothing to verify",
+                expected="the result of an assessment (verdict approved, approved_with_observations or not_approved)",
+                found=f"status {_short(doc.get('status'), 40)}",
+            )
+        )
+    missing = [
+        k
+        for k in ("schema_version", "verdict", "assessed_on", "criteria", "inputs", "findings")
+        if k not in doc
+    ]
     if missing:
-        raise IntegrityError(Problem(str(path), "#", "not a result written by assess", expected="fields " + ", ".join(missing)))
+        raise IntegrityError(
+            Problem(str(path), "#", "not a result written by assess", expected="fields " + ", ".join(missing))
+        )
     problems = result_schema_problems(str(path), doc)
     if problems:
         raise IntegrityError(problems)
     try:
         date.fromisoformat(str(doc["assessed_on"]))
     except ValueError:
-        raise IntegrityError(Problem(str(path), "#/assessed_on", "not a date", expected="YYYY-MM-DD", found=repr(doc["assessed_on"])[:40])) from None
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "#/assessed_on",
+                "not a date",
+                expected="YYYY-MM-DD",
+                found=repr(doc["assessed_on"])[:40],
+            )
+        ) from None
     return doc
 
 
@@ -167,7 +226,9 @@ def result_schema_problems(name: str, doc: Any) -> list[Problem]:
             expected = f"type {err.validator_value}"
         elif err.validator == "enum":
             expected = "one of " + ", ".join(map(str, err.validator_value))
-        message = "not a result written by assess: " + (err.message if len(err.message) <= 200 else err.message[:200] + "...")
+        message = "not a result written by assess: " + (
+            err.message if len(err.message) <= 200 else err.message[:200] + "..."
+        )
         problems.append(Problem(name, where, message, expected=expected, found=_short(err.instance, 60)))
         if len(problems) >= 20:
             break
@@ -175,11 +236,23 @@ def result_schema_problems(name: str, doc: Any) -> list[Problem]:
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | None = None, bw_dir: Path | None = None, waivers: Any = None, limits: Any = None) -> VerifyReport:
+def verify(
+    result_path: str | Path,
+    bundle_path: str | Path,
+    *,
+    criteria: str | None = None,
+    bw_dir: Path | None = None,
+    waivers: Any = None,
+    limits: Any = None,
+) -> VerifyReport:
     """Recompute hashes and assessment; report exactly what differs from the recorded result.
 
     Raises :class:`~liplanet_cert.errors.LiplanetError` (exit 2) when the result cannot be read or
@@ -213,7 +286,14 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
     except CriteriaError as exc:
         if criteria:  # the user named a pack file that cannot be read: invalid input
             raise
-        diffs.append(Difference("criteria", ref, crit["sha256"], f"pack not available ({exc.problems[0].message}); pass --criteria PACKFILE"))
+        diffs.append(
+            Difference(
+                "criteria",
+                ref,
+                crit["sha256"],
+                f"pack not available ({exc.problems[0].message}); pass --criteria PACKFILE",
+            )
+        )
         return report
     if (pack.id, pack.version) != (crit["id"], crit["version"]):
         diffs.append(Difference("criteria", "id@version", ref, pack.ref))
@@ -233,9 +313,17 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
     try:
         bundle = load_bundle(bundle_path, limits=limits) if limits is not None else load_bundle(bundle_path)
         extra = {"waivers": waivers} if waivers is not None else {}
-        result = assess_bundle(bundle, pack, AssessOptions(criteria=pack.ref, at=day, footprint=footprint, bw_dir=bw_dir, **extra))
+        result = assess_bundle(
+            bundle,
+            pack,
+            AssessOptions(criteria=pack.ref, at=day, footprint=footprint, bw_dir=bw_dir, **extra),
+        )
     except BundleError as exc:
-        diffs.append(Difference("bundle", "no longer a valid bundle", "valid", "; ".join(str(p) for p in exc.problems[:5])))
+        diffs.append(
+            Difference(
+                "bundle", "no longer a valid bundle", "valid", "; ".join(str(p) for p in exc.problems[:5])
+            )
+        )
         return report
     fresh = json.loads(json.dumps(result.to_dict(), sort_keys=True, default=str))
     report.recomputed_verdict = fresh["verdict"]
@@ -245,15 +333,17 @@ def verify(result_path: str | Path, bundle_path: str | Path, *, criteria: str | 
 
 def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, bool]:
     """The waiver set to re-assess with, and whether verification must stop (they are unknown)."""
-    from liplanet_cert.errors import LiplanetError
     from liplanet_cert.assessment.waivers import load_waivers
+    from liplanet_cert.errors import LiplanetError
 
     diffs = report.differences
     if given is not None:
         if not recorded:
             diffs.append(Difference("waivers", given.file, "none", given.sha256))
         elif given.sha256 != recorded.get("sha256"):
-            diffs.append(Difference("waivers", f"{given.file} sha256", str(recorded.get("sha256")), given.sha256))
+            diffs.append(
+                Difference("waivers", f"{given.file} sha256", str(recorded.get("sha256")), given.sha256)
+            )
         return given, False
     if not recorded:
         return None, False
@@ -265,8 +355,14 @@ def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, 
     if cand is not None and cand.sha256 == recorded.get("sha256"):
         report.notes.append(f"waivers: re-applied {path} (its sha256 matches the one recorded)")
         return cand, False
-    diffs.append(Difference("waivers", str(recorded.get("file", "")), str(recorded.get("sha256")),
-                            "not found with that sha256 here: pass --waivers FILE (the file the result was assessed with)"))
+    diffs.append(
+        Difference(
+            "waivers",
+            str(recorded.get("file", "")),
+            str(recorded.get("sha256")),
+            "not found with that sha256 here: pass --waivers FILE (the file the result was assessed with)",
+        )
+    )
     return None, True
 
 
@@ -296,19 +392,27 @@ def _first_diff(a: Any, b: Any, path: str) -> tuple[str, Any, Any]:
 def _compare(recorded: dict[str, Any], fresh: dict[str, Any], report: VerifyReport) -> None:
     diffs = report.differences
     if recorded.get("verdict") != fresh.get("verdict"):
-        diffs.append(Difference("verdict", "verdict", str(recorded.get("verdict")), str(fresh.get("verdict"))))
+        diffs.append(
+            Difference("verdict", "verdict", str(recorded.get("verdict")), str(fresh.get("verdict")))
+        )
     old = {f.get("id"): f for f in recorded.get("findings") or [] if isinstance(f, dict)}
     new = {f["id"]: f for f in fresh.get("findings") or []}
     for fid in sorted(set(old) | set(new), key=str):
         a, b = old.get(fid), new.get(fid)
         if a is None:
-            diffs.append(Difference("finding", f"{fid} added", "", f"{b['status']}: {_short(b.get('actual'))}"))
+            diffs.append(
+                Difference("finding", f"{fid} added", "", f"{b['status']}: {_short(b.get('actual'))}")
+            )
         elif b is None:
-            diffs.append(Difference("finding", f"{fid} removed", f"{a.get('status')}: {_short(a.get('actual'))}", ""))
+            diffs.append(
+                Difference("finding", f"{fid} removed", f"{a.get('status')}: {_short(a.get('actual'))}", "")
+            )
         elif a != b:
             fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             key = "status" if "status" in fields else fields[0]
-            diffs.append(Difference("finding", f"{fid} ({', '.join(fields)})", _short(a.get(key)), _short(b.get(key))))
+            diffs.append(
+                Difference("finding", f"{fid} ({', '.join(fields)})", _short(a.get(key)), _short(b.get(key)))
+            )
     fp_old = _dig(recorded, "footprint", "model", "sha256")
     fp_new = _dig(fresh, "footprint", "model", "sha256")
     if fp_old != fp_new:
@@ -320,7 +424,9 @@ def _compare(recorded: dict[str, Any], fresh: dict[str, Any], report: VerifyRepo
         where, a, b = _first_diff(recorded.get(key), fresh.get(key), key)
         diffs.append(Difference("section", where, _short(a), _short(b)))
     if recorded.get("inputs") != fresh.get("inputs") and not any(d.kind.startswith("input") for d in diffs):
-        diffs.append(Difference("section", "inputs", _short(recorded.get("inputs")), _short(fresh.get("inputs"))))
+        diffs.append(
+            Difference("section", "inputs", _short(recorded.get("inputs")), _short(fresh.get("inputs")))
+        )
     for k in ("declaration", "format_version"):
         a, b = (recorded.get("bundle") or {}).get(k), (fresh.get("bundle") or {}).get(k)
         if a != b:
@@ -346,13 +452,21 @@ def keygen(out_prefix: str | Path) -> tuple[Path, Path]:
     priv_path, pub_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
     for p in (priv_path, pub_path):
         if p.exists() or p.is_symlink():
-            raise UsageError(Problem(str(p), message="refusing to overwrite an existing file", expected="a new key prefix"))
+            raise UsageError(
+                Problem(str(p), message="refusing to overwrite an existing file", expected="a new key prefix")
+            )
     key = Ed25519PrivateKey.generate()
-    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    priv = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pub = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     priv_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(priv_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+        fd = os.open(
+            priv_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+        )  # never readable by others, not even briefly
     except OSError as exc:
         raise UsageError(Problem(str(priv_path), message=f"cannot create key file: {exc.strerror}")) from None
     with os.fdopen(fd, "wb") as fh:
@@ -380,11 +494,33 @@ def load_private_key(path: str | Path) -> Any:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise IntegrityError(Problem(str(path), "PEM", f"not a usable private key: {str(exc).splitlines()[0][:120]}", expected="an unencrypted Ed25519 PEM private key (liplanet-cert keygen)")) from None
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "PEM",
+                f"not a usable private key: {str(exc).splitlines()[0][:120]}",
+                expected="an unencrypted Ed25519 PEM private key (liplanet-cert keygen)",
+            )
+        ) from None
     except Exception as exc:  # noqa: BLE001 - cryptography raises backend-specific errors on hostile input
-        raise IntegrityError(Problem(str(path), "PEM", f"not a usable private key: {type(exc).__name__}", expected="an Ed25519 PEM private key")) from None
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "PEM",
+                f"not a usable private key: {type(exc).__name__}",
+                expected="an Ed25519 PEM private key",
+            )
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError(Problem(str(path), "PEM", "not an Ed25519 key", expected="an Ed25519 private key (liplanet-cert keygen)", found=type(key).__name__))
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "PEM",
+                "not an Ed25519 key",
+                expected="an Ed25519 private key (liplanet-cert keygen)",
+                found=type(key).__name__,
+            )
+        )
     return key
 
 
@@ -398,9 +534,24 @@ def load_public_key(path: str | Path) -> Any:
     try:
         key = serialization.load_pem_public_key(data)
     except Exception as exc:  # noqa: BLE001
-        raise IntegrityError(Problem(str(path), "PEM", f"not a usable public key: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}", expected="an Ed25519 PEM public key (liplanet-cert keygen)")) from None
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "PEM",
+                f"not a usable public key: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}",
+                expected="an Ed25519 PEM public key (liplanet-cert keygen)",
+            )
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise IntegrityError(Problem(str(path), "PEM", "not an Ed25519 key", expected="an Ed25519 public key", found=type(key).__name__))
+        raise IntegrityError(
+            Problem(
+                str(path),
+                "PEM",
+                "not an Ed25519 key",
+                expected="an Ed25519 public key",
+                found=type(key).__name__,
+            )
+        )
     return key
 
 
@@ -438,9 +589,24 @@ def verify_signature(path: str | Path, sig: str | Path | None, pubkey: Any) -> b
     try:
         signature = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
-        raise IntegrityError(Problem(str(sig_path), "line 1", "signature is not base64", expected="a base64-encoded 64-byte Ed25519 signature (as written by --sign)")) from None
+        raise IntegrityError(
+            Problem(
+                str(sig_path),
+                "line 1",
+                "signature is not base64",
+                expected="a base64-encoded 64-byte Ed25519 signature (as written by --sign)",
+            )
+        ) from None
     if len(signature) != 64:
-        raise IntegrityError(Problem(str(sig_path), "line 1", "signature has the wrong length", expected="64 bytes", found=f"{len(signature)} bytes"))
+        raise IntegrityError(
+            Problem(
+                str(sig_path),
+                "line 1",
+                "signature has the wrong length",
+                expected="64 bytes",
+                found=f"{len(signature)} bytes",
+            )
+        )
     from liplanet_cert.infra.inputfile import read_input_file
 
     data = read_input_file(path, "signed file", MAX_RESULT_BYTES, error=IntegrityError)

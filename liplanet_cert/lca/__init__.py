@@ -22,8 +22,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from liplanet_cert.lca.compute import compute_footprint
 
 __all__ = [
-    "FootprintInput", "FootprintResult", "MeteredStep", "StepResult", "compute_footprint",
-    "known_materials", "known_steps", "load_model", "scenarios", "setup_brightway",
+    "FootprintInput",
+    "FootprintResult",
+    "MeteredStep",
+    "StepResult",
+    "compute_footprint",
+    "known_materials",
+    "known_steps",
+    "load_model",
+    "scenarios",
+    "setup_brightway",
 ]
 
 

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.errors import LCAError, Problem, UsageError
+from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.lca.model import Model, gas_factors
 from liplanet_cert.lca.types import StepInventory
 
@@ -59,8 +59,14 @@ def usable_bw_dir(bw_dir: Path) -> Path:
             raise PermissionError(13, "Permission denied")
     except OSError as exc:
         found = "a file" if bw_dir.is_file() else (exc.strerror or type(exc).__name__)
-        raise UsageError(Problem(str(bw_dir), message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
-                                 expected="a writable directory, or a path where one can be created", found=found)) from None
+        raise UsageError(
+            Problem(
+                str(bw_dir),
+                message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
+                expected="a writable directory, or a path where one can be created",
+                found=found,
+            )
+        ) from None
     return bw_dir
 
 
@@ -99,7 +105,11 @@ def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
     except (OSError, ValueError):
         return None
     impacts = None
-    if isinstance(data, dict) and data.get("model_sha256") == model.sha256 and data.get("method") == list(model.method):
+    if (
+        isinstance(data, dict)
+        and data.get("model_sha256") == model.sha256
+        and data.get("method") == list(model.method)
+    ):
         impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
     _READ[str(path)] = (stamp, impacts)
     return dict(impacts) if impacts is not None else None
@@ -108,7 +118,11 @@ def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
     """Swallow Brightway's console output and warnings."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         warnings.simplefilter("ignore")
         yield
 
@@ -146,7 +160,9 @@ def _method_data(name: tuple[str, ...]) -> tuple[dict[str, Any], list[tuple[tupl
         if tuple(m["name"]) == name:
             cfs = [(tuple(e["input"]), float(e["amount"])) for e in m["exchanges"]]
             return m, cfs
-    raise LCAError(Problem(file=str(path), message="LCIA method not found in bw2io data", expected=" / ".join(name)))
+    raise LCAError(
+        Problem(file=str(path), message="LCIA method not found in bw2io data", expected=" / ".join(name))
+    )
 
 
 def _flow(bd: Any, name: str) -> tuple[str, str]:
@@ -166,31 +182,65 @@ def _background_name(model: Model) -> str:
 def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
     """Background activities: one per supplier code, linked to biosphere3 flows."""
     db = _background_name(model)
-    co2, ch4, n2o = _flow(bd, "Carbon dioxide, fossil"), _flow(bd, "Methane, fossil"), _flow(bd, "Dinitrogen monoxide")
+    co2, ch4, n2o = (
+        _flow(bd, "Carbon dioxide, fossil"),
+        _flow(bd, "Methane, fossil"),
+        _flow(bd, "Dinitrogen monoxide"),
+    )
     rel_sd = float(model.background["electricity"]["uncertainty"]["relative_sd"])
     data: dict[tuple[str, str], dict[str, Any]] = {}
 
     def act(code: str, unit: str, exchanges: list[dict[str, Any]], name: str) -> None:
         prod = {"input": (db, code), "amount": 1.0, "type": "production"}
-        data[(db, code)] = {"name": name, "unit": unit, "location": "GLO", "type": "process", "exchanges": [prod] + exchanges}
+        data[(db, code)] = {
+            "name": name,
+            "unit": unit,
+            "location": "GLO",
+            "type": "process",
+            "exchanges": [prod] + exchanges,
+        }
 
     for code, factor in model.suppliers().items():
         exc: dict[str, Any] = {"input": co2, "amount": factor, "type": "biosphere"}
-        if code.startswith("electricity|") and code.split("|", 1)[1] in model.background["electricity"]["countries"]:
+        if (
+            code.startswith("electricity|")
+            and code.split("|", 1)[1] in model.background["electricity"]["countries"]
+        ):
             exc.update(uncertainty_type=3, loc=factor, scale=rel_sd * factor)
             act(code, "kilowatt hour", [exc], f"grid electricity {code.split('|', 1)[1]} (CO2e as CO2)")
         else:
-            act(code, "kilogram" if code.startswith("material|") else "kilowatt hour", [exc], f"{code} (CO2e as CO2)")
+            act(
+                code,
+                "kilogram" if code.startswith("material|") else "kilowatt hour",
+                [exc],
+                f"{code} (CO2e as CO2)",
+            )
     g = gas_factors(model)
-    act("supply|natural_gas_upstream", "kilowatt hour",
-        [{"input": co2, "amount": g["upstream"], "type": "biosphere"}], "natural gas supply chain (CO2e as CO2)")
-    act("heat|natural_gas", "kilowatt hour", [
-        {"input": co2, "amount": g["co2"], "type": "biosphere", "uncertainty_type": 5,
-         "loc": g["co2"], "minimum": g["co2_low"], "maximum": g["co2_high"]},
-        {"input": ch4, "amount": g["ch4"], "type": "biosphere"},
-        {"input": n2o, "amount": g["n2o"], "type": "biosphere"},
-        {"input": (db, "supply|natural_gas_upstream"), "amount": 1.0, "type": "technosphere"},
-    ], "natural gas, burned in industrial furnace (per kWh of fuel)")
+    act(
+        "supply|natural_gas_upstream",
+        "kilowatt hour",
+        [{"input": co2, "amount": g["upstream"], "type": "biosphere"}],
+        "natural gas supply chain (CO2e as CO2)",
+    )
+    act(
+        "heat|natural_gas",
+        "kilowatt hour",
+        [
+            {
+                "input": co2,
+                "amount": g["co2"],
+                "type": "biosphere",
+                "uncertainty_type": 5,
+                "loc": g["co2"],
+                "minimum": g["co2_low"],
+                "maximum": g["co2_high"],
+            },
+            {"input": ch4, "amount": g["ch4"], "type": "biosphere"},
+            {"input": n2o, "amount": g["n2o"], "type": "biosphere"},
+            {"input": (db, "supply|natural_gas_upstream"), "amount": 1.0, "type": "technosphere"},
+        ],
+        "natural gas, burned in industrial furnace (per kWh of fuel)",
+    )
     return data
 
 
@@ -223,8 +273,11 @@ def _setup(model: Model, path: Path) -> dict[str, float]:
             meta, cfs = _method_data(model.method)
             present = {r.code for r in AD.select(AD.code).where(AD.database == "biosphere3")}
             method = bd.Method(model.method)
-            method.register(unit=meta.get("unit", "kg CO2-Eq"), description="Loaded by liplanet-cert from bw2io lcia_39_ecoinvent.zip",
-                            filename=meta.get("filename", ""))
+            method.register(
+                unit=meta.get("unit", "kg CO2-Eq"),
+                description="Loaded by liplanet-cert from bw2io lcia_39_ecoinvent.zip",
+                filename=meta.get("filename", ""),
+            )
             method.write([(k, cf) for k, cf in cfs if k[0] == "biosphere3" and k[1] in present])
         name = _background_name(model)
         if name not in bd.databases:
@@ -237,8 +290,12 @@ def _setup(model: Model, path: Path) -> dict[str, float]:
         for code, node_id in sorted(nodes.items()):
             lca.lcia({node_id: 1.0})
             impacts[code] = float(lca.score)
-    payload = {"model_sha256": model.sha256, "method": list(model.method), "unit_impacts": impacts,
-               "note": "kg CO2e per unit of each background supplier, computed with bw2calc"}
+    payload = {
+        "model_sha256": model.sha256,
+        "method": list(model.method),
+        "unit_impacts": impacts,
+        "note": "kg CO2e per unit of each background supplier, computed with bw2calc",
+    }
     write_text(cache_path(path, model), json.dumps(payload, indent=1, sort_keys=True))
     return impacts
 
@@ -250,19 +307,31 @@ def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[s
     for inv in inventory:
         exchanges = [{"input": (FOREGROUND, inv.step), "amount": 1.0, "type": "production"}]
         for f in inv.flows:
-            exc: dict[str, Any] = {"input": (bg, f.supplier), "amount": f.amount, "type": "technosphere",
-                                   "comment": f"{f.carrier}; {'primary' if f.primary else 'default'}; {f.note}"}
+            exc: dict[str, Any] = {
+                "input": (bg, f.supplier),
+                "amount": f.amount,
+                "type": "technosphere",
+                "comment": f"{f.carrier}; {'primary' if f.primary else 'default'}; {f.note}",
+            }
             exc.update(f.uncertainty)
             exchanges.append(exc)
-        data[(FOREGROUND, inv.step)] = {"name": inv.step, "unit": "reporting period", "location": "GLO",
-                                        "type": "process", "data_source": inv.data_source, "exchanges": exchanges}
+        data[(FOREGROUND, inv.step)] = {
+            "name": inv.step,
+            "unit": "reporting period",
+            "location": "GLO",
+            "type": "process",
+            "data_source": inv.data_source,
+            "exchanges": exchanges,
+        }
     with quiet():
         db = bd.Database(FOREGROUND)
         db.write(data)
         return {a["code"]: a.id for a in db}
 
 
-def brightway_step_scores(model: Model, inventory: list[StepInventory], bw_dir: Path | str | None = None) -> dict[str, float]:
+def brightway_step_scores(
+    model: Model, inventory: list[StepInventory], bw_dir: Path | str | None = None
+) -> dict[str, float]:
     """kg CO2e over the period per step, each step solved by bw2calc (the source of truth)."""
     path = resolve_bw_dir(bw_dir)
     with locked(path):  # the foreground is one database: one process writes and solves it at a time
@@ -280,8 +349,13 @@ def brightway_step_scores(model: Model, inventory: list[StepInventory], bw_dir: 
     return scores
 
 
-def monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, seed: int | None,
-                bw_dir: Path | str | None = None) -> dict[str, list[float]]:
+def monte_carlo(
+    model: Model,
+    inventory: list[StepInventory],
+    iterations: int,
+    seed: int | None,
+    bw_dir: Path | str | None = None,
+) -> dict[str, list[float]]:
     """Sample per-step kg CO2e over the period with bw2calc's stochastic matrices.
 
     Each resource group gets its own seed spawned from ``seed`` so that parameters of the
@@ -292,7 +366,9 @@ def monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, s
         return _monte_carlo(model, inventory, iterations, seed, path)
 
 
-def _monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, seed: int | None, path: Path) -> dict[str, list[float]]:
+def _monte_carlo(
+    model: Model, inventory: list[StepInventory], iterations: int, seed: int | None, path: Path
+) -> dict[str, list[float]]:
     import numpy as np
     from stats_arrays import MCRandomNumberGenerator
 
@@ -300,15 +376,25 @@ def _monte_carlo(model: Model, inventory: list[StepInventory], iterations: int, 
     bd, bc = _bw(path)
     ids = _foreground(bd, model, inventory)
     with quiet():
-        lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method, use_distributions=True, seed_override=seed)
+        lca = bc.LCA(
+            {i: 1.0 for i in ids.values()}, method=model.method, use_distributions=True, seed_override=seed
+        )
         lca.lci()
         lca.lcia()
-        groups = [g for mm in (lca.technosphere_mm, lca.biosphere_mm, lca.characterization_mm) for g in mm.groups
-                  if isinstance(getattr(g, "rng", None), MCRandomNumberGenerator)]
-        seeds = np.random.SeedSequence(seed).generate_state(len(groups)) if seed is not None else [None] * len(groups)
+        groups = [
+            g
+            for mm in (lca.technosphere_mm, lca.biosphere_mm, lca.characterization_mm)
+            for g in mm.groups
+            if isinstance(getattr(g, "rng", None), MCRandomNumberGenerator)
+        ]
+        seeds = (
+            np.random.SeedSequence(seed).generate_state(len(groups))
+            if seed is not None
+            else [None] * len(groups)
+        )
         for g, s in zip(groups, seeds):
             g.rng = MCRandomNumberGenerator(params=g.data_original, seed=None if s is None else int(s))
-        steps = [inv.step for inv in inventory]   # fixed order: reproducible sums
+        steps = [inv.step for inv in inventory]  # fixed order: reproducible sums
         cols = [lca.dicts.activity[ids[s]] for s in steps]
         rhs = np.zeros((lca.technosphere_matrix.shape[0], len(cols)))
         rhs[cols, range(len(cols))] = 1.0

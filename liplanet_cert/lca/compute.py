@@ -42,7 +42,7 @@ def _carrier_scores(inventory: list[StepInventory], impacts: dict[str, float]) -
     for inv in inventory:
         row = {c: 0.0 for c in CARRIERS} | {"primary": 0.0}
         for f in inv.flows:
-            kg = f32(f.amount) * impacts[f.supplier]   # same precision as the Brightway engine
+            kg = f32(f.amount) * impacts[f.supplier]  # same precision as the Brightway engine
             row[f.carrier] += kg
             if f.primary:
                 row["primary"] += kg
@@ -50,18 +50,32 @@ def _carrier_scores(inventory: list[StepInventory], impacts: dict[str, float]) -
     return out
 
 
-def _result(inp: FootprintInput, model: Model, inventory: list[StepInventory], per_step: dict[str, dict[str, float]],
-            totals: dict[str, float], engine: str, country: str) -> FootprintResult:
+def _result(
+    inp: FootprintInput,
+    model: Model,
+    inventory: list[StepInventory],
+    per_step: dict[str, dict[str, float]],
+    totals: dict[str, float],
+    engine: str,
+    country: str,
+) -> FootprintResult:
     cells, kwh = inp.cells_produced, inp.cells_produced * inp.cell_energy_kwh
     grand = sum(totals.values())
     steps = []
     for inv in inventory:
         kg = totals[inv.step]
-        steps.append(StepResult(
-            step=inv.step, kg_co2e=kg, kg_co2e_per_cell=kg / cells, kg_co2e_per_kwh=kg / kwh,
-            share=kg / grand if grand else 0.0, data_source=inv.data_source,
-            contributions={c: per_step[inv.step][c] / cells for c in CARRIERS},
-            primary_kg_co2e=per_step[inv.step]["primary"]))
+        steps.append(
+            StepResult(
+                step=inv.step,
+                kg_co2e=kg,
+                kg_co2e_per_cell=kg / cells,
+                kg_co2e_per_kwh=kg / kwh,
+                share=kg / grand if grand else 0.0,
+                data_source=inv.data_source,
+                contributions={c: per_step[inv.step][c] / cells for c in CARRIERS},
+                primary_kg_co2e=per_step[inv.step]["primary"],
+            )
+        )
     primary = sum(s.primary_kg_co2e for s in steps)
     grid = model.grid(country) or {}
     # totals are the plain left-to-right sums of the step values, so they equal the sum of steps
@@ -71,17 +85,34 @@ def _result(inp: FootprintInput, model: Model, inventory: list[StepInventory], p
     return FootprintResult(
         method=model.method,
         functional_unit={
-            "per_cell": "1 good cell", "per_kwh": "1 kWh of nominal cell capacity",
-            "cells_produced": cells, "cell_energy_kwh": inp.cell_energy_kwh, "country": country,
-            "grid_factor_year": grid.get("year"), "system_boundary": " ".join(model.manifest["system_boundary"].split()),
+            "per_cell": "1 good cell",
+            "per_kwh": "1 kWh of nominal cell capacity",
+            "cells_produced": cells,
+            "cell_energy_kwh": inp.cell_energy_kwh,
+            "country": country,
+            "grid_factor_year": grid.get("year"),
+            "system_boundary": " ".join(model.manifest["system_boundary"].split()),
             "primary_data_share_definition": " ".join(model.manifest["primary_data_share"].split()),
         },
-        steps=tuple(steps), total_kg_co2e=total_kg, total_per_cell=total_cell, total_per_kwh=total_kwh,
-        primary_data_share=primary / grand if grand else 0.0, model=model.info, sources=model.sources(), engine=engine)
+        steps=tuple(steps),
+        total_kg_co2e=total_kg,
+        total_per_cell=total_cell,
+        total_per_kwh=total_kwh,
+        primary_data_share=primary / grand if grand else 0.0,
+        model=model.info,
+        sources=model.sources(),
+        engine=engine,
+    )
 
 
-def _evaluate(inp: FootprintInput, model: Model, inventory: list[StepInventory], country: str, engine: str,
-              bw_dir: Path | str | None) -> FootprintResult:
+def _evaluate(
+    inp: FootprintInput,
+    model: Model,
+    inventory: list[StepInventory],
+    country: str,
+    engine: str,
+    bw_dir: Path | str | None,
+) -> FootprintResult:
     impacts = unit_impacts(model, bw_dir)
     per_step = _carrier_scores(inventory, impacts)
     if engine == "brightway":
@@ -91,7 +122,14 @@ def _evaluate(inp: FootprintInput, model: Model, inventory: list[StepInventory],
     elif engine == "fast":
         totals = {s: v["electricity"] + v["heat"] + v["materials"] for s, v in per_step.items()}
     else:
-        raise LCAError(Problem(file="footprint", message=f"unknown engine {engine!r}", expected="fast or brightway", found=engine))
+        raise LCAError(
+            Problem(
+                file="footprint",
+                message=f"unknown engine {engine!r}",
+                expected="fast or brightway",
+                found=engine,
+            )
+        )
     return _result(inp, model, inventory, per_step, totals, engine, country)
 
 
@@ -105,12 +143,23 @@ def _summary(values: list[float]) -> dict[str, float]:
         hi = min(lo + 1, n - 1)
         return data[lo] + (data[hi] - data[lo]) * (pos - lo)
 
-    return {"mean": statistics.fmean(data), "median": pct(0.5), "p2_5": pct(0.025), "p97_5": pct(0.975),
-            "sd": statistics.stdev(data) if n > 1 else 0.0}
+    return {
+        "mean": statistics.fmean(data),
+        "median": pct(0.5),
+        "p2_5": pct(0.025),
+        "p97_5": pct(0.975),
+        "sd": statistics.stdev(data) if n > 1 else 0.0,
+    }
 
 
-def _uncertainty(inp: FootprintInput, model: Model, inventory: list[StepInventory], n: int, seed: int | None,
-                 bw_dir: Path | str | None) -> dict[str, Any]:
+def _uncertainty(
+    inp: FootprintInput,
+    model: Model,
+    inventory: list[StepInventory],
+    n: int,
+    seed: int | None,
+    bw_dir: Path | str | None,
+) -> dict[str, Any]:
     from liplanet_cert.lca import brightway as bw
 
     samples = bw.monte_carlo(model, inventory, n, seed, bw_dir)
@@ -118,24 +167,39 @@ def _uncertainty(inp: FootprintInput, model: Model, inventory: list[StepInventor
     order = [inv.step for inv in inventory]
     steps = [{"step": s} | _summary([v / cells for v in samples[s]]) for s in order]
     totals = [sum(samples[s][k] for s in order) / cells for k in range(n)]
-    return {"iterations": n, "seed": seed, "unit": "kg CO2e per cell", "steps": steps, "total": _summary(totals),
-            "distributions": "meter accuracy: normal; reference-model range: triangular (low, average, high); "
-                             "grid factor: normal; natural-gas combustion CO2: triangular (IPCC 95 % interval)"}
+    return {
+        "iterations": n,
+        "seed": seed,
+        "unit": "kg CO2e per cell",
+        "steps": steps,
+        "total": _summary(totals),
+        "distributions": "meter accuracy: normal; reference-model range: triangular (low, average, high); "
+        "grid factor: normal; natural-gas combustion CO2: triangular (IPCC 95 % interval)",
+    }
 
 
-def compute_footprint(inp: FootprintInput, *, scenario: str | None = None, uncertainty: int = 0,
-                      seed: int | None = None, bw_dir: Path | None = None, engine: str = "fast",
-                      model_dir: Path | None = None) -> FootprintResult:
+def compute_footprint(
+    inp: FootprintInput,
+    *,
+    scenario: str | None = None,
+    uncertainty: int = 0,
+    seed: int | None = None,
+    bw_dir: Path | None = None,
+    engine: str = "fast",
+    model_dir: Path | None = None,
+) -> FootprintResult:
     """Per-step footprint of a bundle; optional Monte Carlo (``uncertainty`` iterations) and scenario.
 
     ``engine='brightway'`` solves every step with bw2calc; the default ``'fast'`` engine multiplies
     by cached Brightway unit impacts (identical results, no Brightway import when warm).
     """
     if uncertainty < 0:
-        raise LCAError(Problem(file="footprint", message="uncertainty iterations must be >= 0", found=str(uncertainty)))
+        raise LCAError(
+            Problem(file="footprint", message="uncertainty iterations must be >= 0", found=str(uncertainty))
+        )
     model = load_model(model_dir)
     country, inventory = build_inventory(inp, model)
-    scen = model.scenario(scenario) if scenario else None   # fail early on an unknown name
+    scen = model.scenario(scenario) if scenario else None  # fail early on an unknown name
     result = _evaluate(inp, model, inventory, country, engine, bw_dir)
     extra: dict[str, Any] = {}
     if uncertainty:
@@ -146,18 +210,38 @@ def compute_footprint(inp: FootprintInput, *, scenario: str | None = None, uncer
         for base in result.steps:
             new = alt.step(base.step)
             red = base.kg_co2e_per_cell - new.kg_co2e_per_cell
-            rows.append({"step": base.step, "baseline_kg_co2e_per_cell": base.kg_co2e_per_cell,
-                         "scenario_kg_co2e_per_cell": new.kg_co2e_per_cell, "reduction_kg_co2e_per_cell": red,
-                         "reduction_share": red / base.kg_co2e_per_cell if base.kg_co2e_per_cell else 0.0})
+            rows.append(
+                {
+                    "step": base.step,
+                    "baseline_kg_co2e_per_cell": base.kg_co2e_per_cell,
+                    "scenario_kg_co2e_per_cell": new.kg_co2e_per_cell,
+                    "reduction_kg_co2e_per_cell": red,
+                    "reduction_share": red / base.kg_co2e_per_cell if base.kg_co2e_per_cell else 0.0,
+                }
+            )
         red_total = result.total_per_cell - alt.total_per_cell
         extra["scenario"] = {
-            "id": scen["id"], "version": str(scen["version"]), "title": scen["title"], "steps": rows,
-            "total": {"baseline_kg_co2e_per_cell": result.total_per_cell, "scenario_kg_co2e_per_cell": alt.total_per_cell,
-                      "reduction_kg_co2e_per_cell": red_total,
-                      "reduction_share": red_total / result.total_per_cell if result.total_per_cell else 0.0,
-                      "baseline_kg_co2e_per_kwh": result.total_per_kwh, "scenario_kg_co2e_per_kwh": alt.total_per_kwh},
-            "changes": [{k: v for k, v in c.items() if k in ("op", "steps", "supplier", "carriers", "factor", "source", "year")}
-                        | ({"cop": c["cop"]["value"]} if "cop" in c else {}) for c in scen["changes"]],
+            "id": scen["id"],
+            "version": str(scen["version"]),
+            "title": scen["title"],
+            "steps": rows,
+            "total": {
+                "baseline_kg_co2e_per_cell": result.total_per_cell,
+                "scenario_kg_co2e_per_cell": alt.total_per_cell,
+                "reduction_kg_co2e_per_cell": red_total,
+                "reduction_share": red_total / result.total_per_cell if result.total_per_cell else 0.0,
+                "baseline_kg_co2e_per_kwh": result.total_per_kwh,
+                "scenario_kg_co2e_per_kwh": alt.total_per_kwh,
+            },
+            "changes": [
+                {
+                    k: v
+                    for k, v in c.items()
+                    if k in ("op", "steps", "supplier", "carriers", "factor", "source", "year")
+                }
+                | ({"cop": c["cop"]["value"]} if "cop" in c else {})
+                for c in scen["changes"]
+            ],
         }
     if extra:
         from dataclasses import replace

@@ -13,11 +13,13 @@ from liplanet_cert.lca.model import Model
 from liplanet_cert.lca.types import Flow, FootprintInput, StepInventory
 
 HEAT_SUPPLIER = "heat|natural_gas"
-NORMAL, UNIFORM, TRIANGULAR = 3, 4, 5   # stats_arrays uncertainty type ids
+NORMAL, UNIFORM, TRIANGULAR = 3, 4, 5  # stats_arrays uncertainty type ids
 
 
 def _problem(location: str, message: str, expected: str = "", found: str = "") -> LCAError:
-    return LCAError(Problem(file="footprint input", location=location, message=message, expected=expected, found=found))
+    return LCAError(
+        Problem(file="footprint input", location=location, message=message, expected=expected, found=found)
+    )
 
 
 def resolve_country(inp: FootprintInput, model: Model) -> str:
@@ -27,10 +29,15 @@ def resolve_country(inp: FootprintInput, model: Model) -> str:
     if inp.fallback_to_eu27:
         return "EU27"
     known = sorted(model.background["electricity"]["countries"])
-    raise LCAError(Problem(
-        file=str(model.root / model.manifest["files"]["background"]), location="/electricity/countries",
-        message=f"no grid electricity factor for country {inp.country!r}",
-        expected="an ISO 3166 alpha-3 code with a factor: " + ", ".join(known), found=inp.country))
+    raise LCAError(
+        Problem(
+            file=str(model.root / model.manifest["files"]["background"]),
+            location="/electricity/countries",
+            message=f"no grid electricity factor for country {inp.country!r}",
+            expected="an ISO 3166 alpha-3 code with a factor: " + ", ".join(known),
+            found=inp.country,
+        )
+    )
 
 
 def _normal(amount: float, rel_sd: float) -> dict[str, float]:
@@ -55,19 +62,36 @@ def _check(inp: FootprintInput, model: Model) -> None:
     known = set(model.production_steps) | set(model.facility_services)
     for s in list(inp.steps) + list(inp.metered):
         if s not in known:
-            problems.append(Problem(where, f"/steps/{s}", f"unknown step id {s!r}", "one of " + ", ".join(sorted(known)), s))
+            problems.append(
+                Problem(
+                    where, f"/steps/{s}", f"unknown step id {s!r}", "one of " + ", ".join(sorted(known)), s
+                )
+            )
     materials = model.materials()
     for s, m in inp.metered.items():
         loc = m.location or f"/metered/{s}"
         for carrier, val in (("electricity", m.electricity_kwh), ("natural gas", m.natural_gas_kwh)):
             if val is not None and not (math.isfinite(val) and val >= 0):
-                problems.append(Problem(where, loc, f"{carrier} of step {s} must be a non-negative number", ">= 0", repr(val)))
+                problems.append(
+                    Problem(
+                        where, loc, f"{carrier} of step {s} must be a non-negative number", ">= 0", repr(val)
+                    )
+                )
         for mat, kg in m.materials_kg.items():
             if mat not in materials:
-                problems.append(Problem(where, loc, f"no sourced emission factor for material {mat!r}",
-                                        "one of " + ", ".join(sorted(materials)), mat))
+                problems.append(
+                    Problem(
+                        where,
+                        loc,
+                        f"no sourced emission factor for material {mat!r}",
+                        "one of " + ", ".join(sorted(materials)),
+                        mat,
+                    )
+                )
             elif not (math.isfinite(kg) and kg >= 0):
-                problems.append(Problem(where, loc, f"amount of {mat} must be a non-negative number", ">= 0", repr(kg)))
+                problems.append(
+                    Problem(where, loc, f"amount of {mat} must be a non-negative number", ">= 0", repr(kg))
+                )
     if problems:
         raise LCAError(problems)
 
@@ -84,29 +108,53 @@ def build_inventory(inp: FootprintInput, model: Model) -> tuple[str, list[StepIn
     country = resolve_country(inp, model)
     grid = f"electricity|{country}"
     default_acc = float(model.manifest["meter_accuracy_default"]["relative_sd"])
-    capacity = inp.cell_energy_kwh * inp.cells_produced   # kWh of cell capacity over the period
+    capacity = inp.cell_energy_kwh * inp.cells_produced  # kWh of cell capacity over the period
     out: list[StepInventory] = []
     for step in footprint_steps(inp, model):
         m = inp.metered.get(step)
         flows: list[Flow] = []
         if m is not None and m.has_energy:
             source = "primary"
-            for carrier, supplier, val in (("electricity", grid, m.electricity_kwh), ("heat", HEAT_SUPPLIER, m.natural_gas_kwh)):
+            for carrier, supplier, val in (
+                ("electricity", grid, m.electricity_kwh),
+                ("heat", HEAT_SUPPLIER, m.natural_gas_kwh),
+            ):
                 if val:
-                    acc = m.accuracy.get(carrier, m.accuracy.get("natural_gas" if carrier == "heat" else carrier, default_acc))
-                    flows.append(Flow(carrier, supplier, float(val), True, _normal(float(val), acc), m.location))
+                    acc = m.accuracy.get(
+                        carrier, m.accuracy.get("natural_gas" if carrier == "heat" else carrier, default_acc)
+                    )
+                    flows.append(
+                        Flow(carrier, supplier, float(val), True, _normal(float(val), acc), m.location)
+                    )
         else:
             source = "default"
             for carrier, supplier in (("electricity", grid), ("heat", HEAT_SUPPLIER)):
                 lo, mode, hi = model.default_intensity(step, carrier)
                 if mode > 0:
-                    flows.append(Flow(carrier, supplier, mode * capacity, False, _range(lo * capacity, mode * capacity, hi * capacity),
-                                      "reference model (Degen & Schuette 2022)"))
+                    flows.append(
+                        Flow(
+                            carrier,
+                            supplier,
+                            mode * capacity,
+                            False,
+                            _range(lo * capacity, mode * capacity, hi * capacity),
+                            "reference model (Degen & Schuette 2022)",
+                        )
+                    )
         if m is not None:
             for mat, kg in sorted(m.materials_kg.items()):
                 if kg:
                     acc = m.accuracy.get(mat, m.accuracy.get("materials", default_acc))
-                    flows.append(Flow("materials", f"material|{mat}", float(kg), True, _normal(float(kg), acc), m.location))
+                    flows.append(
+                        Flow(
+                            "materials",
+                            f"material|{mat}",
+                            float(kg),
+                            True,
+                            _normal(float(kg), acc),
+                            m.location,
+                        )
+                    )
         out.append(StepInventory(step, source, tuple(flows), m.location if m else ""))
     return country, out
 
@@ -119,7 +167,9 @@ def _scaled(flow: Flow, factor: float, **changes: Any) -> Flow:
     return replace(flow, amount=flow.amount * factor, uncertainty=unc, **changes)
 
 
-def apply_scenario(inventory: list[StepInventory], scenario: dict[str, Any], country: str) -> list[StepInventory]:
+def apply_scenario(
+    inventory: list[StepInventory], scenario: dict[str, Any], country: str
+) -> list[StepInventory]:
     """Apply a scenario's changes (in file order) to a copy of the inventory."""
     grid = f"electricity|{country}"
     result = list(inventory)
@@ -140,8 +190,12 @@ def apply_scenario(inventory: list[StepInventory], scenario: dict[str, Any], cou
                 elif op == "scale" and f.carrier in change["carriers"]:
                     flows.append(_scaled(f, float(change["factor"])))
                 elif op not in ("electricity_supplier", "heat_pump", "scale"):
-                    raise _problem(f"/scenario/{scenario['id']}", f"unknown scenario operation {op!r}",
-                                   "electricity_supplier, heat_pump or scale", op)
+                    raise _problem(
+                        f"/scenario/{scenario['id']}",
+                        f"unknown scenario operation {op!r}",
+                        "electricity_supplier, heat_pump or scale",
+                        op,
+                    )
                 else:
                     flows.append(f)
             new.append(replace(inv, flows=_merge(flows)))
@@ -158,7 +212,9 @@ def _merge(flows: list[Flow]) -> tuple[Flow, ...]:
         key = (f.carrier, f.supplier)
         if key in merged:
             old = merged[key]
-            merged[key] = replace(old, amount=old.amount + f.amount, primary=old.primary and f.primary, uncertainty={})
+            merged[key] = replace(
+                old, amount=old.amount + f.amount, primary=old.primary and f.primary, uncertainty={}
+            )
         else:
             merged[key] = f
     return tuple(merged.values())

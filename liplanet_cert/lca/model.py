@@ -34,7 +34,13 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise LCAError(Problem(file=str(path), message="cannot read LCA model file", found=str(exc))) from exc
     if not isinstance(data, dict) or "id" not in data or "version" not in data:
-        raise LCAError(Problem(file=str(path), message="LCA model file lacks id/version", expected="a mapping with id and version"))
+        raise LCAError(
+            Problem(
+                file=str(path),
+                message="LCA model file lacks id/version",
+                expected="a mapping with id and version",
+            )
+        )
     return data
 
 
@@ -66,7 +72,9 @@ class Model:
         """Background activity code -> kg CO2e per unit as stated in the model (before Brightway)."""
         el = self.background["electricity"]
         out = {f"electricity|{c}": v["g_co2e_per_kwh"] / 1000 for c, v in el["countries"].items()}
-        out.update({f"electricity|{s}": v["g_co2e_per_kwh"] / 1000 for s, v in el.get("suppliers", {}).items()})
+        out.update(
+            {f"electricity|{s}": v["g_co2e_per_kwh"] / 1000 for s, v in el.get("suppliers", {}).items()}
+        )
         out.update({f"material|{m}": v["kg_co2e_per_kg"] for m, v in self.background["materials"].items()})
         return out
 
@@ -102,9 +110,14 @@ class Model:
 
     def scenario(self, name: str) -> dict[str, Any]:
         if name not in self.scenarios:
-            raise LCAError(Problem(
-                file=str(self.root / "scenarios"), message=f"unknown scenario {name!r}",
-                expected="one of " + ", ".join(sorted(self.scenarios)), found=name))
+            raise LCAError(
+                Problem(
+                    file=str(self.root / "scenarios"),
+                    message=f"unknown scenario {name!r}",
+                    expected="one of " + ", ".join(sorted(self.scenarios)),
+                    found=name,
+                )
+            )
         return self.scenarios[name]
 
     def sources(self) -> tuple[dict[str, Any], ...]:
@@ -112,26 +125,74 @@ class Model:
         bg, ref, man = self.background, self.reference, self.manifest
         gas = bg["heat"]["natural_gas"]
         out = [
-            {"id": "method", "what": "characterisation (IPCC 2021 GWP100)", "source": man["method"]["source"].strip(), "year": man["method"]["year"]},
-            {"id": "grid", "what": bg["electricity"]["source"]["what"], "source": bg["electricity"]["source"]["citation"],
-             "year": bg["electricity"]["source"]["year"], "licence": bg["electricity"]["source"]["licence"]},
-            {"id": "grid_uncertainty", "what": "stated uncertainty of grid factors", "source": bg["electricity"]["uncertainty"]["source"],
-             "year": bg["electricity"]["uncertainty"]["year"]},
-            {"id": "reference_energy", "what": "reference per-step energy model (default data)", "source": " ".join(ref["source"]["citation"].split()),
-             "year": ref["source"]["year"]},
-            {"id": "meter_accuracy_default", "what": "meter accuracy when none is stated", "source": " ".join(man["meter_accuracy_default"]["source"].split()),
-             "year": man["meter_accuracy_default"]["year"]},
+            {
+                "id": "method",
+                "what": "characterisation (IPCC 2021 GWP100)",
+                "source": man["method"]["source"].strip(),
+                "year": man["method"]["year"],
+            },
+            {
+                "id": "grid",
+                "what": bg["electricity"]["source"]["what"],
+                "source": bg["electricity"]["source"]["citation"],
+                "year": bg["electricity"]["source"]["year"],
+                "licence": bg["electricity"]["source"]["licence"],
+            },
+            {
+                "id": "grid_uncertainty",
+                "what": "stated uncertainty of grid factors",
+                "source": bg["electricity"]["uncertainty"]["source"],
+                "year": bg["electricity"]["uncertainty"]["year"],
+            },
+            {
+                "id": "reference_energy",
+                "what": "reference per-step energy model (default data)",
+                "source": " ".join(ref["source"]["citation"].split()),
+                "year": ref["source"]["year"],
+            },
+            {
+                "id": "meter_accuracy_default",
+                "what": "meter accuracy when none is stated",
+                "source": " ".join(man["meter_accuracy_default"]["source"].split()),
+                "year": man["meter_accuracy_default"]["year"],
+            },
         ]
         for key in ("co2_kg_per_tj", "ch4_kg_per_tj", "n2o_kg_per_tj"):
             item = gas["combustion"][key]
-            out.append({"id": f"natural_gas_{key.split('_')[0]}", "what": f"natural-gas combustion {key.split('_')[0].upper()}",
-                        "source": " ".join(item["source"].split()), "year": item["year"]})
-        out.append({"id": "natural_gas_upstream", "what": "natural-gas supply chain (upstream)", "source": " ".join(gas["upstream"]["source"].split()),
-                    "year": gas["upstream"]["year"]})
+            out.append(
+                {
+                    "id": f"natural_gas_{key.split('_')[0]}",
+                    "what": f"natural-gas combustion {key.split('_')[0].upper()}",
+                    "source": " ".join(item["source"].split()),
+                    "year": item["year"],
+                }
+            )
+        out.append(
+            {
+                "id": "natural_gas_upstream",
+                "what": "natural-gas supply chain (upstream)",
+                "source": " ".join(gas["upstream"]["source"].split()),
+                "year": gas["upstream"]["year"],
+            }
+        )
         for sup, v in bg["electricity"].get("suppliers", {}).items():
-            out.append({"id": f"electricity_{sup}", "what": f"electricity supplier {sup}", "source": " ".join(v["source"].split()), "year": v["year"]})
+            out.append(
+                {
+                    "id": f"electricity_{sup}",
+                    "what": f"electricity supplier {sup}",
+                    "source": " ".join(v["source"].split()),
+                    "year": v["year"],
+                }
+            )
         for mat, v in sorted(bg["materials"].items()):
-            out.append({"id": f"material_{mat}", "what": f"process material {mat}", "source": " ".join(v["source"].split()), "year": v["year"]})
+            out.append(
+                {
+                    "id": f"material_{mat}",
+                    "what": f"process material {mat}",
+                    "source": " ".join(v["source"].split()),
+                    "year": v["year"],
+                }
+            )
         return tuple(out)
 
 
@@ -148,11 +209,13 @@ def _load(root: Path) -> Model:
         data = _read(p)
         scen[data["id"]] = data
     return Model(
-        root=root, manifest=man,
+        root=root,
+        manifest=man,
         background=_read(root / files["background"]),
         reference=_read(root / files["reference_energy"]),
         classes=_read(root / files["performance_classes"]),
-        scenarios=scen, sha256=digest.hexdigest(),
+        scenarios=scen,
+        sha256=digest.hexdigest(),
     )
 
 

@@ -49,9 +49,9 @@ class Flow:
     ``scale``, ``minimum``, ``maximum``) or is empty for no uncertainty.
     """
 
-    carrier: str          # electricity | heat | materials
-    supplier: str         # background activity code, e.g. "electricity|DEU"
-    amount: float         # kWh or kg over the reporting period
+    carrier: str  # electricity | heat | materials
+    supplier: str  # background activity code, e.g. "electricity|DEU"
+    amount: float  # kWh or kg over the reporting period
     primary: bool
     uncertainty: dict[str, float] = field(default_factory=dict)
     note: str = ""
@@ -62,7 +62,7 @@ class StepInventory:
     """The foreground inventory of one footprint step."""
 
     step: str
-    data_source: str      # primary | default
+    data_source: str  # primary | default
     flows: tuple[Flow, ...]
     location: str = ""
 
@@ -77,7 +77,7 @@ class StepResult:
     kg_co2e_per_kwh: float
     share: float
     data_source: str
-    contributions: dict[str, float]   # kg CO2e per cell by carrier
+    contributions: dict[str, float]  # kg CO2e per cell by carrier
     primary_kg_co2e: float
 
     def to_dict(self) -> dict[str, Any]:

@@ -29,7 +29,9 @@ def formats() -> list[str]:
 def get_reporter(name: str) -> Reporter:
     target = _REGISTRY.get(name)
     if target is None:
-        raise UsageError(f"unknown output format {name!r}; choose one of: {', '.join(formats())}", file="--format")
+        raise UsageError(
+            f"unknown output format {name!r}; choose one of: {', '.join(formats())}", file="--format"
+        )
     module, cls = target.split(":")
     return getattr(import_module(f".{module}", __name__), cls)()
 

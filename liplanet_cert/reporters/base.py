@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from typing import Iterable, TextIO, Union
+from collections.abc import Iterable
+from typing import TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 
-Item = Union[Result, Unassessed]
+Item = Result | Unassessed
 
 
 class Reporter(ABC):

@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable, Sequence, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import clean
 from liplanet_cert.reporters.base import Item, Reporter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = ("bundle", "pilot_line", "criteria", "criterion", "title", "category", "severity", "status",
-           "expected", "actual", "location", "waiver", "waiver_expires", "message")
+COLUMNS = (
+    "bundle",
+    "pilot_line",
+    "criteria",
+    "criterion",
+    "title",
+    "category",
+    "severity",
+    "status",
+    "expected",
+    "actual",
+    "location",
+    "waiver",
+    "waiver_expires",
+    "message",
+)
 
 
 def safe_cell(value: Any) -> str:
@@ -55,16 +70,52 @@ def csv_line(cells: Sequence[Any]) -> str:
 
 def finding_rows(result: Result | Unassessed) -> list[list[Any]]:
     if isinstance(result, Unassessed):  # one row: the bundle, its status and why
-        title = "bundle is valid (checked, not assessed)" if result.status == "valid" else "bundle could not be assessed"
-        return [[result.bundle, "", "", "", title, "", "required", result.status,
-                 "a valid bundle", "; ".join(result.problems[:5]) or result.message, result.bundle, "", "", result.message]]
+        title = (
+            "bundle is valid (checked, not assessed)"
+            if result.status == "valid"
+            else "bundle could not be assessed"
+        )
+        return [
+            [
+                result.bundle,
+                "",
+                "",
+                "",
+                title,
+                "",
+                "required",
+                result.status,
+                "a valid bundle",
+                "; ".join(result.problems[:5]) or result.message,
+                result.bundle,
+                "",
+                "",
+                result.message,
+            ]
+        ]
     pl = result.pilot_line.get("name", "")
     ref = f"{result.criteria.id}@{result.criteria.version}"
     rows = []
     for f in result.findings:
         w = f.waiver or {}
-        rows.append([result.bundle.get("path", ""), pl, ref, f.id, f.title, f.category, f.severity, f.status.value,
-                     f.expected, f.actual, f.location, w.get("id", ""), w.get("expires_on", ""), f.message])
+        rows.append(
+            [
+                result.bundle.get("path", ""),
+                pl,
+                ref,
+                f.id,
+                f.title,
+                f.category,
+                f.severity,
+                f.status.value,
+                f.expected,
+                f.actual,
+                f.location,
+                w.get("id", ""),
+                w.get("expires_on", ""),
+                f.message,
+            ]
+        )
     return rows
 
 

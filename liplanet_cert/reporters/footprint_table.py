@@ -14,7 +14,12 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
     scen = fp.get("scenario") or {}
     scen_steps = {s["step"]: s for s in scen.get("steps", [])} if isinstance(scen.get("steps"), list) else {}
     fu = fp.get("functional_unit", {})
-    cols = [id_col("step"), id_col("kg/cell", justify="right"), id_col("kg/kWh", justify="right"), id_col("share", justify="right")]
+    cols = [
+        id_col("step"),
+        id_col("kg/cell", justify="right"),
+        id_col("kg/kWh", justify="right"),
+        id_col("share", justify="right"),
+    ]
     # the per-carrier split is left out when the console is too narrow for it
     cols += [id_col(c, justify="right", optional="carriers") for c in ("electricity", "heat", "materials")]
     cols.append(id_col("data"))
@@ -22,12 +27,23 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         cols.append(id_col("95 % (kg/cell)", justify="right"))
     if scen_steps:
         cols.append(id_col("saving", justify="right"))
-    print_text(console, f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)", "italic")
+    print_text(
+        console,
+        f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)",
+        "italic",
+    )
     t = SafeTable(*cols, key=0)
     for s in fp["steps"]:
         c = s["contributions"]
-        row = [s["step"], f"{s['kg_co2e_per_cell']:.4f}", f"{s['kg_co2e_per_kwh']:.2f}", f"{s['share'] * 100:.1f} %",
-               f"{c.get('electricity', 0):.4f}", f"{c.get('heat', 0):.4f}", f"{c.get('materials', 0):.4f}"]
+        row = [
+            s["step"],
+            f"{s['kg_co2e_per_cell']:.4f}",
+            f"{s['kg_co2e_per_kwh']:.2f}",
+            f"{s['share'] * 100:.1f} %",
+            f"{c.get('electricity', 0):.4f}",
+            f"{c.get('heat', 0):.4f}",
+            f"{c.get('materials', 0):.4f}",
+        ]
         row.append(safe_text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
         if unc:
             u = unc.get(s["step"], {})
@@ -39,19 +55,46 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         t.add_row(*row)
     tot = fp["total"]
     t.add_section()
-    total_row = ["total", f"{tot['kg_co2e_per_cell']:.4f}", f"{tot['kg_co2e_per_kwh']:.2f}", "100 %", "", "", "", ""]
+    total_row = [
+        "total",
+        f"{tot['kg_co2e_per_cell']:.4f}",
+        f"{tot['kg_co2e_per_kwh']:.2f}",
+        "100 %",
+        "",
+        "",
+        "",
+        "",
+    ]
     if unc:
         u = (fp.get("uncertainty") or {}).get("total", {})
         total_row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
     if scen_steps:
         st = scen.get("total", {})
-        total_row.append(f"{st.get('reduction_share', 0) * 100:.0f} %" if isinstance(st, dict) and "reduction_share" in st else "")
+        total_row.append(
+            f"{st.get('reduction_share', 0) * 100:.0f} %"
+            if isinstance(st, dict) and "reduction_share" in st
+            else ""
+        )
     t.add_row(*total_row, style="bold")
     t.print(console)
-    console.print(safe_text(f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
-                       f"(default = sourced reference model, not the line's own data)"))
+    console.print(
+        safe_text(
+            f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
+            f"(default = sourced reference model, not the line's own data)"
+        )
+    )
     if scen:
-        console.print(safe_text(f"Scenario {scen.get('id', '')}: {scen.get('title', '')} — 'saving' is the reduction of each step's footprint.", style="cyan"))
+        console.print(
+            safe_text(
+                f"Scenario {scen.get('id', '')}: {scen.get('title', '')} — 'saving' is the reduction of each step's footprint.",
+                style="cyan",
+            )
+        )
     method = " / ".join(fp.get("method", []))
     model = fp.get("model", {})
-    console.print(safe_text(f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})", style="dim"))
+    console.print(
+        safe_text(
+            f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})",
+            style="dim",
+        )
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import json_escape

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import json_escape
@@ -15,7 +16,12 @@ def dumps_line(data: Any) -> str:
     exactly one line for every reader (no raw newline, NEL, U+2028/U+2029 inside), encodable as UTF-8
     (a lone surrogate as its ``\\uXXXX`` escape), and no control or bidirectional-control character
     raw (:func:`~liplanet_cert.infra.textsafe.json_escape`, as :func:`.json_.dumps`)."""
-    return json_escape(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)) + "\n"
+    return (
+        json_escape(
+            json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        )
+        + "\n"
+    )
 
 
 class JSONLReporter(Reporter):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import tempfile
 import xml.etree.ElementTree as ET
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from liplanet_cert.assessment.result import Finding, Result, Status, Unassessed
 from liplanet_cert.infra.textsafe import clean
@@ -62,7 +63,9 @@ class JUnitReporter(Reporter):
         """Streamed: each suite is serialised as it comes (spooled to disk beyond 8 MB), because the
         totals on ``<testsuites>`` are known only at the end."""
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n") as spool:
+        with tempfile.SpooledTemporaryFile(
+            max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n"
+        ) as spool:
             for item in items:
                 suite = self.suite(item) if isinstance(item, Result) else self.unassessed_suite(item)
                 for k in totals:
@@ -70,7 +73,9 @@ class JUnitReporter(Reporter):
                 ET.indent(suite, level=1)
                 spool.write("\n  " + ET.tostring(suite, encoding="unicode"))
             attrs = " ".join(f'{k}="{v}"' for k, v in totals.items())
-            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="liplanet-cert" {attrs} time="0">')
+            out.write(
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="liplanet-cert" {attrs} time="0">'
+            )
             spool.seek(0)
             while chunk := spool.read(1 << 20):
                 out.write(chunk)
@@ -85,25 +90,62 @@ class JUnitReporter(Reporter):
         for name, value in (("bundle", u.bundle), ("verdict", u.status)):
             ET.SubElement(props, "property", {"name": name, "value": x(value)})
         if u.status == "valid":
-            ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle is valid", "file": x(u.bundle), "time": "0"})
+            ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": "liplanet.bundle",
+                    "name": "[REQUIRED][bundle] the bundle is valid",
+                    "file": x(u.bundle),
+                    "time": "0",
+                },
+            )
             errors = 0
         elif u.details:
             for d in u.details:
                 where = " ".join(v for v in (d.get("file", ""), d.get("location", "")) if v)
                 base, rel = u.locate(d.get("file", ""))
                 path = f"{base.rstrip('/')}/{rel}" if rel else base
-                case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": x(f"[REQUIRED][bundle] {where}"), "file": x(path), "time": "0"})
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    {
+                        "classname": "liplanet.bundle",
+                        "name": x(f"[REQUIRED][bundle] {where}"),
+                        "file": x(path),
+                        "time": "0",
+                    },
+                )
                 el = ET.SubElement(case, "error", {"message": x(d.get("message", "")), "type": u.status})
-                detail = [f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else ""]
+                detail = [
+                    f"expected {d['expected']}" if d.get("expected") else "",
+                    f"found {d['found']}" if d.get("found") else "",
+                ]
                 el.text = x("\n".join([f"{where}: {d.get('message', '')}", *(t for t in detail if t)]))
             errors = len(u.details)
         else:
-            case = ET.SubElement(suite, "testcase", {"classname": "liplanet.bundle", "name": "[REQUIRED][bundle] the bundle can be assessed",
-                                                      "file": x(u.bundle), "time": "0"})
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": "liplanet.bundle",
+                    "name": "[REQUIRED][bundle] the bundle can be assessed",
+                    "file": x(u.bundle),
+                    "time": "0",
+                },
+            )
             el = ET.SubElement(case, "error", {"message": x(u.message), "type": u.status})
-            el.text = x("\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems]))
+            el.text = x(
+                "\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems])
+            )
             errors = 1
-        for k, v in (("tests", str(max(errors, 1))), ("failures", "0"), ("errors", str(errors)), ("skipped", "0"), ("time", "0")):
+        for k, v in (
+            ("tests", str(max(errors, 1))),
+            ("failures", "0"),
+            ("errors", str(errors)),
+            ("skipped", "0"),
+            ("time", "0"),
+        ):
             suite.set(k, v)
         return suite
 
@@ -112,21 +154,35 @@ class JUnitReporter(Reporter):
         bpath = r.bundle.get("path", "")
         suite = ET.Element("testsuite", {"name": x(f"{pl} ({bpath})"), "tests": str(len(r.findings))})
         props = ET.SubElement(suite, "properties")
-        for name, value in (("bundle", bpath), ("pilot_line", pl), ("criteria", f"{r.criteria.id}@{r.criteria.version}"),
-                            ("criteria_sha256", r.criteria.sha256), ("verdict", r.verdict.value), ("assessed_on", r.assessed_on)):
+        for name, value in (
+            ("bundle", bpath),
+            ("pilot_line", pl),
+            ("criteria", f"{r.criteria.id}@{r.criteria.version}"),
+            ("criteria_sha256", r.criteria.sha256),
+            ("verdict", r.verdict.value),
+            ("assessed_on", r.assessed_on),
+        ):
             ET.SubElement(props, "property", {"name": name, "value": x(value)})
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         classbase = f"liplanet.{_slug(pl)}"
         for f in r.findings:
             rel = location_file(f.location) or r.bundle.get("declaration", "")
-            case = ET.SubElement(suite, "testcase", {
-                "classname": x(f"{classbase}.{f.category}"),
-                "name": x(f"[{f.severity.upper()}][{f.id}] {f.title}"),
-                "file": x(f"{bpath.rstrip('/')}/{rel}" if rel else bpath),
-                "time": "0",
-            })
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": x(f"{classbase}.{f.category}"),
+                    "name": x(f"[{f.severity.upper()}][{f.id}] {f.title}"),
+                    "file": x(f"{bpath.rstrip('/')}/{rel}" if rel else bpath),
+                    "time": "0",
+                },
+            )
             if f.status is Status.FAIL:
-                el = ET.SubElement(case, "failure", {"message": x(f"expected {f.expected}, found {f.actual}"), "type": f.severity})
+                el = ET.SubElement(
+                    case,
+                    "failure",
+                    {"message": x(f"expected {f.expected}, found {f.actual}"), "type": f.severity},
+                )
                 el.text = _body(f, r)
                 counts["failures"] += 1
             elif f.status is Status.ERROR:
@@ -138,7 +194,15 @@ class JUnitReporter(Reporter):
                 counts["skipped"] += 1
             elif f.status is Status.WAIVED:
                 w = f.waiver or {}
-                el = ET.SubElement(case, "skipped", {"message": x(f"waived by {w.get('id', '?')} until {w.get('expires_on', '?')}: {w.get('justification', '')}")})
+                el = ET.SubElement(
+                    case,
+                    "skipped",
+                    {
+                        "message": x(
+                            f"waived by {w.get('id', '?')} until {w.get('expires_on', '?')}: {w.get('justification', '')}"
+                        )
+                    },
+                )
                 el.text = _body(f, r)
                 counts["skipped"] += 1
         for k, v in counts.items():

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean
@@ -30,7 +31,7 @@ def md(text: object) -> str:
         s = s.replace(ch, "\\" + ch)
     m = re.match(r"[-+](?= |$)|\d{1,9}[.)](?= |$)", s)
     if m:  # "- x" or "1. x" at the start of a line would be a list item: escape its marker
-        s = s[: m.end() - 1] + "\\" + s[m.end() - 1:]
+        s = s[: m.end() - 1] + "\\" + s[m.end() - 1 :]
     return _ENTITY.sub(r"\\&", s)
 
 
@@ -44,19 +45,34 @@ class MarkdownReporter(Reporter):
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """The overview table, then one section per bundle.  Streamed: the overview rows go out as
         they come; the sections are spooled (to disk beyond 8 MB) and follow the table."""
-        out.write("# liplanet-cert batch report\n\n| bundle | pilot line | criteria | verdict | failed (required) | waived |\n|---|---|---|---|---|---|\n")
-        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n") as spool:
+        out.write(
+            "# liplanet-cert batch report\n\n| bundle | pilot line | criteria | verdict | failed (required) | waived |\n|---|---|---|---|---|---|\n"
+        )
+        with tempfile.SpooledTemporaryFile(
+            max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n"
+        ) as spool:
             sep = ""
             for r in items:
                 if isinstance(r, Unassessed):
                     out.write(f"| {md(r.bundle)} | | | ⚠️ could not be assessed ({r.status}) | | |\n")
-                    lines = [f"## {md(r.bundle)} — ⚠️ could not be assessed ({r.status})", "", md(r.message), ""]
+                    lines = [
+                        f"## {md(r.bundle)} — ⚠️ could not be assessed ({r.status})",
+                        "",
+                        md(r.message),
+                        "",
+                    ]
                     lines += [f"- {md(p)}" for p in r.problems[:50]]
                     spool.write(sep + "\n".join(lines) + "\n")
                 else:
                     c = r.counts
-                    req = sum(1 for f in r.findings if f.severity == "required" and f.status in (Status.FAIL, Status.ERROR))
-                    out.write(f"| {md(r.bundle.get('path', ''))} | {md(r.pilot_line.get('name', ''))} | {md(r.criteria.id)}@{md(r.criteria.version)} | {VERDICT_TEXT[r.verdict]} | {req} | {c['waived']} |\n")
+                    req = sum(
+                        1
+                        for f in r.findings
+                        if f.severity == "required" and f.status in (Status.FAIL, Status.ERROR)
+                    )
+                    out.write(
+                        f"| {md(r.bundle.get('path', ''))} | {md(r.pilot_line.get('name', ''))} | {md(r.criteria.id)}@{md(r.criteria.version)} | {VERDICT_TEXT[r.verdict]} | {req} | {c['waived']} |\n"
+                    )
                     spool.write(sep + self._section(r, level=2))
                 sep = "\n"
             out.write("\n")
@@ -88,7 +104,9 @@ class MarkdownReporter(Reporter):
         ]
         for f in sorted(r.findings, key=lambda f: (ORDER[f.status], f.severity != "required", f.id)):
             status = f.status.value.replace("_", " ").upper()
-            lines.append(f"| {md(f.id)} | {f.severity} | {status} | {md(f.expected)} | {md(f.actual)} | {md(f.location)} |")
+            lines.append(
+                f"| {md(f.id)} | {f.severity} | {status} | {md(f.expected)} | {md(f.actual)} | {md(f.location)} |"
+            )
         notes = [f for f in r.findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
         if notes:
             lines += ["", "**Why**", ""]

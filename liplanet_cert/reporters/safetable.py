@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any
 
 ID, WORDS, TEXT = "id", "words", "text"
 NO_KEY = -1
@@ -38,8 +38,10 @@ class Col:
     header: str
     kind: str = TEXT
     justify: str = "left"
-    style: Optional[str] = None
-    optional: Union[bool, str] = False  # may be left out when the console is too narrow; a name: with the columns of that name
+    style: str | None = None
+    optional: bool | str = (
+        False  # may be left out when the console is too narrow; a name: with the columns of that name
+    )
 
     def __post_init__(self) -> None:
         if self.kind not in (ID, WORDS, TEXT):
@@ -61,7 +63,7 @@ def text_col(header: str, **kw: Any) -> Col:
 @dataclass
 class _Row:
     cells: list[Any]
-    style: Optional[str]
+    style: str | None
     end_section: bool
 
 
@@ -72,8 +74,16 @@ class SafeTable:
     the first ID column; ``NO_KEY``: none, every cell is shown as ``header: value``).
     """
 
-    def __init__(self, *columns: Col, title: Optional[str] = None, header_style: str = "bold", show_lines: bool = False,
-                 expand: bool = False, title_justify: str = "center", key: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        *columns: Col,
+        title: str | None = None,
+        header_style: str = "bold",
+        show_lines: bool = False,
+        expand: bool = False,
+        title_justify: str = "center",
+        key: int | None = None,
+    ) -> None:
         if not columns:
             raise ValueError("a table needs at least one column")
         self.columns = list(columns)
@@ -85,7 +95,7 @@ class SafeTable:
         self.key = key if key is not None else next((i for i, c in enumerate(columns) if c.kind == ID), 0)
         self.rows: list[_Row] = []
 
-    def add_row(self, *cells: Any, style: Optional[str] = None) -> None:
+    def add_row(self, *cells: Any, style: str | None = None) -> None:
         if len(cells) != len(self.columns):
             raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
         self.rows.append(_Row([_text(c) for c in cells], style, False))
@@ -103,6 +113,7 @@ class SafeTable:
         without them and text columns down to ``TEXT_MIN`` cells (a longer word is folded there);
         then records.
         """
+
         def group(i: int) -> Any:  # optional columns that share a name are left out together
             opt = self.columns[i].optional
             return opt if isinstance(opt, str) else i
@@ -118,7 +129,7 @@ class SafeTable:
                 return
         self._print_records(console)
 
-    def _layout(self, console: Any, visible: list[int], tight: bool) -> Optional[list[int]]:
+    def _layout(self, console: Any, visible: list[int], tight: bool) -> list[int] | None:
         """Column widths (without padding) that keep every id whole, ``[]`` for rich's natural
         layout (everything fits), or None when the console is too narrow."""
         from rich.measure import Measurement
@@ -136,7 +147,11 @@ class SafeTable:
                 cells_width = max((Measurement.get(console, options, c).maximum for c in cells), default=0)
                 minimum.append(max(1, cells_width, _longest_word(header)))
             else:
-                minimum.append(longest_word if col.kind == WORDS else min(longest_word, TEXT_MIN if tight else TEXT_WORDS))
+                minimum.append(
+                    longest_word
+                    if col.kind == WORDS
+                    else min(longest_word, TEXT_MIN if tight else TEXT_WORDS)
+                )
         room = console.width - self._extra_width(len(visible), tight)
         if sum(natural) <= room:
             return []
@@ -173,8 +188,14 @@ class SafeTable:
         from liplanet_cert.infra.textsafe import clean
 
         title = Text(clean(self.title), style="table.title") if self.title else None  # literal, as the cells
-        t = Table(title=title, header_style=self.header_style, show_lines=self.show_lines, expand=self.expand,
-                  title_justify=self.title_justify, show_edge=not tight)  # type: ignore[arg-type]
+        t = Table(
+            title=title,
+            header_style=self.header_style,
+            show_lines=self.show_lines,
+            expand=self.expand,
+            title_justify=self.title_justify,
+            show_edge=not tight,
+        )  # type: ignore[arg-type]
         for k, i in enumerate(visible):
             col = self.columns[i]
             width = widths[k] if widths else None
@@ -182,10 +203,19 @@ class SafeTable:
                 # never wrapped; the column is at least as wide as its widest cell, so nothing is ever
                 # cropped ("ignore" would also skip rich's justification of right-aligned numbers)
                 header = Text(col.header, no_wrap=False, overflow="fold")  # a header may wrap between words
-                t.add_column(header, justify=col.justify, style=col.style, no_wrap=True,  # type: ignore[arg-type]
-                             overflow="ignore" if col.justify == "left" else "crop", width=width, min_width=width)
+                t.add_column(
+                    header,
+                    justify=col.justify,
+                    style=col.style,
+                    no_wrap=True,  # type: ignore[arg-type]
+                    overflow="ignore" if col.justify == "left" else "crop",
+                    width=width,
+                    min_width=width,
+                )
             else:
-                t.add_column(Text(col.header), justify=col.justify, style=col.style, overflow="fold", width=width)  # type: ignore[arg-type]
+                t.add_column(
+                    Text(col.header), justify=col.justify, style=col.style, overflow="fold", width=width
+                )  # type: ignore[arg-type]
         for r in self.rows:
             t.add_row(*(r.cells[i] for i in visible), style=r.style, end_section=r.end_section)
         return t
@@ -200,14 +230,20 @@ class SafeTable:
                 indent = ""
             else:
                 head = r.cells[self.key].plain
-                print_text(console, head if head.strip() else f"(no {self.columns[self.key].header})", " ".join(s for s in (r.style or "", "bold") if s))
+                print_text(
+                    console,
+                    head if head.strip() else f"(no {self.columns[self.key].header})",
+                    " ".join(s for s in (r.style or "", "bold") if s),
+                )
                 indent = "  "
             for i, col in enumerate(self.columns):
                 if i != self.key and r.cells[i].plain.strip():
-                    print_text(console, f"{col.header}: {r.cells[i].plain}", _plain_style(r.cells[i]), indent=indent)
+                    print_text(
+                        console, f"{col.header}: {r.cells[i].plain}", _plain_style(r.cells[i]), indent=indent
+                    )
 
 
-def print_text(console: Any, text: str, style: Optional[str] = None, indent: str = "") -> None:
+def print_text(console: Any, text: str, style: str | None = None, indent: str = "") -> None:
     """Print a message wrapped between words at the console width; a word longer than a line (a
     path) stays whole on a line of its own rather than being folded or cut.  The text is shown
     literally and cleaned (:func:`liplanet_cert.infra.textsafe.clean`): it may hold bundle text."""
@@ -216,8 +252,14 @@ def print_text(console: Any, text: str, style: Optional[str] = None, indent: str
     from liplanet_cert.infra.textsafe import clean
 
     for para in clean(text).splitlines() or [""]:
-        lines = textwrap.wrap(para, width=max(console.width, 20), initial_indent=indent, subsequent_indent=indent + "  ",
-                              break_long_words=False, break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(
+            para,
+            width=max(console.width, 20),
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
         for line in lines:
             console.print(Text(line, style=style or ""), crop=False, no_wrap=True, overflow="ignore")
 
@@ -233,7 +275,13 @@ def _text(cell: Any) -> Any:
     if isinstance(cell, Text):
         if is_clean(cell.plain) and "\t" not in cell.plain:
             return cell
-        return Text(clean(cell.plain).replace("\t", " "), style=cell.style, justify=cell.justify, overflow=cell.overflow, no_wrap=cell.no_wrap)
+        return Text(
+            clean(cell.plain).replace("\t", " "),
+            style=cell.style,
+            justify=cell.justify,
+            overflow=cell.overflow,
+            no_wrap=cell.no_wrap,
+        )
     return Text(clean("" if cell is None else cell).replace("\t", " "))
 
 

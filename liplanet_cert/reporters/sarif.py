@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import PurePath, PurePosixPath
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 
-from liplanet_cert.version import __version__
 from liplanet_cert.assessment.result import Finding, Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean
 from liplanet_cert.reporters.base import Item, Reporter
 from liplanet_cert.reporters.json_ import dumps
+from liplanet_cert.version import __version__
 
-SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/sarif-schema-2.1.0.json"
+SCHEMA_URI = (
+    "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://github.com/liplanet/liplanet-cert"
 REPORTED = (Status.FAIL, Status.ERROR, Status.WAIVED)
 
@@ -67,12 +70,23 @@ def _rule(f: Finding, result: Result) -> dict[str, Any]:
         "id": f.id,
         "name": "".join(part.capitalize() for part in f.id.replace("_", "-").split("-")),
         "shortDescription": {"text": clean(f.title)},
-        "fullDescription": {"text": clean(f"{f.title} ({f.severity}, {f.category}). Expected: {f.expected}.")},
-        "help": {"text": clean(f"Expected: {f.expected}. Source: {f.source or 'criteria pack'}. Criteria {c.id}@{c.version}.")},
+        "fullDescription": {
+            "text": clean(f"{f.title} ({f.severity}, {f.category}). Expected: {f.expected}.")
+        },
+        "help": {
+            "text": clean(
+                f"Expected: {f.expected}. Source: {f.source or 'criteria pack'}. Criteria {c.id}@{c.version}."
+            )
+        },
         "defaultConfiguration": {"level": level_of(f)},
         "properties": {
-            "criteria": c.id, "criteria_version": c.version, "criteria_sha256": c.sha256,
-            "severity": f.severity, "category": f.category, "metric": f.metric, "source": clean(f.source),
+            "criteria": c.id,
+            "criteria_version": c.version,
+            "criteria_sha256": c.sha256,
+            "severity": f.severity,
+            "category": f.category,
+            "metric": f.metric,
+            "source": clean(f.source),
             "tags": ["liplanet", f.category, f.severity],
         },
     }
@@ -80,7 +94,15 @@ def _rule(f: Finding, result: Result) -> dict[str, Any]:
 
 def _message(f: Finding, result: Result) -> str:
     who = result.pilot_line.get("name") or result.bundle.get("path", "")
-    head = "not evaluable" if f.status is Status.ERROR else ("failed" if f.status is Status.FAIL else f"waived ({(f.waiver or {}).get('original_status', 'fail')})")
+    head = (
+        "not evaluable"
+        if f.status is Status.ERROR
+        else (
+            "failed"
+            if f.status is Status.FAIL
+            else f"waived ({(f.waiver or {}).get('original_status', 'fail')})"
+        )
+    )
     return clean(f"{f.id} {head} for {who}: {f.title}; expected {f.expected}, actual {f.actual}. {f.message}")
 
 
@@ -88,7 +110,9 @@ UNASSESSED_RULE: dict[str, Any] = {
     "id": "bundle",
     "name": "BundleCanBeAssessed",
     "shortDescription": {"text": "The submission bundle can be assessed"},
-    "fullDescription": {"text": "The bundle is readable and valid (declaration schema, units, CSV logs, evidence hashes), so every criterion can be evaluated."},
+    "fullDescription": {
+        "text": "The bundle is readable and valid (declaration schema, units, CSV logs, evidence hashes), so every criterion can be evaluated."
+    },
     "help": {"text": "Run `liplanet-cert validate BUNDLE` for every problem with its file and location."},
     "defaultConfiguration": {"level": "error"},
     "properties": {"severity": "required", "category": "bundle", "tags": ["liplanet", "bundle"]},
@@ -101,9 +125,23 @@ def _unassessed_result(u: Unassessed) -> dict[str, Any]:
         "level": "error",
         "kind": "fail",
         "message": {"text": clean(f"{u.bundle} could not be assessed ({u.status}): {u.message}")},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": bundle_uri(u.bundle)}}, "message": {"text": clean(u.bundle)}}],
-        "partialFingerprints": {"liplanetFinding/v1": hashlib.sha256(f"{u.bundle}\x00bundle".encode("utf-8", "surrogateescape")).hexdigest()[:32]},
-        "properties": {"status": u.status, "kind": u.kind, "bundle": clean(u.bundle), "problems": [clean(p) for p in u.problems[:50]]},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": bundle_uri(u.bundle)}},
+                "message": {"text": clean(u.bundle)},
+            }
+        ],
+        "partialFingerprints": {
+            "liplanetFinding/v1": hashlib.sha256(
+                f"{u.bundle}\x00bundle".encode("utf-8", "surrogateescape")
+            ).hexdigest()[:32]
+        },
+        "properties": {
+            "status": u.status,
+            "kind": u.kind,
+            "bundle": clean(u.bundle),
+            "problems": [clean(p) for p in u.problems[:50]],
+        },
     }
 
 
@@ -132,20 +170,45 @@ def _problem_results(u: Unassessed) -> list[dict[str, Any]]:
         if region:
             physical["region"] = region
         text = d.get("message", "")
-        extra = "; ".join(x for x in (f"expected {d['expected']}" if d.get("expected") else "", f"found {d['found']}" if d.get("found") else "") if x)
+        extra = "; ".join(
+            x
+            for x in (
+                f"expected {d['expected']}" if d.get("expected") else "",
+                f"found {d['found']}" if d.get("found") else "",
+            )
+            if x
+        )
         loc: dict[str, Any] = {"physicalLocation": physical}
         if location:
-            loc["logicalLocations"] = [{"fullyQualifiedName": clean(f"{file} {location}".strip()), "kind": "member"}]
+            loc["logicalLocations"] = [
+                {"fullyQualifiedName": clean(f"{file} {location}".strip()), "kind": "member"}
+            ]
         key = "\x00".join((u.bundle, file, location, text))
-        out.append({
-            "ruleId": UNASSESSED_RULE["id"],
-            "level": "error",
-            "kind": "fail",
-            "message": {"text": clean(f"{file} {location}: {text}".replace(" :", ":").strip() + (f" ({extra})" if extra else ""))},
-            "locations": [loc],
-            "partialFingerprints": {"liplanetFinding/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]},
-            "properties": {"status": u.status, "kind": u.kind, "bundle": clean(u.bundle), **{k: clean(d[k]) for k in ("expected", "found") if d.get(k)}},
-        })
+        out.append(
+            {
+                "ruleId": UNASSESSED_RULE["id"],
+                "level": "error",
+                "kind": "fail",
+                "message": {
+                    "text": clean(
+                        f"{file} {location}: {text}".replace(" :", ":").strip()
+                        + (f" ({extra})" if extra else "")
+                    )
+                },
+                "locations": [loc],
+                "partialFingerprints": {
+                    "liplanetFinding/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[
+                        :32
+                    ]
+                },
+                "properties": {
+                    "status": u.status,
+                    "kind": u.kind,
+                    "bundle": clean(u.bundle),
+                    **{k: clean(d[k]) for k in ("expected", "found") if d.get(k)},
+                },
+            }
+        )
     return out
 
 
@@ -177,13 +240,19 @@ class SARIFReporter(Reporter):
                 out_results.extend(_problem_results(r) or [_unassessed_result(r)])
                 continue
             worst = max(worst, 1 if r.verdict is Verdict.NOT_APPROVED else 0)
-            packs[f"{r.criteria.id}@{r.criteria.version}"] = {"id": r.criteria.id, "version": r.criteria.version, "sha256": r.criteria.sha256}
+            packs[f"{r.criteria.id}@{r.criteria.version}"] = {
+                "id": r.criteria.id,
+                "version": r.criteria.version,
+                "sha256": r.criteria.sha256,
+            }
             bpath = r.bundle.get("path", "")
             for inp in r.inputs:
                 uri = bundle_uri(bpath, inp.path)
                 if uri not in artifact_index:
                     artifact_index[uri] = len(artifacts)
-                    artifacts.append({"location": {"uri": uri}, "length": inp.size, "hashes": {"sha-256": inp.sha256}})
+                    artifacts.append(
+                        {"location": {"uri": uri}, "length": inp.size, "hashes": {"sha-256": inp.sha256}}
+                    )
             for f in r.findings:
                 if f.id not in rules:
                     rules[f.id] = _rule(f, r)
@@ -202,8 +271,13 @@ class SARIFReporter(Reporter):
                     "locations": [{"physicalLocation": phys, "message": {"text": clean(f.location or rel)}}],
                     "partialFingerprints": {"liplanetFinding/v1": fingerprint(r, f)},
                     "properties": {
-                        "status": f.status.value, "severity": f.severity, "expected": clean(f.expected), "actual": clean(f.actual),
-                        "pilot_line": clean(r.pilot_line.get("name", "")), "bundle": clean(bpath), "verdict": r.verdict.value,
+                        "status": f.status.value,
+                        "severity": f.severity,
+                        "expected": clean(f.expected),
+                        "actual": clean(f.actual),
+                        "pilot_line": clean(r.pilot_line.get("name", "")),
+                        "bundle": clean(bpath),
+                        "verdict": r.verdict.value,
                         "criteria": f"{r.criteria.id}@{r.criteria.version}",
                     },
                 }
@@ -211,21 +285,43 @@ class SARIFReporter(Reporter):
                     item["properties"]["lots"] = list(f.lots)
                 if f.status is Status.WAIVED and f.waiver:
                     w = f.waiver
-                    item["suppressions"] = [{
-                        "kind": "external",
-                        "status": "accepted",
-                        "justification": clean(w.get("justification", "")),
-                        "properties": {k: clean(w[k]) for k in ("id", "approver", "granted_on", "expires_on", "file", "original_status") if k in w},
-                    }]
+                    item["suppressions"] = [
+                        {
+                            "kind": "external",
+                            "status": "accepted",
+                            "justification": clean(w.get("justification", "")),
+                            "properties": {
+                                k: clean(w[k])
+                                for k in (
+                                    "id",
+                                    "approver",
+                                    "granted_on",
+                                    "expires_on",
+                                    "file",
+                                    "original_status",
+                                )
+                                if k in w
+                            },
+                        }
+                    ]
                 out_results.append(item)
         rule_list = [rules[k] for k in sorted(rules)]
         index = {r["id"]: i for i, r in enumerate(rule_list)}
         for item in out_results:
             item["ruleIndex"] = index[item["ruleId"]]
         run: dict[str, Any] = {
-            "tool": {"driver": {"name": "liplanet-cert", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": INFORMATION_URI, "rules": rule_list}},
-            "invocations": [{"executionSuccessful": True, "exitCode": worst if exit_code is None else exit_code}],
+            "tool": {
+                "driver": {
+                    "name": "liplanet-cert",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "informationUri": INFORMATION_URI,
+                    "rules": rule_list,
+                }
+            },
+            "invocations": [
+                {"executionSuccessful": True, "exitCode": worst if exit_code is None else exit_code}
+            ],
             "artifacts": artifacts,
             "results": out_results,
             "columnKind": "unicodeCodePoints",

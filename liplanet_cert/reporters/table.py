@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean, safe_text
@@ -38,12 +39,14 @@ class TableReporter(Reporter):
         sep = ""
         for r in items:
             if isinstance(r, Unassessed):
-                out.write(sep + f"{clean(r.bundle)}: could not be assessed ({r.status}): {clean(r.message)}\n")
+                out.write(
+                    sep + f"{clean(r.bundle)}: could not be assessed ({r.status}): {clean(r.message)}\n"
+                )
             else:
                 out.write(sep + self.render(r))
             sep = "\n"
 
-    def show(self, result: Result, console: "object") -> None:
+    def show(self, result: Result, console: object) -> None:
         """Every text from the bundle, the criteria pack or the waivers goes through :func:`safe_text`
         (cleaned, shown literally) or a :class:`SafeTable` cell (the same)."""
         from rich.panel import Panel
@@ -54,30 +57,60 @@ class TableReporter(Reporter):
         pl = result.pilot_line
         head = Text()
         head.append(safe_text(pl.get("name", ""), style="bold", oneline=True))
-        head.append(safe_text(f"  {pl.get('operator', '')}, {pl.get('site', '')} ({pl.get('country', '')})", oneline=True))
+        head.append(
+            safe_text(
+                f"  {pl.get('operator', '')}, {pl.get('site', '')} ({pl.get('country', '')})", oneline=True
+            )
+        )
         head.append("\n")
-        head.append(safe_text(f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   "
-                              f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}"))
+        head.append(
+            safe_text(
+                f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   "
+                f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}"
+            )
+        )
         console.print(head)  # type: ignore[attr-defined]
 
         # criterion title and location are left out when the console is too narrow for them
-        table = SafeTable(id_col("id"), id_col("status"), text_col("criterion", optional=True), text_col("expected"), text_col("actual"),
-                          words_col("where", optional=True), expand=True)
+        table = SafeTable(
+            id_col("id"),
+            id_col("status"),
+            text_col("criterion", optional=True),
+            text_col("expected"),
+            text_col("actual"),
+            words_col("where", optional=True),
+            expand=True,
+        )
         order = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
         for f in sorted(result.findings, key=lambda f: (order[f.status], f.severity != "required", f.id)):
             label, style = STATUS_STYLE[f.status]
             if f.severity != "required":
                 label += "*"
-            table.add_row(safe_text(f.id), safe_text(label, style=style), safe_text(f.title), safe_text(_short(f.expected, f.metric)), safe_text(f.actual),
-                          safe_text(f.location, style="dim"))
+            table.add_row(
+                safe_text(f.id),
+                safe_text(label, style=style),
+                safe_text(f.title),
+                safe_text(_short(f.expected, f.metric)),
+                safe_text(f.actual),
+                safe_text(f.location, style="dim"),
+            )
         table.print(console)
         console.print(safe_text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
         for f in result.findings:
             if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED):
-                console.print(safe_text(f"• {f.id}: {f.message}\n  where: {f.location}", style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow"))  # type: ignore[attr-defined]
+                console.print(
+                    safe_text(
+                        f"• {f.id}: {f.message}\n  where: {f.location}",
+                        style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow",
+                    )
+                )  # type: ignore[attr-defined]
         if result.footprint:
             tot = result.footprint.get("total", {})
-            console.print(safe_text(f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"))  # type: ignore[attr-defined]
+            console.print(
+                safe_text(
+                    f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"
+                )
+            )  # type: ignore[attr-defined]
         for w in result.warnings:
             console.print(safe_text(f"warning: {w}", style="yellow"))  # type: ignore[attr-defined]
         c = result.counts
