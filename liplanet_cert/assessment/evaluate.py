@@ -13,7 +13,7 @@ from typing import Any
 from liplanet_cert.assessment import metrics
 from liplanet_cert.assessment.kpis import Measurements, compress_ids
 from liplanet_cert.assessment.result import Finding, Measured, Status, Threshold, Verdict
-from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
 

@@ -76,7 +76,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
 from liplanet_cert.errors import LiplanetError, OutputError, Problem, UsageError
 from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.version import __version__

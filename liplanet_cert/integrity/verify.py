@@ -116,7 +116,7 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     before any field of it is used: a field of the wrong type is a located problem, not a crash.
     ``escaped_names``: keep ``\\udcXX`` escapes (a bundle folder whose name is not UTF-8, as batch
     stores it) instead of refusing them."""
-    from liplanet_cert.bundle.source import decode_text
+    from liplanet_cert.bundle.textfile import decode_text
     from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
 
     path = Path(path)
