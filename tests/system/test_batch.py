@@ -18,7 +18,7 @@ from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
 from liplanet_cert.cli.app import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 NEW, OLD = "liplanet-2026@2.0.0", "liplanet-2023@1.0.0"
 AT = "2026-11-01"

@@ -17,7 +17,7 @@ from conftest import start_gated_batch
 
 from liplanet_cert.integrity.verify import verify
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACK, AT, N = (
     "liplanet-2026@2.0.0",
     "2026-11-01",

@@ -33,7 +33,7 @@ from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
 from liplanet_cert.cli.app import app
 from liplanet_cert.errors import OutputError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 PACK, AT = "liplanet-2026@2.0.0", "2026-11-01"
 runner = CliRunner()

@@ -19,7 +19,7 @@ from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, known_materials, load_model
 from liplanet_cert.lca.model import KWH_PER_TJ
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 METHOD = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 STEPS = (
     "mixing",
