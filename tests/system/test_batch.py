@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import start_gated_batch
+from helpers import start_gated_batch
 from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod

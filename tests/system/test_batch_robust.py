@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GATE, start_gated_batch
+from helpers import GATE, start_gated_batch
 from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod

@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PACK_2026, REPO, squash
+from helpers import EXAMPLES, PACK_2026, REPO, squash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile import copy_bundle, edit, reject

@@ -34,7 +34,7 @@ from pathlib import Path
 import html5lib
 import pytest
 import yaml
-from conftest import EXAMPLES, REPO, squash
+from helpers import EXAMPLES, REPO, squash
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt

@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 FULL_INSTALL = os.environ.get("LIPLANET_TEST_FULL_INSTALL") == "1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
+from helpers import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
 
 from liplanet_cert.assessment.core import assess
 from liplanet_cert.assessment.evaluate import verdict_of

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, PACK_2026
+from helpers import EXAMPLES, PACK_2026
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
