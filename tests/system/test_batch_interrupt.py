@@ -18,6 +18,7 @@ from helpers import start_gated_batch
 from liplanet_cert.integrity.verify import verify
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # real batches, interrupted midway and rerun
 PACK, AT, N = (
     "liplanet-2026@2.0.0",
     "2026-11-01",

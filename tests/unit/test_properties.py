@@ -103,6 +103,7 @@ TREES = st.recursive(
     max_leaves=25,
 )
 PACK = select_pack(PACK_2026)
+pytestmark = pytest.mark.slow  # property-based runs: hundreds of bundles loaded and assessed
 
 
 def _count(name: str) -> None:
