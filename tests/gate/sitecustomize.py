@@ -1,4 +1,4 @@
-"""Test hook, loaded by the batch processes of tests/test_batch_interrupt.py through PYTHONPATH
+"""Test hook, loaded by the batch processes of tests/system/test_batch_interrupt.py through PYTHONPATH
 (never by users): once ``results.jsonl`` holds N lines, every further assessment waits, so a batch
 cannot finish before the test's Ctrl-C arrives however fast or loaded the machine is.
 
@@ -7,7 +7,7 @@ cannot finish before the test's Ctrl-C arrives however fast or loaded the machin
 ``<path>.held`` appears when an assessment is first held: the test presses Ctrl-C only then.
 
 ``LIPLANET_TEST_HOLD=<text>`` holds, from the start, every assessment of a bundle whose path contains
-``<text>`` (a bundle that never finishes: tests/test_batch_robust.py's time limit);
+``<text>`` (a bundle that never finishes: tests/system/test_batch_robust.py's time limit);
 ``LIPLANET_TEST_HOLD=<text>:ignore-alarm`` also ignores SIGALRM while holding, like code stuck in C
 that the time limit's alarm cannot reach."""
 

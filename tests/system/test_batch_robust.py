@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GATE, start_gated_batch
+from helpers import GATE, start_gated_batch
 from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod
@@ -33,7 +33,7 @@ from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
 from liplanet_cert.cli.app import app
 from liplanet_cert.errors import OutputError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 PACK, AT = "liplanet-2026@2.0.0", "2026-11-01"
 runner = CliRunner()
@@ -245,6 +245,7 @@ def test_unusable_lines_of_an_earlier_run_are_skipped_with_a_warning(generated: 
 
 
 # -- 2. one batch per output directory -----------------------------------------------------
+@pytest.mark.slow
 def test_second_batch_into_the_same_out_stops_at_once_and_a_killed_holder_does_not_block(
     generated: Path, tmp_path: Path
 ) -> None:
@@ -347,6 +348,7 @@ def test_full_disk_mid_line_is_an_output_error_and_leaves_whole_lines(
     assert again.total == 12 and again.reused == sum(1 for d in kept if d["result"])
 
 
+@pytest.mark.slow
 def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_path: Path) -> None:
     """RLIMIT_FSIZE makes every write past the limit fail with EFBIG (SIGXFSZ ignored): a real
     "disk full" for the batch process, at whatever point of a line the limit falls."""
@@ -417,6 +419,7 @@ def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["", ":ignore-alarm"])  # the alarm stops it / only ending the worker does
 def test_bundle_over_its_time_limit_in_a_worker_pool(generated: Path, tmp_path: Path, mode: str) -> None:
     out = tmp_path / "run"

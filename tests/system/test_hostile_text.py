@@ -34,7 +34,7 @@ from pathlib import Path
 import html5lib
 import pytest
 import yaml
-from conftest import EXAMPLES, REPO, squash
+from helpers import EXAMPLES, REPO, squash
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -537,6 +537,7 @@ def _assessed(root: Path):
 
 
 # bounded: a few whole runs of the tool; not shrunk (a failure prints its example, which is short anyway)
+@pytest.mark.slow
 @settings(
     max_examples=5,
     deadline=None,
@@ -656,6 +657,7 @@ def test_batch_outputs_are_clean(tmp_path: Path) -> None:
     _check_markdown((tmp_path / "b.md").read_text(encoding="utf-8"), [NAME])
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None)
 @given(text=hostile)
 def test_the_dossier_shows_any_text_of_a_result_as_text(text: str) -> None:

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import start_gated_batch
+from helpers import start_gated_batch
 
 from liplanet_cert.integrity.verify import verify
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # real batches, interrupted midway and rerun
 PACK, AT, N = (
     "liplanet-2026@2.0.0",
     "2026-11-01",
@@ -65,7 +66,7 @@ def _cmd(bundles: Path, out: Path, jobs: str, *extra: str) -> list[str]:
 
 def _interrupt(bundles: Path, out: Path, jobs: str) -> tuple[int, bytes]:
     """Start a batch, press Ctrl-C (SIGINT) once a few results are out; return (exit code, stderr).
-    Deterministic: the gate holds every assessment once results.jsonl has 3 lines (conftest)."""
+    Deterministic: the gate holds every assessment once results.jsonl has 3 lines (helpers.start_gated_batch)."""
     proc = start_gated_batch(_cmd(bundles, out, jobs), out / "results.jsonl", 3)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from helpers import REPO
 
 from liplanet_cert.criteria import pack as criteria
 from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, select_pack, shipped_packs

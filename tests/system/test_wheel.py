@@ -26,9 +26,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 FULL_INSTALL = os.environ.get("LIPLANET_TEST_FULL_INSTALL") == "1"
+pytestmark = pytest.mark.slow  # builds the wheel and installs it into a fresh environment
 
 
 def _run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PACK_2026, REPO, squash
+from helpers import EXAMPLES, PACK_2026, REPO, squash
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 

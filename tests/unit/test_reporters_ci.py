@@ -20,7 +20,7 @@ from liplanet_cert.cli.app import app
 from liplanet_cert.reporters import formats, get_reporter
 from liplanet_cert.reporters.csv_ import safe_cell
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUNDLES = REPO / "examples" / "bundles"
 PACK = "liplanet-2026@2.0.0"
 SARIF_SCHEMA = json.loads(

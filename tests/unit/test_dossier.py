@@ -477,7 +477,7 @@ def test_importing_the_dossier_package_is_light():
         capture_output=True,
         text=True,
         check=True,
-        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
     )
     assert out.stdout.strip() == "[]"
 

@@ -19,7 +19,7 @@ from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, known_materials, load_model
 from liplanet_cert.lca.model import KWH_PER_TJ
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 METHOD = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 STEPS = (
     "mixing",
@@ -118,6 +118,7 @@ def test_brightway_step_results_match_amounts_times_factors(bw_dir, shipped_cfs)
         assert result.step(step).data_source == "primary"
 
 
+@pytest.mark.slow
 def test_fast_engine_equals_brightway_engine(bw_dir):
     inp = full_line()
     for scenario in (None, "renewable-electricity", "heat-pump-drying", "optimised-dry-room"):
@@ -187,6 +188,7 @@ def test_natural_gas_in_mj_or_kwh_gives_the_same_footprint(bw_dir):
     assert a.to_dict() == b.to_dict()
 
 
+@pytest.mark.slow
 def test_monte_carlo_is_reproducible_and_centred_for_symmetric_distributions(bw_dir):
     # fully metered steps only: meter accuracy (normal), grid (normal), gas CO2 (symmetric triangular)
     inp = FootprintInput(
@@ -320,6 +322,7 @@ def test_model_files_are_versioned_and_grid_figures_match_the_reference_csv():
         assert model.background["electricity"]["countries"][iso]["year"] == int(r["year"])
 
 
+@pytest.mark.slow
 def test_concurrent_uncertainty_runs_on_one_fresh_brightway_directory(tmp_path):
     """Two ``footprint --uncertainty`` runs started together on the same, empty Brightway directory
     (regression: "database is locked", a biosphere flow "not found", exit 3) both succeed, with the

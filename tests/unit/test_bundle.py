@@ -8,7 +8,7 @@ import shutil
 import zipfile
 
 import pytest
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 
 from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.errors import BundleError

@@ -13,7 +13,7 @@ import pytest
 
 from liplanet_cert.batch.engine import BatchOptions, run_batch
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 PACK, AT = "liplanet-2026@2.0.0", "2026-10-15"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, PACK_2026
+from helpers import EXAMPLES, PACK_2026
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +103,7 @@ TREES = st.recursive(
     max_leaves=25,
 )
 PACK = select_pack(PACK_2026)
+pytestmark = pytest.mark.slow  # property-based runs: hundreds of bundles loaded and assessed
 
 
 def _count(name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import eol_csv, production_csv
+from helpers import eol_csv, production_csv
 
 from liplanet_cert.assessment.kpis import compress_ids, measure
 from liplanet_cert.bundle.load import load_bundle
@@ -95,7 +95,7 @@ def test_column_units_in_the_header_are_converted(make_bundle):
 
 
 def test_approved_example_matches_its_declaration():
-    from conftest import EXAMPLES
+    from helpers import EXAMPLES
 
     m = measure(load_bundle(EXAMPLES / "approved"))
     assert m.values["scrap_rate"] == pytest.approx(7.7, abs=0.05)

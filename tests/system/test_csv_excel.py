@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PACK_2026, squash
+from helpers import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
 from liplanet_cert.bundle.load import load_bundle

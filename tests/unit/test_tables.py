@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from liplanet_cert.cli.app import app
 from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 PIPED_80 = {"COLUMNS": "80", "NO_COLOR": "1"}
 

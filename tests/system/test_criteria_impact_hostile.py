@@ -15,7 +15,7 @@ from liplanet_cert.batch.engine import BatchOptions, run_batch
 from liplanet_cert.cli.app import app
 from liplanet_cert.criteria.diff import recorded_values
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 OLD, NEW = "liplanet-2023@1.0.0", "liplanet-2026@2.0.0"
 runner = CliRunner()

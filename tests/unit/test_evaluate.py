@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
+from helpers import LIB_STEPS, PACK_2026, eol_csv, line_log, production_csv
 
 from liplanet_cert.assessment.core import assess
 from liplanet_cert.assessment.evaluate import verdict_of
@@ -328,7 +328,7 @@ def test_documented_library_api_works_in_a_fresh_interpreter(first):
     import sys
     from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     code = first + (
         "from liplanet_cert import assess, validate, load_bundle\n"
         f"r = assess({str(repo / 'examples' / 'bundles' / 'approved')!r}, criteria='liplanet-2026@2.0.0', at='2026-11-01')\n"

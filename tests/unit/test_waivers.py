@@ -14,7 +14,7 @@ from liplanet_cert.assessment.waivers import apply_waivers, load_waivers, unmatc
 from liplanet_cert.cli.app import app
 from liplanet_cert.errors import WaiverError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOT_APPROVED = REPO / "examples" / "bundles" / "not-approved"
 APPROVED = REPO / "examples" / "bundles" / "approved"
 PACK = "liplanet-2026@2.0.0"

@@ -24,6 +24,7 @@ from liplanet_cert.dossier import write_dossier
 
 CMD = "liplanet-cert dossier --example -o out"
 MAX_PAGES_APPROVED = 10
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def _chromium() -> str:

@@ -19,7 +19,7 @@ from liplanet_cert.cli.app import app
 from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, columns: int = 80):

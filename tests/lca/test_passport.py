@@ -13,7 +13,7 @@ from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
 from liplanet_cert.lca.passport import build_passport, performance_class, validate_passport
 
 SCHEMA = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "liplanet_cert"
     / "schemas"
     / "batterypass-carbon-footprint-1.2.0.schema.json"

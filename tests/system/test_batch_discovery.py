@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from liplanet_cert.batch.engine import discover_all, read_lines
 from liplanet_cert.cli.app import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 NEW, AT = "liplanet-2026@2.0.0", "2026-11-01"
 

@@ -14,7 +14,7 @@ from liplanet_cert.cli.app import app
 from liplanet_cert.criteria.diff import diff_packs
 from liplanet_cert.criteria.pack import select_pack
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 import typer.main
 import yaml
-from conftest import EXAMPLES, PACK_2026, REPO, squash
+from helpers import EXAMPLES, PACK_2026, REPO, squash
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 

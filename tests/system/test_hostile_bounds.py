@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PACK_2026, REPO, squash
+from helpers import EXAMPLES, PACK_2026, REPO, squash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile import copy_bundle, edit, reject
@@ -345,6 +345,7 @@ def _traced_load(bundle: Path):
     return kept, now, peak
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("log", ["production", "eol", "energy"])
 def test_reading_a_log_takes_a_small_multiple_of_its_size(tmp_path: Path, log: str) -> None:
     """Python's allocations while a 2 MB log (8 reading pieces) is read and checked (tracemalloc, deterministic): at
@@ -359,6 +360,7 @@ def test_reading_a_log_takes_a_small_multiple_of_its_size(tmp_path: Path, log: s
     assert now < 2.5 * size, f"kept {now / size:.1f}x the log"
 
 
+@pytest.mark.slow
 def test_unique_cell_ids_are_not_a_string_each(tmp_path: Path) -> None:
     """The worst case for text: 300,000 tiny unique cell ids (4 MB).  Kept as their text, not as
     300,000 Python strings (~60 bytes each, 4x the file on their own)."""

@@ -11,14 +11,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import start_gated_batch
+from helpers import start_gated_batch
 from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
 from liplanet_cert.cli.app import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
 NEW, OLD = "liplanet-2026@2.0.0", "liplanet-2023@1.0.0"
 AT = "2026-11-01"
@@ -273,6 +273,7 @@ def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path
     assert len(lines(out)) == 20 and not (out / ".resume.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_sigterm_stops_cleanly_and_rerun_finishes(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     cmd = [
@@ -450,6 +451,7 @@ def test_streamed_json_report_equals_json_dumps_of_the_list() -> None:
     assert get_reporter("json").render_many([]) == "[]\n"
 
 
+@pytest.mark.slow
 def test_progress_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
     """CI logs and pipes get plain progress lines (no bar, no escape codes); -q silences them."""
     res = subprocess.run(

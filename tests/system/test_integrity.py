@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PACK_2026, squash
+from helpers import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
 from liplanet_cert.cli.app import app
