@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
-
 import jsonschema
 import pytest
+from helpers import REPO
 
 from liplanet_cert.assessment.core import assess
 from liplanet_cert.assessment.result import Measured, Result, Threshold
 
-REPO = Path(__file__).resolve().parents[1]
 APPROVED = REPO / "examples" / "bundles" / "approved"
 PACK = REPO / "criteria" / "liplanet-2026-2.1.0.yaml"
 SCHEMA = json.loads((REPO / "liplanet_cert" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
