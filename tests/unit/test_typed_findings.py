@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+
 import jsonschema
 import pytest
 from helpers import REPO
