@@ -12,6 +12,8 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
+from liplanet_cert.bundle.model import InputFile
+
 RESULT_SCHEMA_VERSION = "1.1"  # 1.1: findings carry their thresholds and measured values as data
 READABLE_SCHEMA_VERSIONS = ("1.0", "1.1")  # stored results of these formats still load
 
@@ -191,18 +193,6 @@ class StepStats:
         d = dict(d)
         d["yield_"] = d.pop("yield", None)
         return cls(**d)
-
-
-@dataclass
-class InputFile:
-    """A file of the bundle, with its hash (provenance)."""
-
-    path: str
-    sha256: str
-    size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass

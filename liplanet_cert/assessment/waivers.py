@@ -38,6 +38,7 @@ from typing import Any
 
 from liplanet_cert.assessment.result import Finding, Status
 from liplanet_cert.errors import Problem, WaiverError
+from liplanet_cert.infra.schema_problems import path_text_order, schema_problems, shorten
 
 WAIVABLE = (Status.FAIL, Status.ERROR)
 MAX_WAIVER_BYTES = (
@@ -188,36 +189,28 @@ def load_waivers(path: str | Path) -> WaiverSet:
     return WaiverSet(tuple(waivers), name, hashlib.sha256(data).hexdigest())
 
 
-def _validate(doc: Any, name: str) -> list[Problem]:
-    from jsonschema import Draft202012Validator
+def _describe(err: Any) -> tuple[str, str, str]:
+    """(message, expected, found) of a waiver file's schema error, in the waiver's words."""
+    msg, expected = err.message[:300], ""
+    if err.validator == "required":
+        msg = err.message.replace("is a required property", "is required")
+    elif err.validator == "anyOf":
+        msg, expected = "a waiver must name what it covers", "pilot_line or bundle"
+    elif (
+        err.validator in ("format", "pattern")
+        and err.absolute_path
+        and str(err.absolute_path[-1]) in ("granted_on", "expires_on")
+    ):
+        msg, expected = "not a valid date", "a calendar date YYYY-MM-DD"
+    v = err.instance
+    found = shorten(v if isinstance(v, str) else repr(v)) if err.validator != "required" else ""
+    return msg, expected, found
 
+
+def _validate(doc: Any, name: str) -> list[Problem]:
     from liplanet_cert.infra.resources import load_schema
 
-    schema = load_schema("waivers")
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    problems: list[Problem] = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
-        where = "#/" + "/".join(map(str, err.absolute_path))
-        msg, expected = err.message[:300], ""
-        if err.validator == "required":
-            msg = err.message.replace("is a required property", "is required")
-        elif err.validator == "anyOf":
-            msg, expected = "a waiver must name what it covers", "pilot_line or bundle"
-        elif (
-            err.validator in ("format", "pattern")
-            and err.absolute_path
-            and str(err.absolute_path[-1]) in ("granted_on", "expires_on")
-        ):
-            msg, expected = "not a valid date", "a calendar date YYYY-MM-DD"
-        problems.append(
-            Problem(
-                name,
-                where,
-                msg,
-                expected=expected,
-                found=_short(err.instance) if err.validator != "required" else "",
-            )
-        )
+    problems = schema_problems(name, doc, load_schema("waivers"), describe=_describe, order=path_text_order)
     if problems:
         return problems
     seen: dict[str, int] = {}
@@ -257,11 +250,6 @@ def _validate(doc: Any, name: str) -> list[Problem]:
             )
         seen[wid] = i
     return problems
-
-
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else value
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # -- applying ------------------------------------------------------------------------------

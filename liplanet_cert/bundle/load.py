@@ -22,11 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.assessment.result import InputFile
 from liplanet_cert.bundle.declaration import Declaration, Declared, declared, passport, read_declaration
 from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
 from liplanet_cert.bundle.logs import Logs, check_lots, read_logs
-from liplanet_cert.bundle.model import Bundle
+from liplanet_cert.bundle.model import Bundle, InputFile
 from liplanet_cert.bundle.source import BundleSource, sha256_bytes
 from liplanet_cert.errors import BundleError, ProblemCollector
 

@@ -9,7 +9,17 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from liplanet_cert.assessment.result import InputFile
+
+@dataclass
+class InputFile:
+    """A file of the bundle, with its hash (provenance)."""
+
+    path: str
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
 
 
 @dataclass

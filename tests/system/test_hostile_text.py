@@ -662,7 +662,8 @@ def test_batch_outputs_are_clean(tmp_path: Path) -> None:
 @given(text=hostile)
 def test_the_dossier_shows_any_text_of_a_result_as_text(text: str) -> None:
     """Every text field of a result (as a bundle, a pack and waivers fill it) holds hostile text."""
-    from liplanet_cert.assessment.result import InputFile, Status
+    from liplanet_cert.assessment.result import Status
+    from liplanet_cert.bundle.model import InputFile
 
     r = copy.deepcopy(_SAMPLE)
     r.pilot_line = dict(r.pilot_line, name=text, operator=text, site=text)
