@@ -1,8 +1,8 @@
-"""The metrics a criterion may test, and how each is read from a bundle.
+"""How each metric a criterion may test is read from a bundle, and how it is compared.
 
-A metric name is dotted: ``cell.format``, ``kpi.scrap_rate``, ``step.calendering.automation``.
-Each has a kind (quantity, enum, bool, automation, set) and, for quantities, a dimension and the
-canonical unit the program computes in.  Criteria packs are linted against this catalogue.
+The metrics themselves (name, kind, dimension, canonical unit, where the value comes from) are
+data in :mod:`liplanet_cert.catalogue` (``CATALOGUE``); this module reads a metric's value from an
+evaluation context (bundle, measurements, footprint) and compares it with a threshold.
 """
 
 from __future__ import annotations
@@ -11,41 +11,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from liplanet_cert.catalogue import AUTOMATION_ORDER, KPI_SPECS, production_steps, step_catalogue
-
-SOURCES = ("declaration", "logs", "footprint")  # where a metric's value comes from
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """One metric of the catalogue: what a criterion may test (``liplanet-cert criteria metrics``)."""
-
-    name: str
-    kind: str  # quantity | enum | bool | automation | set
-    dimension: str | None = None
-    unit: str | None = None  # canonical unit the program computes in (pint)
-    description: str = ""  # what it means
-    source: str = "declaration"  # declaration | logs | footprint: where its value comes from
-    unit_note: str = ""  # how a threshold is written, when the canonical unit alone does not say it
-    report_unit: str = ""  # the unit its values are in, where the canonical unit is a plain number
-
-    @property
-    def value_unit(self) -> str | None:
-        """The unit a value (and a threshold) of this metric is in; ``None`` for non-quantities."""
-        if self.kind != "quantity":
-            return None
-        return self.report_unit or self.unit
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "dimension": self.dimension,
-            "unit": self.unit,
-            "unit_note": self.unit_note or None,
-            "source": self.source,
-            "description": self.description,
-        }
+from liplanet_cert.catalogue import (  # noqa: F401  (importers move to catalogue)
+    AUTOMATION_ORDER,
+    CATALOGUE,
+    KPI_SPECS,
+    OP_TEXT,
+    OPS_BY_KIND,
+    MetricSpec,
+    production_steps,
+    spec,
+    step_catalogue,
+)
 
 
 @dataclass(frozen=True)
@@ -59,94 +35,6 @@ class Value:
 
 class Unavailable(Exception):
     """The bundle does not hold what the metric needs (the criterion becomes ``error``)."""
-
-
-def _static() -> dict[str, MetricSpec]:
-    levels = " < ".join(AUTOMATION_ORDER)
-    specs = {
-        "cell.format": MetricSpec(
-            "cell.format", "enum", description="Cell format declared (pouch, prismatic, cylindrical)."
-        ),
-        "cell.nominal_capacity": MetricSpec(
-            "cell.nominal_capacity", "quantity", "charge", "Ah", "Declared nominal cell capacity."
-        ),
-        "cell.nominal_energy": MetricSpec(
-            "cell.nominal_energy", "quantity", "energy", "kWh", "Declared nominal cell energy."
-        ),
-        "cell.all_solid_state": MetricSpec(
-            "cell.all_solid_state", "bool", description="True for all-solid-state cells."
-        ),
-        "coating.both_sides": MetricSpec(
-            "coating.both_sides", "bool", description="Both sides of the current collector coated."
-        ),
-        "scope.areas": MetricSpec(
-            "scope.areas", "set", description="Production areas covered by the declared steps."
-        ),
-        "eol.capacity_vs_nominal": MetricSpec(
-            "eol.capacity_vs_nominal",
-            "quantity",
-            "dimensionless",
-            "percent",
-            "Mean measured capacity (end-of-line tests) as a share of the declared nominal capacity.",
-            "logs",
-        ),
-        "footprint.steps_reported": MetricSpec(
-            "footprint.steps_reported",
-            "quantity",
-            "dimensionless",
-            "percent",
-            "Share of the declared steps with a footprint result.",
-            "footprint",
-        ),
-        "footprint.primary_share_main_production": MetricSpec(
-            "footprint.primary_share_main_production",
-            "quantity",
-            "dimensionless",
-            "percent",
-            "Share of the main-production footprint computed from the line's own metered data.",
-            "footprint",
-        ),
-        "footprint.kg_co2e_per_kwh": MetricSpec(
-            "footprint.kg_co2e_per_kwh",
-            "quantity",
-            "dimensionless",
-            "dimensionless",
-            "Cell-production footprint in kg CO2e per kWh of cell capacity.",
-            "footprint",
-            "kg CO2e/kWh, written as a plain number (e.g. 20)",
-            "kg CO2e/kWh",
-        ),
-    }
-    for name, (dim, unit, title) in KPI_SPECS.items():
-        specs[f"kpi.{name}"] = MetricSpec(
-            f"kpi.{name}", "quantity", dim, unit, f"{title}, measured from the logs.", "logs"
-        )
-        specs[f"declared.{name}"] = MetricSpec(
-            f"declared.{name}", "quantity", dim, unit, f"{title}, as declared.", "declaration"
-        )
-    for step in production_steps():
-        specs[f"step.{step}.automation"] = MetricSpec(
-            f"step.{step}.automation", "automation", description=f"Automation level of {step} ({levels})."
-        )
-        specs[f"step.{step}.scrap_rate"] = MetricSpec(
-            f"step.{step}.scrap_rate",
-            "quantity",
-            "dimensionless",
-            "percent",
-            f"Scrap rate of {step}, from the production log.",
-            "logs",
-        )
-        specs[f"step.{step}.declared"] = MetricSpec(
-            f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
-        )
-    return specs
-
-
-CATALOGUE: dict[str, MetricSpec] = _static()
-
-
-def spec(name: str) -> MetricSpec | None:
-    return CATALOGUE.get(name)
 
 
 def read(name: str, ctx: Any) -> Value:
@@ -285,24 +173,3 @@ def compare(op: str, actual: Any, threshold: Any, kind: str) -> bool:
     if op == "contains_all":
         return set(t) <= set(a)
     raise ValueError(op)
-
-
-OPS_BY_KIND: dict[str, set[str]] = {
-    "quantity": {"<", "<=", ">", ">=", "==", "!="},
-    "automation": {"<", "<=", ">", ">=", "==", "!="},
-    "enum": {"==", "!=", "in", "not_in"},
-    "bool": {"==", "!="},
-    "set": {"contains_all"},
-}
-
-OP_TEXT: dict[str, str] = {
-    "<": "<",
-    "<=": "≤",
-    ">": ">",
-    ">=": "≥",
-    "==": "=",
-    "!=": "≠",
-    "in": "one of",
-    "not_in": "none of",
-    "contains_all": "includes all of",
-}
