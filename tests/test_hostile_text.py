@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.dossier.render import md_code, md_escape, render_html, render_markdown
 from liplanet_cert.infra.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
 
