@@ -12,15 +12,19 @@ Exit codes: 0 approved (with or without observations) · 1 not approved · 2 inv
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from liplanet_cert.errors import LiplanetError, Problem, UsageError
 from liplanet_cert.version import __version__
+
+if TYPE_CHECKING:
+    from liplanet_cert.reporters.views.base import View
 
 EXIT_APPROVED, EXIT_NOT_APPROVED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -193,6 +197,9 @@ OUTPUT_SUFFIXES = {
 FORMAT_HELP = "Report on stdout: table, json, jsonl, csv, markdown, sarif or junit."
 CRITERIA_HELP = "Criteria pack: an id (newest in force), id@version, or a path to a pack file. Default: the pack in force on --at."
 AT_HELP = "Select the criteria in force on this day (YYYY-MM-DD). Default: today."
+FOOTPRINT_HELP = "Compute the CO2 footprint (default: when the criteria need it)."
+BW_DIR_HELP = "Brightway data directory for the footprint."
+WAIVERS_HELP = "Waiver file (YAML); validated before anything is assessed (exit 2 if malformed)."
 
 
 def check_targets(outs: list[tuple[Any, Path]], dossier: Path | None = None) -> None:
@@ -214,3 +221,17 @@ def check_targets(outs: list[tuple[Any, Path]], dossier: Path | None = None) -> 
             seen[key] = p
     if dossier is not None:
         check_directory(dossier)
+
+
+def table_or_json(format: str) -> None:
+    """``--format`` of a command with a console view: table or json, else exit 2."""
+    if format not in ("table", "json"):
+        raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
+
+
+def present(view: View[Any], item: Any, format: str) -> None:
+    """``--format json``: the view's JSON on stdout; otherwise its console form."""
+    if format == "json":
+        sys.stdout.write(view.to_json(item))
+    else:
+        view.show(item, console())

@@ -10,8 +10,11 @@ import typer
 from liplanet_cert.cli import outputs
 from liplanet_cert.cli.app import (
     AT_HELP,
+    BW_DIR_HELP,
     CRITERIA_HELP,
+    FOOTPRINT_HELP,
     FORMAT_HELP,
+    WAIVERS_HELP,
     app,
     bundle_arg,
     check_targets,
@@ -40,18 +43,16 @@ def assess(
     footprint: bool | None = typer.Option(
         None,
         "--footprint/--no-footprint",
-        help="Compute the CO2 footprint (default: when the criteria need it).",
+        help=FOOTPRINT_HELP,
     ),
     dossier: Path | None = typer.Option(
         None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."
     ),
-    bw_dir: Path | None = typer.Option(
-        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."
-    ),
+    bw_dir: Path | None = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help=BW_DIR_HELP),
     waivers: Path | None = typer.Option(
         None,
         "--waivers",
-        help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed).",
+        help=WAIVERS_HELP,
     ),
     sign: Path | None = typer.Option(
         None,

@@ -12,7 +12,17 @@ from typing import Any
 
 import typer
 
-from liplanet_cert.cli.app import app, check_targets, console, parse_at, parse_outputs, run
+from liplanet_cert.cli.app import (
+    BW_DIR_HELP,
+    FOOTPRINT_HELP,
+    WAIVERS_HELP,
+    app,
+    check_targets,
+    console,
+    parse_at,
+    parse_outputs,
+    run,
+)
 
 BATCH_EPILOG = (
     "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
@@ -54,7 +64,7 @@ def batch(
     waivers: Path | None = typer.Option(
         None,
         "--waivers",
-        help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed).",
+        help=WAIVERS_HELP,
     ),
     force: bool = typer.Option(
         False, "--force", help="Recompute every bundle, even when inputs and criteria are unchanged."
@@ -62,11 +72,9 @@ def batch(
     footprint: bool | None = typer.Option(
         None,
         "--footprint/--no-footprint",
-        help="Compute the CO2 footprint (default: when the criteria need it).",
+        help=FOOTPRINT_HELP,
     ),
-    bw_dir: Path | None = typer.Option(
-        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."
-    ),
+    bw_dir: Path | None = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help=BW_DIR_HELP),
     format: str = typer.Option(
         "table",
         "--format",

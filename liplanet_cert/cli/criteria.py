@@ -10,8 +10,8 @@ from pathlib import Path
 
 import typer
 
-from liplanet_cert.cli.app import console, criteria_app, parse_at, run
-from liplanet_cert.errors import LiplanetError, UsageError
+from liplanet_cert.cli.app import console, criteria_app, parse_at, present, run, table_or_json
+from liplanet_cert.errors import LiplanetError
 
 IMPACT_EXIT_HELP = (
     "Exit codes: 0 no approved line would lose the seal · 1 some would lose it · 2 invalid input or usage · 3 internal error · "
@@ -62,11 +62,7 @@ def criteria_show(
         from liplanet_cert.criteria.pack import select_pack
         from liplanet_cert.reporters.views.criteria import PackView
 
-        p = select_pack(pack, None)
-        if format == "json":
-            sys.stdout.write(PackView().to_json(p))
-            return 0
-        PackView().show(p, console())
+        present(PackView(), select_pack(pack, None), format)
         return 0
 
     run(body)
@@ -91,13 +87,8 @@ def criteria_metrics(format: str = typer.Option("table", "--format", "-f", help=
         from liplanet_cert.assessment.metrics import CATALOGUE
         from liplanet_cert.reporters.views.criteria import MetricsView
 
-        if format not in ("table", "json"):
-            raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
-        specs = sorted(CATALOGUE.values(), key=lambda m: m.name)
-        if format == "json":
-            sys.stdout.write(MetricsView().to_json(specs))
-            return 0
-        MetricsView().show(specs, console())
+        table_or_json(format)
+        present(MetricsView(), sorted(CATALOGUE.values(), key=lambda m: m.name), format)
         return 0
 
     run(body)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
-from liplanet_cert.cli.app import app, bundle_arg, console, run
+from liplanet_cert.cli.app import app, bundle_arg, console, run, table_or_json
 from liplanet_cert.cli.outputs import deliver
-from liplanet_cert.errors import UsageError
 
 
 @app.command()
@@ -58,8 +57,7 @@ def footprint(
             for sid, title in scenarios().items():
                 typer.echo(f"{sid}\t{title}")
             return 0
-        if format not in ("table", "json"):
-            raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
+        table_or_json(format)
         from liplanet_cert.assessment.core import footprint_of
         from liplanet_cert.reporters.views.footprint import FootprintView
 
