@@ -1,5 +1,5 @@
 """``python -m liplanet_cert`` runs the command-line interface."""
 
-from liplanet_cert.cli.app import main
+from liplanet_cert.cli.main import main
 
 main()

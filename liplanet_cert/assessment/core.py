@@ -1,7 +1,8 @@
-"""The core use case: assess a bundle against a criteria pack and return a :class:`Result`.
+"""The core use cases: assess a bundle against a criteria pack and return a :class:`Result`;
+validate a bundle; a bundle's footprint and its battery-passport section.
 
-``assess()`` never prints and never exits; the CLI and the batch runner call it and hand the
-result to reporters.
+These never print and never exit; the CLI and the batch runner call them and hand the result to
+reporters and views.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ class AssessOptions:
     bw_dir: Path | None = None
     limits: Limits = DEFAULT_LIMITS
     waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
+    dossier: bool = False  # the audit dossier will be written: it needs the footprint (footprint=True)
 
     def __post_init__(self) -> None:
+        if self.dossier:
+            object.__setattr__(self, "footprint", True)
         if isinstance(self.at, str):  # library callers: at="2026-11-01"
             try:
                 object.__setattr__(self, "at", date.fromisoformat(self.at))
@@ -68,6 +72,32 @@ def tool_info() -> dict[str, str]:
 def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
     """Check schema, units and cross-file consistency; raises BundleError listing every problem."""
     return load_bundle(path, limits=limits)
+
+
+def footprint_of(
+    path: str | Path,
+    *,
+    scenario: str | None = None,
+    uncertainty: int = 0,
+    seed: int | None = None,
+    bw_dir: Path | None = None,
+) -> Any:
+    """The per-step CO2 footprint (an ``lca.FootprintResult``) of the bundle at ``path``: loaded,
+    measured, then computed (optionally with a scenario and Monte Carlo ``uncertainty``)."""
+    from liplanet_cert.assessment.footprint import bundle_footprint
+
+    bundle = load_bundle(path)
+    return bundle_footprint(
+        bundle, measure(bundle), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+    )
+
+
+def passport_of(path: str | Path, *, bw_dir: Path | None = None) -> dict[str, Any]:
+    """The battery-passport carbon-footprint section of the bundle at ``path``."""
+    from liplanet_cert.assessment.footprint import bundle_passport
+
+    bundle = load_bundle(path)
+    return bundle_passport(bundle, measure(bundle), bw_dir=bw_dir)
 
 
 def assess(

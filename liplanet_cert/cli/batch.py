@@ -1,7 +1,7 @@
-"""CLI commands for batch re-certification and criteria evolution: ``batch``, ``criteria diff``,
-``criteria impact``.  Thin: parse options, call :mod:`liplanet_cert.batch.engine` or
-:mod:`liplanet_cert.criteria.diff`, print.  Heavy modules are imported inside the commands so that
-``--help`` stays fast.
+"""``liplanet-cert batch``: re-assess many bundles in parallel.  Thin: parse options, call
+:func:`liplanet_cert.batch.engine.run_batch` (with a progress display), hand the summary to
+:class:`~liplanet_cert.reporters.views.batch.BatchSummaryView`.  Heavy modules are imported inside
+the command so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,12 +12,25 @@ from typing import Any
 
 import typer
 
+from liplanet_cert.cli.app import (
+    BW_DIR_HELP,
+    FOOTPRINT_HELP,
+    WAIVERS_HELP,
+    app,
+    check_targets,
+    console,
+    parse_at,
+    parse_outputs,
+    run,
+)
+
 BATCH_EPILOG = (
     "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
     "(a folder with bundle files but no declaration is one), or a usage/criteria/waiver error."
 )
 
 
+@app.command("batch", epilog=BATCH_EPILOG)
 def batch(
     paths: list[str] = typer.Argument(
         ...,
@@ -51,7 +64,7 @@ def batch(
     waivers: Path | None = typer.Option(
         None,
         "--waivers",
-        help="Waiver file (YAML); validated before anything is assessed (exit 2 if malformed).",
+        help=WAIVERS_HELP,
     ),
     force: bool = typer.Option(
         False, "--force", help="Recompute every bundle, even when inputs and criteria are unchanged."
@@ -59,11 +72,9 @@ def batch(
     footprint: bool | None = typer.Option(
         None,
         "--footprint/--no-footprint",
-        help="Compute the CO2 footprint (default: when the criteria need it).",
+        help=FOOTPRINT_HELP,
     ),
-    bw_dir: Path | None = typer.Option(
-        None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory for the footprint."
-    ),
+    bw_dir: Path | None = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help=BW_DIR_HELP),
     format: str = typer.Option(
         "table",
         "--format",
@@ -102,23 +113,23 @@ def batch(
 
       liplanet-cert batch submissions/ --waivers waivers.yaml -o sarif:batch.sarif -o junit:batch.xml -q
     """
-    from liplanet_cert.cli.app import _check_targets, _parse_at, parse_outputs, run
 
     def body() -> int:
         from liplanet_cert.assessment.waivers import load_waivers
         from liplanet_cert.batch.engine import BatchOptions
         from liplanet_cert.infra.textsafe import clean
         from liplanet_cert.reporters import get_reporter
+        from liplanet_cert.reporters.views.batch import BatchSummaryView, warn_skipped
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
         stdout_reporter = None if format == "table" else get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, "json")]
-        _check_targets(outs, out)  # every report target and --out, before anything is assessed
+        check_targets(outs, out)  # every report target and --out, before anything is assessed
         opts = BatchOptions(
             paths=tuple(paths),
             out=out,
             criteria=criteria,
-            at=_parse_at(at),
+            at=parse_at(at),
             jobs=jobs,
             previous=previous,
             waivers=wset,
@@ -136,7 +147,7 @@ def batch(
 
         summary = _with_progress(opts, show, reports)
         if show:
-            print_summary(summary)
+            BatchSummaryView().show(summary, console())
         else:
             warn_skipped(summary, sys.stderr)
         if not show and summary.interrupted:
@@ -235,252 +246,3 @@ def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter:
             reporter.write_many(iter_entries(out_dir), fh)
     if stdout_reporter is not None:
         stdout_reporter.write_many(iter_entries(out_dir), sys.stdout)
-
-
-SKIPPED_SHOWN = 10  # skipped folders listed by name in the summary (all are in summary.json)
-
-
-def discovery_lines(summary: Any) -> list[tuple[str, str]]:
-    """(text, style) lines saying what was searched and what was skipped: never silent."""
-    from liplanet_cert.infra.textsafe import clean
-
-    d = summary.discovery or {}
-    if not d:
-        return []
-    n, zips, nodecl, skipped = (
-        d.get("bundles", 0),
-        d.get("zips", 0),
-        d.get("no_declaration", []),
-        d.get("skipped", []),
-    )
-    searched = d.get("folders_searched", 0)
-    parts = [f"{n} bundle{'s' if n != 1 else ''}" + (f" ({zips} .zip)" if zips else "")]
-    if nodecl:
-        parts.append(f"{len(nodecl)} of them without a declaration (invalid)")
-    parts.append(f"{len(skipped)} folder{'s' if len(skipped) != 1 else ''} skipped as not bundles")
-    out = [
-        (
-            f"searched {searched} folder{'s' if searched != 1 else ''}: " + " · ".join(parts),
-            "dim" if not (skipped or nodecl) else "bold",
-        )
-    ]
-    if nodecl:
-        shown = ", ".join(clean(x) for x in nodecl[:SKIPPED_SHOWN])
-        more = (
-            f" and {len(nodecl) - SKIPPED_SHOWN} more (in summary.csv)" if len(nodecl) > SKIPPED_SHOWN else ""
-        )
-        out.append(
-            (f"folders with bundle files but no declaration (reported invalid): {shown}{more}", "magenta")
-        )
-    if skipped:
-        shown = "; ".join(f"{clean(x['path'])} ({x['reason']})" for x in skipped[:SKIPPED_SHOWN])
-        more = (
-            f"; and {len(skipped) - SKIPPED_SHOWN} more (all in summary.json)"
-            if len(skipped) > SKIPPED_SHOWN
-            else ""
-        )
-        out.append((f"skipped: {shown}{more}", "yellow"))
-    return out
-
-
-def warn_skipped(summary: Any, stream: Any) -> None:
-    """Without the summary table (--quiet, --format): still say what was skipped, on stderr."""
-    from liplanet_cert.infra.textsafe import clean
-
-    d = summary.discovery or {}
-    skipped, nodecl = d.get("skipped", []), d.get("no_declaration", [])
-    if nodecl:
-        stream.write(
-            f"warning: {len(nodecl)} folder(s) with bundle files but no declaration, reported invalid: "
-            + ", ".join(clean(x) for x in nodecl[:SKIPPED_SHOWN])
-            + (f" and {len(nodecl) - SKIPPED_SHOWN} more" if len(nodecl) > SKIPPED_SHOWN else "")
-            + "\n"
-        )
-    if skipped:
-        stream.write(
-            f"warning: {len(skipped)} folder(s) skipped as not bundles (of {d.get('folders_searched', 0)} searched): "
-            + "; ".join(f"{clean(x['path'])} ({x['reason']})" for x in skipped[:SKIPPED_SHOWN])
-            + (
-                f"; and {len(skipped) - SKIPPED_SHOWN} more (all in summary.json)"
-                if len(skipped) > SKIPPED_SHOWN
-                else ""
-            )
-            + "\n"
-        )
-
-
-def print_summary(summary: Any) -> None:
-    from rich.console import Console
-
-    from liplanet_cert.infra.textsafe import clean, safe_text
-    from liplanet_cert.reporters.safetable import NO_KEY, SafeTable, id_col, print_text, text_col, words_col
-
-    con = Console(highlight=False)
-    c = summary.counts
-    for text, style in discovery_lines(summary):
-        print_text(con, text, style)
-    print_text(
-        con,
-        f"batch: {summary.total} bundle{'s' if summary.total != 1 else ''} · criteria {summary.criteria['id']}@{summary.criteria['version']}",
-        "bold",
-    )
-    t = SafeTable(
-        *(
-            id_col(col, justify="right")
-            for col in ("approved", "with observations", "not approved", "invalid", "error", "reused")
-        ),
-        key=NO_KEY,
-    )
-    t.add_row(
-        safe_text(c["approved"], style="green"),
-        safe_text(c["approved_with_observations"], style="yellow"),
-        safe_text(c["not_approved"], style="red"),
-        safe_text(c["invalid"], style="magenta"),
-        str(c["error"]),
-        str(summary.reused),
-    )
-    t.print(con)
-    rate = summary.total / summary.seconds if summary.seconds else 0
-    print_text(con, f"{summary.seconds:.1f} s, {rate:.1f} bundles/s", "dim")
-    if summary.slowest:
-        print_text(con, "slowest: " + ", ".join(f"{clean(b)} ({s:.2f} s)" for s, b in summary.slowest), "dim")
-    if summary.changes:
-        ch = summary.changes
-        print_text(
-            con,
-            f"against previous run: {ch.get('lost_approval', 0)} lost approval · {ch.get('newly_approved', 0)} newly approved · "
-            f"{ch.get('unchanged', 0)} unchanged · {ch.get('new', 0)} new · {summary.not_reassessed} not reassessed",
-            "bold",
-        )
-        if summary.lost:
-            lt = SafeTable(
-                text_col("pilot line"),
-                id_col("bundle"),
-                id_col("was"),
-                id_col("now"),
-                words_col("criteria that changed the outcome"),
-                title="lost approval",
-                header_style="bold red",
-                key=1,
-            )
-            for e in summary.lost[:50]:
-                lt.add_row(
-                    clean(e["pilot_line"]),
-                    clean(e["bundle"]),
-                    str(e["previous_status"]),
-                    str(e["status"]),
-                    clean(", ".join(e["criteria"])),
-                )
-            lt.print(con)
-            if ch.get("lost_approval", 0) > 50:
-                print_text(
-                    con,
-                    f"(the first 50 of {ch.get('lost_approval', 0)}; all are in {summary.files.get('changes', 'changes.csv')})",
-                    "dim",
-                )
-        if summary.newly:
-            print_text(
-                con,
-                "newly approved: "
-                + ", ".join(clean(e["pilot_line"] or e["bundle"]) for e in summary.newly[:50]),
-                "green",
-            )
-    for w in summary.unmatched_waivers:
-        print_text(
-            con,
-            f"waiver {w['id']} ({w['criterion']}, {w.get('pilot_line') or w.get('bundle')}) matched no failed finding in this batch",
-            "yellow",
-        )
-    if summary.counts["invalid"] or summary.counts["error"]:
-        print_text(con, f"invalid bundles and their messages: {summary.files['summary']}", "magenta")
-    print_text(
-        con,
-        f"wrote {summary.files['results']}, {summary.files['summary']}"
-        + (f", {summary.files['changes']}" if "changes" in summary.files else ""),
-        "dim",
-    )
-    if summary.interrupted:
-        print_text(
-            con, "interrupted: finished results are kept; rerun the same command to finish the rest", "yellow"
-        )
-
-
-# -- criteria diff / impact ----------------------------------------------------------------
-def criteria_diff(
-    old: str = typer.Argument(..., help="Old pack: id@version or a pack file."),
-    new: str = typer.Argument(..., help="New pack: id@version or a pack file."),
-    format: str = typer.Option("table", "--format", "-f", help="table or json."),
-) -> None:
-    """Compare two criteria packs: criteria added, removed and changed (threshold, severity, applicability).
-
-    [bold]Example[/bold]
-
-      liplanet-cert criteria diff liplanet-2023@1.0.0 liplanet-2026@2.0.0
-    """
-    from liplanet_cert.cli.app import run
-
-    def body() -> int:
-        from liplanet_cert.criteria.diff import diff_packs, render_diff
-        from liplanet_cert.criteria.pack import select_pack
-
-        d = diff_packs(select_pack(old, None), select_pack(new, None))
-        if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(d))
-        else:
-            render_diff(d)
-        return 0
-
-    run(body)
-
-
-IMPACT_EXIT_HELP = (
-    "Exit codes: 0 no approved line would lose the seal · 1 some would lose it · 2 invalid input or usage · 3 internal error · "
-    "4 some approved lines cannot be judged from the stored results (they lack what the new pack measures; re-run the batch) — "
-    "4 wins over 1: when some lines would lose the seal and others cannot be judged, the list of losses is incomplete."
-)
-
-
-def criteria_impact(
-    new: str = typer.Argument(..., help="The new pack: id@version or a (draft) pack file."),
-    against: Path = typer.Option(
-        ..., "--against", help="Stored results: a batch run's results.jsonl or its directory."
-    ),
-    format: str = typer.Option("table", "--format", "-f", help="table or json."),
-) -> None:
-    """Before releasing a new criteria version: which approved lines would lose the seal, on which criteria.
-
-    Computed from the stored results (no bundle is re-read): unchanged criteria keep their stored
-    outcome, new and changed ones are re-evaluated from the stored measurements.  An approved line
-    whose verdict depends on what the stored results lack (e.g. a footprint the old run never
-    computed) cannot be judged: it is listed with the missing metrics, never counted as keeping the
-    seal; re-run the batch with --previous to know.  Exit codes: below.
-
-    [bold]Example[/bold]
-
-      liplanet-cert criteria impact liplanet-2026@2.1.0 --against runs/2026-11
-    """
-    from liplanet_cert.cli.app import run
-
-    def body() -> int:
-        from liplanet_cert.criteria.diff import impact, render_impact
-        from liplanet_cert.criteria.pack import select_pack
-
-        rep = impact(select_pack(new, None), against, criteria_arg=new)
-        if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(rep))
-        else:
-            render_impact(rep)
-        return int(rep["exit_code"])
-
-    run(body)
-
-
-def register(app: typer.Typer, criteria_app: typer.Typer) -> None:
-    """Add the commands of this module to the main CLI."""
-    app.command("batch", epilog=BATCH_EPILOG)(batch)
-    criteria_app.command("diff")(criteria_diff)
-    criteria_app.command("impact", epilog=IMPACT_EXIT_HELP)(criteria_impact)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import TextIO
@@ -17,10 +18,20 @@ class Reporter(ABC):
 
     name: str = ""
     suffix: str = ".txt"
+    terminal: bool = False  # stdout gets a view printed on the console, not the text of render()
 
     @abstractmethod
     def render(self, result: Result) -> str:
         """The report for one assessed bundle."""
+
+    def print_result(self, result: Result) -> None:
+        """Put the report for one result on stdout (a terminal format prints its console view)."""
+        sys.stdout.write(self.render(result))
+
+    def print_unassessed(self, item: Unassessed) -> None:
+        """Put the report for one refused (or only validated) bundle on stdout; a terminal format
+        prints nothing here: the command names the problems (or the valid bundle) itself."""
+        sys.stdout.write(self.render_unassessed(item))
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """Stream the report over a batch into ``out``: results and the bundles that could not be

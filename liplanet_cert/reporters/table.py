@@ -27,6 +27,15 @@ VERDICT_STYLE = {
 class TableReporter(Reporter):
     name = "table"
     suffix = ".txt"
+    terminal = True
+
+    def print_result(self, result: Result) -> None:
+        from rich.console import Console
+
+        self.show(result, Console(highlight=False))
+
+    def print_unassessed(self, item: Unassessed) -> None:
+        pass
 
     def render(self, result: Result) -> str:
         from rich.console import Console

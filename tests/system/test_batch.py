@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
@@ -366,7 +366,7 @@ def test_malformed_waivers_stop_batch_before_anything(tmp_path: Path) -> None:
 
 
 def test_help_is_fast_and_does_not_import_pandas() -> None:
-    code = "import sys; from liplanet_cert.cli.app import app; assert 'pandas' not in sys.modules and 'bw2data' not in sys.modules"
+    code = "import sys; from liplanet_cert.cli.main import app; assert 'pandas' not in sys.modules and 'bw2data' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import discover_all, read_lines
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 from liplanet_cert.batch import engine as batch_mod
 from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.errors import OutputError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -365,7 +365,7 @@ def test_real_file_size_limit_exits_2_naming_the_file_and_a_rerun_finishes(tmp_p
     code = (
         "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
         f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-        f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli.app import main; main()"
+        f"sys.argv = ['liplanet-cert', *{args!r}]; from liplanet_cert.cli.main import main; main()"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert res.returncode == 2, res.stderr[-800:]

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from liplanet_cert import __version__
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.criteria.pack import select_pack
 from liplanet_cert.infra import safeyaml
 
@@ -475,7 +475,7 @@ def test_criteria_check_reports_schema_errors(tmp_path):
 def test_help_and_validate_do_not_import_brightway(args):
     code = textwrap.dedent(f"""\
         import sys
-        from liplanet_cert.cli.app import main
+        from liplanet_cert.cli.main import main
         sys.argv = ["liplanet-cert", *{args!r}]
         try:
             main()

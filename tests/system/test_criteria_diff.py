@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.criteria.diff import diff_packs
 from liplanet_cert.criteria.pack import select_pack
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import BatchOptions, run_batch
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.criteria.diff import recorded_values
 
 REPO = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from helpers import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
 from liplanet_cert.bundle.load import load_bundle
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.errors import BundleError
 
 APPROVED = EXAMPLES / "approved"

@@ -29,7 +29,7 @@ from test_hostile import copy_bundle, edit, reject
 from typer.testing import CliRunner
 
 from liplanet_cert.bundle.load import load_bundle
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.errors import FIELD_CHARS, BundleError, LiplanetError, Problem
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.dossier.render import md_code, md_escape, render_html, render_markdown
 from liplanet_cert.infra.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
 
@@ -731,7 +731,7 @@ SANITISING = {
 }  # build rich Text from cleaned text (SafeTable, print_text, safe_text)
 # prints of paths the user typed on the command line (output files, the new bundle directory), with
 # markup=False: no bundle text (left as they are: the output-writing code is being changed elsewhere)
-OWN_PATHS = {("cli/app.py", "_sign"), ("cli/app.py", "_write_dossier"), ("cli/app.py", "init")}
+OWN_PATHS = {("cli/outputs.py", "sign"), ("cli/outputs.py", "write_dossier"), ("cli/bundle.py", "init")}
 
 
 def _rel(path: Path) -> str:

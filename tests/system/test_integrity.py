@@ -13,7 +13,7 @@ import pytest
 from helpers import EXAMPLES, PACK_2026, squash
 from typer.testing import CliRunner
 
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.errors import LiplanetError
 from liplanet_cert.integrity.verify import keygen, sign_file, verify, verify_signature
 

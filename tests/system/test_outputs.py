@@ -15,7 +15,7 @@ from helpers import EXAMPLES, PACK_2026, REPO, squash
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 
 runner = CliRunner()
 AT = "2026-10-15"

@@ -318,7 +318,7 @@ def test_verdict(findings, verdict):
     assert verdict_of(findings) is verdict
 
 
-@pytest.mark.parametrize("first", ["", "import liplanet_cert.cli.app, liplanet_cert.assessment.core\n"])
+@pytest.mark.parametrize("first", ["", "import liplanet_cert.cli.main, liplanet_cert.assessment.core\n"])
 def test_documented_library_api_works_in_a_fresh_interpreter(first):
     """``from liplanet_cert import assess`` (package docstring, README) gives the function, whether
     or not the CLI and the core module were imported first (a clash once made it recurse or

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from liplanet_cert.assessment.core import AssessOptions, assess
 from liplanet_cert.assessment.waivers import load_waivers
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.reporters import formats, get_reporter
 from liplanet_cert.reporters.csv_ import safe_cell
 

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from liplanet_cert.assessment.result import Finding, Status, Verdict
 from liplanet_cert.assessment.waivers import apply_waivers, load_waivers, unmatched
-from liplanet_cert.cli.app import app
+from liplanet_cert.cli.main import app
 from liplanet_cert.errors import WaiverError
 
 REPO = Path(__file__).resolve().parents[2]

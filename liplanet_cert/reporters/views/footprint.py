@@ -1,19 +1,41 @@
-"""Terminal view of a footprint (``liplanet-cert footprint``)."""
+"""Terminal view of a footprint (``liplanet-cert footprint``): one row per production step, the
+totals, and the method and model it was computed with."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from liplanet_cert.reporters.views.base import View
+
+
+class FootprintView(View[Any]):
+    """An ``lca.FootprintResult``: the per-step table on the console, its ``to_dict()`` as JSON."""
+
+    def show(self, item: Any, console: Any) -> None:
+        show_footprint(item.to_dict(), console)
+
 
 def show_footprint(fp: dict[str, Any], console: Any) -> None:
-    from liplanet_cert.infra.textsafe import safe_text
-    from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text
+    """The table of a footprint's dict form (``FootprintResult.to_dict()``)."""
+    from liplanet_cert.reporters.safetable import print_text
 
     unc_steps = (fp.get("uncertainty") or {}).get("steps", [])
     unc = {u["step"]: u for u in unc_steps} if isinstance(unc_steps, list) else dict(unc_steps)
     scen = fp.get("scenario") or {}
     scen_steps = {s["step"]: s for s in scen.get("steps", [])} if isinstance(scen.get("steps"), list) else {}
     fu = fp.get("functional_unit", {})
+    print_text(
+        console,
+        f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)",
+        "italic",
+    )
+    _table(fp, unc, scen, scen_steps).print(console)
+    _footer(fp, scen, console)
+
+
+def _table(fp: dict[str, Any], unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]) -> Any:
+    from liplanet_cert.reporters.safetable import SafeTable, id_col
+
     cols = [
         id_col("step"),
         id_col("kg/cell", justify="right"),
@@ -27,34 +49,42 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
         cols.append(id_col("95 % (kg/cell)", justify="right"))
     if scen_steps:
         cols.append(id_col("saving", justify="right"))
-    print_text(
-        console,
-        f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)",
-        "italic",
-    )
     t = SafeTable(*cols, key=0)
     for s in fp["steps"]:
-        c = s["contributions"]
-        row = [
-            s["step"],
-            f"{s['kg_co2e_per_cell']:.4f}",
-            f"{s['kg_co2e_per_kwh']:.2f}",
-            f"{s['share'] * 100:.1f} %",
-            f"{c.get('electricity', 0):.4f}",
-            f"{c.get('heat', 0):.4f}",
-            f"{c.get('materials', 0):.4f}",
-        ]
-        row.append(safe_text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
-        if unc:
-            u = unc.get(s["step"], {})
-            row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
-        if scen_steps:
-            sc = scen_steps.get(s["step"], {})
-            red = sc.get("reduction_kg_co2e_per_cell", sc.get("reduction"))
-            row.append(f"{sc.get('reduction_share', 0) * 100:.0f} %" if isinstance(red, (int, float)) else "")
-        t.add_row(*row)
-    tot = fp["total"]
+        t.add_row(*_step_row(s, unc, scen_steps))
     t.add_section()
+    t.add_row(*_total_row(fp, unc, scen, scen_steps), style="bold")
+    return t
+
+
+def _step_row(s: dict[str, Any], unc: dict[str, Any], scen_steps: dict[str, Any]) -> list[Any]:
+    from liplanet_cert.infra.textsafe import safe_text
+
+    c = s["contributions"]
+    row = [
+        s["step"],
+        f"{s['kg_co2e_per_cell']:.4f}",
+        f"{s['kg_co2e_per_kwh']:.2f}",
+        f"{s['share'] * 100:.1f} %",
+        f"{c.get('electricity', 0):.4f}",
+        f"{c.get('heat', 0):.4f}",
+        f"{c.get('materials', 0):.4f}",
+    ]
+    row.append(safe_text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
+    if unc:
+        u = unc.get(s["step"], {})
+        row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
+    if scen_steps:
+        sc = scen_steps.get(s["step"], {})
+        red = sc.get("reduction_kg_co2e_per_cell", sc.get("reduction"))
+        row.append(f"{sc.get('reduction_share', 0) * 100:.0f} %" if isinstance(red, (int, float)) else "")
+    return row
+
+
+def _total_row(
+    fp: dict[str, Any], unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]
+) -> list[Any]:
+    tot = fp["total"]
     total_row = [
         "total",
         f"{tot['kg_co2e_per_cell']:.4f}",
@@ -75,8 +105,13 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
             if isinstance(st, dict) and "reduction_share" in st
             else ""
         )
-    t.add_row(*total_row, style="bold")
-    t.print(console)
+    return total_row
+
+
+def _footer(fp: dict[str, Any], scen: dict[str, Any], console: Any) -> None:
+    from liplanet_cert.infra.textsafe import safe_text
+
+    tot = fp["total"]
     console.print(
         safe_text(
             f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
