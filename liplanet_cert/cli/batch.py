@@ -1,5 +1,5 @@
 """``liplanet-cert batch``: re-assess many bundles in parallel.  Thin: parse options, call
-:func:`liplanet_cert.batch.engine.run_batch` (with a progress display), hand the summary to
+:func:`liplanet_cert.batch.run.run_batch` (with a progress display), hand the summary to
 :class:`~liplanet_cert.reporters.views.batch.BatchSummaryView`.  Heavy modules are imported inside
 the command so that ``--help`` stays fast.
 """
@@ -116,7 +116,7 @@ def batch(
 
     def body() -> int:
         from liplanet_cert.assessment.waivers import load_waivers
-        from liplanet_cert.batch.engine import BatchOptions
+        from liplanet_cert.batch.options import BatchOptions
         from liplanet_cert.infra.textsafe import clean
         from liplanet_cert.reporters import get_reporter
         from liplanet_cert.reporters.views.batch import BatchSummaryView, warn_skipped
@@ -160,7 +160,8 @@ def batch(
 
 
 def _with_progress(opts: Any, show: bool, after: Any = None) -> Any:
-    from liplanet_cert.batch.engine import _Progress, run_batch
+    from liplanet_cert.batch.run import Progress as _Progress
+    from liplanet_cert.batch.run import run_batch
 
     if not show:
         return run_batch(opts, after=after)
@@ -212,7 +213,7 @@ def _with_progress(opts: Any, show: bool, after: Any = None) -> Any:
 def _log_progress(stream: Any) -> Any:
     import time
 
-    from liplanet_cert.batch.engine import _Progress
+    from liplanet_cert.batch.run import Progress as _Progress
 
     state: dict[str, Any] = {"done": 0, "total": 0, "t0": 0.0, "last": 0.0, "bad": 0}
 
@@ -238,7 +239,7 @@ def _log_progress(stream: Any) -> Any:
 def _write_reports(out_dir: Path, outs: list[tuple[Any, Path]], stdout_reporter: Any) -> None:
     """Reports over the whole run, streamed from the stored results (memory does not grow with the
     number of bundles); invalid bundles are in them too."""
-    from liplanet_cert.batch.engine import iter_entries
+    from liplanet_cert.batch.store import iter_entries
     from liplanet_cert.infra.atomic import atomic_writer
 
     for reporter, path in outs:

@@ -379,7 +379,8 @@ def impact(new: CriteriaPack, against: Path, criteria_arg: str | None = None) ->
     ``keep_approval``, ``gain_approval``, ``may_gain_approval`` (not approved, and only undecidable
     criteria stand in the way), ``stay_not_approved``; bundles without a result are ``invalid``.
     """
-    from liplanet_cert.batch.engine import _confined_result, read_lines, results_file
+    from liplanet_cert.batch.store import confined_result as _confined_result
+    from liplanet_cert.batch.store import read_lines, results_file
 
     f = results_file(Path(against))
     from liplanet_cert.infra.inputfile import open_input_file

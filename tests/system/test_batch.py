@@ -14,8 +14,11 @@ import pytest
 from helpers import start_gated_batch
 from typer.testing import CliRunner
 
-from liplanet_cert.batch import engine as batch_mod
-from liplanet_cert.batch.engine import BatchOptions, discover, read_lines, run_batch
+from liplanet_cert.batch import worker
+from liplanet_cert.batch.discover import discover
+from liplanet_cert.batch.options import BatchOptions
+from liplanet_cert.batch.run import Progress, run_batch
+from liplanet_cert.batch.store import read_lines
 from liplanet_cert.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,14 +193,14 @@ def test_worker_crash_is_contained(
 def test_a_result_that_cannot_be_written_is_an_error_not_a_dangling_line(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
-    real = batch_mod.write_text
+    real = worker.write_text
 
     def full_disk(path, text):  # type: ignore[no-untyped-def]
         if "line-00002" in str(path):
             raise OSError(28, "No space left on device")
         return real(path, text)
 
-    monkeypatch.setattr(batch_mod, "write_text", full_disk)
+    monkeypatch.setattr(worker, "write_text", full_disk)
     out = tmp_path / "run"
     run_batch(
         BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=jobs, start_method="fork", chunk=4)
@@ -219,9 +222,9 @@ def test_pool_that_breaks_while_submitting_loses_no_bundle(
     it must be requeued on the fresh pool, not lost or blamed."""
     from concurrent.futures.process import BrokenProcessPool
 
-    import liplanet_cert.batch.engine as batch_mod
+    from liplanet_cert.batch import pool
 
-    real_new_pool = batch_mod._new_pool
+    real_new_pool = pool._new_pool
     calls = {"pools": 0}
 
     class BreaksOnce:
@@ -241,8 +244,8 @@ def test_pool_that_breaks_while_submitting_loses_no_bundle(
         calls["pools"] += 1
         return BreaksOnce(real_new_pool(*a, **k))
 
-    monkeypatch.setattr(batch_mod, "_new_pool", new_pool)
-    monkeypatch.setattr(batch_mod, "_kill", lambda pool: pool._pool.shutdown(wait=True))
+    monkeypatch.setattr(pool, "_new_pool", new_pool)
+    monkeypatch.setattr(pool, "_kill", lambda pool: pool._pool.shutdown(wait=True))
     out = tmp_path / "run"
     run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=2, start_method="fork"))
     by = {Path(d["bundle"]).name: d for d in lines(out)}
@@ -261,7 +264,7 @@ def test_interrupt_keeps_whole_lines_and_rerun_resumes(generated: Path, tmp_path
 
     s = run_batch(
         BatchOptions(paths=(str(generated),), out=out, criteria=NEW, jobs=1),
-        batch_mod._Progress(advance=advance),
+        Progress(advance=advance),
     )
     assert s.interrupted
     raw = (out / "results.jsonl").read_bytes()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liplanet_cert.batch.engine import discover_all, read_lines
+from liplanet_cert.batch.discover import discover_all
+from liplanet_cert.batch.store import read_lines
 from liplanet_cert.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]

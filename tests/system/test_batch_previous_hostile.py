@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from liplanet_cert.batch.engine import BatchOptions, run_batch
+from liplanet_cert.batch.options import BatchOptions
+from liplanet_cert.batch.run import run_batch
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"
@@ -241,9 +242,9 @@ def test_an_over_long_line_is_skipped_with_a_warning_in_bounded_memory(
 ) -> None:
     """A results.jsonl line longer than the bound (here 4 KiB instead of 16 MiB) is read through in
     pieces and skipped with a warning; the other lines are still reused; verdicts are right."""
-    from liplanet_cert.batch import engine as batch_mod
+    from liplanet_cert.batch import store
 
-    monkeypatch.setattr(batch_mod, "MAX_RESULTS_LINE", 4096)
+    monkeypatch.setattr(store, "MAX_RESULTS_LINE", 4096)
     run = crafted(first, tmp_path, lambda bad, approved, copy: bad.update(message="x" * 100_000))
     s = rerun(run, tmp_path / "R2")
     assert verdicts(tmp_path / "R2") == {"approved": "approved", "not-approved": "not_approved"}

@@ -28,8 +28,10 @@ import yaml
 from helpers import GATE, start_gated_batch
 from typer.testing import CliRunner
 
-from liplanet_cert.batch import engine as batch_mod
-from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
+from liplanet_cert.batch import output
+from liplanet_cert.batch.options import DEFAULT_BUNDLE_TIMEOUT, BatchOptions
+from liplanet_cert.batch.run import run_batch
+from liplanet_cert.batch.store import read_lines
 from liplanet_cert.cli.main import app
 from liplanet_cert.errors import OutputError
 
@@ -290,7 +292,7 @@ def test_second_batch_into_the_same_out_stops_at_once_and_a_killed_holder_does_n
 def test_lock_is_reentrant_in_process_and_exclusive_across_holders(tmp_path: Path) -> None:
     import fcntl
 
-    from liplanet_cert.batch.engine import lock_out
+    from liplanet_cert.batch.run import lock_out
 
     out = tmp_path / "o"
     with lock_out(out):
@@ -337,7 +339,7 @@ def test_full_disk_mid_line_is_an_output_error_and_leaves_whole_lines(
 
     if not os.path.exists("/proc/self/fd"):
         pytest.skip("needs /proc/self/fd")
-    monkeypatch.setattr(batch_mod.os, "write", disk_fills)
+    monkeypatch.setattr(output.os, "write", disk_fills)
     with pytest.raises(OutputError) as exc:
         run_batch(BatchOptions(paths=(str(generated),), out=out, criteria=PACK, jobs=1))
     monkeypatch.undo()
@@ -413,10 +415,7 @@ def test_bundle_over_its_time_limit_in_process_is_an_error_and_the_run_goes_on(
     }
     assert s.total == 12 and s.counts["error"] == 1 and s.exit_code == 2
     # without a limit nothing is stopped (0 = no limit; the default is 300 s)
-    assert (
-        BatchOptions(paths=(), out=tmp_path).bundle_timeout is None
-        and batch_mod.DEFAULT_BUNDLE_TIMEOUT == 300
-    )
+    assert BatchOptions(paths=(), out=tmp_path).bundle_timeout is None and DEFAULT_BUNDLE_TIMEOUT == 300
 
 
 @pytest.mark.slow

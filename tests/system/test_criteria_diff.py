@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
+from liplanet_cert.batch.options import BatchOptions
+from liplanet_cert.batch.run import run_batch
+from liplanet_cert.batch.store import read_lines
 from liplanet_cert.cli.main import app
 from liplanet_cert.criteria.diff import diff_packs
 from liplanet_cert.criteria.pack import select_pack

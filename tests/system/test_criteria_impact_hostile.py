@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liplanet_cert.batch.engine import BatchOptions, run_batch
+from liplanet_cert.batch.options import BatchOptions
+from liplanet_cert.batch.run import run_batch
 from liplanet_cert.cli.main import app
 from liplanet_cert.criteria.diff import recorded_values
 
