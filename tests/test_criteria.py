@@ -12,7 +12,8 @@ import yaml
 from conftest import REPO
 
 from liplanet_cert.criteria import pack as criteria
-from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, select_pack, shipped_packs
+from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, shipped_packs
+from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import CriteriaError
 from liplanet_cert.infra import safeyaml
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from liplanet_cert.batch.engine import BatchOptions, read_lines, run_batch
 from liplanet_cert.cli.app import app
 from liplanet_cert.criteria.diff import diff_packs
-from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.criteria.select import select_pack
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()

@@ -19,7 +19,8 @@ from liplanet_cert.assessment.kpis import Measurements, measure
 from liplanet_cert.assessment.result import KPI, CriteriaRef, Result
 from liplanet_cert.bundle.load import Bundle, load_bundle
 from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
-from liplanet_cert.criteria.pack import CriteriaPack, select_pack
+from liplanet_cert.criteria.pack import CriteriaPack
+from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import LCAError, UsageError
 from liplanet_cert.version import __version__
 

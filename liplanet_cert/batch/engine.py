@@ -1112,7 +1112,7 @@ def run_batch(
     jobs = max(1, options.jobs or os.cpu_count() or 1)
     _prestart(options, jobs)  # first: the workers' warm-up is the longest part of the start
 
-    from liplanet_cert.criteria.pack import select_pack
+    from liplanet_cert.criteria.select import select_pack
 
     progress = progress or _Progress()
     if options.bundle_timeout is not None and options.bundle_timeout < 0:

@@ -122,12 +122,9 @@ def _bundle_arg(bundle: Path | None, example: bool, name: str = "approved") -> P
 
 
 def _parse_at(at: str | None) -> date | None:
-    if at is None:
-        return None
-    try:
-        return date.fromisoformat(at)
-    except ValueError:
-        raise UsageError(f"--at must be a date YYYY-MM-DD, got {at!r}", file="--at") from None
+    from liplanet_cert.criteria.select import parse_at
+
+    return None if at is None else parse_at(at)
 
 
 def parse_outputs(outputs: list[str] | None, default_format: str) -> list[tuple[str, Path]]:
@@ -652,7 +649,8 @@ def criteria_list(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.pack import select_pack, shipped_packs
+        from liplanet_cert.criteria.pack import shipped_packs
+        from liplanet_cert.criteria.select import select_pack
         from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
         day = _parse_at(at) or date.today()
@@ -696,7 +694,7 @@ def criteria_show(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.criteria.select import select_pack
         from liplanet_cert.reporters.json_ import dumps
         from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
 

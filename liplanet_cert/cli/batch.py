@@ -421,7 +421,7 @@ def criteria_diff(
 
     def body() -> int:
         from liplanet_cert.criteria.diff import diff_packs, render_diff
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.criteria.select import select_pack
 
         d = diff_packs(select_pack(old, None), select_pack(new, None))
         if format == "json":
@@ -465,7 +465,7 @@ def criteria_impact(
 
     def body() -> int:
         from liplanet_cert.criteria.diff import impact, render_impact
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.criteria.select import select_pack
 
         rep = impact(select_pack(new, None), against, criteria_arg=new)
         if format == "json":

@@ -260,7 +260,7 @@ def verify(
     """
     from liplanet_cert.assessment.core import AssessOptions, assess_bundle, pack_needs_footprint
     from liplanet_cert.bundle.load import load_bundle
-    from liplanet_cert.criteria.pack import select_pack
+    from liplanet_cert.criteria.select import select_pack
     from liplanet_cert.errors import BundleError, CriteriaError
 
     recorded = read_result(result_path)
