@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import BatchOptions, run_batch
+from liplanet_cert.batch.predict import recorded_values
 from liplanet_cert.cli.app import app
-from liplanet_cert.criteria.diff import recorded_values
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "bundles"

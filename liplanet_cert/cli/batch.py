@@ -417,19 +417,18 @@ def criteria_diff(
 
       liplanet-cert criteria diff liplanet-2023@1.0.0 liplanet-2026@2.0.0
     """
-    from liplanet_cert.cli.app import run
+    from liplanet_cert.cli.app import _console, run
 
     def body() -> int:
-        from liplanet_cert.criteria.diff import diff_packs, render_diff
+        from liplanet_cert.criteria.diff import diff_packs
         from liplanet_cert.criteria.select import select_pack
+        from liplanet_cert.reporters.views.criteria_diff import DiffView
 
         d = diff_packs(select_pack(old, None), select_pack(new, None))
         if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(d))
+            sys.stdout.write(DiffView().to_json(d))
         else:
-            render_diff(d)
+            DiffView().show(d, _console())
         return 0
 
     run(body)
@@ -461,20 +460,19 @@ def criteria_impact(
 
       liplanet-cert criteria impact liplanet-2026@2.1.0 --against runs/2026-11
     """
-    from liplanet_cert.cli.app import run
+    from liplanet_cert.cli.app import _console, run
 
     def body() -> int:
-        from liplanet_cert.criteria.diff import impact, render_impact
+        from liplanet_cert.batch.impact import impact
         from liplanet_cert.criteria.select import select_pack
+        from liplanet_cert.reporters.views.impact import ImpactView
 
         rep = impact(select_pack(new, None), against, criteria_arg=new)
         if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(rep))
+            sys.stdout.write(ImpactView().to_json(rep))
         else:
-            render_impact(rep)
-        return int(rep["exit_code"])
+            ImpactView().show(rep, _console())
+        return rep.exit_code
 
     run(body)
 

@@ -84,3 +84,11 @@ def _by_id(spec: str, packs: list[CriteriaPack], day: date, *, dated: bool) -> C
             found=str(day),
         )
     )
+
+
+def shipped_pack_by_sha256(sha256: str) -> CriteriaPack | None:
+    """The shipped pack whose canonical sha256 is ``sha256`` (a stored result's pack), if any."""
+    for p in shipped_packs():
+        if p.sha256 == sha256:
+            return p
+    return None
