@@ -336,7 +336,7 @@ def _signing_key(sign: Path | None, writes_files: bool) -> Any:
         raise UsageError(
             "--sign signs the files written: add --output FILE (or --dossier DIR)", file="--sign"
         )
-    from liplanet_cert.integrity.verify import load_private_key
+    from liplanet_cert.integrity.signing import load_private_key
 
     return load_private_key(sign)
 

@@ -63,9 +63,9 @@ def register(app: typer.Typer) -> None:
         """
 
         def body() -> int:
+            from liplanet_cert.integrity.signing import verify_signature
             from liplanet_cert.integrity.verify import verify as do_verify
-            from liplanet_cert.integrity.verify import verify_signature
-            from liplanet_cert.reporters.json_ import dumps
+            from liplanet_cert.reporters.views.verify import VerifyView
 
             if format not in ("table", "json"):
                 raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
@@ -83,9 +83,9 @@ def register(app: typer.Typer) -> None:
             if sig_ok is not None:
                 report.signature = "valid" if sig_ok else "invalid"
             if format == "json":
-                typer.echo(dumps(report.to_dict()), nl=False)
+                typer.echo(VerifyView().to_json(report), nl=False)
             else:
-                _show(report, _console())
+                VerifyView().show(report, _console())
             return report.exit_code
 
         run(body)
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         """
 
         def body() -> int:
-            from liplanet_cert.integrity.verify import keygen as do_keygen
+            from liplanet_cert.integrity.signing import keygen as do_keygen
 
             priv, pub = do_keygen(prefix)
             from liplanet_cert.infra.textsafe import say
@@ -118,37 +118,8 @@ def register(app: typer.Typer) -> None:
         run(body)
 
 
-def _show(report: Any, console: Any) -> None:
-    from liplanet_cert.infra.textsafe import say
-
-    if report.signature == "valid":
-        say(console, "✓ signature valid", style="green")
-    elif report.signature == "invalid":
-        say(
-            console,
-            "✗ signature does NOT verify: the result was changed after signing, or signed with another key",
-            style="bold red",
-        )
-    if report.differences:
-        say(
-            console,
-            f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):",
-            style="bold red",
-        )
-        for d in report.differences:
-            say(console, "  • ", d)
-    elif report.signature != "invalid":
-        say(
-            console,
-            f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})",
-            style="green",
-        )
-    for n in report.notes:
-        say(console, "  note: ", n, style="dim")
-
-
 def sign_outputs(key: Any, paths: list[Path]) -> list[Path]:
     """Sign each written file (``<file>.sig``); ``key`` is a loaded private key."""
-    from liplanet_cert.integrity.verify import sign_file
+    from liplanet_cert.integrity.signing import sign_file
 
     return [sign_file(p, key) for p in paths]
