@@ -33,14 +33,7 @@ def select_pack(spec: str | None = None, at: date | None = None) -> CriteriaPack
         return _by_id(spec, packs, day, dated=at is not None)
     in_force = [p for p in packs if p.in_force(day)]
     if not in_force:
-        raise CriteriaError(
-            Problem(
-                "--at",
-                message=f"no criteria pack is in force on {day}",
-                expected="; ".join(f"{p.ref}: {p.valid_from} .. {p.valid_until or 'open'}" for p in packs),
-                found=str(day),
-            )
-        )
+        raise _none_in_force("--at", "criteria pack", [(p.ref, p) for p in packs], day)
     return max(in_force, key=lambda p: (p.valid_from, semver_key(p.version)))
 
 
@@ -76,11 +69,16 @@ def _by_id(spec: str, packs: list[CriteriaPack], day: date, *, dated: bool) -> C
         return max(in_force, key=lambda p: semver_key(p.version))
     if not dated:
         return max(same, key=lambda p: semver_key(p.version))
-    raise CriteriaError(
+    raise _none_in_force("--criteria", f"version of {pid}", [(p.version, p) for p in same], day)
+
+
+def _none_in_force(option: str, what: str, named: list[tuple[str, CriteriaPack]], day: date) -> CriteriaError:
+    """No ``what`` is in force on ``day``: the error lists each pack's name and validity window."""
+    return CriteriaError(
         Problem(
-            "--criteria",
-            message=f"no version of {pid} is in force on {day}",
-            expected="; ".join(f"{p.version}: {p.valid_from} .. {p.valid_until or 'open'}" for p in same),
+            option,
+            message=f"no {what} is in force on {day}",
+            expected="; ".join(f"{name}: {p.valid_from} .. {p.valid_until or 'open'}" for name, p in named),
             found=str(day),
         )
     )

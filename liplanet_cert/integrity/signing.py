@@ -78,34 +78,16 @@ def load_private_key(path: str | Path) -> Any:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable private key: {str(exc).splitlines()[0][:120]}",
-                expected="an unencrypted Ed25519 PEM private key (liplanet-cert keygen)",
-            )
+        raise _key_error(
+            path,
+            f"not a usable private key: {str(exc).splitlines()[0][:120]}",
+            "an unencrypted Ed25519 PEM private key (liplanet-cert keygen)",
         ) from None
     except Exception as exc:  # noqa: BLE001 - cryptography raises backend-specific errors on hostile input
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable private key: {type(exc).__name__}",
-                expected="an Ed25519 PEM private key",
-            )
+        raise _key_error(
+            path, f"not a usable private key: {type(exc).__name__}", "an Ed25519 PEM private key"
         ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                "not an Ed25519 key",
-                expected="an Ed25519 private key (liplanet-cert keygen)",
-                found=type(key).__name__,
-            )
-        )
-    return key
+    return _ed25519(key, Ed25519PrivateKey, path, "an Ed25519 private key (liplanet-cert keygen)")
 
 
 def load_public_key(path: str | Path) -> Any:
@@ -118,24 +100,23 @@ def load_public_key(path: str | Path) -> Any:
     try:
         key = serialization.load_pem_public_key(data)
     except Exception as exc:  # noqa: BLE001
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable public key: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}",
-                expected="an Ed25519 PEM public key (liplanet-cert keygen)",
-            )
+        raise _key_error(
+            path,
+            f"not a usable public key: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}",
+            "an Ed25519 PEM public key (liplanet-cert keygen)",
         ) from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                "not an Ed25519 key",
-                expected="an Ed25519 public key",
-                found=type(key).__name__,
-            )
-        )
+    return _ed25519(key, Ed25519PublicKey, path, "an Ed25519 public key")
+
+
+def _key_error(path: Path, message: str, expected: str, found: str = "") -> IntegrityError:
+    """A key file that is not a usable key."""
+    return IntegrityError(Problem(str(path), "PEM", message, expected=expected, found=found))
+
+
+def _ed25519(key: Any, cls: type, path: Path, expected: str) -> Any:
+    """``key`` if it is an Ed25519 key of ``cls``, else :class:`IntegrityError`."""
+    if not isinstance(key, cls):
+        raise _key_error(path, "not an Ed25519 key", expected, type(key).__name__)
     return key
 
 
