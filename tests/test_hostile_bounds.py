@@ -861,7 +861,8 @@ def test_a_zip_announcing_too_many_entries_is_refused_before_its_directory_is_re
 ) -> None:
     """zipfile builds an object per entry of the central directory (two million: 1 GB): the
     count in the end record is checked first, so memory stays small whatever the zip announces."""
-    from liplanet_cert.bundle.source import BundleSource, Limits
+    from liplanet_cert.bundle.limits import Limits
+    from liplanet_cert.bundle.source import BundleSource
 
     z = tmp_path / "many.zip"
     _many_entry_zip(z, n)
@@ -877,7 +878,7 @@ def test_a_zip_announcing_too_many_entries_is_refused_before_its_directory_is_re
 
 
 def test_zip_directory_end_record_is_read_as_written(tmp_path: Path) -> None:
-    from liplanet_cert.bundle.source import _zip_directory
+    from liplanet_cert.bundle.zipscan import _zip_directory
 
     z = tmp_path / "a.zip"
     _many_entry_zip(z, 3)

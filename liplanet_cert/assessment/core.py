@@ -17,8 +17,9 @@ from typing import Any
 from liplanet_cert.assessment.evaluate import Context, evaluate, verdict_of
 from liplanet_cert.assessment.kpis import Measurements, measure
 from liplanet_cert.assessment.result import KPI, CriteriaRef, Result
-from liplanet_cert.bundle.load import Bundle, load_bundle
-from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.criteria.pack import CriteriaPack
 from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import LCAError, UsageError

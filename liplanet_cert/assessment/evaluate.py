@@ -12,8 +12,8 @@ from typing import Any
 
 from liplanet_cert.assessment import metrics
 from liplanet_cert.assessment.kpis import Measurements, compress_ids
-from liplanet_cert.assessment.result import Finding, Status, Verdict
-from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.assessment.result import Finding, Measured, Status, Threshold, Verdict
+from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
 
@@ -46,6 +46,7 @@ def _finding(
     message: str,
     location: str,
     lots: list[str] | None = None,
+    measured: list[Measured] | None = None,
 ) -> Finding:
     return Finding(
         id=c.id,
@@ -60,7 +61,34 @@ def _finding(
         source=c.source_text,
         metric=c.metric,
         lots=lots or [],
+        thresholds=thresholds_of(c),
+        measured=measured or [],
     )
+
+
+def _unit(metric: str) -> str | None:
+    spec = metrics.spec(metric)
+    return spec.value_unit if spec is not None else None
+
+
+def _threshold(cond: Condition, role: str) -> Threshold:
+    return Threshold(cond.metric, cond.op, cond.value, _unit(cond.metric), role)
+
+
+def thresholds_of(c: Criterion) -> list[Threshold]:
+    """The limits criterion ``c`` tests, as data: its applicability condition, then its checks (or
+    the tolerance of a consistency check), each in the unit the metric is computed in."""
+    out = [_threshold(c.applies_if, "applies_if")] if c.applies_if is not None else []
+    if c.consistency:
+        spec = c.consistency
+        relative = spec["mode"] == "relative"
+        unit = "percent" if relative else spec["unit"]
+        out.append(Threshold(f"declared.{spec['kpi']}", "within", spec["tolerance"], unit, "check", relative))
+    return out + [_threshold(cond, "check") for cond in c.check]
+
+
+def _measured(metric: str, value: metrics.Value | None) -> Measured:
+    return Measured(metric, value.value if value is not None else None, _unit(metric))
 
 
 def _test(cond: Condition, ctx: Context) -> tuple[bool, metrics.Value]:
@@ -69,6 +97,7 @@ def _test(cond: Condition, ctx: Context) -> tuple[bool, metrics.Value]:
 
 
 def evaluate_one(c: Criterion, ctx: Context) -> Finding:
+    found: list[Measured] = []
     if c.applies_if is not None:
         try:
             ok, v = _test(c.applies_if, ctx)
@@ -80,7 +109,9 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
                 "n/a",
                 f"cannot tell whether the criterion applies: {exc}",
                 "",
+                measured=[_measured(c.applies_if.metric, None)],
             )
+        found.append(_measured(c.applies_if.metric, v))
         if not ok:
             return _finding(
                 c,
@@ -89,9 +120,10 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
                 v.text,
                 f"not applicable: {c.applies_if.metric} is {v.text}",
                 v.location,
+                measured=found,
             )
     if c.consistency:
-        return _consistency(c, ctx)
+        return _consistency(c, ctx, found)
     expected = " or ".join(cond.expected for cond in c.check)
     actuals, locations, reasons = [], [], []
     passed = False
@@ -101,7 +133,9 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
         except metrics.Unavailable as exc:
             reasons.append(str(exc))
             actuals.append(f"{_label(cond.metric)}: n/a")
+            found.append(_measured(cond.metric, None))
             continue
+        found.append(_measured(cond.metric, v))
         actuals.append(v.text if len(c.check) == 1 else f"{_label(cond.metric)}: {v.text}")
         if v.location:
             locations.append(v.location)
@@ -109,16 +143,17 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
     actual = "; ".join(actuals)
     location = "; ".join(dict.fromkeys(locations))
     if passed:
-        return _finding(c, Status.PASS, expected, actual, f"{c.title}: met ({actual})", location)
-    if reasons and len(reasons) == len(c.check):
         return _finding(
-            c, Status.ERROR, expected, actual, "could not be evaluated: " + "; ".join(reasons), location
+            c, Status.PASS, expected, actual, f"{c.title}: met ({actual})", location, measured=found
         )
+    if reasons and len(reasons) == len(c.check):
+        why = "could not be evaluated: " + "; ".join(reasons)
+        return _finding(c, Status.ERROR, expected, actual, why, location, measured=found)
     lots = _lots_for(c, ctx)
     msg = f"{c.title}: expected {expected}, found {actual}"
     if lots:
         msg += f" (lots {compress_ids(lots)})"
-    return _finding(c, Status.FAIL, expected, actual, msg, location, lots)
+    return _finding(c, Status.FAIL, expected, actual, msg, location, lots, found)
 
 
 def _lots_for(c: Criterion, ctx: Context) -> list[str]:
@@ -141,11 +176,16 @@ def _lots_for(c: Criterion, ctx: Context) -> list[str]:
     return []
 
 
-def _consistency(c: Criterion, ctx: Context) -> Finding:
+def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
     spec = c.consistency or {}
     kpi, tol, mode, unit = spec["kpi"], spec["tolerance"], spec["mode"], spec["unit"]
     b, m = ctx.bundle, ctx.measurements
     declared = b.declared_kpis.get(kpi)
+    found = [
+        *found,
+        Measured(f"declared.{kpi}", declared.value if declared is not None else None, unit),
+        Measured(f"kpi.{kpi}", m.values.get(kpi), unit),
+    ]
     tol_text = f"± {spec['text']}" + (" (relative)" if mode == "relative" else "")
     if declared is None:
         return _finding(
@@ -155,6 +195,7 @@ def _consistency(c: Criterion, ctx: Context) -> Finding:
             "not declared",
             f"not applicable: {kpi} is not declared",
             f"{b.declaration_file}#/kpis",
+            measured=found,
         )
     measured = m.values.get(kpi)
     where = f"{declared.pointer}; {m.locations.get(kpi, '')}"
@@ -166,6 +207,7 @@ def _consistency(c: Criterion, ctx: Context) -> Finding:
             f"declared {declared.text}, logs: n/a",
             f"cannot cross-check {kpi}: the logs do not allow measuring it",
             where,
+            measured=found,
         )
     diff = abs(declared.value - measured)
     allowed = tol if mode == "absolute" else abs(measured) * tol / 100
@@ -173,9 +215,8 @@ def _consistency(c: Criterion, ctx: Context) -> Finding:
     expected = f"declared {kpi} within {tol_text} of the measured {shown}"
     actual = f"declared {declared.text}, logs show {shown}"
     if diff <= allowed + 1e-12:
-        return _finding(
-            c, Status.PASS, expected, actual, f"declared {kpi} agrees with the logs ({actual})", where
-        )
+        agrees = f"declared {kpi} agrees with the logs ({actual})"
+        return _finding(c, Status.PASS, expected, actual, agrees, where, measured=found)
     lots: list[str] = []
     if kpi == "scrap_rate":
         # the lots that stand out: above both the declaration (+ tolerance) and the overall rate
@@ -184,7 +225,7 @@ def _consistency(c: Criterion, ctx: Context) -> Finding:
     msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}"
     if lots:
         msg += f" (lots {compress_ids(lots)})"
-    return _finding(c, Status.FAIL, expected, actual, msg, where, lots)
+    return _finding(c, Status.FAIL, expected, actual, msg, where, lots, found)
 
 
 def _fmt(v: float, unit: str) -> str:

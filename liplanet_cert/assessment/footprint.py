@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from liplanet_cert.assessment.kpis import Measurements
-from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.errors import LCAError, Problem
 
 

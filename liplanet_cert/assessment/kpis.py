@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from liplanet_cert.assessment.result import StepStats
-from liplanet_cert.bundle.load import Bundle
+from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import production_steps
 
 

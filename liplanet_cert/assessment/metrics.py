@@ -27,6 +27,14 @@ class MetricSpec:
     description: str = ""  # what it means
     source: str = "declaration"  # declaration | logs | footprint: where its value comes from
     unit_note: str = ""  # how a threshold is written, when the canonical unit alone does not say it
+    report_unit: str = ""  # the unit its values are in, where the canonical unit is a plain number
+
+    @property
+    def value_unit(self) -> str | None:
+        """The unit a value (and a threshold) of this metric is in; ``None`` for non-quantities."""
+        if self.kind != "quantity":
+            return None
+        return self.report_unit or self.unit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +114,7 @@ def _static() -> dict[str, MetricSpec]:
             "Cell-production footprint in kg CO2e per kWh of cell capacity.",
             "footprint",
             "kg CO2e/kWh, written as a plain number (e.g. 20)",
+            "kg CO2e/kWh",
         ),
     }
     for name, (dim, unit, title) in KPI_SPECS.items():

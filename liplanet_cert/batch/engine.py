@@ -76,7 +76,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.bundle.source import DEFAULT_LIMITS, Limits
+from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
 from liplanet_cert.errors import LiplanetError, OutputError, Problem, UsageError
 from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.version import __version__
@@ -1528,41 +1528,9 @@ def _isolated(bundle: str, task_of: Callable[[str], Any], state: _State, ctx: An
 # -- reading stored results back -----------------------------------------------------------
 def result_from_dict(d: dict[str, Any]) -> Any:
     """Rebuild a :class:`~liplanet_cert.assessment.result.Result` from its JSON (for reporters over a batch)."""
-    from liplanet_cert.assessment.result import (
-        KPI,
-        CriteriaRef,
-        Finding,
-        InputFile,
-        Result,
-        Status,
-        StepStats,
-        Verdict,
-    )
+    from liplanet_cert.assessment.result import Result
 
-    def step(s: dict[str, Any]) -> StepStats:
-        s = dict(s)
-        s["yield_"] = s.pop("yield", None)
-        return StepStats(**s)
-
-    return Result(
-        verdict=Verdict(d["verdict"]),
-        criteria=CriteriaRef(**{k: d["criteria"].get(k, "") for k in ("id", "version", "sha256", "title")}),
-        findings=[Finding(**{**f, "status": Status(f["status"])}) for f in d["findings"]],
-        kpis={k: KPI(**v) for k, v in d.get("kpis", {}).items()},
-        steps=[step(s) for s in d.get("steps", [])],
-        inputs=[InputFile(**i) for i in d.get("inputs", [])],
-        pilot_line=d.get("pilot_line", {}),
-        reporting_period=d.get("reporting_period", {}),
-        cell=d.get("cell", {}),
-        bundle=d.get("bundle", {}),
-        assessed_on=d.get("assessed_on", ""),
-        tool=d.get("tool", {}),
-        daily_output=d.get("daily_output", []),
-        eol_capacity=d.get("eol_capacity", {}),
-        footprint=d.get("footprint"),
-        warnings=d.get("warnings", []),
-        waivers=d.get("waivers"),
-    )
+    return Result.from_dict(d)
 
 
 def _valid_text(data: Any) -> Any:

@@ -112,7 +112,7 @@ MAX_PACK_BYTES = 512 * 1024  # the shipped packs are ~15 KB; parsed YAML takes u
 def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
     """Read a pack file; returns (document, problems) without raising on content problems.  The
     file must be a regular file of at most MAX_PACK_BYTES (exit 2 otherwise: never a hang)."""
-    from liplanet_cert.bundle.source import decode_text
+    from liplanet_cert.bundle.textfile import decode_text
     from liplanet_cert.errors import BundleError
     from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
 

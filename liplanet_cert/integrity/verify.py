@@ -115,7 +115,7 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
 
 def _read_json_object(path: Path) -> dict[str, Any]:
     """The JSON object of a result file, read bounded; :class:`IntegrityError` if it is not one."""
-    from liplanet_cert.bundle.source import decode_text
+    from liplanet_cert.bundle.textfile import decode_text
     from liplanet_cert.infra.inputfile import read_input_file, strict_json
 
     data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)

@@ -1,0 +1,117 @@
+"""The three CSV logs of a bundle, read each on its own (a problem in one, even an unreadable
+file, never stops the others), and the rule across them: every lot of the end-of-line tests is in
+the production log.  What each log must contain is :mod:`liplanet_cert.bundle.production`,
+:mod:`liplanet_cert.bundle.eol` and :mod:`liplanet_cert.bundle.energy`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from liplanet_cert.bundle.csvtext import SPREADSHEET_SUFFIXES
+from liplanet_cert.bundle.declaration import DEFAULT_FILES, Declared
+from liplanet_cert.bundle.energy import read_energy
+from liplanet_cert.bundle.eol import read_eol
+from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.production import read_production
+from liplanet_cert.bundle.rowproblems import RowProblems
+from liplanet_cert.bundle.source import BundleSource
+from liplanet_cert.errors import BundleError, ProblemCollector
+
+# role -> (what the log is, its reader: (path, bytes or a function reading them, facts, problems) -> Table)
+_READERS: dict[
+    str, tuple[str, Callable[[str, Callable[[], bytes], Declared, ProblemCollector], Table | None]]
+] = {
+    "production_log": ("production log", read_production),
+    "eol_tests": ("end-of-line test file", read_eol),
+    "energy": ("energy metering file", read_energy),
+}
+
+
+@dataclass
+class Logs:
+    """The bundle's logs, each None when missing or unreadable."""
+
+    production: Table | None
+    eol: Table | None
+    energy: Table | None
+
+
+def read_logs(
+    src: BundleSource,
+    read: Callable[[str], bytes],
+    facts: Declared,
+    declaration_read: bool,
+    problems: ProblemCollector,
+) -> Logs:
+    """Read and check the logs named in ``facts.files`` (``read(rel)``: the file's bytes); a log
+    that is missing is a problem only when the declaration was read (without it, where the logs
+    should be is unknown)."""
+    logs: dict[str, Any] = {}
+    for role, (what, reader) in _READERS.items():
+        rel = facts.files[role]
+        logs[role] = None
+        if src.exists(rel):
+            try:  # the reader reads the file itself, so that its bytes go as soon as they are parsed
+                logs[role] = reader(rel, lambda rel=rel: read(rel), facts, problems)
+            except BundleError as exc:  # e.g. a file over the size limit
+                problems.problems.extend(exc.problems)
+        elif declaration_read:
+            _missing(rel, role, what, src.names(), problems)
+    return Logs(logs["production_log"], logs["eol_tests"], logs["energy"])
+
+
+def _missing(rel: str, role: str, what: str, names: list[str], problems: ProblemCollector) -> None:
+    hint = look_alikes(rel, names)
+    expected = f"a CSV file (declared in #/files/{role} or named {DEFAULT_FILES[role]})"
+    if role == "energy":
+        expected += "; meter what you can and leave steps out to use the reference model"
+    problems.add(
+        rel,
+        message=f"{what} not found in the bundle" + (f": {hint}" if hint else ""),
+        expected=expected,
+    )
+
+
+def check_lots(logs: Logs, files: dict[str, str], problems: ProblemCollector) -> None:
+    """Every lot of the end-of-line tests must be in the production log."""
+    production, eol = logs.production, logs.eol
+    if production is None or eol is None or not len(eol):
+        return
+    known = set(production["lot_id"].tolist())
+    lots = eol["lot_id"].tolist()
+    if set(lots) <= known:
+        return
+    rp = RowProblems(files["eol_tests"])
+    for row, lot in zip(eol["_row"].tolist(), lots):
+        if lot not in known:
+            rp.add(
+                row,
+                "lot_id",
+                "lot not in the production log",
+                expected=f"a lot id of {files['production_log']}",
+                found=lot,
+            )
+    rp.flush(problems)
+
+
+def look_alikes(rel: str, names: list[str]) -> str:
+    """What to tell the user when ``rel`` is missing but the bundle holds a file of the same name
+    with another extension or case (``production_log.xlsx``, ``Production_Log.CSV``); "" if none."""
+    want = PurePosixPath(rel)
+    stem, parent = want.stem.lower(), want.parent.as_posix().lower()
+    alikes = [
+        n
+        for n in names
+        if n != rel
+        and PurePosixPath(n).stem.lower() == stem
+        and PurePosixPath(n).parent.as_posix().lower() == parent
+    ]
+    sheets = [n for n in alikes if PurePosixPath(n).suffix.lower() in SPREADSHEET_SUFFIXES]
+    if sheets:
+        return f"found {sheets[0]}; export it as CSV UTF-8 (comma-separated) named {rel}"
+    if alikes:
+        return f"found {alikes[0]}; rename it to {rel}"
+    return ""
