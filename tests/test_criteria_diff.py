@@ -303,3 +303,31 @@ def test_impact_help_and_readme_document_the_cannot_tell_exit_code() -> None:
         "`criteria impact`: 0 no approved line would lose the seal, 1 some would lose it, 4 some approved lines cannot be judged"
         in readme
     )
+
+
+def _as_format_1_0(run: Path, dest: Path) -> Path:
+    """A copy of a batch run whose stored results are of format 1.0 (no typed thresholds/values)."""
+    import shutil
+
+    shutil.copytree(run, dest)
+    for p in (dest / "results").glob("*.json"):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc["schema_version"] = "1.0"
+        for f in doc["findings"]:
+            f.pop("thresholds", None), f.pop("measured", None)
+        p.write_text(json.dumps(doc), encoding="utf-8")
+    return dest
+
+
+@pytest.mark.parametrize("new", ["liplanet-2026@2.0.0", "liplanet-2026@2.1.0"])
+def test_impact_on_results_of_format_1_0_predicts_as_on_typed_ones(
+    old_run: tuple[Path, Path], tmp_path: Path, new: str
+) -> None:
+    _bundles, old = old_run
+    legacy = _as_format_1_0(old, tmp_path / "legacy")
+
+    def rows(run: Path) -> tuple[int, list[dict]]:
+        res = runner.invoke(app, ["criteria", "impact", new, "--against", str(run), "--format", "json"])
+        return res.exit_code, json.loads(res.stdout)["bundles"]
+
+    assert rows(legacy) == rows(old)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.engine import BatchOptions, run_batch
-from liplanet_cert.batch.predict import recorded_values
+from liplanet_cert.batch.predict import legacy_recorded_values as recorded_values
 from liplanet_cert.cli.app import app
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from typing import Any
 
 from liplanet_cert.assessment.evaluate import verdict_of
 from liplanet_cert.assessment.result import Finding, Status
-from liplanet_cert.batch.predict import Unknown, predict_detail, recorded_values
+from liplanet_cert.batch.predict import Unknown, measured_values, predict_detail
 from liplanet_cert.criteria.diff import PackRef, unchanged_criteria
 from liplanet_cert.criteria.pack import CriteriaPack
 from liplanet_cert.errors import LiplanetError
@@ -222,10 +222,10 @@ class _Prediction:
 def _predict(new: CriteriaPack, r: dict[str, Any], unchanged: set[str]) -> _Prediction:
     out = _Prediction()
     stored = {x["id"]: x for x in r["findings"]}
-    by_metric = recorded_values(r["findings"])
+    measured = measured_values(r)
     for c in new.criteria:
         same = c.id in unchanged and c.id in stored
-        st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, by_metric)
+        st, missing = (stored[c.id]["status"], []) if same else predict_detail(c, r, measured)
         if st == "unknown":
             out.unknown.append(c.id)
             if c.severity == "required":

@@ -1,9 +1,13 @@
 """What a stored result says about one criterion, without re-reading its bundle.
 
 ``criteria impact`` (:mod:`liplanet_cert.batch.impact`) predicts each new or changed criterion from
-a stored JSON result: its KPIs, per-step scrap rates, cell data, footprint, and the values recorded
-in findings of the same metric.  What the stored data cannot decide (e.g. a metric never recorded)
-is ``unknown`` (:class:`Unknown` names the metric), never a pass.
+a stored JSON result.  A metric's value is, first, the one a stored finding measured (result format
+1.1: each finding's ``measured`` values, as data); else it is derived from the result's sections
+(KPIs, per-step scrap rates, cell data, footprint).  What the stored data cannot decide (e.g. a
+metric never recorded) is ``unknown`` (:class:`Unknown` names the metric), never a pass.
+
+Results of format 1.0 have no typed values: :func:`legacy_recorded_values` reads the few metrics
+that only a finding's text holds (automation levels, coating sides, scope areas).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from liplanet_cert.assessment import metrics
+from liplanet_cert.assessment.result import Finding
 from liplanet_cert.criteria.pack import Condition, Criterion
 
 
@@ -18,8 +23,29 @@ class Unknown(Exception):
     """Stored data cannot decide this metric."""
 
 
-def _stored_value(metric: str, r: dict[str, Any], by_metric: dict[str, str]) -> Any:
+def measured_values(r: dict[str, Any]) -> dict[str, Any]:
+    """metric -> the value the stored result's findings measured for it (in the unit the program
+    computes it in; None where the bundle did not allow measuring it, or, for an automation level,
+    where the step is not declared)."""
+    if r.get("schema_version") == "1.0":
+        return _legacy_values(legacy_recorded_values(r.get("findings")))
+    out: dict[str, Any] = {}
+    for f in r["findings"]:
+        for m in Finding.from_dict(f).measured:
+            if out.get(m.metric) is None:
+                out[m.metric] = m.value
+    return out
+
+
+def _stored_value(metric: str, r: dict[str, Any], measured: dict[str, Any]) -> Any:
     """A metric's value (canonical unit) from a stored result, or raise Unknown."""
+    if metric in measured:
+        return measured[metric]
+    return _from_sections(metric, r, measured)
+
+
+def _from_sections(metric: str, r: dict[str, Any], measured: dict[str, Any]) -> Any:
+    """A metric no stored finding measured, derived from the result's sections, or raise Unknown."""
     from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 
     kpis = r.get("kpis") or {}
@@ -47,7 +73,7 @@ def _stored_value(metric: str, r: dict[str, Any], by_metric: dict[str, str]) -> 
         return v if v is not None else _raise(metric)
     if metric == "eol.capacity_vs_nominal":
         mean = (kpis.get("capacity_mean") or {}).get("measured")
-        cap = _stored_value("cell.nominal_capacity", r, by_metric)
+        cap = _stored_value("cell.nominal_capacity", r, measured)
         return mean / cap * 100 if mean is not None and cap else _raise(metric)
     if metric.startswith("step.") and metric.endswith(".scrap_rate"):
         step = metric.split(".")[1]
@@ -55,37 +81,30 @@ def _stored_value(metric: str, r: dict[str, Any], by_metric: dict[str, str]) -> 
             if s.get("step") == step and s.get("scrap_rate") is not None:
                 return s["scrap_rate"]
         raise Unknown(metric)
-    if metric.startswith("step.") and metric.endswith(".automation") and metric in by_metric:
-        text = by_metric[metric]
-        return None if text == "step not declared" else text
     if metric.startswith("step.") and metric.endswith(".declared"):
         step = metric.split(".")[1]
-        auto = by_metric.get(f"step.{step}.automation")
-        if auto is not None:
-            return auto != "step not declared"
+        if f"step.{step}.automation" in measured:
+            return measured[f"step.{step}.automation"] is not None
         if step in _logged_steps(r):  # the loader only accepts log rows of declared steps
             return True
         raise Unknown(metric)
-    if metric == "coating.both_sides" and metric in by_metric:
-        return by_metric[metric] == "both sides"
-    if metric == "scope.areas" and metric in by_metric:
-        return set() if by_metric[metric] == "none" else {x.strip() for x in by_metric[metric].split(",")}
     if metric.startswith("footprint."):
-        fp = r.get("footprint")
-        if not fp:
-            raise Unknown(metric)
-        if metric == "footprint.kg_co2e_per_kwh":
-            return float(fp["total"]["kg_co2e_per_kwh"])
-        if metric == "footprint.primary_share_main_production":
-            return float(fp.get("primary_data_share", 0.0)) * 100
-        if metric == "footprint.steps_reported":
-            declared = _logged_steps(r) | {
-                m.split(".")[1]
-                for m, v in by_metric.items()
-                if m.endswith(".automation") and v != "step not declared"
-            }
-            reported = {x["step"] for x in fp.get("steps", []) if x.get("kg_co2e_per_cell") is not None}
-            return len(declared & reported) / len(declared) * 100 if declared else _raise(metric)
+        return _footprint_value(metric, r, measured)
+    raise Unknown(metric)
+
+
+def _footprint_value(metric: str, r: dict[str, Any], measured: dict[str, Any]) -> Any:
+    fp = r.get("footprint")
+    if not fp:
+        raise Unknown(metric)
+    if metric == "footprint.kg_co2e_per_kwh":
+        return float(fp["total"]["kg_co2e_per_kwh"])
+    if metric == "footprint.primary_share_main_production":
+        return float(fp.get("primary_data_share", 0.0)) * 100
+    if metric == "footprint.steps_reported":
+        declared = _declared_steps(r, measured)
+        reported = {x["step"] for x in fp.get("steps", []) if x.get("kg_co2e_per_cell") is not None}
+        return len(declared & reported) / len(declared) * 100 if declared else _raise(metric)
     raise Unknown(metric)
 
 
@@ -93,8 +112,22 @@ def _logged_steps(r: dict[str, Any]) -> set[str]:
     return {s["step"] for s in r.get("steps") or [] if s.get("lots")}
 
 
-def recorded_values(findings: Any) -> dict[str, str]:
-    """metric -> value text recorded by evaluated findings (any-of findings record one per alternative).
+def _declared_steps(r: dict[str, Any], measured: dict[str, Any]) -> set[str]:
+    """The steps a stored result shows declared: logged, or with a level or ``declared`` measured."""
+    shown = {
+        m.split(".")[1]
+        for m, v in measured.items()
+        if m.startswith("step.")
+        and m.count(".") == 2
+        and ((m.endswith(".automation") and v is not None) or (m.endswith(".declared") and v is True))
+    }
+    return _logged_steps(r) | shown
+
+
+# -- result format 1.0 (legacy): values only a finding's text holds -------------------------
+def legacy_recorded_values(findings: Any) -> dict[str, str]:
+    """Format 1.0 only: metric -> value text recorded by evaluated findings (``actual``, split by
+    prefix: any-of findings record one per alternative).
 
     Total over whatever a stored result holds: a finding that is not an object, lacks its status,
     metric or value, holds them as other types, or whose alternatives do not match its values
@@ -132,29 +165,45 @@ def recorded_values(findings: Any) -> dict[str, str]:
     return out
 
 
+def _legacy_values(texts: dict[str, str]) -> dict[str, Any]:
+    """Format 1.0 only: the values of the metrics whose text is the only record of them (an
+    automation level, ``None`` for a step not declared; coating on both sides; scope areas)."""
+    out: dict[str, Any] = {}
+    for metric, text in texts.items():
+        if metric.startswith("step.") and metric.endswith(".automation"):
+            out[metric] = None if text == "step not declared" else text
+        elif metric == "coating.both_sides":
+            out[metric] = text == "both sides"
+        elif metric == "scope.areas":
+            out[metric] = [] if text == "none" else sorted({x.strip() for x in text.split(",")})
+    return out
+
+
 def _raise(metric: str) -> Any:
     raise Unknown(metric)
 
 
-def _test(cond: Condition, r: dict[str, Any], by_metric: dict[str, str]) -> bool:
-    v = _stored_value(cond.metric, r, by_metric)
+def _test(cond: Condition, r: dict[str, Any], measured: dict[str, Any]) -> bool:
+    v = _stored_value(cond.metric, r, measured)
+    if v is None and cond.kind != "automation":  # not measurable (an automation level: step not declared)
+        raise Unknown(cond.metric)
     if cond.kind == "quantity" and not isinstance(v, (int, float)):
         raise Unknown(cond.metric)
     return metrics.compare(cond.op, v, cond.value, cond.kind)
 
 
-def predict(c: Criterion, r: dict[str, Any], by_metric: dict[str, str]) -> str:
+def predict(c: Criterion, r: dict[str, Any], measured: dict[str, Any]) -> str:
     """pass | fail | not_applicable | unknown for one criterion from stored data."""
-    return predict_detail(c, r, by_metric)[0]
+    return predict_detail(c, r, measured)[0]
 
 
-def predict_detail(c: Criterion, r: dict[str, Any], by_metric: dict[str, str]) -> tuple[str, list[str]]:
+def predict_detail(c: Criterion, r: dict[str, Any], measured: dict[str, Any]) -> tuple[str, list[str]]:
     """(pass | fail | not_applicable | unknown, the metrics the stored data lacks when unknown)."""
     missing: list[str] = []
 
     def test(cond: Condition) -> bool | None:
         try:
-            return _test(cond, r, by_metric)
+            return _test(cond, r, measured)
         except Unknown as exc:
             missing.append(str(exc.args[0]) if exc.args else cond.metric)
             return None
