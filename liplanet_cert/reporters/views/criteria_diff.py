@@ -15,63 +15,39 @@ class DiffView(View[PackDiff]):
     """``criteria diff``: what changed between two packs."""
 
     def show(self, item: PackDiff, console: Any) -> None:
-
         print_text(
             console,
             f"{item.old.ref} → {item.new.ref}: "
             f"{len(item.added)} added · {len(item.removed)} removed · {len(item.changed)} changed · {item.unchanged} unchanged",
             "bold",
         )
-        if item.added:
-            _added(item, console)
-        if item.removed:
-            _removed(item, console)
-        if item.changed:
-            _changed(item, console)
-
-
-def _added(item: PackDiff, console: Any) -> None:
-
-    t = SafeTable(
-        id_col("id"),
-        id_col("severity"),
-        words_col("threshold"),
-        words_col("applies if"),
-        text_col("title", optional=True),
-        title="added",
-        header_style="bold green",
-    )
-    for x in item.added:
-        t.add_row(x.id, x.severity, clean(x.threshold), clean(x.applicability), clean(x.title))
-    t.print(console)
-
-
-def _removed(item: PackDiff, console: Any) -> None:
-
-    t = SafeTable(
-        id_col("id"),
-        id_col("severity"),
-        words_col("threshold"),
-        text_col("title", optional=True),
-        title="removed",
-        header_style="bold red",
-    )
-    for x in item.removed:
-        t.add_row(x.id, x.severity, clean(x.threshold), clean(x.title))
-    t.print(console)
-
-
-def _changed(item: PackDiff, console: Any) -> None:
-
-    t = SafeTable(
-        id_col("id"),
-        id_col("what"),
-        words_col("old"),
-        words_col("new"),
-        title="changed",
-        header_style="bold yellow",
-    )
-    for x in item.changed:
-        for c in x.changes:
-            t.add_row(x.id, c.field, clean(c.old), clean(c.new))
-    t.print(console)
+        title = text_col("title", optional=True)
+        tables = (
+            (
+                "added",
+                "bold green",
+                (id_col("id"), id_col("severity"), words_col("threshold"), words_col("applies if"), title),
+                [
+                    (x.id, x.severity, clean(x.threshold), clean(x.applicability), clean(x.title))
+                    for x in item.added
+                ],
+            ),
+            (
+                "removed",
+                "bold red",
+                (id_col("id"), id_col("severity"), words_col("threshold"), title),
+                [(x.id, x.severity, clean(x.threshold), clean(x.title)) for x in item.removed],
+            ),
+            (
+                "changed",
+                "bold yellow",
+                (id_col("id"), id_col("what"), words_col("old"), words_col("new")),
+                [(x.id, c.field, clean(c.old), clean(c.new)) for x in item.changed for c in x.changes],
+            ),
+        )
+        for name, style, columns, rows in tables:
+            if rows:
+                t = SafeTable(*columns, title=name, header_style=style)
+                for row in rows:
+                    t.add_row(*row)
+                t.print(console)

@@ -53,17 +53,14 @@ def _lost(lost: list[ImpactRow], unsure: list[ImpactRow], console: Any) -> None:
         + (f", and more may: {len(unsure)} cannot be judged (below)" if unsure else ""),
         "bold red",
     )
-    t = SafeTable(
-        text_col("pilot line"),
-        id_col("bundle"),
-        words_col("criteria"),
-        title="would lose the seal",
-        header_style="bold red",
-        key=1,
+    _line_table(
+        console,
+        "would lose the seal",
+        "bold red",
+        (words_col("criteria"),),
+        [(", ".join(r.criteria),) for r in lost],
+        lost,
     )
-    for r in lost:
-        t.add_row(clean(r.pilot_line), clean(r.bundle), ", ".join(r.criteria))
-    t.print(console)
 
 
 def _unsure(item: Impact, unsure: list[ImpactRow], console: Any) -> None:
@@ -74,19 +71,28 @@ def _unsure(item: Impact, unsure: list[ImpactRow], console: Any) -> None:
         f"re-run `{clean(item.rerun)}` to know",
         "bold yellow",
     )
-    t = SafeTable(
-        text_col("pilot line"),
-        id_col("bundle"),
-        words_col("undecided criteria"),
-        words_col("stored results lack"),
-        title="cannot be judged from stored results",
-        header_style="bold yellow",
-        key=1,
+    _line_table(
+        console,
+        "cannot be judged from stored results",
+        "bold yellow",
+        (words_col("undecided criteria"), words_col("stored results lack")),
+        [(", ".join(r.undecided), ", ".join(clean(m) for m in r.lacks)) for r in unsure],
+        unsure,
     )
-    for r in unsure:
-        t.add_row(
-            clean(r.pilot_line), clean(r.bundle), ", ".join(r.undecided), ", ".join(clean(m) for m in r.lacks)
-        )
+
+
+def _line_table(
+    console: Any,
+    title: str,
+    style: str,
+    columns: tuple[Any, ...],
+    cells: list[tuple[str, ...]],
+    rows: list[ImpactRow],
+) -> None:
+    """A table of pilot lines: pilot line, bundle (the key of each record), then ``columns``."""
+    t = SafeTable(text_col("pilot line"), id_col("bundle"), *columns, title=title, header_style=style, key=1)
+    for r, more in zip(rows, cells):
+        t.add_row(clean(r.pilot_line), clean(r.bundle), *more)
     t.print(console)
 
 
