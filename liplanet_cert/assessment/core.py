@@ -21,7 +21,8 @@ from liplanet_cert.assessment.result import KPI, CriteriaRef, Result
 from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
 from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.bundle.model import Bundle
-from liplanet_cert.criteria.pack import CriteriaPack, select_pack
+from liplanet_cert.criteria.pack import CriteriaPack
+from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import LCAError, UsageError
 from liplanet_cert.version import __version__
 

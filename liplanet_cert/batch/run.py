@@ -88,7 +88,7 @@ def run_batch(
     jobs = options.job_count
     prestart(options, jobs)  # first: the workers' warm-up is the longest part of the start
 
-    from liplanet_cert.criteria.pack import select_pack
+    from liplanet_cert.criteria.select import select_pack
 
     progress = progress or Progress()
     options.check()

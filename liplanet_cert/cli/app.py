@@ -131,12 +131,9 @@ def bundle_arg(bundle: Path | None, example: bool, name: str = "approved") -> Pa
 
 def parse_at(at: str | None) -> date | None:
     """``--at YYYY-MM-DD`` as a date (None when not given)."""
-    if at is None:
-        return None
-    try:
-        return date.fromisoformat(at)
-    except ValueError:
-        raise UsageError(f"--at must be a date YYYY-MM-DD, got {at!r}", file="--at") from None
+    from liplanet_cert.criteria.select import parse_at as parse_day
+
+    return None if at is None else parse_day(at)
 
 
 def parse_outputs(outputs: list[str] | None, default_format: str) -> list[tuple[str, Path]]:

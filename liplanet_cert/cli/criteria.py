@@ -4,7 +4,6 @@ a new pack would cost the seal (``impact``)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -32,7 +31,8 @@ def criteria_list(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.pack import select_pack, shipped_packs
+        from liplanet_cert.criteria.pack import shipped_packs
+        from liplanet_cert.criteria.select import select_pack
         from liplanet_cert.reporters.views.criteria import PackListView
 
         day = parse_at(at) or date.today()
@@ -59,7 +59,7 @@ def criteria_show(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.criteria.select import select_pack
         from liplanet_cert.reporters.views.criteria import PackView
 
         present(PackView(), select_pack(pack, None), format)
@@ -138,16 +138,12 @@ def criteria_diff(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.diff import diff_packs, render_diff
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.criteria.diff import diff_packs
+        from liplanet_cert.criteria.select import select_pack
+        from liplanet_cert.reporters.views.criteria_diff import DiffView
 
         d = diff_packs(select_pack(old, None), select_pack(new, None))
-        if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(d))
-        else:
-            render_diff(d)
+        present(DiffView(), d, "json" if format == "json" else "table")
         return 0
 
     run(body)
@@ -175,16 +171,12 @@ def criteria_impact(
     """
 
     def body() -> int:
-        from liplanet_cert.criteria.diff import impact, render_impact
-        from liplanet_cert.criteria.pack import select_pack
+        from liplanet_cert.batch.impact import impact
+        from liplanet_cert.criteria.select import select_pack
+        from liplanet_cert.reporters.views.impact import ImpactView
 
         rep = impact(select_pack(new, None), against, criteria_arg=new)
-        if format == "json":
-            from liplanet_cert.reporters.json_ import dumps
-
-            sys.stdout.write(dumps(rep))
-        else:
-            render_impact(rep)
-        return int(rep["exit_code"])
+        present(ImpactView(), rep, "json" if format == "json" else "table")
+        return rep.exit_code
 
     run(body)

@@ -9,11 +9,10 @@ result, bundle, key or signature file) · 3 internal error.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from liplanet_cert.cli.app import CRITERIA_HELP, app, console, run
+from liplanet_cert.cli.app import CRITERIA_HELP, app, console, present, run, table_or_json
 from liplanet_cert.errors import UsageError
 
 
@@ -60,12 +59,11 @@ def verify(
     """
 
     def body() -> int:
+        from liplanet_cert.integrity.signing import verify_signature
         from liplanet_cert.integrity.verify import verify as do_verify
-        from liplanet_cert.integrity.verify import verify_signature
-        from liplanet_cert.reporters.json_ import dumps
+        from liplanet_cert.reporters.views.verify import VerifyView
 
-        if format not in ("table", "json"):
-            raise UsageError(f"unknown format {format!r}; choose table or json", file="--format")
+        table_or_json(format)
         if signature is not None and key is None:
             raise UsageError("--signature needs --key PUBKEY", file="command line")
         sig_ok: bool | None = None
@@ -79,10 +77,7 @@ def verify(
         report = do_verify(result, bundle, criteria=criteria, bw_dir=bw_dir, waivers=wset)
         if sig_ok is not None:
             report.signature = "valid" if sig_ok else "invalid"
-        if format == "json":
-            typer.echo(dumps(report.to_dict()), nl=False)
-        else:
-            _show(report, console())
+        present(VerifyView(), report, format)
         return report.exit_code
 
     run(body)
@@ -102,7 +97,7 @@ def keygen(
     """
 
     def body() -> int:
-        from liplanet_cert.integrity.verify import keygen as do_keygen
+        from liplanet_cert.integrity.signing import keygen as do_keygen
 
         priv, pub = do_keygen(prefix)
         from liplanet_cert.infra.textsafe import say
@@ -114,32 +109,3 @@ def keygen(
         return 0
 
     run(body)
-
-
-def _show(report: Any, console: Any) -> None:
-    from liplanet_cert.infra.textsafe import say
-
-    if report.signature == "valid":
-        say(console, "✓ signature valid", style="green")
-    elif report.signature == "invalid":
-        say(
-            console,
-            "✗ signature does NOT verify: the result was changed after signing, or signed with another key",
-            style="bold red",
-        )
-    if report.differences:
-        say(
-            console,
-            f"✗ the result does not match ({len(report.differences)} difference{'s' if len(report.differences) != 1 else ''}):",
-            style="bold red",
-        )
-        for d in report.differences:
-            say(console, "  • ", d)
-    elif report.signature != "invalid":
-        say(
-            console,
-            f"✓ the result matches the bundle and criteria (verdict {report.recomputed_verdict})",
-            style="green",
-        )
-    for n in report.notes:
-        say(console, "  note: ", n, style="dim")

@@ -64,7 +64,7 @@ def signing_key(sign: Path | None, writes_files: bool) -> Any:
         raise UsageError(
             "--sign signs the files written: add --output FILE (or --dossier DIR)", file="--sign"
         )
-    from liplanet_cert.integrity.verify import load_private_key
+    from liplanet_cert.integrity.signing import load_private_key
 
     return load_private_key(sign)
 
@@ -73,7 +73,7 @@ def sign(key: Any, paths: list[Path]) -> None:
     """Sign each written file (``<file>.sig``) with ``key`` (nothing when None), then name them."""
     if key is None:
         return
-    from liplanet_cert.integrity.verify import sign_file
+    from liplanet_cert.integrity.signing import sign_file
 
     for sig in [sign_file(p, key) for p in paths]:
         console(stderr=True).print(f"signed {sig}", markup=False)

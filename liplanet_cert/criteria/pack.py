@@ -5,9 +5,7 @@ what it supersedes, and criteria with stable ids.  Packs are validated by
 ``schemas/criteria-pack.schema.json`` and linted against the metric catalogue; their sha256 is taken
 over a canonical JSON form (sorted keys, no whitespace), so reformatting a file does not change it.
 
-Selection (``--criteria``): ``liplanet-2026`` (newest version in force at ``--at``),
-``liplanet-2026@2.0.0`` (exact), a path to a pack file (drafts), or nothing: the pack in force at
-``--at`` (default today).
+Choosing one pack for ``--criteria``/``--at`` is :mod:`liplanet_cert.criteria.select`.
 """
 
 from __future__ import annotations
@@ -325,60 +323,3 @@ def shipped_packs() -> list[CriteriaPack]:
     """All packs shipped in ``criteria/``, sorted by id and version."""
     packs = [_shipped_pack(p) for p in sorted(data_dir("criteria").glob("*.yaml"))]
     return sorted(packs, key=lambda p: (p.id, semver_key(p.version)))
-
-
-def select_pack(spec: str | None = None, at: date | None = None) -> CriteriaPack:
-    """Resolve ``--criteria``/``--at`` to one pack (see module docstring)."""
-    day = at or date.today()
-    if spec and (spec.endswith((".yaml", ".yml", ".json")) or "/" in spec or Path(spec).is_file()):
-        return load_pack(Path(spec))
-    packs = shipped_packs()
-    if spec:
-        pid, _, version = spec.partition("@")
-        same = [p for p in packs if p.id == pid]
-        if not same:
-            known = sorted({p.id for p in packs})
-            raise CriteriaError(
-                Problem(
-                    "--criteria",
-                    message=f"unknown criteria pack {pid!r}",
-                    expected="one of " + ", ".join(known) + " or a path to a pack file",
-                    found=spec,
-                )
-            )
-        if version:
-            exact = [p for p in same if p.version == version]
-            if not exact:
-                raise CriteriaError(
-                    Problem(
-                        "--criteria",
-                        message=f"no version {version} of {pid}",
-                        expected="one of " + ", ".join(p.version for p in same),
-                        found=spec,
-                    )
-                )
-            return exact[0]
-        in_force = [p for p in same if p.in_force(day)]
-        if in_force:
-            return max(in_force, key=lambda p: semver_key(p.version))
-        if at is None:
-            return max(same, key=lambda p: semver_key(p.version))
-        raise CriteriaError(
-            Problem(
-                "--criteria",
-                message=f"no version of {pid} is in force on {day}",
-                expected="; ".join(f"{p.version}: {p.valid_from} .. {p.valid_until or 'open'}" for p in same),
-                found=str(day),
-            )
-        )
-    in_force = [p for p in packs if p.in_force(day)]
-    if not in_force:
-        raise CriteriaError(
-            Problem(
-                "--at",
-                message=f"no criteria pack is in force on {day}",
-                expected="; ".join(f"{p.ref}: {p.valid_from} .. {p.valid_until or 'open'}" for p in packs),
-                found=str(day),
-            )
-        )
-    return max(in_force, key=lambda p: (p.valid_from, semver_key(p.version)))

@@ -1,4 +1,4 @@
-"""Integrity and provenance of results: re-verification and detached Ed25519 signatures.
+"""Integrity and provenance of results: re-verification against the bundle and the criteria.
 
 :func:`verify` takes a JSON result (``assess --format json`` / ``-o json:FILE``) and the bundle it
 claims to describe, and recomputes everything the result depends on:
@@ -12,33 +12,24 @@ claims to describe, and recomputes everything the result depends on:
 The tool/Python/Brightway versions in ``tool`` are reported as notes, not differences: a newer tool
 that reproduces the same result byte for byte confirms it.
 
-Signatures are detached, over the exact bytes of a file: ``<file>.sig`` holds the 64-byte Ed25519
-signature **base64-encoded on one line** (``base64 -d file.sig`` gives the raw signature, usable
-with ``openssl pkeyutl -verify -rawin``).  Keys are PEM: PKCS#8 private key (written with mode
-0600, unencrypted: keep it on the signing machine) and SubjectPublicKeyInfo public key.
-``cryptography`` is imported only when a key is used.
+Detached signatures of results are :mod:`liplanet_cert.integrity.signing`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.errors import IntegrityError, LiplanetError, Problem, UsageError
+from liplanet_cert.errors import IntegrityError, LiplanetError, Problem
 
-SIGNATURE_SUFFIX = ".sig"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result lists every capacity measured: ~9 bytes per cell tested
 # Objects and arrays in a result: tens of findings, steps and days, one input per bundle file (at most
 # LIPLANET_MAX_ENTRIES).  Counted (as '{' and '[' bytes) before parsing, so that a file of empty objects
 # (~25x its size once parsed) cannot take more memory than a real result (~4x: numbers and short text).
 MAX_RESULT_CONTAINERS = 200_000
-MAX_KEY_BYTES = 64 * 1024
 IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
 
 
@@ -116,10 +107,17 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     before any field of it is used: a field of the wrong type is a located problem, not a crash.
     ``escaped_names``: keep ``\\udcXX`` escapes (a bundle folder whose name is not UTF-8, as batch
     stores it) instead of refusing them."""
-    from liplanet_cert.bundle.textfile import decode_text
-    from liplanet_cert.infra.inputfile import read_input_file, strict_json, unicode_problem
-
     path = Path(path)
+    doc = _read_json_object(path)
+    _check_assessed(str(path), doc, escaped_names)
+    return doc
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object of a result file, read bounded; :class:`IntegrityError` if it is not one."""
+    from liplanet_cert.bundle.textfile import decode_text
+    from liplanet_cert.infra.inputfile import read_input_file, strict_json
+
     data = read_input_file(path, "result", MAX_RESULT_BYTES, error=IntegrityError)
     containers = data.count(b"{") + data.count(b"[")
     if containers > MAX_RESULT_CONTAINERS:
@@ -162,11 +160,18 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
                 found=type(doc).__name__,
             )
         )
+    return doc
+
+
+def _check_assessed(name: str, doc: dict[str, Any], escaped_names: bool) -> None:
+    """:class:`IntegrityError` unless ``doc`` is the result of an assessment, of the published schema."""
+    from liplanet_cert.infra.inputfile import unicode_problem
+
     bad = None if escaped_names else unicode_problem(doc)
     if bad is not None:
         raise IntegrityError(
             Problem(
-                str(path),
+                name,
                 bad[0],
                 "not valid Unicode text (a lone surrogate, e.g. a \\ud800 escape)",
                 expected="text of Unicode characters",
@@ -175,7 +180,7 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     if doc.get("verdict") is None and "status" in doc:
         raise IntegrityError(
             Problem(
-                str(path),
+                name,
                 "#/verdict",
                 "the result has no verdict: its bundle was not assessed, so there is nothing to verify",
                 expected="the result of an assessment (verdict approved, approved_with_observations or not_approved)",
@@ -189,9 +194,9 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     ]
     if missing:
         raise IntegrityError(
-            Problem(str(path), "#", "not a result written by assess", expected="fields " + ", ".join(missing))
+            Problem(name, "#", "not a result written by assess", expected="fields " + ", ".join(missing))
         )
-    problems = result_schema_problems(str(path), doc)
+    problems = result_schema_problems(name, doc)
     if problems:
         raise IntegrityError(problems)
     try:
@@ -199,14 +204,13 @@ def read_result(path: str | Path, *, escaped_names: bool = False) -> dict[str, A
     except ValueError:
         raise IntegrityError(
             Problem(
-                str(path),
+                name,
                 "#/assessed_on",
                 "not a date",
                 expected="YYYY-MM-DD",
                 found=repr(doc["assessed_on"])[:40],
             )
         ) from None
-    return doc
 
 
 def result_schema_problems(name: str, doc: Any) -> list[Problem]:
@@ -260,45 +264,19 @@ def verify(
     """
     from liplanet_cert.assessment.core import AssessOptions, assess_bundle, pack_needs_footprint
     from liplanet_cert.bundle.load import load_bundle
-    from liplanet_cert.criteria.pack import select_pack
-    from liplanet_cert.errors import BundleError, CriteriaError
+    from liplanet_cert.errors import BundleError
 
     recorded = read_result(result_path)
     report = VerifyReport(str(result_path), str(bundle_path), recorded_verdict=str(recorded["verdict"]))
     diffs = report.differences
 
     # 1. input files
-    now = bundle_digests(bundle_path, limits)
-    before = {i["path"]: i["sha256"] for i in recorded["inputs"]}
-    for rel in sorted(set(before) | set(now)):
-        if rel not in now:
-            diffs.append(Difference("input-removed", rel, before[rel], ""))
-        elif rel not in before:
-            diffs.append(Difference("input-added", rel, "", now[rel]))
-        elif before[rel] != now[rel]:
-            diffs.append(Difference("input-changed", rel, before[rel], now[rel]))
+    _compare_inputs(recorded["inputs"], bundle_digests(bundle_path, limits), diffs)
 
     # 2. criteria pack
-    crit = recorded["criteria"]
-    ref = f"{crit['id']}@{crit['version']}"
-    try:
-        pack = select_pack(criteria or ref, None)
-    except CriteriaError as exc:
-        if criteria:  # the user named a pack file that cannot be read: invalid input
-            raise
-        diffs.append(
-            Difference(
-                "criteria",
-                ref,
-                crit["sha256"],
-                f"pack not available ({exc.problems[0].message}); pass --criteria PACKFILE",
-            )
-        )
+    pack = _recorded_pack(recorded["criteria"], criteria, diffs)
+    if pack is None:
         return report
-    if (pack.id, pack.version) != (crit["id"], crit["version"]):
-        diffs.append(Difference("criteria", "id@version", ref, pack.ref))
-    if pack.sha256 != crit["sha256"]:
-        diffs.append(Difference("criteria", f"{pack.ref} sha256", crit["sha256"], pack.sha256))
 
     # 3. the waivers the result was assessed with (their file and sha256 are recorded)
     waivers, stop = _waivers_for(recorded.get("waivers"), waivers, report)
@@ -329,6 +307,46 @@ def verify(
     report.recomputed_verdict = fresh["verdict"]
     _compare(recorded, fresh, report)
     return report
+
+
+def _compare_inputs(recorded: list[dict[str, Any]], now: dict[str, str], diffs: list[Difference]) -> None:
+    """Bundle files changed, added and removed since the result was recorded, by path."""
+    before = {i["path"]: i["sha256"] for i in recorded}
+    for rel in sorted(set(before) | set(now)):
+        if rel not in now:
+            diffs.append(Difference("input-removed", rel, before[rel], ""))
+        elif rel not in before:
+            diffs.append(Difference("input-added", rel, "", now[rel]))
+        elif before[rel] != now[rel]:
+            diffs.append(Difference("input-changed", rel, before[rel], now[rel]))
+
+
+def _recorded_pack(crit: dict[str, Any], criteria: str | None, diffs: list[Difference]) -> Any:
+    """The pack the result names (or ``criteria``, a pack file), with a difference where its
+    id, version or sha256 is not the one recorded; None (a difference) when it is not available."""
+    from liplanet_cert.criteria.select import select_pack
+    from liplanet_cert.errors import CriteriaError
+
+    ref = f"{crit['id']}@{crit['version']}"
+    try:
+        pack = select_pack(criteria or ref, None)
+    except CriteriaError as exc:
+        if criteria:  # the user named a pack file that cannot be read: invalid input
+            raise
+        diffs.append(
+            Difference(
+                "criteria",
+                ref,
+                crit["sha256"],
+                f"pack not available ({exc.problems[0].message}); pass --criteria PACKFILE",
+            )
+        )
+        return None
+    if (pack.id, pack.version) != (crit["id"], crit["version"]):
+        diffs.append(Difference("criteria", "id@version", ref, pack.ref))
+    if pack.sha256 != crit["sha256"]:
+        diffs.append(Difference("criteria", f"{pack.ref} sha256", crit["sha256"], pack.sha256))
+    return pack
 
 
 def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, bool]:
@@ -435,183 +453,3 @@ def _compare(recorded: dict[str, Any], fresh: dict[str, Any], report: VerifyRepo
     for k in sorted(set(t_old) | set(t_new)):
         if t_old.get(k) != t_new.get(k):
             report.notes.append(f"tool {k}: recorded {t_old.get(k, '-')}, now {t_new.get(k, '-')}")
-
-
-# -- signatures ----------------------------------------------------------------------------
-def keygen(out_prefix: str | Path) -> tuple[Path, Path]:
-    """Write ``PREFIX.key`` (PEM PKCS#8 Ed25519 private key, mode 0600) and ``PREFIX.pub``.
-
-    Refuses to overwrite an existing file.
-    """
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from liplanet_cert.infra.atomic import write_bytes
-
-    prefix = Path(out_prefix)
-    priv_path, pub_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
-    for p in (priv_path, pub_path):
-        if p.exists() or p.is_symlink():
-            raise UsageError(
-                Problem(str(p), message="refusing to overwrite an existing file", expected="a new key prefix")
-            )
-    key = Ed25519PrivateKey.generate()
-    priv = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    pub = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    priv_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(
-            priv_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
-        )  # never readable by others, not even briefly
-    except OSError as exc:
-        raise UsageError(Problem(str(priv_path), message=f"cannot create key file: {exc.strerror}")) from None
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(priv)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(priv_path, 0o600)
-    write_bytes(pub_path, pub)
-    return priv_path, pub_path
-
-
-def _read_small(path: Path, what: str) -> bytes:
-    from liplanet_cert.infra.inputfile import read_input_file
-
-    return read_input_file(path, what, MAX_KEY_BYTES, error=IntegrityError)
-
-
-def load_private_key(path: str | Path) -> Any:
-    """Load an Ed25519 private key (PEM, unencrypted); raises :class:`IntegrityError`."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    path = Path(path)
-    data = _read_small(path, "private key")
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable private key: {str(exc).splitlines()[0][:120]}",
-                expected="an unencrypted Ed25519 PEM private key (liplanet-cert keygen)",
-            )
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - cryptography raises backend-specific errors on hostile input
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable private key: {type(exc).__name__}",
-                expected="an Ed25519 PEM private key",
-            )
-        ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                "not an Ed25519 key",
-                expected="an Ed25519 private key (liplanet-cert keygen)",
-                found=type(key).__name__,
-            )
-        )
-    return key
-
-
-def load_public_key(path: str | Path) -> Any:
-    """Load an Ed25519 public key (PEM); raises :class:`IntegrityError`."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    path = Path(path)
-    data = _read_small(path, "public key")
-    try:
-        key = serialization.load_pem_public_key(data)
-    except Exception as exc:  # noqa: BLE001
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                f"not a usable public key: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}",
-                expected="an Ed25519 PEM public key (liplanet-cert keygen)",
-            )
-        ) from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise IntegrityError(
-            Problem(
-                str(path),
-                "PEM",
-                "not an Ed25519 key",
-                expected="an Ed25519 public key",
-                found=type(key).__name__,
-            )
-        )
-    return key
-
-
-def signature_path(path: str | Path) -> Path:
-    return Path(f"{path}{SIGNATURE_SUFFIX}")
-
-
-def sign_file(path: str | Path, key: Any) -> Path:
-    """Sign the exact bytes of ``path``; write ``<path>.sig`` (base64, one line) atomically.
-
-    ``key`` is an Ed25519 private key object or the path of a PEM key file.
-    """
-    from liplanet_cert.infra.atomic import write_bytes
-
-    if isinstance(key, (str, Path)):
-        key = load_private_key(key)
-    path = Path(path)
-    data = path.read_bytes()
-    sig = key.sign(data)
-    return write_bytes(signature_path(path), base64.b64encode(sig) + b"\n")
-
-
-def verify_signature(path: str | Path, sig: str | Path | None, pubkey: Any) -> bool:
-    """True when ``sig`` (default ``<path>.sig``) is a valid Ed25519 signature of ``path``'s bytes.
-
-    Raises :class:`IntegrityError` when a file is missing or the key or signature is malformed.
-    """
-    from cryptography.exceptions import InvalidSignature
-
-    if isinstance(pubkey, (str, Path)):
-        pubkey = load_public_key(pubkey)
-    path = Path(path)
-    sig_path = Path(sig) if sig is not None else signature_path(path)
-    raw = _read_small(sig_path, "signature").strip()
-    try:
-        signature = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise IntegrityError(
-            Problem(
-                str(sig_path),
-                "line 1",
-                "signature is not base64",
-                expected="a base64-encoded 64-byte Ed25519 signature (as written by --sign)",
-            )
-        ) from None
-    if len(signature) != 64:
-        raise IntegrityError(
-            Problem(
-                str(sig_path),
-                "line 1",
-                "signature has the wrong length",
-                expected="64 bytes",
-                found=f"{len(signature)} bytes",
-            )
-        )
-    from liplanet_cert.infra.inputfile import read_input_file
-
-    data = read_input_file(path, "signed file", MAX_RESULT_BYTES, error=IntegrityError)
-    try:
-        pubkey.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True

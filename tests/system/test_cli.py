@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from liplanet_cert import __version__
 from liplanet_cert.cli.main import app
-from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.infra import safeyaml
 
 RESULT_SCHEMA = json.loads(

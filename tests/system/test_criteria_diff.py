@@ -9,12 +9,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from liplanet_cert.batch.impact import OUTCOMES, Impact, ImpactRow
 from liplanet_cert.batch.options import BatchOptions
 from liplanet_cert.batch.run import run_batch
 from liplanet_cert.batch.store import read_lines
 from liplanet_cert.cli.main import app
-from liplanet_cert.criteria.diff import diff_packs
-from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.criteria.diff import (
+    AddedCriterion,
+    ChangedCriterion,
+    FieldChange,
+    PackDiff,
+    PackRef,
+    RemovedCriterion,
+    diff_packs,
+)
+from liplanet_cert.criteria.select import select_pack
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -52,18 +61,80 @@ def test_diff_reports_threshold_severity_applicability_and_removal(tmp_path: Pat
     draft = tmp_path / "draft.yaml"
     draft.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     d = diff_packs(select_pack("liplanet-2026@2.0.0"), select_pack(str(draft)))
-    changed = {x["id"]: {c["field"]: c for c in x["changes"]} for x in d["changed"]}
-    assert changed["KPI-SCRAP-OVERALL"]["threshold"]["old"] == "kpi.scrap_rate < 10 %"
-    assert changed["KPI-SCRAP-OVERALL"]["threshold"]["new"] == "kpi.scrap_rate < 8 %"
-    assert changed["QUAL-CAPACITY-NOMINAL"]["severity"] == {
+    changed = {x.id: {c.field: c for c in x.changes} for x in d.changed}
+    assert changed["KPI-SCRAP-OVERALL"]["threshold"].old == "kpi.scrap_rate < 10 %"
+    assert changed["KPI-SCRAP-OVERALL"]["threshold"].new == "kpi.scrap_rate < 8 %"
+    assert changed["QUAL-CAPACITY-NOMINAL"]["severity"] == FieldChange("severity", "advisory", "required")
+    assert changed["QUAL-CAPACITY-NOMINAL"]["severity"].__dict__ == {
         "field": "severity",
         "old": "advisory",
         "new": "required",
     }
-    assert "12 Ah" in changed["ELIG-CELL-OUTPUT-SMALL"]["applicability"]["new"]
-    assert [x["id"] for x in d["removed"]] == ["QUAL-SCRAP-QC"]
+    assert "12 Ah" in changed["ELIG-CELL-OUTPUT-SMALL"]["applicability"].new
+    assert [x.id for x in d.removed] == ["QUAL-SCRAP-QC"]
     res = runner.invoke(app, ["criteria", "diff", "liplanet-2026@2.0.0", str(draft)])
     assert res.exit_code == 0 and "KPI-SCRAP-OVERALL" in res.output and "removed" in res.output
+    res = runner.invoke(app, ["criteria", "diff", "liplanet-2026@2.0.0", str(draft), "--format", "json"])
+    assert json.loads(res.stdout) == d.to_dict()  # the JSON form is the typed diff's to_dict()
+
+
+def test_pack_diff_to_dict_is_the_json_form() -> None:
+    d = PackDiff(
+        old=PackRef("p", "1.0.0", "a" * 64),
+        new=PackRef("p", "2.0.0", "b" * 64),
+        added=(AddedCriterion("N", "new one", "required", "quality", "kpi.x < 1", "always"),),
+        removed=(RemovedCriterion("R", "gone", "advisory", "kpi.y > 2"),),
+        changed=(ChangedCriterion("C", "changed", (FieldChange("severity", "advisory", "required"),)),),
+        unchanged=3,
+    )
+    assert d.old.ref == "p@1.0.0"
+    assert d.to_dict() == {
+        "old": {"id": "p", "version": "1.0.0", "sha256": "a" * 64},
+        "new": {"id": "p", "version": "2.0.0", "sha256": "b" * 64},
+        "added": [
+            {
+                "id": "N",
+                "title": "new one",
+                "severity": "required",
+                "category": "quality",
+                "threshold": "kpi.x < 1",
+                "applicability": "always",
+            }
+        ],
+        "removed": [{"id": "R", "title": "gone", "severity": "advisory", "threshold": "kpi.y > 2"}],
+        "changed": [
+            {
+                "id": "C",
+                "title": "changed",
+                "changes": [{"field": "severity", "old": "advisory", "new": "required"}],
+            }
+        ],
+        "unchanged": 3,
+    }
+
+
+def test_impact_exit_code_and_rows_of_unreadable_results() -> None:
+    unread = ImpactRow("b1", "", "approved", "unknown", "needs_reassessment", lacks=("the stored result x",))
+    assert unread.to_dict() == {
+        "bundle": "b1",
+        "pilot_line": "",
+        "status": "approved",
+        "predicted": "unknown",
+        "outcome": "needs_reassessment",
+        "criteria": [],
+        "unknown": [],
+        "lacks": ["the stored result x"],
+    }  # no undecided / stored_criteria / definitions_known: the stored result was not read
+    judged = ImpactRow("b2", "L", "approved", "not_approved", "lose_approval", ("K",), stored_criteria="p@1")
+    assert judged.to_dict()["stored_criteria"] == "p@1" and judged.to_dict()["undecided"] == []
+
+    def rep(**counts: int) -> Impact:
+        return Impact(PackRef("p", "2", "c"), "r.jsonl", {k: counts.get(k, 0) for k in OUTCOMES}, (), (), "")
+
+    assert rep().exit_code == 0 and rep(keep_approval=3, invalid=1).exit_code == 0
+    assert rep(lose_approval=1).exit_code == 1
+    assert rep(lose_approval=1, needs_reassessment=1).exit_code == 4  # cannot tell wins
+    assert rep(lose_approval=1).to_dict()["exit_code"] == 1
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +305,31 @@ def test_impact_help_and_readme_document_the_cannot_tell_exit_code() -> None:
         "`criteria impact`: 0 no approved line would lose the seal, 1 some would lose it, 4 some approved lines cannot be judged"
         in readme
     )
+
+
+def _as_format_1_0(run: Path, dest: Path) -> Path:
+    """A copy of a batch run whose stored results are of format 1.0 (no typed thresholds/values)."""
+    import shutil
+
+    shutil.copytree(run, dest)
+    for p in (dest / "results").glob("*.json"):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc["schema_version"] = "1.0"
+        for f in doc["findings"]:
+            f.pop("thresholds", None), f.pop("measured", None)
+        p.write_text(json.dumps(doc), encoding="utf-8")
+    return dest
+
+
+@pytest.mark.parametrize("new", ["liplanet-2026@2.0.0", "liplanet-2026@2.1.0"])
+def test_impact_on_results_of_format_1_0_predicts_as_on_typed_ones(
+    old_run: tuple[Path, Path], tmp_path: Path, new: str
+) -> None:
+    _bundles, old = old_run
+    legacy = _as_format_1_0(old, tmp_path / "legacy")
+
+    def rows(run: Path) -> tuple[int, list[dict]]:
+        res = runner.invoke(app, ["criteria", "impact", new, "--against", str(run), "--format", "json"])
+        return res.exit_code, json.loads(res.stdout)["bundles"]
+
+    assert rows(legacy) == rows(old)

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from liplanet_cert.batch.options import BatchOptions
+from liplanet_cert.batch.predict import legacy_recorded_values as recorded_values
 from liplanet_cert.batch.run import run_batch
 from liplanet_cert.cli.main import app
-from liplanet_cert.criteria.diff import recorded_values
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "bundles"

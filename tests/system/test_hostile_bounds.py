@@ -87,7 +87,7 @@ def fifo(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A result of the approved example, signed, with its key pair."""
-    from liplanet_cert.integrity.verify import keygen
+    from liplanet_cert.integrity.signing import keygen
 
     root = tmp_path_factory.mktemp("signed")
     key, pub = keygen(root / "k")

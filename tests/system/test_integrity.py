@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from liplanet_cert.cli.main import app
 from liplanet_cert.errors import LiplanetError
-from liplanet_cert.integrity.verify import keygen, sign_file, verify, verify_signature
+from liplanet_cert.integrity.signing import keygen, sign_file, verify_signature
+from liplanet_cert.integrity.verify import verify
 
 runner = CliRunner()
 AT = "2026-10-15"

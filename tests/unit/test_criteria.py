@@ -12,8 +12,9 @@ import yaml
 from helpers import REPO
 
 from liplanet_cert.criteria import pack as criteria
-from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, select_pack, shipped_packs
-from liplanet_cert.errors import CriteriaError
+from liplanet_cert.criteria.pack import lint, load_pack, parse_pack_file, shipped_packs
+from liplanet_cert.criteria.select import parse_at, select_pack, shipped_pack_by_sha256
+from liplanet_cert.errors import CriteriaError, UsageError
 from liplanet_cert.infra import safeyaml
 
 PACK_2023 = REPO / "criteria" / "liplanet-2023-1.0.0.yaml"
@@ -183,6 +184,20 @@ def test_selection_by_path_loads_a_draft_pack(tmp_path):
     assert p.ref == "draft-pack@0.1.0" and p.path == str(path)
     with pytest.raises(CriteriaError, match="criteria pack not found"):
         select_pack(str(tmp_path / "missing.yaml"))
+
+
+def test_parse_at_reads_a_day_and_refuses_anything_else():
+    assert parse_at("2026-11-30") == date(2026, 11, 30)
+    for text in ("30.11.2026", "2026-02-30", ""):
+        with pytest.raises(UsageError) as info:
+            parse_at(text)
+        assert info.value.problems[0].file == "--at"
+        assert info.value.problems[0].message == f"--at must be a date YYYY-MM-DD, got {text!r}"
+
+
+def test_shipped_pack_by_sha256_finds_the_pack_a_result_names():
+    p = shipped_packs()[0]
+    assert shipped_pack_by_sha256(p.sha256) is p and shipped_pack_by_sha256("0" * 64) is None
 
 
 # -- lint ----------------------------------------------------------------------------------

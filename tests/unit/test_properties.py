@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from liplanet_cert.assessment.core import AssessOptions, assess
 from liplanet_cert.bundle.load import load_bundle
-from liplanet_cert.criteria.pack import select_pack
+from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import LiplanetError
 from liplanet_cert.infra import safeyaml
 
