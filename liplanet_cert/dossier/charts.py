@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape as _html_escape
 
+from liplanet_cert.dossier.formatting import fmt_value
+
 __all__ = [
     "PALETTE",
     "bullet_chart",
@@ -70,32 +72,6 @@ def n(x: float) -> str:
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return s
-
-
-def fmt_value(x: float | None, digits: int | None = None) -> str:
-    """Human number: precision by magnitude, trailing zeros stripped, ``—`` for missing."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "—"
-    ax = abs(x)
-    if digits is None:
-        if ax >= 1000:
-            digits = 0
-        elif ax >= 100:
-            digits = 1
-        elif ax >= 1:
-            digits = 2
-        elif ax >= 0.01:
-            digits = 3
-        elif ax == 0:
-            digits = 0
-        else:
-            digits = 5
-    s = f"{x:,.{digits}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s in ("-0", ""):
-        s = "0"
-    return s.replace(",", "\u202f")  # narrow no-break space as thousands separator
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
