@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape as _html_escape
 
+from liplanet_cert.dossier.formatting import fmt_value
+
 __all__ = [
     "PALETTE",
     "bullet_chart",
@@ -72,32 +74,6 @@ def n(x: float) -> str:
     return s
 
 
-def fmt_value(x: float | None, digits: int | None = None) -> str:
-    """Human number: precision by magnitude, trailing zeros stripped, ``—`` for missing."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "—"
-    ax = abs(x)
-    if digits is None:
-        if ax >= 1000:
-            digits = 0
-        elif ax >= 100:
-            digits = 1
-        elif ax >= 1:
-            digits = 2
-        elif ax >= 0.01:
-            digits = 3
-        elif ax == 0:
-            digits = 0
-        else:
-            digits = 5
-    s = f"{x:,.{digits}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s in ("-0", ""):
-        s = "0"
-    return s.replace(",", "\u202f")  # narrow no-break space as thousands separator
-
-
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values covering ``[lo, hi]`` (1, 2, 2.5, 5 × 10^k steps)."""
     if not math.isfinite(lo) or not math.isfinite(hi):
@@ -149,6 +125,33 @@ def _text(
     return f"<text {attrs}>{esc(text)}</text>"
 
 
+def _note(x: float, y: float, text: object, *, anchor: str = "start") -> str:
+    """Small muted text: axis labels, units, legends."""
+    return _text(x, y, text, size=9.5, anchor=anchor, fill=PALETTE["muted"])
+
+
+def _scale(d0: float, d1: float, r0: float, r1: float) -> Callable[[float], float]:
+    """The linear map of the values ``d0``..``d1`` onto the drawing coordinates ``r0``..``r1``."""
+
+    def to(v: float) -> float:
+        return r0 + (v - d0) / (d1 - d0) * (r1 - r0)
+
+    return to
+
+
+def _x_tick(x: float, y: float, label: str, *, anchor: str = "middle", dy: float = 16) -> list[str]:
+    """A tick below the horizontal axis at ``y`` and its label."""
+    return [
+        f'<line x1="{n(x)}" y1="{y}" x2="{n(x)}" y2="{y + 4}" stroke="{PALETTE["muted"]}"/>',
+        _note(x, y + dy, label, anchor=anchor),
+    ]
+
+
+def _swatch(x: float, y: float, colour: str, label: str) -> list[str]:
+    """A legend entry on the baseline ``y``: a colour square and its label."""
+    return [f'<rect x="{x}" y="{y - 8}" width="10" height="8" fill="{colour}"/>', _note(x + 14, y, label)]
+
+
 def _grid_rows(ticks: list[float], y: Callable[[float], float], left: float, right: float) -> list[str]:
     """Horizontal grid lines with their value labels on the left (vertical value axis)."""
     out = []
@@ -156,7 +159,7 @@ def _grid_rows(ticks: list[float], y: Callable[[float], float], left: float, rig
         out.append(
             f'<line x1="{left}" y1="{n(y(t))}" x2="{right}" y2="{n(y(t))}" stroke="{PALETTE["grid"]}"/>'
         )
-        out.append(_text(left - 6, y(t) + 3.5, fmt_value(t), size=9.5, anchor="end", fill=PALETTE["muted"]))
+        out.append(_note(left - 6, y(t) + 3.5, fmt_value(t), anchor="end"))
     return out
 
 
@@ -169,9 +172,7 @@ def _grid_columns(
         out.append(
             f'<line x1="{n(x(t))}" y1="{top - 4}" x2="{n(x(t))}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>'
         )
-        out.append(
-            _text(x(t), bottom + 14, fmt_value(t) + unit, size=9.5, anchor="middle", fill=PALETTE["muted"])
-        )
+        out.append(_note(x(t), bottom + 14, fmt_value(t) + unit, anchor="middle"))
     return out
 
 
@@ -269,9 +270,7 @@ def bullet_chart(
     lo, hi = ticks[0], ticks[-1]
     left, right, top, bar_h = 8, width - 12, 8, 22
 
-    def x(v: float) -> float:
-        return left + (v - lo) / (hi - lo) * (right - left)
-
+    x = _scale(lo, hi, left, right)
     parts = _open(width, height, label, "bullet")
     parts.append(
         f'<rect x="{n(left)}" y="{top}" width="{n(right - left)}" height="{bar_h}" fill="{PALETTE["band"]}"/>'
@@ -311,11 +310,8 @@ def bullet_chart(
         )
     axis_y = top + bar_h
     for t in ticks:
-        parts.append(
-            f'<line x1="{n(x(t))}" y1="{axis_y}" x2="{n(x(t))}" y2="{axis_y + 4}" stroke="{PALETTE["muted"]}"/>'
-        )
-        parts.append(_text(x(t), axis_y + 15, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"]))
-    parts.append(_text(right, height - 2, unit, size=9.5, anchor="end", fill=PALETTE["muted"]))
+        parts += _x_tick(x(t), axis_y, fmt_value(t), dy=15)
+    parts.append(_note(right, height - 2, unit, anchor="end"))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -341,9 +337,7 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
     hi = ticks[-1]
     left, right = label_w, width - 70
 
-    def x(v: float) -> float:
-        return left + v / hi * (right - left)
-
+    x = _scale(0.0, hi, left, right)
     parts = _open(width, height, label, "steps")
     bottom = top + row_h * len(steps)
     parts += _grid_columns(ticks, x, top, bottom, " %")
@@ -376,14 +370,12 @@ def step_scrap_chart(steps: Sequence[tuple[str, float | None, float | None]], *,
             )
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     ly = height - 6
-    parts.append(f'<rect x="{left}" y="{ly - 8}" width="10" height="8" fill="{PALETTE["ok"]}"/>')
-    parts.append(_text(left + 14, ly, "within limit", size=9.5, fill=PALETTE["muted"]))
-    parts.append(f'<rect x="{left + 90}" y="{ly - 8}" width="10" height="8" fill="{PALETTE["bad"]}"/>')
-    parts.append(_text(left + 104, ly, "over limit", size=9.5, fill=PALETTE["muted"]))
+    parts += _swatch(left, ly, PALETTE["ok"], "within limit")
+    parts += _swatch(left + 90, ly, PALETTE["bad"], "over limit")
     parts.append(
         f'<line x1="{left + 175}" y1="{ly - 9}" x2="{left + 175}" y2="{ly + 1}" stroke="{PALETTE["threshold"]}" stroke-width="2.5"/>'
     )
-    parts.append(_text(left + 181, ly, "per-step limit", size=9.5, fill=PALETTE["muted"]))
+    parts.append(_note(left + 181, ly, "per-step limit"))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -425,12 +417,7 @@ def daily_output_chart(
     ticks = nice_ticks(0.0, max(ys + ([threshold] if threshold else [])) * 1.1 or 1.0, 5)
     hi = ticks[-1]
 
-    def x(o: float) -> float:
-        return left + (o - x0) / (x1 - x0) * (right - left)
-
-    def y(v: float) -> float:
-        return bottom - v / hi * (bottom - top)
-
+    x, y = _scale(x0, x1, left, right), _scale(0.0, hi, bottom, top)
     parts = _open(width, height, label, "line")
     parts += _grid_rows(ticks, y, left, right)
     # x labels: first, last and up to 4 evenly spaced in between
@@ -438,11 +425,8 @@ def daily_output_chart(
     idx = sorted({0, k - 1, *[round(i * (k - 1) / 5) for i in range(1, 5)]}) if k > 1 else [0]
     for i in idx:
         o, _, d = pts[i]
-        parts.append(
-            f'<line x1="{n(x(o))}" y1="{bottom}" x2="{n(x(o))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>'
-        )
         anchor = "start" if i == 0 and k > 1 else ("end" if i == k - 1 and k > 1 else "middle")
-        parts.append(_text(x(o), bottom + 16, str(d)[:10], size=9.5, anchor=anchor, fill=PALETTE["muted"]))
+        parts += _x_tick(x(o), bottom, str(d)[:10], anchor=anchor)
     area = (
         [f"{n(x(xs[0]))},{n(bottom)}"]
         + [f"{n(x(o))},{n(y(v))}" for o, v, _ in pts]
@@ -481,7 +465,7 @@ def daily_output_chart(
             _text(right + 6, ly_thr, f"threshold {fmt_value(threshold)}", size=9.5, fill=PALETTE["threshold"])
         )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
-    parts.append(_text(left - 40, top - 10, unit, size=9.5, fill=PALETTE["muted"]))
+    parts.append(_note(left - 40, top - 10, unit))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -491,20 +475,10 @@ def daily_output_chart(
 # --------------------------------------------------------------------------------------------
 
 
-def capacity_histogram(
-    values: Sequence[float],
-    *,
-    unit: str = "Ah",
-    nominal: float | None = None,
-    bins: int | None = None,
-    width: int = 860,
-    height: int = 240,
-) -> str:
-    """Histogram of the end-of-line measured capacity, with the nominal capacity and the mean."""
-    label = f"Distribution of end-of-line capacity ({unit})"
-    vals = sorted(float(v) for v in values if v is not None and math.isfinite(float(v)))
-    if not vals:
-        return _empty(width, 80, label, "no end-of-line measurements", "hist")
+def _histogram_bins(
+    vals: list[float], nominal: float | None, bins: int | None
+) -> tuple[float, float, float, list[int]]:
+    """(low end, high end, bin width, count per bin) of sorted ``vals``, the range covering ``nominal``."""
     if bins is None:
         # Freedman–Diaconis width (robust to a few outlying cells), Sturges as the fallback
         q1, q3 = vals[len(vals) // 4], vals[(3 * len(vals)) // 4]
@@ -529,16 +503,29 @@ def capacity_histogram(
     counts = [0] * bins
     for v in vals:
         counts[min(int((v - lo) / w), bins - 1)] += 1
+    return lo, hi, w, counts
+
+
+def capacity_histogram(
+    values: Sequence[float],
+    *,
+    unit: str = "Ah",
+    nominal: float | None = None,
+    bins: int | None = None,
+    width: int = 860,
+    height: int = 240,
+) -> str:
+    """Histogram of the end-of-line measured capacity, with the nominal capacity and the mean."""
+    label = f"Distribution of end-of-line capacity ({unit})"
+    vals = sorted(float(v) for v in values if v is not None and math.isfinite(float(v)))
+    if not vals:
+        return _empty(width, 80, label, "no end-of-line measurements", "hist")
+    lo, hi, w, counts = _histogram_bins(vals, nominal, bins)
     left, right, top, bottom = 40, width - 14, 30, height - 34
     yt = nice_ticks(0, max(counts) * 1.1, 4)
     ymax = yt[-1]
 
-    def x(v: float) -> float:
-        return left + (v - lo) / (hi - lo) * (right - left)
-
-    def y(c: float) -> float:
-        return bottom - c / ymax * (bottom - top)
-
+    x, y = _scale(lo, hi, left, right), _scale(0.0, ymax, bottom, top)
     parts = _open(width, height, label, "hist")
     parts += _grid_rows(yt, y, left, right)
     for i, c in enumerate(counts):
@@ -553,12 +540,7 @@ def capacity_histogram(
         )
     for t in nice_ticks(lo, hi, 6):
         if lo <= t <= hi:
-            parts.append(
-                f'<line x1="{n(x(t))}" y1="{bottom}" x2="{n(x(t))}" y2="{bottom + 4}" stroke="{PALETTE["muted"]}"/>'
-            )
-            parts.append(
-                _text(x(t), bottom + 16, fmt_value(t), size=9.5, anchor="middle", fill=PALETTE["muted"])
-            )
+            parts += _x_tick(x(t), bottom, fmt_value(t))
     mean = sum(vals) / len(vals)
     parts.append(
         f'<line x1="{n(x(mean))}" y1="{top}" x2="{n(x(mean))}" y2="{bottom}" stroke="{PALETTE["ink"]}" '
@@ -592,17 +574,8 @@ def capacity_histogram(
             )
         )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
-    parts.append(
-        _text(
-            right,
-            height - 4,
-            f"capacity ({unit}), {len(vals)} cells",
-            size=9.5,
-            anchor="end",
-            fill=PALETTE["muted"],
-        )
-    )
-    parts.append(_text(left - 34, top - 8, "cells", size=9.5, fill=PALETTE["muted"]))
+    parts.append(_note(right, height - 4, f"capacity ({unit}), {len(vals)} cells", anchor="end"))
+    parts.append(_note(left - 34, top - 8, "cells"))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -612,6 +585,50 @@ def capacity_histogram(
 # --------------------------------------------------------------------------------------------
 
 _CONTRIB = ("electricity", "heat", "materials")
+
+
+def _stacked_bar(
+    s: dict, x: Callable[[float], float], left: float, y: float, h: float, unit: str, default: bool
+) -> list[str]:
+    """One step's footprint as bar segments by contribution (and the rest as "other"), top at ``y``."""
+    parts: list[str] = []
+    total = float(s.get("value") or 0)
+    contrib = s.get("contributions") or {}
+    cx = left
+    known = 0.0
+    for key in _CONTRIB:
+        v = float(contrib.get(key) or 0)
+        if v <= 0:
+            continue
+        known += v
+        w = x(v) - left
+        opacity = ' fill-opacity="0.55"' if default else ""
+        parts.append(
+            f'<rect x="{n(cx)}" y="{n(y)}" width="{n(w)}" height="{h}" fill="{PALETTE[key]}"'
+            f"{opacity}><title>{esc(s.get('step', ''))} · {key}: "
+            f"{esc(fmt_value(v))} {esc(unit)}</title></rect>"
+        )
+        cx += w
+    rest = total - known
+    if rest > total * 1e-6 and rest > 0:
+        w = x(rest) - left
+        parts.append(
+            f'<rect x="{n(cx)}" y="{n(y)}" width="{n(w)}" height="{h}" fill="{PALETTE["other"]}">'
+            f"<title>{esc(s.get('step', ''))} · other: {esc(fmt_value(rest))} {esc(unit)}</title></rect>"
+        )
+    return parts
+
+
+def _whisker(x_lo: float, x_hi: float, yc: float) -> list[str]:
+    """An interval drawn as a horizontal line with end caps, centred on ``yc``."""
+    parts = [
+        f'<line x1="{n(x_lo)}" y1="{n(yc)}" x2="{n(x_hi)}" y2="{n(yc)}" stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
+    ]
+    for v in (x_lo, x_hi):
+        parts.append(
+            f'<line x1="{n(v)}" y1="{n(yc - 5)}" x2="{n(v)}" y2="{n(yc + 5)}" stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
+        )
+    return parts
 
 
 def footprint_chart(
@@ -636,9 +653,7 @@ def footprint_chart(
     hi = ticks[-1]
     left, right = label_w, width - 70
 
-    def x(v: float) -> float:
-        return left + v / hi * (right - left)
-
+    x = _scale(0.0, hi, left, right)
     parts = _open(width, height, label, "footprint")
     bottom = top + row_h * len(steps)
     parts += _grid_columns(ticks, x, top, bottom)
@@ -656,55 +671,23 @@ def footprint_chart(
                 fill=PALETTE["muted"] if default else PALETTE["ink"],
             )
         )
-        contrib = s.get("contributions") or {}
-        cx = left
         total = float(s.get("value") or 0)
-        known = 0.0
-        for key in _CONTRIB:
-            v = float(contrib.get(key) or 0)
-            if v <= 0:
-                continue
-            known += v
-            w = x(v) - left
-            opacity = ' fill-opacity="0.55"' if default else ""
-            parts.append(
-                f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE[key]}"'
-                f"{opacity}><title>{esc(s.get('step', ''))} · {key}: "
-                f"{esc(fmt_value(v))} {esc(unit)}</title></rect>"
-            )
-            cx += w
-        rest = total - known
-        if rest > total * 1e-6 and rest > 0:
-            w = x(rest) - left
-            parts.append(
-                f'<rect x="{n(cx)}" y="{n(y + 5)}" width="{n(w)}" height="{row_h - 10}" fill="{PALETTE["other"]}">'
-                f"<title>{esc(s.get('step', ''))} · other: {esc(fmt_value(rest))} {esc(unit)}</title></rect>"
-            )
+        parts += _stacked_bar(s, x, left, y + 5, row_h - 10, unit, default)
         lo_v, hi_v = s.get("low"), s.get("high")
         if lo_v is not None and hi_v is not None:
-            yc = y + row_h / 2
-            parts.append(
-                f'<line x1="{n(x(float(lo_v)))}" y1="{n(yc)}" x2="{n(x(float(hi_v)))}" y2="{n(yc)}" '
-                f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
-            )
-            for v in (float(lo_v), float(hi_v)):
-                parts.append(
-                    f'<line x1="{n(x(v))}" y1="{n(yc - 5)}" x2="{n(x(v))}" y2="{n(yc + 5)}" '
-                    f'stroke="{PALETTE["ink"]}" stroke-width="1.2"/>'
-                )
+            parts += _whisker(x(float(lo_v)), x(float(hi_v)), y + row_h / 2)
         end = max(x(total), x(float(hi_v)) if hi_v is not None else 0)
         parts.append(_text(end + 5, y + row_h / 2 + 4, fmt_value(total), size=10))
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     ly = height - 8
     lx = 10
     for key in _CONTRIB:
-        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="8" fill="{PALETTE[key]}"/>')
-        parts.append(_text(lx + 14, ly, key, size=9.5, fill=PALETTE["muted"]))
+        parts += _swatch(lx, ly, PALETTE[key], key)
         lx += 90
     parts.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{PALETTE["ink"]}"/>')
-    parts.append(_text(lx + 24, ly, "95 % interval", size=9.5, fill=PALETTE["muted"]))
-    parts.append(_text(lx + 120, ly, "* default (modelled) data", size=9.5, fill=PALETTE["muted"]))
-    parts.append(_text(width - 8, ly, unit, size=9.5, anchor="end", fill=PALETTE["muted"]))
+    parts.append(_note(lx + 24, ly, "95 % interval"))
+    parts.append(_note(lx + 120, ly, "* default (modelled) data"))
+    parts.append(_note(width - 8, ly, unit, anchor="end"))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -722,8 +705,10 @@ def scenario_chart(
     hi = ticks[-1]
     left, right = label_w, width - 90
 
+    scale = _scale(0.0, hi, left, right)
+
     def x(v: float) -> float:
-        return left + max(v, 0.0) / hi * (right - left)
+        return scale(max(v, 0.0))
 
     parts = _open(width, height, label, "scenario")
     bottom = top + row_h * len(rows)
@@ -752,10 +737,8 @@ def scenario_chart(
         )
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{bottom}" stroke="{PALETTE["muted"]}"/>')
     ly = height - 6
-    parts.append(f'<rect x="10" y="{ly - 8}" width="10" height="8" fill="{PALETTE["other"]}"/>')
-    parts.append(_text(24, ly, "baseline", size=9.5, fill=PALETTE["muted"]))
-    parts.append(f'<rect x="100" y="{ly - 8}" width="10" height="8" fill="{PALETTE["scenario"]}"/>')
-    parts.append(_text(114, ly, "scenario", size=9.5, fill=PALETTE["muted"]))
-    parts.append(_text(width - 8, ly, unit, size=9.5, anchor="end", fill=PALETTE["muted"]))
+    parts += _swatch(10, ly, PALETTE["other"], "baseline")
+    parts += _swatch(100, ly, PALETTE["scenario"], "scenario")
+    parts.append(_note(width - 8, ly, unit, anchor="end"))
     parts.append("</svg>")
     return "".join(parts)

@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Labeller", "labeller"]
+__all__ = ["Labeller", "labeller", "step_titles", "title_of", "unit_text"]
 
 # Metrics whose catalogue unit is "dimensionless" but whose numbers do have a unit.
 _UNIT_OVERRIDES = {"footprint.kg_co2e_per_kwh": "kg CO2e/kWh"}
@@ -52,6 +52,47 @@ _FAMILIES = ("kpi", "declared", "step", "cell", "footprint", "eol", "coating", "
 _PATH_RE = re.compile(r"(?<![\w./#-])((?:" + "|".join(_FAMILIES) + r")(?:\.[A-Za-z0-9_]+)+)(?![\w/#-])")
 _CMP = r"(≥|≤|<|>|=|≠|one of|none of|includes all of)"
 _BARE_NUMBER = re.compile(r"^\s*([-+]?\d[\d\u202f,]*(?:\.\d+)?)\s*$")
+
+
+def unit_text(unit: str | None) -> str:
+    """A unit as the dossier writes it: ``percent`` as ``%``, a dimensionless one as nothing."""
+    u = str(unit or "").strip()
+    u = _UNIT_TEXT.get(u.lower(), u)
+    return "" if u.lower() in _DIMENSIONLESS else u
+
+
+def title_of(name: str, titles: dict[str, str] | None = None) -> str:
+    """The title of an id: from ``titles`` when it has one, else the id in words, capitalised
+    (``coating_and_drying`` → ``Coating and drying``)."""
+    if titles and name in titles:
+        return titles[name]
+    s = str(name).replace("_", " ").strip()
+    return s[:1].upper() + s[1:]
+
+
+@lru_cache(maxsize=1)
+def _figure7() -> tuple[dict[str, str], dict[str, str]]:
+    """The Figure 7 steps and facility services of the catalogue: id -> title, and area id -> words."""
+    from liplanet_cert.catalogue import step_catalogue
+
+    titles: dict[str, str] = {}
+    areas: dict[str, str] = {}
+    try:
+        data = step_catalogue()
+    except (OSError, ValueError):
+        data = {}
+    for key in ("steps", "facility_services"):
+        for item in data.get(key, []) or []:
+            if isinstance(item, dict) and "id" in item:
+                titles[str(item["id"])] = str(item.get("title") or item["id"])
+                if item.get("area"):
+                    areas[str(item["area"])] = str(item["area"]).replace("_", " ")
+    return titles, areas
+
+
+def step_titles() -> dict[str, str]:
+    """Titles of the Figure 7 steps and facility services (step id -> title)."""
+    return dict(_figure7()[0])
 
 
 def _lower_first(title: str) -> str:
@@ -201,32 +242,20 @@ class Labeller:
 def _catalogues(glossary_titles: tuple[tuple[str, str], ...]) -> Labeller:
     from liplanet_cert.assessment.metrics import CATALOGUE
     from liplanet_cert.catalogue import KPI_SPECS
-    from liplanet_cert.infra.resources import load_json
 
     kpi_titles = {k: v[2] for k, v in KPI_SPECS.items()}
     kpi_titles.update(dict(glossary_titles))
-    step_titles: dict[str, str] = {}
-    areas: dict[str, str] = {}
-    try:
-        data = load_json("steps")
-    except (OSError, ValueError):
-        data = {}
-    for key in ("steps", "facility_services"):
-        for item in data.get(key, []) or []:
-            if isinstance(item, dict) and "id" in item:
-                step_titles[str(item["id"])] = str(item.get("title") or item["id"])
-                if item.get("area"):
-                    areas[str(item["area"])] = str(item["area"]).replace("_", " ")
+    titles, areas = _figure7()
     units: dict[str, str] = {}
     for name, spec in CATALOGUE.items():
-        u = _UNIT_TEXT.get(str(spec.unit or ""), str(spec.unit or ""))
-        if u and u not in _DIMENSIONLESS:
+        u = unit_text(spec.unit)
+        if u:
             units[name] = u
     for name in KPI_SPECS:
         if f"kpi.{name}" in units:
             units.setdefault(f"consistency.{name}", units[f"kpi.{name}"])
     units.update(_UNIT_OVERRIDES)
-    return Labeller(kpi_titles, step_titles, areas, units)
+    return Labeller(kpi_titles, dict(titles), dict(areas), units)
 
 
 def labeller(glossary: dict[str, str] | None = None) -> Labeller:

@@ -3,27 +3,24 @@
 It is built in code (no bundle, no Brightway) so that the dossier can be rendered, tested and
 benchmarked on its own: a pouch NMC811/graphite pilot line with a footprint that carries
 uncertainty and a scenario.  Numbers are illustrative and deterministic (a fixed-seed generator).
+Its findings carry their limits and measured values as data (result format 1.1), rates in percent.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from liplanet_cert.assessment.result import (
-    KPI,
-    CriteriaRef,
-    Finding,
-    InputFile,
-    Result,
-    Status,
-    StepStats,
-    Verdict,
-)
+from liplanet_cert.assessment.result import KPI, CriteriaRef, InputFile, Result, StepStats, Verdict
+from liplanet_cert.dossier.sample_findings import sample_findings
+from liplanet_cert.dossier.sample_footprint import sample_footprint
+
+__all__ = ["sample_footprint", "sample_result"]
 
 STEPS = [
-    # step, lots, units_in, scrap rate, limit
+    # step, lots, units_in, scrap rate, limit (fractions)
     ("mixing", 12, 1200.0, 0.008, 0.02),
     ("coating_and_drying", 12, 1190.0, 0.021, 0.03),
     ("calendering", 12, 1165.0, 0.012, 0.02),
@@ -37,153 +34,45 @@ STEPS = [
     ("quality_control", 12, 1076.0, 0.007, 0.015),
 ]
 
-FOOTPRINT_SHARES = {  # step: (kg CO2e per kWh, electricity, heat, materials, data source)
-    "mixing": (0.9, 1.0, 0.0, 0.0, "primary"),
-    "coating_and_drying": (14.2, 0.35, 0.55, 0.10, "primary"),
-    "calendering": (2.1, 1.0, 0.0, 0.0, "primary"),
-    "cutting": (0.6, 1.0, 0.0, 0.0, "default"),
-    "stacking_or_winding": (1.1, 1.0, 0.0, 0.0, "primary"),
-    "tab_welding": (0.4, 1.0, 0.0, 0.0, "default"),
-    "electrolyte_filling": (0.8, 0.8, 0.0, 0.2, "primary"),
-    "sealing": (0.5, 1.0, 0.0, 0.0, "default"),
-    "formation": (9.8, 0.9, 0.1, 0.0, "primary"),
-    "aging": (1.3, 1.0, 0.0, 0.0, "primary"),
-    "quality_control": (0.3, 1.0, 0.0, 0.0, "default"),
-    "dry_room": (11.5, 0.6, 0.4, 0.0, "primary"),
-}
+
+@dataclass(frozen=True)
+class _Logs:
+    """What the sample line's logs show, from which its KPIs and findings are written."""
+
+    steps: list[StepStats]
+    daily: list[dict[str, Any]]
+    capacities: list[float]
+
+    @property
+    def first_pass_yield(self) -> float:
+        fpy = 1.0
+        for s in self.steps:
+            fpy *= (s.yield_ or 100.0) / 100
+        return fpy
+
+    @property
+    def scrap_rate(self) -> float:
+        """Overall scrap rate, in percent."""
+        return (1 - self.first_pass_yield) * 100
+
+    @property
+    def cells_per_day(self) -> float:
+        return sum(x["cells"] for x in self.daily) / len(self.daily)
+
+    @property
+    def capacity_mean(self) -> float:
+        return sum(self.capacities) / len(self.capacities)
+
+    @property
+    def capacity_cv(self) -> float:
+        """Coefficient of variation of the capacities, in percent."""
+        caps, mean = self.capacities, self.capacity_mean
+        sd = (sum((c - mean) ** 2 for c in caps) / (len(caps) - 1)) ** 0.5
+        return sd / mean * 100
 
 
-def sample_footprint(cell_kwh: float = 0.0185, cells: float = 1000.0) -> dict[str, Any]:
-    """A footprint dict in the shape of ``FootprintResult.to_dict()`` (with uncertainty and a scenario)."""
-    total_kwh = sum(v[0] for v in FOOTPRINT_SHARES.values())
-    steps, unc, scen = [], [], []
-    primary = 0.0
-    for step, (per_kwh, el, heat, mat, src) in FOOTPRINT_SHARES.items():
-        per_cell = per_kwh * cell_kwh
-        steps.append(
-            {
-                "step": step,
-                "kg_co2e_per_cell": round(per_cell, 6),
-                "kg_co2e_per_kwh": per_kwh,
-                "share": round(per_kwh / total_kwh, 6),
-                "data_source": src,
-                "contributions": {
-                    "electricity": round(per_cell * el, 6),
-                    "heat": round(per_cell * heat, 6),
-                    "materials": round(per_cell * mat, 6),
-                },
-            }
-        )
-        spread = 0.08 if src == "primary" else 0.3
-        unc.append(
-            {
-                "step": step,
-                "mean": per_cell,
-                "median": per_cell * 0.99,
-                "p2_5": round(per_cell * (1 - spread), 8),
-                "p97_5": round(per_cell * (1 + spread * 1.2), 8),
-                "sd": round(per_cell * spread / 2, 8),
-            }
-        )
-        reduction = per_cell * (0.9 * el + 0.5 * heat)
-        scen.append(
-            {
-                "step": step,
-                "baseline_kg_co2e_per_cell": round(per_cell, 8),
-                "scenario_kg_co2e_per_cell": round(per_cell - reduction, 8),
-                "reduction_kg_co2e_per_cell": round(reduction, 8),
-                "reduction_share": round(reduction / per_cell, 6) if per_cell else 0.0,
-            }
-        )
-        if src == "primary":
-            primary += per_kwh
-    total_cell = total_kwh * cell_kwh
-    scen_total = sum(r["scenario_kg_co2e_per_cell"] for r in scen)
-    return {
-        "method": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-        "functional_unit": {
-            "per_cell": "1 good cell",
-            "per_kwh": "1 kWh of nominal cell capacity",
-            "cells_produced": cells,
-            "cell_energy_kwh": cell_kwh,
-            "country": "DEU",
-            "system_boundary": "Gate-to-gate cell production at the pilot line.",
-        },
-        "steps": steps,
-        "total": {
-            "kg_co2e_per_cell": round(total_cell, 6),
-            "kg_co2e_per_kwh": total_kwh,
-            "kg_co2e": round(total_cell * cells, 3),
-        },
-        "primary_data_share": round(primary / total_kwh, 6),
-        "model": {"id": "liplanet-lca", "version": "1.0.0", "sha256": "ab" * 32},
-        "sources": [
-            {
-                "id": "reference_energy",
-                "what": "reference per-step energy model (default data)",
-                "source": "Degen, F. & Schütte, M. (2022), J. Cleaner Production 330, 129798, "
-                "doi:10.1016/j.jclepro.2021.129798",
-                "year": 2022,
-            },
-            {
-                "id": "grid",
-                "what": "grid electricity, DEU",
-                "source": "Ember yearly electricity data via co2.js",
-                "year": 2024,
-                "licence": "CC-BY-4.0",
-            },
-            {
-                "id": "method",
-                "what": "characterisation (IPCC 2021 GWP100)",
-                "source": "IPCC AR6 WG1 (2021), bw2io 0.9",
-                "year": 2021,
-            },
-        ],
-        "uncertainty": {
-            "iterations": 1000,
-            "seed": 42,
-            "unit": "kg CO2e per cell",
-            "steps": unc,
-            "total": {
-                "mean": total_cell,
-                "median": total_cell * 0.995,
-                "p2_5": round(total_cell * 0.9, 8),
-                "p97_5": round(total_cell * 1.14, 8),
-                "sd": round(total_cell * 0.06, 8),
-            },
-            "distributions": "meter accuracy: normal; reference-model range: triangular",
-        },
-        "scenario": {
-            "id": "renewable-electricity",
-            "version": "1.0.0",
-            "title": "Renewable electricity supply (onshore wind PPA)",
-            "steps": scen,
-            "total": {
-                "baseline_kg_co2e_per_cell": round(total_cell, 8),
-                "scenario_kg_co2e_per_cell": round(scen_total, 8),
-                "reduction_kg_co2e_per_cell": round(total_cell - scen_total, 8),
-                "reduction_share": round(1 - scen_total / total_cell, 6),
-            },
-            "changes": [
-                {
-                    "op": "electricity_supplier",
-                    "supplier": "wind_onshore",
-                    "steps": "all",
-                    "source": "IPCC AR5 WGIII (2014) Annex III, Table A.III.2",
-                    "year": 2014,
-                }
-            ],
-        },
-    }
-
-
-def sample_result(
-    *,
-    name: str = "Aurora Cell Pilot Line",
-    verdict: Verdict = Verdict.APPROVED_WITH_OBSERVATIONS,
-    footprint: bool = True,
-) -> Result:
-    """A complete result of an assessment, as ``assess()`` would return it."""
+def _sample_logs() -> _Logs:
+    """Step statistics (rates in percent, as ``assess()`` reports them), daily output and capacities."""
     rng = random.Random(20260501)
     steps = []
     for step, lots, units_in, rate, limit in STEPS:
@@ -199,284 +88,76 @@ def sample_result(
                 yield_=(1 - scrap / units_in) * 100,
                 scrap_limit=limit * 100,
             )
-        )  # percent, as assess() reports them
-    fpy = 1.0
-    for s in steps:
-        fpy *= (s.yield_ or 100.0) / 100
-    start = date(2026, 1, 5)
+        )
     daily = []
-    d = start
+    d = date(2026, 1, 5)
     while d <= date(2026, 3, 27):
         if d.weekday() < 5:
             daily.append({"date": d.isoformat(), "cells": rng.randint(19, 31)})
         d += timedelta(days=1)
     caps = [round(rng.gauss(5.02, 0.045), 4) for _ in range(600)]
-    mean = sum(caps) / len(caps)
-    sd = (sum((c - mean) ** 2 for c in caps) / (len(caps) - 1)) ** 0.5
-    cells_per_day = sum(x["cells"] for x in daily) / len(daily)
-    kpis = {
-        "scrap_rate": KPI(
-            "scrap_rate",
-            "Overall production scrap rate",
-            "%",
-            7.5,
-            (1 - fpy) * 100,
-            "declaration.yaml#/kpis/scrap_rate",
-            "production_log.csv",
-        ),
-        "first_pass_yield": KPI(
-            "first_pass_yield",
-            "First-pass yield",
-            "%",
-            92.0,
-            fpy * 100,
-            "declaration.yaml#/kpis/first_pass_yield",
-            "production_log.csv",
-        ),
-        "cell_throughput": KPI(
-            "cell_throughput",
-            "Cell throughput",
-            "cell/day",
-            24.0,
-            cells_per_day,
-            "declaration.yaml#/kpis/cell_throughput",
-            "production_log.csv",
-        ),
-        "electrode_throughput": KPI(
-            "electrode_throughput",
-            "Electrode throughput",
-            "m/day",
-            2.5,
-            2.71,
-            "declaration.yaml#/kpis/electrode_throughput",
-            "production_log.csv",
-        ),
-        "electrode_per_batch": KPI(
-            "electrode_per_batch",
-            "Electrode length per coating roll",
-            "m/batch",
-            None,
-            31.4,
-            "",
-            "production_log.csv",
-        ),
-        "eol_pass_rate": KPI(
-            "eol_pass_rate",
-            "End-of-line pass rate",
-            "%",
-            98.0,
-            98.6,
-            "declaration.yaml#/kpis/eol_pass_rate",
-            "eol_test.csv",
-        ),
-        "capacity_mean": KPI(
-            "capacity_mean",
-            "Mean cell capacity",
-            "Ah",
-            5.0,
-            mean,
-            "declaration.yaml#/cell/nominal_capacity",
-            "eol_test.csv",
-        ),
-        "capacity_cv": KPI(
-            "capacity_cv", "Capacity coefficient of variation", "%", None, sd / mean * 100, "", "eol_test.csv"
-        ),
+    return _Logs(steps, daily, caps)
+
+
+# KPIs of the sample: name -> (title, unit, declared, where declared, log file); measured from _Logs
+_KPIS = {
+    "scrap_rate": ("Overall production scrap rate", "%", 7.5, "kpis/scrap_rate", "production_log.csv"),
+    "first_pass_yield": ("First-pass yield", "%", 92.0, "kpis/first_pass_yield", "production_log.csv"),
+    "cell_throughput": ("Cell throughput", "cell/day", 24.0, "kpis/cell_throughput", "production_log.csv"),
+    "electrode_throughput": (
+        "Electrode throughput",
+        "m/day",
+        2.5,
+        "kpis/electrode_throughput",
+        "production_log.csv",
+    ),
+    "electrode_per_batch": ("Electrode length per coating roll", "m/batch", None, "", "production_log.csv"),
+    "eol_pass_rate": ("End-of-line pass rate", "%", 98.0, "kpis/eol_pass_rate", "eol_test.csv"),
+    "capacity_mean": ("Mean cell capacity", "Ah", 5.0, "cell/nominal_capacity", "eol_test.csv"),
+    "capacity_cv": ("Capacity coefficient of variation", "%", None, "", "eol_test.csv"),
+}
+
+
+def _sample_kpis(logs: _Logs) -> dict[str, KPI]:
+    measured = {
+        "scrap_rate": logs.scrap_rate,
+        "first_pass_yield": logs.first_pass_yield * 100,
+        "cell_throughput": logs.cells_per_day,
+        "electrode_throughput": 2.71,
+        "electrode_per_batch": 31.4,
+        "eol_pass_rate": 98.6,
+        "capacity_mean": logs.capacity_mean,
+        "capacity_cv": logs.capacity_cv,
     }
-    F = Finding
-    findings = [
-        F(
-            "ELIG-001",
-            "Cell format is pouch, prismatic or cylindrical",
-            "eligibility",
-            "required",
-            Status.PASS,
-            "pouch | prismatic | cylindrical",
-            "pouch",
-            "Cell format is eligible.",
-            "declaration.yaml#/cell/format",
-            "Roadmap Table 2",
-            "cell_format",
-        ),
-        F(
-            "ELIG-002",
-            "Cell capacity of at least 1 Ah",
-            "eligibility",
-            "required",
-            Status.PASS,
-            "≥ 1 Ah",
-            "5 Ah",
-            "Nominal capacity is eligible.",
-            "declaration.yaml#/cell/nominal_capacity",
-            "Roadmap Table 2",
-            "nominal_capacity",
-        ),
-        F(
-            "ELIG-003",
-            "Both sides of the current collector coated",
-            "eligibility",
-            "required",
-            Status.PASS,
-            "both sides",
-            "both sides, sequential",
-            "",
-            "declaration.yaml#/electrode/coating",
-            "Roadmap Table 2",
-        ),
-        F(
-            "PROC-001",
-            "At least semi-automatic electrode production",
-            "process",
-            "required",
-            Status.PASS,
-            "semi-automatic or automatic",
-            "automatic",
-            "",
-            "declaration.yaml#/steps/coating_and_drying/automation",
-            "Roadmap Table 2",
-        ),
-        F(
-            "PROC-002",
-            "At least semi-automatic formation",
-            "process",
-            "required",
-            Status.PASS,
-            "semi-automatic or automatic",
-            "semi-automatic",
-            "",
-            "declaration.yaml#/steps/formation/automation",
-            "Roadmap Table 2",
-        ),
-        F(
-            "THRU-001",
-            "Continuous electrode production",
-            "throughput",
-            "required",
-            Status.PASS,
-            "≥ 2 m/day or ≥ 2 m/batch",
-            "2.71 m/day",
-            "",
-            "production_log.csv rows 2–133",
-            "Roadmap Table 2",
-            "electrode_throughput",
-        ),
-        F(
-            "THRU-002",
-            "Cell throughput for cells below 10 Ah",
-            "throughput",
-            "required",
-            Status.PASS,
-            "≥ 20 cell/day",
-            f"{cells_per_day:.1f} cell/day",
-            "",
-            "production_log.csv rows 2–133",
-            "Roadmap Table 2",
-            "cell_throughput",
-        ),
-        F(
-            "SCRAP-001",
-            "Overall production scrap rate",
-            "scrap",
-            "required",
-            Status.PASS,
-            "< 10 %",
-            f"{(1 - fpy) * 100:.1f} %",
-            "",
-            "production_log.csv",
-            "Roadmap milestone 2023",
-            "scrap_rate",
-        ),
-        F(
-            "SCRAP-002",
-            "Declared scrap rate matches the logs",
-            "scrap",
-            "advisory",
-            Status.FAIL,
-            "declared within ±2 percentage points of the logs",
-            f"declared 7.5 %, logs show {(1 - fpy) * 100:.1f} %",
-            f"Declared scrap 7.5 %, logs show {(1 - fpy) * 100:.1f} % (lots L12–L19).",
-            "declaration.yaml#/kpis/scrap_rate; production_log.csv rows 45–88",
-            "proposal: declarations must be honest",
-            "scrap_rate",
-            ["L12", "L13", "L14", "L15", "L16", "L17", "L18", "L19"],
-        ),
-        F(
-            "QUAL-001",
-            "End-of-line pass rate",
-            "quality",
-            "required",
-            Status.PASS,
-            "≥ 95 %",
-            "98.6 %",
-            "",
-            "eol_test.csv",
-            "proposal",
-            "eol_pass_rate",
-        ),
-        F(
-            "QUAL-002",
-            "Capacity spread",
-            "quality",
-            "advisory",
-            Status.FAIL,
-            "≤ 0.8 %",
-            f"{sd / mean * 100:.2f} %",
-            "Capacity spread is above the advisory limit in 2 lots.",
-            "eol_test.csv rows 120–180",
-            "proposal: spread of state-of-the-art pilot lines",
-            "capacity_cv",
-            ["L07", "L09"],
-        ),
-        F(
-            "QUAL-003",
-            "Coefficient of variation of internal resistance",
-            "quality",
-            "advisory",
-            Status.NOT_APPLICABLE,
-            "≤ 5 %",
-            "not measured",
-            "The end-of-line test does not report internal resistance.",
-            "eol_test.csv",
-        ),
-        F(
-            "SUST-001",
-            "Footprint reported for every step",
-            "sustainability",
-            "required",
-            Status.PASS,
-            "every step",
-            "11 of 11 steps",
-            "",
-            "energy.csv",
-            "proposal",
-        ),
-        F(
-            "SUST-002",
-            "Primary data share for main production",
-            "sustainability",
-            "required",
-            Status.WAIVED,
-            "≥ 80 %",
-            "72 %",
-            "Metering of cutting, tab welding and sealing is being installed.",
-            "energy.csv",
-            "proposal",
-            "primary_data_share",
-            [],
-            {
-                "id": "W-2026-004",
-                "justification": "Sub-meters ordered, installation in Q2 2026",
-                "expires": "2026-06-30",
-                "approved_by": "LiPLANET office",
-            },
-        ),
-    ]
-    fp = sample_footprint() if footprint else None
+    return {
+        name: KPI(
+            name,
+            title,
+            unit,
+            declared,
+            measured[name],
+            f"declaration.yaml#/{pointer}" if pointer else "",
+            log,
+        )
+        for name, (title, unit, declared, pointer, log) in _KPIS.items()
+    }
+
+
+def sample_result(
+    *,
+    name: str = "Aurora Cell Pilot Line",
+    verdict: Verdict = Verdict.APPROVED_WITH_OBSERVATIONS,
+    footprint: bool = True,
+) -> Result:
+    """A complete result of an assessment, as ``assess()`` would return it."""
+    logs = _sample_logs()
+    findings = sample_findings(logs.scrap_rate, logs.cells_per_day, logs.capacity_cv)
     return Result(
         verdict=verdict,
         criteria=CriteriaRef("liplanet-2026", "2.0.0", "3f" * 32, "LiPLANET seal criteria 2026", ""),
         findings=findings,
-        kpis=kpis,
-        steps=steps,
+        kpis=_sample_kpis(logs),
+        steps=logs.steps,
         inputs=[
             InputFile("declaration.yaml", "1a" * 32, 4213),
             InputFile("production_log.csv", "2b" * 32, 10876),
@@ -495,9 +176,9 @@ def sample_result(
         bundle={"path": "examples/bundles/approved", "format_version": "1.0"},
         assessed_on="2026-04-15",
         tool={"name": "liplanet-cert", "version": "0.1.0"},
-        daily_output=daily,
-        eol_capacity={"unit": "Ah", "values": caps, "nominal": 5.0},
-        footprint=fp,
+        daily_output=logs.daily,
+        eol_capacity={"unit": "Ah", "values": logs.capacities, "nominal": 5.0},
+        footprint=sample_footprint() if footprint else None,
         warnings=[
             "energy.csv: no metering for cutting, tab_welding, sealing, quality_control — default data used"
         ],

@@ -41,7 +41,8 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from liplanet_cert.cli.main import app
-from liplanet_cert.dossier.render import md_code, md_escape, render_html, render_markdown
+from liplanet_cert.dossier.markdown import md_code, md_escape
+from liplanet_cert.dossier.render import render_html, render_markdown
 from liplanet_cert.infra.textsafe import clean, clean_tree, is_clean, json_escape, safe_text
 
 PACK = "liplanet-2026@2.0.0"

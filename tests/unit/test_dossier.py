@@ -15,9 +15,18 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from liplanet_cert.assessment.result import Finding, Status, Verdict
-from liplanet_cert.dossier import charts, dossier_id, render_html, render_markdown, write_dossier
-from liplanet_cert.dossier.render import compress_lots, md_escape, parse_thresholds, top_findings
+from liplanet_cert.assessment.result import Finding, Measured, Result, Status, Verdict
+from liplanet_cert.dossier import (
+    build_context,
+    charts,
+    dossier_id,
+    render_html,
+    render_markdown,
+    write_dossier,
+)
+from liplanet_cert.dossier.findings import compress_lots, top_findings
+from liplanet_cert.dossier.kpi_rows import kpi_limit
+from liplanet_cert.dossier.markdown import md_escape
 from liplanet_cert.dossier.sample import sample_result
 from liplanet_cert.errors import UsageError
 from liplanet_cert.infra.resources import data_dir, example_bundle
@@ -265,7 +274,7 @@ def test_existing_dossier_is_only_replaced_by_a_complete_one(sample, tmp_path, m
         write_dossier(sample, out, command="a different command")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    monkeypatch.setattr(render_mod.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("no space")))
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("no space")))
     monkeypatch.setitem(render_mod._RENDERERS, "md", render_markdown)
     with pytest.raises(OSError):
         write_dossier(sample, out, command="a different command")
@@ -440,12 +449,20 @@ def test_charts_are_deterministic_and_survive_degenerate_data():
     assert "-0" not in re.sub(r"[a-z]-0", "", charts.n(-0.0001))
 
 
-def test_threshold_parsing_and_lot_ranges():
-    assert parse_thresholds("kpi.scrap_rate < 10 %") == [("<", 10.0, "%")]
-    assert parse_thresholds("kpi.electrode_throughput ≥ 2 m/day or kpi.electrode_per_batch ≥ 2 m/batch") == [
-        (">=", 2.0, "m/day"),
-        (">=", 2.0, "m/batch"),
-    ]
+def test_kpi_limits_come_from_typed_thresholds_and_lot_ranges(approved):
+    def limit(name):
+        found = kpi_limit(name, approved.kpis[name].unit, approved.findings)
+        return (found.op, found.value, found.finding.id) if found is not None else None
+
+    # kpi.scrap_rate < 10 (percent): the KPI's "%", no scaling of a rate
+    assert limit("scrap_rate") == ("<", 10.0, "KPI-SCRAP-OVERALL")
+    # one criterion, two metrics: each KPI gets the threshold on its own metric
+    assert limit("electrode_throughput") == (">=", 2.0, "ELIG-ELECTRODE-OUTPUT")
+    assert limit("electrode_per_batch") == (">=", 2.0, "ELIG-ELECTRODE-OUTPUT")
+    # the criterion that applies (cells below 10 Ah), not the one that does not
+    assert limit("cell_throughput") == (">=", 20.0, "ELIG-CELL-OUTPUT-SMALL")
+    assert limit("first_pass_yield") is None  # no criterion tests it
+    assert kpi_limit("scrap_rate", "m/day", approved.findings) is None  # a limit in another unit
     assert compress_lots(["L03", "L12", "L13", "L14", "L15"]) == "L03, L12–L15"
     assert compress_lots(["A1", "A2", "B7"]) == "A1, A2, B7"
 
@@ -457,6 +474,62 @@ def test_kpi_thresholds_come_from_the_criteria(approved):
     joined = "".join(kpi_svgs)
     assert "threshold &lt; 10 %" in joined  # overall scrap rate < 10 %
     assert "threshold &gt;= 20 cell/day" in joined
+
+
+def _as_format_1_0(result):
+    """``result`` as a stored result of format 1.0 gives it: findings without typed thresholds or
+    measured values (their sentences unchanged)."""
+    data = result.to_dict()
+    data["schema_version"] = "1.0"
+    for f in data["findings"]:
+        del f["thresholds"], f["measured"]
+    old = Result.from_dict(data)
+    assert all(f.thresholds == [] and f.measured == [] for f in old.findings)
+    return old
+
+
+@pytest.mark.parametrize("which", ["sample", "approved"])
+def test_a_result_of_format_1_0_renders_without_limits(which, request, tmp_path):
+    """Without typed thresholds the dossier shows no limit (what it shows for a KPI no criterion
+    tests): no limit in the KPI table, no threshold line in the charts; everything else renders."""
+    result = request.getfixturevalue(which)
+    old = _as_format_1_0(result)
+    html = render_html(old, command=CMD)
+    md = render_markdown(old, command=CMD)
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+    ctx = build_context(old, command=CMD, html=False)
+    assert [k["threshold_text"] for k in ctx["kpis"]] == ["—"] * len(old.kpis)
+    assert all(k["criterion"] == "" and k["comparator"] is None for k in ctx["kpis"])
+    assert ctx["daily"]["threshold"] is None and ctx["daily"]["threshold_text"] == ""
+    for svg in SVG_RE.findall(html):
+        if 'class="chart bullet"' in svg or 'class="chart line"' in svg:
+            assert f'stroke="{charts.PALETTE["threshold"]}"' not in svg
+    assert "threshold &lt; 10 %" not in html and "; threshold" not in md
+    # the findings themselves read as before: the sentences are the same
+    assert _table_column(html, "criteria", "Expected") == _table_column(
+        render_html(result, command=CMD), "criteria", "Expected"
+    )
+    assert len(write_dossier(old, tmp_path, command=CMD)) == 2
+
+
+def test_no_limit_from_a_criterion_whose_applicability_is_unknown(approved):
+    """A criterion that could not tell whether it applies (its condition's value was not measured)
+    sets no limit, and one that does not apply neither."""
+    findings = copy.deepcopy(approved.findings)
+    for i, f in enumerate(findings):
+        if f.id == "ELIG-CELL-OUTPUT-SMALL":
+            cond = next(t for t in f.thresholds if t.role == "applies_if")
+            findings[i] = replace(f, status=Status.ERROR, measured=[Measured(cond.metric, None, cond.unit)])
+    assert kpi_limit("cell_throughput", "cell/day", findings) is None  # LARGE: not applicable
+
+
+def test_step_rates_are_percent_never_rescaled(sample):
+    """Step rates are in percent (as the assessment computes them): small ones are not read as fractions."""
+    r = copy.deepcopy(sample)
+    r.steps = [replace(s, scrap_rate=0.5, yield_=None, scrap_limit=0.8) for s in r.steps]
+    steps = build_context(r, command=CMD, html=False)["steps"]
+    assert {(s["scrap_rate"], s["limit"], s["yield"]) for s in steps} == {(0.5, 0.8, None)}
+    assert "| 0.5 % | ≤ 0.8 % |" in render_markdown(r, command=CMD)
 
 
 # --------------------------------------------------------------------------------------------
@@ -763,7 +836,7 @@ def test_running_header_cannot_break_out_of_css(sample):
 
 
 def test_identifiers_break_only_after_separators():
-    from liplanet_cert.dossier.render import wbr
+    from liplanet_cert.dossier.templating import wbr
 
     pointer = "declaration.yaml#/steps/4/automation; production_log.csv (step coating_and_drying)"
     out = str(wbr(pointer))
@@ -801,7 +874,8 @@ def test_kpi_numbers_carry_their_units(approved):
 def test_values_never_wrap_away_from_their_units_comparators_or_hyphens(not_approved):
     """A line never ends in "≥ 1" before "Ah", "≤ 4" before "%", "semi-" before "automatic" or
     "production_log." before "csv": no-break spaces, no-wrap enum values, no break in a file name."""
-    from liplanet_cert.dossier.render import glue, wbr
+    from liplanet_cert.dossier.nobreak import glue
+    from liplanet_cert.dossier.templating import wbr
 
     nb = "\u00a0"
     assert glue("<td>≥ 1 Ah</td><td>≥ 20 cell/day</td><td>≤ 4 %</td><td>&lt; 0.1 %</td>") == (
