@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from liplanet_cert import catalogue
 from liplanet_cert.assessment import metrics
 from liplanet_cert.assessment.kpis import Measurements, compress_ids
 from liplanet_cert.assessment.result import Finding, Measured, Status, Threshold, Verdict
@@ -67,7 +68,7 @@ def _finding(
 
 
 def _unit(metric: str) -> str | None:
-    spec = metrics.spec(metric)
+    spec = catalogue.spec(metric)
     return spec.value_unit if spec is not None else None
 
 

@@ -11,15 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from liplanet_cert.catalogue import (  # noqa: F401  (importers move to catalogue)
+from liplanet_cert.catalogue import (
     AUTOMATION_ORDER,
-    CATALOGUE,
     KPI_SPECS,
-    OP_TEXT,
-    OPS_BY_KIND,
-    MetricSpec,
-    production_steps,
-    spec,
     step_catalogue,
 )
 

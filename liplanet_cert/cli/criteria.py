@@ -84,7 +84,7 @@ def criteria_metrics(format: str = typer.Option("table", "--format", "-f", help=
     """
 
     def body() -> int:
-        from liplanet_cert.assessment.metrics import CATALOGUE
+        from liplanet_cert.catalogue import CATALOGUE
         from liplanet_cert.reporters.views.criteria import MetricsView
 
         table_or_json(format)

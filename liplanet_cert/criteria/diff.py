@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from liplanet_cert.assessment import metrics
+from liplanet_cert import catalogue
 from liplanet_cert.criteria.pack import CriteriaPack
 
 DEFINITION_KEYS = {
@@ -143,7 +143,7 @@ def _text(c: dict[str, Any], what: str) -> str:
 def _cond_text(cond: dict[str, Any]) -> str:
     v = cond["value"]
     v = ", ".join(map(str, v)) if isinstance(v, list) else (str(v).lower() if isinstance(v, bool) else str(v))
-    return f"{cond['metric']} {metrics.OP_TEXT.get(cond['op'], cond['op'])} {v}"
+    return f"{cond['metric']} {catalogue.OP_TEXT.get(cond['op'], cond['op'])} {v}"
 
 
 def _changes(a: dict[str, Any], b: dict[str, Any]) -> tuple[FieldChange, ...]:

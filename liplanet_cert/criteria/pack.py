@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.assessment import metrics
+from liplanet_cert import catalogue
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.errors import CriteriaError, Problem
 from liplanet_cert.infra import safeyaml
@@ -36,7 +36,7 @@ class Condition:
 
     @property
     def expected(self) -> str:
-        return f"{self.metric} {metrics.OP_TEXT[self.op]} {self.text}"
+        return f"{self.metric} {catalogue.OP_TEXT[self.op]} {self.text}"
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ class _LintError(Exception):
 
 
 def _condition(c: dict[str, Any]) -> Condition:
-    spec = metrics.spec(c["metric"])
+    spec = catalogue.spec(c["metric"])
     if spec is None:
         raise _LintError(
             "unknown metric",
@@ -214,10 +214,10 @@ def _condition(c: dict[str, Any]) -> Condition:
             found=c["metric"],
         )
     op, value = c["op"], c["value"]
-    if op not in metrics.OPS_BY_KIND[spec.kind]:
+    if op not in catalogue.OPS_BY_KIND[spec.kind]:
         raise _LintError(
             f"operator {op!r} does not fit a {spec.kind} metric",
-            expected=", ".join(sorted(metrics.OPS_BY_KIND[spec.kind])),
+            expected=", ".join(sorted(catalogue.OPS_BY_KIND[spec.kind])),
             found=op,
         )
     if spec.kind == "quantity":

@@ -3,7 +3,7 @@
 A finding states what was expected in the terms of the criteria pack: ``kpi.cell_throughput ≥ 20
 cell/day``, ``step.tab_welding.automation ≥ semi-automatic``, ``declared scrap_rate within ± 2 % of
 the measured 15.4 %``.  An auditor reads "cell throughput ≥ 20 cell/day".  :class:`Labeller`
-rewrites such texts for display: every metric path of the catalogue (:mod:`liplanet_cert.assessment.metrics`,
+rewrites such texts for display: every metric path of the catalogue (:mod:`liplanet_cert.catalogue`,
 read only) becomes its meaning, a bare threshold gets the unit the metric is measured in, and KPI
 and step ids that stand in running text become their titles.  Pointers into the bundle (the
 "where" of a finding) are never rewritten: they must stay exact.
@@ -240,8 +240,7 @@ class Labeller:
 
 @lru_cache(maxsize=4)
 def _catalogues(glossary_titles: tuple[tuple[str, str], ...]) -> Labeller:
-    from liplanet_cert.assessment.metrics import CATALOGUE
-    from liplanet_cert.catalogue import KPI_SPECS
+    from liplanet_cert.catalogue import CATALOGUE, KPI_SPECS
 
     kpi_titles = {k: v[2] for k, v in KPI_SPECS.items()}
     kpi_titles.update(dict(glossary_titles))

@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.assessment.metrics import CATALOGUE
+from liplanet_cert.catalogue import CATALOGUE
 from liplanet_cert.cli.main import app
 from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS

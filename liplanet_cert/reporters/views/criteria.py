@@ -106,7 +106,7 @@ class MetricsView(View[Sequence[Any]]):
         t.print(console)
 
     def to_json(self, item: Sequence[Any]) -> str:
-        from liplanet_cert.assessment.metrics import OPS_BY_KIND
+        from liplanet_cert.catalogue import OPS_BY_KIND
         from liplanet_cert.reporters.json_ import dumps
 
         return dumps({"metrics": [{**m.to_dict(), "operators": sorted(OPS_BY_KIND[m.kind])} for m in item]})

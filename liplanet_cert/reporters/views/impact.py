@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liplanet_cert.assessment import metrics
+from liplanet_cert import catalogue
 from liplanet_cert.batch.impact import Impact, ImpactRow
 from liplanet_cert.infra.textsafe import clean
 from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
@@ -100,7 +100,7 @@ def _metric_list(names: tuple[str, ...]) -> str:
     """'footprint metrics footprint.a, footprint.b; logs metrics step.x.scrap_rate' (at most 12 names)."""
     groups: dict[str, list[str]] = {}
     for m in names[:12]:
-        spec = metrics.spec(m)
+        spec = catalogue.spec(m)
         groups.setdefault(f"{spec.source} metrics " if spec is not None else "", []).append(clean(m))
     text = "; ".join(label + ", ".join(ms) for label, ms in groups.items()) or "data"
     return text + (f" and {len(names) - 12} more" if len(names) > 12 else "")
