@@ -102,21 +102,25 @@ def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
     return dense, distinct
 
 
-def measure(bundle: Bundle) -> Measurements:
-    table = bundle.production
-    plog = bundle.files["production_log"]
-    eol_file = bundle.files["eol_tests"]
-    order = {s: i for i, s in enumerate(production_steps())}
-    values: dict[str, float | None] = {}
-    locations: dict[str, str] = {}
+@dataclass
+class _Groups:
+    """The production log aggregated once per (lot, step) group, in order of first appearance, as
+    numbers: no Python object per row (a log at the size limit has 1.5 million rows)."""
 
-    # One aggregation per (lot, step) group, in order of first appearance, as numbers: no Python
-    # object per row (a log at the size limit has 1.5 million rows); per step and per lot derive
-    # from it.  load_bundle refuses a lot logged twice for one step, so each row is its own group
-    # (the general case is kept for tables built otherwise).
-    step_col, lot_col, date_col = table["step"], table["lot_id"], table["date"]
-    g_step, step_names = _factorize(step_col)
-    g_lot, lot_names = _factorize(lot_col)
+    step: np.ndarray  # step code of each group
+    lot: np.ndarray  # lot code of each group
+    step_names: np.ndarray
+    lot_names: np.ndarray
+    units_in: np.ndarray
+    good_out: np.ndarray
+    scrap: np.ndarray
+
+
+def _groups(table: Any) -> _Groups:
+    """load_bundle refuses a lot logged twice for one step, so each row is its own group (the
+    general case is kept for tables built otherwise)."""
+    g_step, step_names = _factorize(table["step"])
+    g_lot, lot_names = _factorize(table["lot_id"])
     columns = [np.asarray(table[c], dtype=float) for c in ("units_in", "good_out", "scrap")]
     key = g_lot.astype(np.int64) * max(len(step_names), 1) + g_step
     ordered = np.sort(key)
@@ -129,28 +133,27 @@ def measure(bundle: Bundle) -> Measurements:
         g_rows = first_row[appearance]
         g_step, g_lot = g_step[g_rows], g_lot[g_rows]
         columns = [np.bincount(group, weights=c, minlength=len(appearance)) for c in columns]
-        del _keys, first_row, inverse, appearance, rank, group, g_rows
-    del key, ordered
-    uin_g, good_g, scrap_g = columns
+    return _Groups(g_step, g_lot, step_names, lot_names, *columns)
+
+
+def _step_totals(g: _Groups) -> dict[str, list[float]]:
+    """[units in, good out, scrap, lots] of each step, in order of first appearance."""
     totals: dict[str, list[float]] = {}
-    for s in dict.fromkeys(g_step.tolist()):  # steps in order of first appearance
-        mine = g_step == s
-        totals[str(step_names[s])] = [
-            float(uin_g[mine].sum()),
-            float(good_g[mine].sum()),
-            float(scrap_g[mine].sum()),
+    for s in dict.fromkeys(g.step.tolist()):
+        mine = g.step == s
+        totals[str(g.step_names[s])] = [
+            float(g.units_in[mine].sum()),
+            float(g.good_out[mine].sum()),
+            float(g.scrap[mine].sum()),
             int(mine.sum()),
         ]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        has = uin_g > 0
-        yields = np.where(has, good_g / np.where(has, uin_g, 1), np.nan)
-    lot_step_scrap = LotStepScrap(
-        [str(x) for x in lot_names],
-        [str(x) for x in step_names],
-        g_lot[has],
-        g_step[has],
-        (1 - yields[has]) * 100,
-    )
+    return totals
+
+
+def _step_stats(
+    totals: dict[str, list[float]], order: dict[str, int]
+) -> tuple[list[StepStats], dict[str, float], float]:
+    """Each step's statistics in process order, its scrap rate (%) and the rolled throughput yield."""
     steps: list[StepStats] = []
     step_scrap: dict[str, float] = {}
     rty = 1.0
@@ -163,32 +166,48 @@ def measure(bundle: Bundle) -> Measurements:
         if rate is not None:
             step_scrap[step] = rate
         steps.append(StepStats(step, int(lots), float(uin), float(good), float(scrap), rate, yld))
-    values["first_pass_yield"] = rty * 100 if steps else None
-    values["scrap_rate"] = (1 - rty) * 100 if steps else None
-    locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
-    # overall scrap of each lot: 1 - the product of its step yields (in log order, as math.prod)
+    return steps, step_scrap, rty
+
+
+def _lot_scrap(g: _Groups) -> tuple[LotStepScrap, dict[str, float]]:
+    """Scrap (%) of each lot at each step, and overall scrap of each lot: 1 - the product of its
+    step yields (in log order, as math.prod)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has = g.units_in > 0
+        yields = np.where(has, g.good_out / np.where(has, g.units_in, 1), np.nan)
+    per_step = LotStepScrap(
+        [str(x) for x in g.lot_names],
+        [str(x) for x in g.step_names],
+        g.lot[has],
+        g.step[has],
+        (1 - yields[has]) * 100,
+    )
     with_yield = np.flatnonzero(has)
-    by_lot = with_yield[np.argsort(g_lot[with_yield], kind="stable")]
+    by_lot = with_yield[np.argsort(g.lot[with_yield], kind="stable")]
     lot_scrap: dict[str, float] = {}
     if len(by_lot):
-        lots_sorted = g_lot[by_lot]
+        lots_sorted = g.lot[by_lot]
         starts = np.flatnonzero(np.r_[True, lots_sorted[1:] != lots_sorted[:-1]])
         products = np.multiply.reduceat(yields[by_lot], starts)
         scrap_of = dict(zip(lots_sorted[starts].tolist(), ((1 - products) * 100).tolist()))
-        lot_scrap = {lot: scrap_of[code] for code, lot in zip(lot_step_scrap._order, lot_step_scrap)}
-    for lot in lot_names:
+        lot_scrap = {lot: scrap_of[code] for code, lot in zip(per_step._order, per_step)}
+    for lot in g.lot_names:
         lot_scrap.setdefault(str(lot), 0.0)
+    return per_step, lot_scrap
 
-    days = len(np.unique(date_col[~np.isnat(date_col)]))
-    final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
-    cells = float(totals[final][1]) if final else 0.0
-    values["cell_throughput"] = cells / days if days else None
-    locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
+
+def _daily_output(table: Any, final: str | None) -> list[dict[str, Any]]:
+    """Good cells of the last step per calendar day."""
+    step_col, date_col = table["step"], table["date"]
     at_final = (step_col == final) & ~np.isnat(date_col)
     out_days, idx = np.unique(date_col[at_final], return_inverse=True)
     per_day = np.bincount(idx, weights=table["good_out"][at_final], minlength=len(out_days))
-    daily_output = [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
+    return [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
 
+
+def _electrode(table: Any, days: int, values: dict[str, float | None]) -> None:
+    """Coated electrode per production day and per batch (roll), from the coating rows' lengths."""
+    step_col, lot_col = table["step"], table["lot_id"]
     length_col = np.asarray(table["electrode_length"], dtype=float)
     coated = (step_col == "coating_and_drying") & ~np.isnan(length_col)
     length = float(length_col[coated].sum()) if coated.any() else None
@@ -197,26 +216,53 @@ def measure(bundle: Bundle) -> Measurements:
     for lot, metres in zip(lot_col[coated].tolist(), length_col[coated].tolist()):
         per_roll[lot] = per_roll.get(lot, 0.0) + metres
     values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
+
+
+def _end_of_line(eol: Any, values: dict[str, float | None]) -> Sequence[float]:
+    """Pass rate, capacity mean, standard deviation and CV from the end-of-line tests; the capacities."""
+    if eol is None or not len(eol):
+        for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
+            values[k] = None
+        return []
+    values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
+    cap = np.asarray(eol["capacity"], dtype=float)
+    values["capacity_mean"] = float(cap.mean())
+    std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
+    values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None
+    values["capacity_std"] = std
+    return cap
+
+
+def measure(bundle: Bundle) -> Measurements:
+    """Every KPI the logs allow measuring, with where in the bundle it comes from."""
+    table = bundle.production
+    plog = bundle.files["production_log"]
+    order = {s: i for i, s in enumerate(production_steps())}
+    values: dict[str, float | None] = {}
+    locations: dict[str, str] = {}
+
+    groups = _groups(table)
+    totals = _step_totals(groups)
+    lot_step_scrap, lot_scrap = _lot_scrap(groups)
+    steps, step_scrap, rty = _step_stats(totals, order)
+    values["first_pass_yield"] = rty * 100 if steps else None
+    values["scrap_rate"] = (1 - rty) * 100 if steps else None
+    locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
+
+    date_col = table["date"]
+    days = len(np.unique(date_col[~np.isnat(date_col)]))
+    final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
+    cells = float(totals[final][1]) if final else 0.0
+    values["cell_throughput"] = cells / days if days else None
+    locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
+    daily_output = _daily_output(table, final)
+    _electrode(table, days, values)
     locations["electrode_throughput"] = locations["electrode_per_batch"] = (
         f"{plog} (step coating_and_drying, column electrode_length)"
     )
-
-    capacities: Sequence[float] = []
-    eol = bundle.eol
-    if eol is not None and len(eol):
-        values["eol_pass_rate"] = float(eol["passed"].mean() * 100)
-        cap = np.asarray(eol["capacity"], dtype=float)
-        capacities = cap
-        values["capacity_mean"] = float(cap.mean())
-        std = float(cap.std(ddof=1)) if len(cap) > 1 else 0.0
-        values["capacity_cv"] = std / values["capacity_mean"] * 100 if values["capacity_mean"] else None
-        values["capacity_std"] = std
-    else:
-        for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
-            values[k] = None
+    capacities = _end_of_line(bundle.eol, values)
     for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
-        locations[k] = f"{eol_file} (all rows)"
-
+        locations[k] = f"{bundle.files['eol_tests']} (all rows)"
     return Measurements(
         values,
         locations,
