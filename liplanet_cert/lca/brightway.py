@@ -1,5 +1,6 @@
-"""Brightway side of the footprint: project setup, background database, the unit-impact cache,
-the per-step foreground and Monte Carlo.
+"""Brightway side of the footprint: project setup, background database, writing the unit-impact
+cache, the per-step foreground and Monte Carlo (the directory, its lock and reading the cache:
+:mod:`liplanet_cert.lca.bwdir`).
 
 Brightway (bw2data, bw2calc, bw2io) is imported only inside these functions.  The project lives in
 ``bw_dir`` (option), else ``$LIPLANET_BW_DIR``, else the user data directory.  Everything
@@ -26,93 +27,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.errors import LCAError, Problem, UsageError
+from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.infra.atomic import write_text
+from liplanet_cert.lca.bwdir import cache_path, locked, read_cache, resolve_bw_dir, usable_bw_dir
 from liplanet_cert.lca.model import Model, gas_factors
 from liplanet_cert.lca.types import StepInventory
 
 PROJECT = "liplanet-cert"
 FOREGROUND = "liplanet-foreground"
-CACHE_DIR = "liplanet-cache"
-LOCK_NAME = ".liplanet.lock"
 _state: dict[str, Any] = {"dir": None}
-
-
-def resolve_bw_dir(bw_dir: Path | str | None = None) -> Path:
-    """The Brightway directory: option, else $LIPLANET_BW_DIR, else the user data directory."""
-    if bw_dir:
-        return Path(bw_dir).expanduser().resolve()
-    env = os.environ.get("LIPLANET_BW_DIR")
-    if env:
-        return Path(env).expanduser().resolve()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("liplanet-cert")) / "brightway"
-
-
-def usable_bw_dir(bw_dir: Path) -> Path:
-    """Create ``bw_dir`` if needed; a path that cannot be a writable directory (a file, a folder
-    inside a file, no permission) is the user's input: a :class:`UsageError` naming it, exit 2."""
-    try:
-        bw_dir.mkdir(parents=True, exist_ok=True)
-        if not os.access(bw_dir, os.W_OK | os.X_OK):
-            raise PermissionError(13, "Permission denied")
-    except OSError as exc:
-        found = "a file" if bw_dir.is_file() else (exc.strerror or type(exc).__name__)
-        raise UsageError(
-            Problem(
-                str(bw_dir),
-                message="the Brightway directory (--bw-dir or LIPLANET_BW_DIR) cannot be used",
-                expected="a writable directory, or a path where one can be created",
-                found=found,
-            )
-        ) from None
-    return bw_dir
-
-
-@contextlib.contextmanager
-def locked(bw_dir: Path) -> Iterator[None]:
-    """Hold the Brightway directory (exclusive, waiting for another process that holds it)."""
-    from liplanet_cert.infra.locks import exclusive
-
-    with exclusive(usable_bw_dir(bw_dir) / LOCK_NAME, wait=True):
-        yield
-
-
-def cache_path(bw_dir: Path, model: Model) -> Path:
-    return bw_dir / CACHE_DIR / f"unit-impacts-{model.sha256}.json"
-
-
-_READ: dict[str, tuple[tuple[int, int], dict[str, float] | None]] = {}  # path -> (stat, impacts)
-
-
-def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
-    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model.
-
-    Memoised per process while the file is unchanged (mtime and size): a batch asks once per bundle.
-    """
-    path = cache_path(bw_dir, model)
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    stamp = (st.st_mtime_ns, st.st_size)
-    hit = _READ.get(str(path))
-    if hit is not None and hit[0] == stamp:
-        return dict(hit[1]) if hit[1] is not None else None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    impacts = None
-    if (
-        isinstance(data, dict)
-        and data.get("model_sha256") == model.sha256
-        and data.get("method") == list(model.method)
-    ):
-        impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
-    _READ[str(path)] = (stamp, impacts)
-    return dict(impacts) if impacts is not None else None
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from liplanet_cert.errors import LCAError, Problem
+from liplanet_cert.lca import bwdir
 from liplanet_cert.lca.inventory import apply_scenario, build_inventory
 from liplanet_cert.lca.model import Model, load_model
 from liplanet_cert.lca.types import CARRIERS, FootprintInput, FootprintResult, StepInventory, StepResult
@@ -27,7 +28,7 @@ def unit_impacts(model: Model, bw_dir: Path | str | None = None) -> dict[str, fl
     """kg CO2e per unit of every background supplier (Brightway-computed, cached)."""
     from liplanet_cert.lca import brightway as bw
 
-    cached = bw.read_cache(bw.resolve_bw_dir(bw_dir), model)
+    cached = bwdir.read_cache(bwdir.resolve_bw_dir(bw_dir), model)
     return cached if cached is not None else bw.setup(model, bw_dir)
 
 

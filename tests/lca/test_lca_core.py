@@ -326,7 +326,7 @@ def test_model_files_are_versioned_and_grid_figures_match_the_reference_csv():
 def test_concurrent_uncertainty_runs_on_one_fresh_brightway_directory(tmp_path):
     """Two ``footprint --uncertainty`` runs started together on the same, empty Brightway directory
     (regression: "database is locked", a biosphere flow "not found", exit 3) both succeed, with the
-    same numbers: the set-up and the foreground run under the directory's lock (lca/bw.py)."""
+    same numbers: the set-up and the foreground run under the directory's lock (lca/brightway.py, lca/bwdir.py)."""
     cmd = [
         sys.executable,
         "-m",
