@@ -31,7 +31,7 @@ def example_bundle(name: str = "approved") -> Path:
 
 # The JSON Schemas ``liplanet-cert schema NAME`` publishes: NAME -> (file stem in schemas/, what it
 # describes).  The one list: the command, its help and the README's command table come from it
-# (tests/test_cli.py checks the README against it).
+# (tests/system/test_cli.py checks the README against it).
 PUBLISHED_SCHEMAS: dict[str, tuple[str, str]] = {
     "bundle": ("declaration", "the declaration of a bundle"),
     "criteria": ("criteria-pack", "a criteria pack"),

@@ -1,6 +1,6 @@
 """Terminal tables that never cut an id, a version or a path.
 
-Every rich table of the tool is built here (``tests/test_tables.py`` checks that no other module
+Every rich table of the tool is built here (``tests/unit/test_tables.py`` checks that no other module
 builds one), so that a table added later gets the layout rules right by default:
 
 - an ``ID`` column (criterion and pack ids, versions, bundle paths, statuses, numbers, hashes) is
