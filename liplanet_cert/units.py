@@ -302,17 +302,14 @@ def _factor(units: Any, unit: str) -> float | None:
     return one if zero == 0.0 else None  # an offset maps 0 elsewhere: not a plain factor
 
 
-def format_value(value: float | None, unit: str = "", digits: int = 4) -> str:
-    """Format a number compactly and deterministically, with its unit."""
+def format_value(value: float | None, unit: str, percent_digits: int = 2) -> str:
+    """A value in its canonical unit as findings write it: ``7.67 %`` (``percent_digits``
+    decimals), else four significant digits and the unit (``44.32 cell/day``); ``n/a`` for none."""
     if value is None:
         return "n/a"
-    if unit in ("%", "percent"):
-        text = f"{value:.{max(digits - 2, 1)}f}".rstrip("0").rstrip(".")
-        return f"{text} %"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        text = f"{value:.{digits}g}"
-    return f"{text} {unit}".strip()
+    if unit in ("percent", "%"):
+        return f"{value:.{percent_digits}f} %"
+    return f"{value:.4g} {unit}"
 
 
 def _expect(dimension: str | None) -> str:

@@ -17,6 +17,7 @@ from liplanet_cert.assessment.result import Finding, Measured, Status, Threshold
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
+from liplanet_cert.units import format_value
 
 
 @dataclass
@@ -212,7 +213,7 @@ def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
         )
     diff = abs(declared.value - measured)
     allowed = tol if mode == "absolute" else abs(measured) * tol / 100
-    shown = _fmt(measured, unit)
+    shown = format_value(measured, unit, percent_digits=1)
     expected = f"declared {kpi} within {tol_text} of the measured {shown}"
     actual = f"declared {declared.text}, logs show {shown}"
     if diff <= allowed + 1e-12:
@@ -227,12 +228,6 @@ def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
     if lots:
         msg += f" (lots {compress_ids(lots)})"
     return _finding(c, Status.FAIL, expected, actual, msg, where, lots, found)
-
-
-def _fmt(v: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{v:.1f} %"
-    return f"{v:.4g} {unit}"
 
 
 def _label(metric: str) -> str:

@@ -16,6 +16,7 @@ from liplanet_cert.catalogue import (
     KPI_SPECS,
     step_catalogue,
 )
+from liplanet_cert.units import format_value
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def read(name: str, ctx: Any) -> Value:
         v = m.values.get(key)
         if v is None:
             raise Unavailable(f"the logs do not allow measuring {key}")
-        return Value(v, _fmt(v, KPI_SPECS[key][1]), m.locations.get(key, ""))
+        return Value(v, format_value(v, KPI_SPECS[key][1]), m.locations.get(key, ""))
     if name.startswith("declared."):
         key = name[9:]
         k = b.declared_kpis.get(key)
@@ -96,7 +97,7 @@ def read(name: str, ctx: Any) -> Value:
             if step not in m.step_scrap:
                 raise Unavailable(f"no production-log rows for step {step}")
             v = m.step_scrap[step]
-            return Value(v, _fmt(v, "percent"), f"{b.files['production_log']} (step {step})")
+            return Value(v, format_value(v, "percent"), f"{b.files['production_log']} (step {step})")
     if name.startswith("footprint."):
         fp = ctx.footprint
         if fp is None:
@@ -126,12 +127,6 @@ def _footprint_metric(name: str, fp: dict[str, Any], b: Any) -> Value:
         v = float(fp["total"]["kg_co2e_per_kwh"])
         return Value(v, f"{v:.1f} kg CO2e/kWh", loc)
     raise Unavailable(f"unknown metric {name}")
-
-
-def _fmt(v: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{v:.2f} %"
-    return f"{v:.4g} {unit}"
 
 
 def compare(op: str, actual: Any, threshold: Any, kind: str) -> bool:
