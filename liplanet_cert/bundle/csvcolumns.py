@@ -16,7 +16,7 @@ from itertools import repeat
 from typing import Any
 
 from liplanet_cert.bundle.csvtext import DELIMITERS, MAX_LINE_CHARS
-from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.rowproblems import RowProblems, rows_text
 from liplanet_cert.errors import ProblemCollector, quote
 
@@ -173,8 +173,8 @@ class CsvText:
 
     def table(
         self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
-    ) -> Table:
-        """The checked file as a :class:`Table`; the columns named in ``compact`` (read by nothing
+    ) -> LogTable:
+        """The checked file as a :class:`LogTable`; the columns named in ``compact`` (read by nothing
         after the checks) stay :class:`TextColumn` s."""
         import numpy as np
 
@@ -193,7 +193,7 @@ class CsvText:
             self.release(name)
         data.update((k, v) for k, v in converted.items() if k not in data)
         data["_row"] = self.rows
-        return Table(data)
+        return LogTable(data)
 
 
 class Columns:

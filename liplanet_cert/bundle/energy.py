@@ -14,7 +14,7 @@ from liplanet_cert.bundle.csvcells import dates, numbers
 from liplanet_cert.bundle.csvcolumns import CsvText
 from liplanet_cert.bundle.csvread import read_csv
 from liplanet_cert.bundle.declaration import Declared
-from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.rowproblems import RowProblems
 from liplanet_cert.catalogue import ENERGY_CARRIERS, facility_services, production_steps
 from liplanet_cert.errors import ProblemCollector, quote
@@ -66,7 +66,7 @@ def _accuracy(text: str) -> float | QuantityError:
 
 def read_energy(
     rel: str, data: bytes | Callable[[], bytes], facts: Declared, problems: ProblemCollector
-) -> Table | None:
+) -> LogTable | None:
     """The energy metering file ``rel`` (``data``: its bytes, or a function reading them) checked
     against the declaration's ``facts``, or None when it cannot be read as a table."""
     import numpy as np

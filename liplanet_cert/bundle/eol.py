@@ -10,13 +10,13 @@ from typing import Any
 from liplanet_cert.bundle.csvcells import dates, numbers
 from liplanet_cert.bundle.csvread import read_csv
 from liplanet_cert.bundle.declaration import Declared
-from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.errors import ProblemCollector, quote
 
 
 def read_eol(
     rel: str, data: bytes | Callable[[], bytes], facts: Declared, problems: ProblemCollector
-) -> Table | None:
+) -> LogTable | None:
     """The end-of-line test file ``rel`` (``data``: its bytes, or a function reading them) checked
     against the declaration's ``facts`` (test dates in the reporting period), or None when it
     cannot be read as a table."""

@@ -14,15 +14,15 @@ from liplanet_cert.bundle.csvtext import SPREADSHEET_SUFFIXES
 from liplanet_cert.bundle.declaration import DEFAULT_FILES, Declared
 from liplanet_cert.bundle.energy import read_energy
 from liplanet_cert.bundle.eol import read_eol
-from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.production import read_production
 from liplanet_cert.bundle.rowproblems import RowProblems
 from liplanet_cert.bundle.source import BundleSource
 from liplanet_cert.errors import BundleError, ProblemCollector
 
-# role -> (what the log is, its reader: (path, bytes or a function reading them, facts, problems) -> Table)
+# role -> (what the log is, its reader: (path, bytes or a function reading them, facts, problems) -> LogTable)
 _READERS: dict[
-    str, tuple[str, Callable[[str, Callable[[], bytes], Declared, ProblemCollector], Table | None]]
+    str, tuple[str, Callable[[str, Callable[[], bytes], Declared, ProblemCollector], LogTable | None]]
 ] = {
     "production_log": ("production log", read_production),
     "eol_tests": ("end-of-line test file", read_eol),
@@ -34,9 +34,9 @@ _READERS: dict[
 class Logs:
     """The bundle's logs, each None when missing or unreadable."""
 
-    production: Table | None
-    eol: Table | None
-    energy: Table | None
+    production: LogTable | None
+    eol: LogTable | None
+    energy: LogTable | None
 
 
 def read_logs(

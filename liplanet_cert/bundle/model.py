@@ -1,5 +1,5 @@
 """The typed result of loading a bundle: :class:`Bundle` and its parts (the declared cell and
-KPIs, each CSV log as a :class:`Table`).  Data only: reading and checking the files is
+KPIs, each CSV log as a :class:`LogTable`).  Data only: reading and checking the files is
 :mod:`liplanet_cert.bundle.load` and the modules it calls."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class DeclaredKPI:
 # Parsing and validation work on plain columns (lists of strings, numpy arrays); each file becomes
 # one pandas DataFrame at the end, for the analysis in :mod:`liplanet_cert.assessment.kpis`.  Building the
 # frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
-class Table:
+class LogTable:
     """One CSV log, parsed and checked: typed columns — numpy float arrays for numbers (in the
     canonical unit), ``datetime64[ns]`` arrays for dates, object arrays of text — and ``_row``, the
     file line of each record.  ``frame`` is the same as a pandas DataFrame, built on first use (the
@@ -87,9 +87,9 @@ class Bundle:
     steps: dict[str, str]  # step id -> automation level, in declaration order
     declared_kpis: dict[str, DeclaredKPI]
     files: dict[str, str]  # role -> path in bundle
-    production: Table  # .frame: pandas DataFrame
-    eol: Table | None
-    energy: Table | None
+    production: LogTable  # .frame: pandas DataFrame
+    eol: LogTable | None
+    energy: LogTable | None
     inputs: list[InputFile]
     evidence: list[dict[str, str]]
     passport: dict[str, Any] | None

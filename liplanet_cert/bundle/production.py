@@ -11,14 +11,14 @@ from liplanet_cert.bundle.csvcells import dates, numbers
 from liplanet_cert.bundle.csvcolumns import CsvText
 from liplanet_cert.bundle.csvread import read_csv
 from liplanet_cert.bundle.declaration import Declared
-from liplanet_cert.bundle.model import Table
+from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.catalogue import production_steps
 from liplanet_cert.errors import ProblemCollector, quote
 
 
 def read_production(
     rel: str, data: bytes | Callable[[], bytes], facts: Declared, problems: ProblemCollector
-) -> Table | None:
+) -> LogTable | None:
     """The production log ``rel`` (``data``: its bytes, or a function reading them) checked against
     the declaration's ``facts``, or None when it cannot be read as a table."""
     import numpy as np
