@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.assessment.evaluate import Context, evaluate, verdict_of
 from liplanet_cert.assessment.kpis import Measurements, measure
@@ -25,6 +25,9 @@ from liplanet_cert.criteria.pack import CriteriaPack
 from liplanet_cert.criteria.select import select_pack
 from liplanet_cert.errors import LCAError, UsageError
 from liplanet_cert.version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is wanted)
+    from liplanet_cert.lca.types import FootprintResult
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ def footprint_of(
     uncertainty: int = 0,
     seed: int | None = None,
     bw_dir: Path | None = None,
-) -> Any:
-    """The per-step CO2 footprint (an ``lca.FootprintResult``) of the bundle at ``path``: loaded,
-    measured, then computed (optionally with a scenario and Monte Carlo ``uncertainty``)."""
+) -> FootprintResult:
+    """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
+    (optionally with a scenario and Monte Carlo ``uncertainty``)."""
     from liplanet_cert.assessment.footprint import bundle_footprint
 
     bundle = load_bundle(path)
@@ -123,7 +126,7 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
         from liplanet_cert.assessment.footprint import bundle_footprint
 
         try:
-            ctx.footprint = bundle_footprint(bundle, m, bw_dir=options.bw_dir).to_dict()
+            ctx.footprint = bundle_footprint(bundle, m, bw_dir=options.bw_dir)
         except LCAError as exc:
             if options.footprint:  # explicitly asked for: the user's error stops the run
                 raise

@@ -8,7 +8,7 @@ pass; one whose applicability condition does not hold is ``not_applicable`` with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from liplanet_cert import catalogue
 from liplanet_cert.assessment import metrics
@@ -19,12 +19,15 @@ from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
 from liplanet_cert.units import format_value
 
+if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is wanted)
+    from liplanet_cert.lca.types import FootprintResult
+
 
 @dataclass
 class Context:
     bundle: Bundle
     measurements: Measurements
-    footprint: dict[str, Any] | None = None
+    footprint: FootprintResult | None = None
     footprint_error: str | None = None
 
 

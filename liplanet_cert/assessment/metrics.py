@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.catalogue import (
     AUTOMATION_ORDER,
@@ -17,6 +17,9 @@ from liplanet_cert.catalogue import (
     step_catalogue,
 )
 from liplanet_cert.units import format_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from liplanet_cert.lca.types import FootprintResult
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,10 @@ def read(name: str, ctx: Any) -> Value:
     raise Unavailable(f"unknown metric {name}")
 
 
-def _footprint_metric(name: str, fp: dict[str, Any], b: Any) -> Value:
-    steps = fp.get("steps", [])
+def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
     loc = b.files.get("energy", "energy.csv") + " + lca model"
     if name == "footprint.steps_reported":
-        reported = {s["step"] for s in steps if s.get("kg_co2e_per_cell") is not None}
+        reported = {s.step for s in fp.steps}
         want = set(b.steps)
         v = len(want & reported) / len(want) * 100 if want else 0.0
         missing = sorted(want - reported)
@@ -121,10 +123,10 @@ def _footprint_metric(name: str, fp: dict[str, Any], b: Any) -> Value:
             v, f"{v:.0f} % of declared steps" + (f" (missing: {', '.join(missing)})" if missing else ""), loc
         )
     if name == "footprint.primary_share_main_production":
-        v = float(fp.get("primary_data_share", 0.0)) * 100
+        v = float(fp.primary_data_share) * 100
         return Value(v, f"{v:.1f} %", loc)
     if name == "footprint.kg_co2e_per_kwh":
-        v = float(fp["total"]["kg_co2e_per_kwh"])
+        v = float(fp.total_per_kwh)
         return Value(v, f"{v:.1f} kg CO2e/kWh", loc)
     raise Unavailable(f"unknown metric {name}")
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.bundle.model import InputFile
+
+if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is read)
+    from liplanet_cert.lca.types import FootprintResult
 
 RESULT_SCHEMA_VERSION = "1.1"  # 1.1: findings carry their thresholds and measured values as data
 READABLE_SCHEMA_VERSIONS = ("1.0", "1.1")  # stored results of these formats still load
@@ -287,7 +290,7 @@ class Result:
     tool: dict[str, str]
     daily_output: list[dict[str, Any]] = field(default_factory=list)  # [{date, cells}]
     eol_capacity: dict[str, Any] = field(default_factory=dict)  # {unit, values, nominal}
-    footprint: dict[str, Any] | None = None
+    footprint: FootprintResult | None = None
     warnings: list[str] = field(default_factory=list)
     waivers: dict[str, str] | None = None  # the waiver file applied: {file, sha256} (provenance)
 
@@ -319,7 +322,7 @@ class Result:
             "steps": [s.to_dict() for s in self.steps],
             "daily_output": list(self.daily_output),
             "eol_capacity": dict(self.eol_capacity),
-            "footprint": self.footprint,
+            "footprint": self.footprint.to_dict() if self.footprint is not None else None,
             "inputs": [i.to_dict() for i in self.inputs],
             "warnings": list(self.warnings),
             "waivers": dict(self.waivers) if self.waivers is not None else None,
@@ -345,10 +348,19 @@ class Result:
             tool=d.get("tool", {}),
             daily_output=d.get("daily_output", []),
             eol_capacity=d.get("eol_capacity", {}),
-            footprint=d.get("footprint"),
+            footprint=_footprint_of(d.get("footprint")),
             warnings=d.get("warnings", []),
             waivers=d.get("waivers"),
         )
+
+
+def _footprint_of(d: dict[str, Any] | None) -> FootprintResult | None:
+    """The typed footprint of a stored result (None when it has none)."""
+    if d is None:
+        return None
+    from liplanet_cert.lca.types import FootprintResult
+
+    return FootprintResult.from_dict(d)
 
 
 _FINDING_FIELDS = {f for f in Finding.__dataclass_fields__}

@@ -237,8 +237,7 @@ def _first_line(text: str) -> str:
 
 def _line_of(result: Any) -> dict[str, Any]:
     """What a bundle's results.jsonl line says of its result."""
-    fp = result.footprint or {}
-    total = fp.get("total", {}) if isinstance(fp, dict) else {}
+    fp = result.footprint
     return {
         "status": result.verdict.value,
         "pilot_line": dict(result.pilot_line),
@@ -248,6 +247,6 @@ def _line_of(result: Any) -> dict[str, Any]:
         "advisory": sorted(f.id for f in result.findings if f.severity != "required"),
         "waivers": sorted({f.waiver["id"] for f in result.findings if f.waiver}),
         "counts": result.counts,
-        "footprint_kg_co2e_per_kwh": total.get("kg_co2e_per_kwh"),
+        "footprint_kg_co2e_per_kwh": fp.total_per_kwh if fp is not None else None,
         "warnings": len(result.warnings),
     }

@@ -1,19 +1,22 @@
-"""The carbon-footprint section of the dossier, from the footprint dict of a result.
+"""The carbon-footprint section of the dossier, from the typed footprint of a result.
 
 Everything is shown per kWh of cell capacity: per-cell figures (of steps, percentiles and scenario
-rows) are converted with the ratio of the totals.  The footprint dict comes from
-``FootprintResult.to_dict()``; older or hand-written shapes (uncertainty steps as a dict, scenario
-rows per cell or bare, sources as text) are read too.
+rows) are converted with the ratio of the totals.  The footprint is an ``lca.FootprintResult``;
+its analyses (Monte Carlo uncertainty, scenario) are plain JSON, of which older or hand-written
+shapes (uncertainty steps as a dict, scenario rows per cell or bare) are read too.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.dossier import charts
 from liplanet_cert.dossier.formatting import fmt_significant, number
 from liplanet_cert.dossier.labels import title_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from liplanet_cert.lca.types import FootprintResult, StepResult
 
 __all__ = ["footprint_view"]
 
@@ -65,11 +68,8 @@ class _PerKwh:
         return {k: v * factor for k, v in vals.items() if v is not None}
 
 
-def _uncertainty(fp: dict[str, Any]) -> tuple[dict[str, Any], Any, str, dict[str, Any]]:
-    """(percentiles per step, those of the total, their unit, the uncertainty dict) of a footprint."""
-    unc = fp.get("uncertainty") or {}
-    if not isinstance(unc, dict):
-        return {}, None, "", unc
+def _uncertainty(unc: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
+    """(percentiles per step, those of the total, their unit) of a footprint's uncertainty."""
     steps: dict[str, Any] = {}
     raw = unc.get("steps", unc)
     if isinstance(raw, list):
@@ -78,27 +78,25 @@ def _uncertainty(fp: dict[str, Any]) -> tuple[dict[str, Any], Any, str, dict[str
         steps = {str(k): v for k, v in raw.items() if isinstance(v, dict)}
     total = unc.get("total") if isinstance(unc.get("total"), dict) else steps.pop("total", None)
     steps.pop("total", None)
-    return steps, total, str(unc.get("unit", "")), unc
+    return steps, total, str(unc.get("unit", ""))
 
 
-def _step_view(
-    s: dict[str, Any], titles: dict[str, str], unc: dict[str, Any], conv: _PerKwh
-) -> dict[str, Any]:
-    per_kwh = number(s.get("kg_co2e_per_kwh"))
-    per_cell = number(s.get("kg_co2e_per_cell"))
-    contrib = s.get("contributions") or {}
-    csum = sum(number(v) or 0 for v in contrib.values())
-    shares = {k: ((number(contrib.get(k)) or 0) / csum if csum > 0 else 0.0) for k in KINDS}
+def _step_view(s: StepResult, titles: dict[str, str], unc: dict[str, Any], conv: _PerKwh) -> dict[str, Any]:
+    per_kwh = number(s.kg_co2e_per_kwh)
+    per_cell = number(s.kg_co2e_per_cell)
+    contrib = {k: number(s.contributions.get(k, 0.0)) or 0 for k in KINDS}
+    csum = sum(contrib.values())
+    shares = {k: (contrib[k] / csum if csum > 0 else 0.0) for k in KINDS}
     return {
-        "step": s.get("step", ""),
-        "title": title_of(str(s.get("step", "")), titles),
+        "step": s.step,
+        "title": title_of(s.step, titles),
         "per_cell": per_cell,
         "per_kwh": per_kwh,
-        "share": number(s.get("share")),
-        "data_source": s.get("data_source", ""),
+        "share": number(s.share),
+        "data_source": s.data_source,
         "shares": shares,
         "contrib_kwh": {k: (per_kwh or 0) * v for k, v in shares.items()},
-        "interval": conv.interval(unc.get(str(s.get("step"))), per_kwh, per_cell),
+        "interval": conv.interval(unc.get(s.step), per_kwh, per_cell),
     }
 
 
@@ -157,8 +155,10 @@ def _scalars(d: dict[str, Any], leave_out: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in sorted(d.items()) if k not in leave_out and isinstance(v, (str, int, float))}
 
 
-def _scenario_view(scenario: Any, titles: dict[str, str], conv: _PerKwh, html: bool) -> dict[str, Any] | None:
-    if not isinstance(scenario, dict):
+def _scenario_view(
+    scenario: dict[str, Any] | None, titles: dict[str, str], conv: _PerKwh, html: bool
+) -> dict[str, Any] | None:
+    if scenario is None:
         return None
     rows = _scenario_rows(scenario, titles, conv)
     st = scenario.get("total") if isinstance(scenario.get("total"), dict) else {}
@@ -193,10 +193,8 @@ def _scenario_view(scenario: Any, titles: dict[str, str], conv: _PerKwh, html: b
 _SOURCE_TEXT = ("citation", "source", "title", "name")
 
 
-def _source(src: Any) -> dict[str, Any]:
+def _source(src: dict[str, Any]) -> dict[str, Any]:
     """One data source of the footprint: its text, year, what it was used for and the rest."""
-    if not isinstance(src, dict):
-        return {"id": "", "text": str(src), "year": "", "used_for": "", "extra": ""}
     title = next((src[k] for k in _SOURCE_TEXT if src.get(k)), src.get("id", ""))
     extra = _scalars(src, (*_SOURCE_TEXT, "id", "what", "used_for", "year"))
     return {
@@ -237,39 +235,30 @@ def _fu_row(key: str, value: Any) -> tuple[str, Any]:
     return label, f"{fmt_significant(value)} {unit}".strip()
 
 
-def _functional_unit(fu: Any) -> list[tuple[str, Any]]:
-    if isinstance(fu, dict):
-        return [_fu_row(str(k), v) for k, v in fu.items()]
-    return [("Functional unit", fu)] if fu else []
-
-
-def footprint_view(fp: dict[str, Any] | None, titles: dict[str, str], html: bool) -> dict[str, Any] | None:
+def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: bool) -> dict[str, Any] | None:
     """The footprint section (None without a footprint); ``titles`` are the steps' titles."""
-    if not fp:
+    if fp is None:
         return None
-    total = fp.get("total") or {}
-    total_kwh = number(total.get("kg_co2e_per_kwh"))
-    total_cell = number(total.get("kg_co2e_per_cell"))
-    unc_steps, unc_total, unc_unit, unc = _uncertainty(fp)
+    total_kwh = number(fp.total_per_kwh)
+    total_cell = number(fp.total_per_cell)
+    unc = fp.uncertainty or {}
+    unc_steps, unc_total, unc_unit = _uncertainty(unc)
     conv = _PerKwh(total_kwh, total_cell, unc_unit)
-    steps = [_step_view(s, titles, unc_steps, conv) for s in fp.get("steps") or []]
-    method = fp.get("method")
-    if isinstance(method, (list, tuple)):
-        method = " · ".join(str(m) for m in method)
+    steps = [_step_view(s, titles, unc_steps, conv) for s in fp.steps]
     return {
-        "method": method or "",
-        "functional_unit": _functional_unit(fp.get("functional_unit")),
+        "method": " · ".join(str(m) for m in fp.method),
+        "functional_unit": [_fu_row(str(k), v) for k, v in fp.functional_unit.items()],
         "total_kwh": total_kwh,
         "total_cell": total_cell,
-        "total_abs": number(total.get("kg_co2e")),
+        "total_abs": number(fp.total_kg_co2e),
         "total_interval": conv.interval(unc_total, total_kwh, total_cell),
-        "primary_share": number(fp.get("primary_data_share")),
+        "primary_share": number(fp.primary_data_share),
         "steps": steps,
         "by_kind": {k: sum(st["contrib_kwh"][k] for st in steps) for k in KINDS},
-        "uncertainty": _scalars(unc, ("steps", "total", "unit")) if isinstance(unc, dict) and unc else None,
+        "uncertainty": _scalars(unc, ("steps", "total", "unit")) if unc else None,
         "has_intervals": any(st["interval"] for st in steps),
-        "scenario": _scenario_view(fp.get("scenario"), titles, conv, html),
-        "model": fp.get("model") or {},
-        "sources": [_source(src) for src in fp.get("sources") or []],
+        "scenario": _scenario_view(fp.scenario, titles, conv, html),
+        "model": fp.model,
+        "sources": [_source(src) for src in fp.sources],
         "chart": charts.footprint_chart(_chart_rows(steps)) if html else "",
     }

@@ -1,12 +1,15 @@
-"""The footprint of the sample result (:mod:`liplanet_cert.dossier.sample`), in the shape of
-``FootprintResult.to_dict()``: per-step figures, Monte Carlo percentiles and a scenario.
+"""The footprint of the sample result (:mod:`liplanet_cert.dossier.sample`), an
+``lca.FootprintResult`` read from its JSON form: per-step figures, Monte Carlo percentiles and a
+scenario.
 
-Numbers are illustrative and deterministic; every call builds new dicts (callers may change them).
+Numbers are illustrative and deterministic; every call builds a new footprint.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from liplanet_cert.lca.types import FootprintResult
 
 FOOTPRINT_SHARES = {  # step: (kg CO2e per kWh, electricity, heat, materials, data source)
     "mixing": (0.9, 1.0, 0.0, 0.0, "primary"),
@@ -135,31 +138,35 @@ def _scenario(steps: list[dict[str, Any]], total_cell: float) -> dict[str, Any]:
     }
 
 
-def sample_footprint(cell_kwh: float = 0.0185, cells: float = 1000.0) -> dict[str, Any]:
-    """A footprint dict in the shape of ``FootprintResult.to_dict()`` (with uncertainty and a scenario)."""
+def sample_footprint(cell_kwh: float = 0.0185, cells: float = 1000.0) -> FootprintResult:
+    """A footprint with uncertainty and a scenario, as a stored result gives it back."""
     total_kwh = sum(v[0] for v in FOOTPRINT_SHARES.values())
     per_kwh = {step: v[0] for step, v in FOOTPRINT_SHARES.items()}
     primary = sum(v[0] for v in FOOTPRINT_SHARES.values() if v[4] == "primary")
     total_cell = total_kwh * cell_kwh
-    return {
-        "method": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-        "functional_unit": {
-            "per_cell": "1 good cell",
-            "per_kwh": "1 kWh of nominal cell capacity",
-            "cells_produced": cells,
-            "cell_energy_kwh": cell_kwh,
-            "country": "DEU",
-            "system_boundary": "Gate-to-gate cell production at the pilot line.",
-        },
-        "steps": [_step(step, v, cell_kwh, total_kwh) for step, v in per_kwh.items()],
-        "total": {
-            "kg_co2e_per_cell": round(total_cell, 6),
-            "kg_co2e_per_kwh": total_kwh,
-            "kg_co2e": round(total_cell * cells, 3),
-        },
-        "primary_data_share": round(primary / total_kwh, 6),
-        "model": {"id": "liplanet-lca", "version": "1.0.0", "sha256": "ab" * 32},
-        "sources": _sources(),
-        "uncertainty": _uncertainty([_percentiles(s, v * cell_kwh) for s, v in per_kwh.items()], total_cell),
-        "scenario": _scenario([_scenario_step(s, v * cell_kwh) for s, v in per_kwh.items()], total_cell),
-    }
+    return FootprintResult.from_dict(
+        {
+            "method": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
+            "functional_unit": {
+                "per_cell": "1 good cell",
+                "per_kwh": "1 kWh of nominal cell capacity",
+                "cells_produced": cells,
+                "cell_energy_kwh": cell_kwh,
+                "country": "DEU",
+                "system_boundary": "Gate-to-gate cell production at the pilot line.",
+            },
+            "steps": [_step(step, v, cell_kwh, total_kwh) for step, v in per_kwh.items()],
+            "total": {
+                "kg_co2e_per_cell": round(total_cell, 6),
+                "kg_co2e_per_kwh": total_kwh,
+                "kg_co2e": round(total_cell * cells, 3),
+            },
+            "primary_data_share": round(primary / total_kwh, 6),
+            "model": {"id": "liplanet-lca", "version": "1.0.0", "sha256": "ab" * 32},
+            "sources": _sources(),
+            "uncertainty": _uncertainty(
+                [_percentiles(s, v * cell_kwh) for s, v in per_kwh.items()], total_cell
+            ),
+            "scenario": _scenario([_scenario_step(s, v * cell_kwh) for s, v in per_kwh.items()], total_cell),
+        }
+    )

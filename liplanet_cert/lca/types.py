@@ -1,4 +1,9 @@
-"""Plain typed inputs and results of the footprint calculation (no heavy imports)."""
+"""Plain typed inputs and results of the footprint calculation (no heavy imports).
+
+A :class:`FootprintResult` travels typed from the LCA to every reader (evaluation, reports, the
+dossier); ``to_dict()`` is its published JSON form and ``from_dict()`` reads that form back (the
+footprint of a result stored by an earlier run).
+"""
 
 from __future__ import annotations
 
@@ -67,18 +72,41 @@ class StepInventory:
     location: str = ""
 
 
+def _read(d: Any, key: str, kind: type | tuple[type, ...], what: str = "footprint") -> Any:
+    """``d[key]`` of a stored footprint, as read (so that it writes back the same), if it is of
+    ``kind``.  KeyError or TypeError for anything else."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{what}: not an object")
+    return _typed(d[key], kind, f"{what}/{key}")
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    """``value`` if it is of ``kind`` (a number is never a bool), else TypeError."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise TypeError(f"{where}: {type(value).__name__} is not {kinds[0].__name__}")
+    return value
+
+
+_NUMBER = (float, int)
+
+
 @dataclass(frozen=True)
 class StepResult:
-    """Footprint of one step."""
+    """Footprint of one step.
+
+    ``kg_co2e`` and ``primary_kg_co2e`` are ``None`` only in a step read back from JSON
+    (:meth:`from_dict`): the JSON form does not record them.
+    """
 
     step: str
-    kg_co2e: float
+    kg_co2e: float | None  # over the reporting period
     kg_co2e_per_cell: float
     kg_co2e_per_kwh: float
     share: float
     data_source: str
     contributions: dict[str, float]  # kg CO2e per cell by carrier
-    primary_kg_co2e: float
+    primary_kg_co2e: float | None  # the part computed from the line's metered data
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,10 +118,32 @@ class StepResult:
             "contributions": {c: self.contributions.get(c, 0.0) for c in CARRIERS},
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StepResult:
+        """The step :meth:`to_dict` wrote.  It does not write ``kg_co2e`` nor ``primary_kg_co2e``:
+        they come back as ``None`` (not recorded), never as a number that was not measured."""
+        what = "footprint step"
+        contributions = _read(d, "contributions", dict, what)
+        return cls(
+            step=_read(d, "step", str, what),
+            kg_co2e=None,
+            kg_co2e_per_cell=_read(d, "kg_co2e_per_cell", _NUMBER, what),
+            kg_co2e_per_kwh=_read(d, "kg_co2e_per_kwh", _NUMBER, what),
+            share=_read(d, "share", _NUMBER, what),
+            data_source=_read(d, "data_source", str, what),
+            contributions={c: _read(contributions, c, _NUMBER, what) for c in contributions},
+            primary_kg_co2e=None,
+        )
+
 
 @dataclass(frozen=True)
 class FootprintResult:
-    """Per-step CO2 footprint with totals, provenance and the optional analyses."""
+    """Per-step CO2 footprint with totals, provenance and the optional analyses.
+
+    ``uncertainty`` (Monte Carlo percentiles) and ``scenario`` (a scenario's reduction per step)
+    are the plain JSON the analyses produce.  ``engine`` is ``None`` only in a footprint read back
+    from JSON (:meth:`from_dict`): the JSON form does not record it.
+    """
 
     method: tuple[str, ...]
     functional_unit: dict[str, Any]
@@ -104,7 +154,7 @@ class FootprintResult:
     primary_data_share: float
     model: dict[str, str]
     sources: tuple[dict[str, Any], ...]
-    engine: str = "fast"
+    engine: str | None = "fast"  # fast | brightway; None: not recorded
     uncertainty: dict[str, Any] | None = None
     scenario: dict[str, Any] | None = None
 
@@ -134,3 +184,26 @@ class FootprintResult:
         if self.scenario is not None:
             out["scenario"] = self.scenario
         return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FootprintResult:
+        """The footprint :meth:`to_dict` wrote (that of a result stored by an earlier run), values
+        as stored so that ``from_dict(x).to_dict() == x``.  Not written there, hence not recorded:
+        ``engine`` (``None``) and each step's ``kg_co2e`` and ``primary_kg_co2e`` (``None``, see
+        :meth:`StepResult.from_dict`).  KeyError or TypeError when ``d`` is not of that shape."""
+        total = _read(d, "total", dict)
+        uncertainty, scenario = d.get("uncertainty"), d.get("scenario")
+        return cls(
+            method=tuple(_read(d, "method", list)),
+            functional_unit=dict(_read(d, "functional_unit", dict)),
+            steps=tuple(StepResult.from_dict(s) for s in _read(d, "steps", list)),
+            total_kg_co2e=_read(total, "kg_co2e", _NUMBER, "footprint/total"),
+            total_per_cell=_read(total, "kg_co2e_per_cell", _NUMBER, "footprint/total"),
+            total_per_kwh=_read(total, "kg_co2e_per_kwh", _NUMBER, "footprint/total"),
+            primary_data_share=_read(d, "primary_data_share", _NUMBER),
+            model=dict(_read(d, "model", dict)),
+            sources=tuple(_typed(s, dict, "footprint/sources") for s in _read(d, "sources", list)),
+            engine=None,
+            uncertainty=None if uncertainty is None else _read(d, "uncertainty", dict),
+            scenario=None if scenario is None else _read(d, "scenario", dict),
+        )

@@ -113,11 +113,11 @@ class TableReporter(Reporter):
                         style="red" if f.severity == "required" and f.status != Status.WAIVED else "yellow",
                     )
                 )  # type: ignore[attr-defined]
-        if result.footprint:
-            tot = result.footprint.get("total", {})
+        if result.footprint is not None:
+            fp = result.footprint
             console.print(
                 safe_text(
-                    f"Footprint: {tot.get('kg_co2e_per_kwh', 0):.1f} kg CO2e per kWh of cell capacity ({tot.get('kg_co2e_per_cell', 0):.3f} kg per cell)"
+                    f"Footprint: {fp.total_per_kwh:.1f} kg CO2e per kWh of cell capacity ({fp.total_per_cell:.3f} kg per cell)"
                 )
             )  # type: ignore[attr-defined]
         for w in result.warnings:

@@ -357,15 +357,15 @@ def test_footprint_section_shows_steps_uncertainty_and_scenario(sample):
     html = render_html(sample, command=CMD)
     md = render_markdown(sample, command=CMD)
     fp = sample.footprint
-    assert charts.fmt_value(fp["total"]["kg_co2e_per_kwh"]) in html
+    assert charts.fmt_value(fp.total_per_kwh) in html
     assert (
         "Monte Carlo 95\u00a0% interval" in html and "Monte Carlo 95 % interval" in md
     )  # HTML: no break before %
     assert "Reduction potential: Renewable electricity supply (onshore wind PPA)" in html
     assert "Degen, F. &amp; Schütte, M. (2022)" in html and "Degen, F. & Schütte, M. (2022)" in md
     assert "default (modelled) data" in html
-    for s in fp["steps"]:
-        assert charts.fmt_value(s["kg_co2e_per_kwh"]) in html
+    for s in fp.steps:
+        assert charts.fmt_value(s.kg_co2e_per_kwh) in html
     footprint_svg = [s for s in SVG_RE.findall(html) if 'class="chart footprint"' in s][0]
     root = ET.fromstring(footprint_svg)
     # whiskers (lines) are drawn for every step with an interval, bars coloured by contribution

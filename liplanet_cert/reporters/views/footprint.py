@@ -3,27 +3,30 @@ totals, and the method and model it was computed with."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.reporters.views.base import View
 
+if TYPE_CHECKING:  # pragma: no cover
+    from liplanet_cert.lca.types import FootprintResult, StepResult
 
-class FootprintView(View[Any]):
+
+class FootprintView(View["FootprintResult"]):
     """An ``lca.FootprintResult``: the per-step table on the console, its ``to_dict()`` as JSON."""
 
-    def show(self, item: Any, console: Any) -> None:
-        show_footprint(item.to_dict(), console)
+    def show(self, item: FootprintResult, console: Any) -> None:
+        show_footprint(item, console)
 
 
-def show_footprint(fp: dict[str, Any], console: Any) -> None:
-    """The table of a footprint's dict form (``FootprintResult.to_dict()``)."""
+def show_footprint(fp: FootprintResult, console: Any) -> None:
+    """The table of a footprint: one row per step, the total, the method and model."""
     from liplanet_cert.reporters.safetable import print_text
 
-    unc_steps = (fp.get("uncertainty") or {}).get("steps", [])
+    unc_steps = (fp.uncertainty or {}).get("steps", [])
     unc = {u["step"]: u for u in unc_steps} if isinstance(unc_steps, list) else dict(unc_steps)
-    scen = fp.get("scenario") or {}
+    scen = fp.scenario or {}
     scen_steps = {s["step"]: s for s in scen.get("steps", [])} if isinstance(scen.get("steps"), list) else {}
-    fu = fp.get("functional_unit", {})
+    fu = fp.functional_unit
     print_text(
         console,
         f"CO2 footprint per production step ({fu.get('country', '')}, {fu.get('cells_produced', 0):.0f} good cells)",
@@ -33,7 +36,7 @@ def show_footprint(fp: dict[str, Any], console: Any) -> None:
     _footer(fp, scen, console)
 
 
-def _table(fp: dict[str, Any], unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]) -> Any:
+def _table(fp: FootprintResult, unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]) -> Any:
     from liplanet_cert.reporters.safetable import SafeTable, id_col
 
     cols = [
@@ -50,45 +53,44 @@ def _table(fp: dict[str, Any], unc: dict[str, Any], scen: dict[str, Any], scen_s
     if scen_steps:
         cols.append(id_col("saving", justify="right"))
     t = SafeTable(*cols, key=0)
-    for s in fp["steps"]:
+    for s in fp.steps:
         t.add_row(*_step_row(s, unc, scen_steps))
     t.add_section()
     t.add_row(*_total_row(fp, unc, scen, scen_steps), style="bold")
     return t
 
 
-def _step_row(s: dict[str, Any], unc: dict[str, Any], scen_steps: dict[str, Any]) -> list[Any]:
+def _step_row(s: StepResult, unc: dict[str, Any], scen_steps: dict[str, Any]) -> list[Any]:
     from liplanet_cert.infra.textsafe import safe_text
 
-    c = s["contributions"]
+    c = s.contributions
     row = [
-        s["step"],
-        f"{s['kg_co2e_per_cell']:.4f}",
-        f"{s['kg_co2e_per_kwh']:.2f}",
-        f"{s['share'] * 100:.1f} %",
+        s.step,
+        f"{s.kg_co2e_per_cell:.4f}",
+        f"{s.kg_co2e_per_kwh:.2f}",
+        f"{s.share * 100:.1f} %",
         f"{c.get('electricity', 0):.4f}",
         f"{c.get('heat', 0):.4f}",
         f"{c.get('materials', 0):.4f}",
     ]
-    row.append(safe_text(s["data_source"], style="green" if s["data_source"] == "primary" else "yellow"))
+    row.append(safe_text(s.data_source, style="green" if s.data_source == "primary" else "yellow"))
     if unc:
-        u = unc.get(s["step"], {})
+        u = unc.get(s.step, {})
         row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
     if scen_steps:
-        sc = scen_steps.get(s["step"], {})
+        sc = scen_steps.get(s.step, {})
         red = sc.get("reduction_kg_co2e_per_cell", sc.get("reduction"))
         row.append(f"{sc.get('reduction_share', 0) * 100:.0f} %" if isinstance(red, (int, float)) else "")
     return row
 
 
 def _total_row(
-    fp: dict[str, Any], unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]
+    fp: FootprintResult, unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]
 ) -> list[Any]:
-    tot = fp["total"]
     total_row = [
         "total",
-        f"{tot['kg_co2e_per_cell']:.4f}",
-        f"{tot['kg_co2e_per_kwh']:.2f}",
+        f"{fp.total_per_cell:.4f}",
+        f"{fp.total_per_kwh:.2f}",
         "100 %",
         "",
         "",
@@ -96,7 +98,7 @@ def _total_row(
         "",
     ]
     if unc:
-        u = (fp.get("uncertainty") or {}).get("total", {})
+        u = (fp.uncertainty or {}).get("total", {})
         total_row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
     if scen_steps:
         st = scen.get("total", {})
@@ -108,13 +110,12 @@ def _total_row(
     return total_row
 
 
-def _footer(fp: dict[str, Any], scen: dict[str, Any], console: Any) -> None:
+def _footer(fp: FootprintResult, scen: dict[str, Any], console: Any) -> None:
     from liplanet_cert.infra.textsafe import safe_text
 
-    tot = fp["total"]
     console.print(
         safe_text(
-            f"Absolute over the reporting period: {tot['kg_co2e']:.1f} kg CO2e · primary data share: {fp.get('primary_data_share', 0) * 100:.0f} % "
+            f"Absolute over the reporting period: {fp.total_kg_co2e:.1f} kg CO2e · primary data share: {fp.primary_data_share * 100:.0f} % "
             f"(default = sourced reference model, not the line's own data)"
         )
     )
@@ -125,8 +126,8 @@ def _footer(fp: dict[str, Any], scen: dict[str, Any], console: Any) -> None:
                 style="cyan",
             )
         )
-    method = " / ".join(fp.get("method", []))
-    model = fp.get("model", {})
+    method = " / ".join(fp.method)
+    model = fp.model
     console.print(
         safe_text(
             f"Method: {method} · model {model.get('id', '')}@{model.get('version', '')} (sha256 {str(model.get('sha256', ''))[:12]})",
