@@ -3,7 +3,9 @@
 ``verify`` recomputes a result; this module names each way in which it differs from the recorded one
 as a :class:`Difference`: bundle files changed, added or removed (:func:`compare_inputs`), and the
 verdict, each finding (by criterion id), the footprint model and every other section
-(:func:`compare_results`).  The tool versions are notes, not differences.
+(:func:`compare_results`).  Only what the recorded result's format carries is compared: a result of
+an older readable format (``schema_version`` 1.0) lacks some fields of its findings, which are not
+differences.  The tool versions are notes, not differences.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 from liplanet_cert.infra.schema_problems import value_text
 
 IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
+# The fields of a finding that a result of an older readable format does not carry, by format
+# (see liplanet_cert.assessment.result.READABLE_SCHEMA_VERSIONS).
+NOT_CARRIED = {"1.0": ("thresholds", "measured")}
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,8 @@ def compare_results(
 ) -> None:
     """Append to ``diffs`` (which already holds those of the inputs) every way in which ``fresh``
     (the recomputed result, as JSON) differs from ``recorded``, and to ``notes`` the tool versions
-    that differ without making the result wrong."""
+    and format that differ without making the result wrong."""
+    fresh = _in_recorded_format(recorded, fresh, notes)
     if recorded.get("verdict") != fresh.get("verdict"):
         diffs.append(
             Difference("verdict", "verdict", str(recorded.get("verdict")), str(fresh.get("verdict")))
@@ -72,6 +78,26 @@ def compare_results(
     for k in sorted(set(t_old) | set(t_new)):
         if t_old.get(k) != t_new.get(k):
             notes.append(f"tool {k}: recorded {t_old.get(k, '-')}, now {t_new.get(k, '-')}")
+
+
+def _in_recorded_format(recorded: dict[str, Any], fresh: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """``fresh`` as a result of the recorded format would be written: of an older readable format,
+    its findings without the fields that format does not carry (where the recorded finding lacks
+    them too), with a note; any other ``fresh`` as it is."""
+    version = recorded.get("schema_version")
+    lacks = NOT_CARRIED.get(version) if isinstance(version, str) else None
+    if lacks is None or version == fresh.get("schema_version"):
+        return fresh
+    notes.append(
+        f"format: the result is of format {version} (now {fresh.get('schema_version')}): "
+        f"its findings were compared without {' and '.join(lacks)}"
+    )
+    old = {f.get("id"): f for f in recorded.get("findings") or [] if isinstance(f, dict)}
+    findings = [
+        {k: v for k, v in f.items() if k not in lacks or k in old.get(f["id"], {})}
+        for f in fresh.get("findings") or []
+    ]
+    return {**fresh, "schema_version": version, "findings": findings}
 
 
 def _compare_findings(recorded: dict[str, Any], fresh: dict[str, Any], diffs: list[Difference]) -> None:
