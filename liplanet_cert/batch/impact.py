@@ -195,7 +195,7 @@ def _cannot_judge(line: dict[str, Any], why: str) -> ImpactRow:
 
 def _judge_stored(line: dict[str, Any], path: Path, judge: _Judge) -> ImpactRow:
     # read as ``verify`` reads a result: bounded, strict JSON, checked against the result schema
-    from liplanet_cert.integrity.verify import read_result
+    from liplanet_cert.integrity.stored import read_result
 
     try:
         r = read_result(path)

@@ -228,7 +228,7 @@ def stored_result(
     try:
         if os.path.realpath(path) != path:
             return None
-        from liplanet_cert.integrity.verify import read_result
+        from liplanet_cert.integrity.stored import read_result
 
         doc = read_result(path, escaped_names=True)  # read and checked as verify reads its RESULT
         if not isinstance(doc.get("criteria"), dict) or doc["criteria"].get("sha256") != criteria_sha256:
@@ -269,7 +269,7 @@ def iter_entries(out: Path) -> Iterator[Any]:
     bundle that was invalid, failed, or whose stored result can no longer be read."""
     from liplanet_cert.assessment.result import Unassessed
     from liplanet_cert.infra.inputfile import read_input_file
-    from liplanet_cert.integrity.verify import MAX_RESULT_BYTES
+    from liplanet_cert.integrity.stored import MAX_RESULT_BYTES
 
     f = results_file(out)
     results_dir = os.path.realpath(f.parent / "results")

@@ -148,14 +148,15 @@ def parse_pack_file(path: Path) -> tuple[Any, list[Problem]]:
 
 def lint(doc: Any, name: str) -> list[Problem]:
     """Every problem of a pack: schema, duplicate ids, unknown metrics, thresholds whose unit does not fit."""
-    from jsonschema import Draft202012Validator
+    from liplanet_cert.infra.schema_problems import path_text_order, schema_problems
 
-    problems: list[Problem] = []
-    validator = Draft202012Validator(
-        load_schema("criteria-pack"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    problems = schema_problems(
+        name,
+        doc,
+        load_schema("criteria-pack"),
+        describe=lambda e: (e.message[:300], "", ""),
+        order=path_text_order,
     )
-    for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
-        problems.append(Problem(name, "#/" + "/".join(map(str, err.absolute_path)), err.message[:300]))
     if problems:
         return problems
     seen: set[str] = set()

@@ -117,3 +117,14 @@ def found_value(value: Any) -> str:
 def shorten(text: str, limit: int = 80) -> str:
     """``text``, or its first ``limit - 3`` characters followed by "..." (``limit`` in all)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def value_text(value: Any, limit: int = 80) -> str:
+    """A value as text, unquoted: a string as it is, anything else as JSON with its keys sorted,
+    at most ``limit`` characters (:func:`shorten`)."""
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    )
+    return shorten(text, limit)

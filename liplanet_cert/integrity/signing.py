@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from liplanet_cert.errors import IntegrityError, Problem, UsageError
-from liplanet_cert.integrity.verify import MAX_RESULT_BYTES
+from liplanet_cert.integrity.stored import MAX_RESULT_BYTES
 
 SIGNATURE_SUFFIX = ".sig"
 MAX_KEY_BYTES = 64 * 1024

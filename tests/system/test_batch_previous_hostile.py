@@ -197,9 +197,9 @@ def test_symbolic_link_leading_out_of_results_is_not_followed(first: Path, tmp_p
 def test_oversized_stored_result_is_not_read(
     first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from liplanet_cert.integrity import verify as integrity
+    from liplanet_cert.integrity import stored
 
-    monkeypatch.setattr(integrity, "MAX_RESULT_BYTES", 1000)  # the stored results are larger than this
+    monkeypatch.setattr(stored, "MAX_RESULT_BYTES", 1000)  # the stored results are larger than this
     s = rerun(first, tmp_path / "R2")
     assert s.exit_code == 1 and s.reused == 0
     assert verdicts(tmp_path / "R2") == {"approved": "approved", "not-approved": "not_approved"}

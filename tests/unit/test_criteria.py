@@ -234,6 +234,27 @@ def test_lint_reports_schema_errors_with_their_pointer(break_it, location, messa
     assert any(loc == location and message in msg for loc, msg in lint_messages(doc)), lint_messages(doc)
 
 
+def test_lint_schema_problems_are_the_validator_messages_sorted_by_path_as_text():
+    """Each schema error is one problem: its pointer, the validator's message (at most 300
+    characters), nothing expected or found; sorted by path, each step as text (/10 before /9)."""
+    items = [copy.deepcopy(draft()["criteria"][0]) | {"id": f"T-{i}"} for i in range(11)]
+    items[9]["severity"] = "s" * 400
+    items[10]["title"] = 7
+    doc = draft(criteria_items=items)
+    del doc["title"]
+    problems = lint(doc, "draft.yaml")
+    assert [(p.file, p.location, p.expected, p.found) for p in problems] == [
+        ("draft.yaml", "#/", "", ""),
+        ("draft.yaml", "#/criteria/10/title", "", ""),
+        ("draft.yaml", "#/criteria/9/severity", "", ""),
+    ]
+    assert [p.message for p in problems[:2]] == [
+        "'title' is a required property",
+        "7 is not of type 'string'",
+    ]
+    assert problems[2].message == f"'{'s' * 400}' is not one of {['required', 'advisory']}"[:300]
+
+
 def test_lint_reports_duplicate_ids_unknown_metrics_and_units_that_do_not_fit():
     doc = draft()
     doc["criteria"][1]["id"] = "T-SCRAP"
