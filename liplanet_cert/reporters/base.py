@@ -1,4 +1,5 @@
-"""The reporter interface."""
+"""The reporter interface, and the two ways formats build on it: a report over one result that is
+the batch report of that one entry (CSV, JUnit, SARIF), and a document per item (JSON, JSON Lines)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 
@@ -54,3 +55,30 @@ class Reporter(ABC):
         buf = io.StringIO()
         self.write_many(items, buf)
         return buf.getvalue()
+
+
+class BatchFormReporter(Reporter):
+    """A format whose report for one result is its batch report with that one entry."""
+
+    def render(self, result: Result) -> str:
+        return self.render_many([result])
+
+    @abstractmethod
+    def write_many(self, items: Iterable[Item], out: TextIO) -> None:
+        """The batch report; :meth:`render` is this over one result."""
+
+
+class DocumentReporter(Reporter):
+    """A format whose report for one item is that item's published document (``to_dict()``)
+    serialised by :meth:`dump`."""
+
+    @staticmethod
+    @abstractmethod
+    def dump(data: Any) -> str:
+        """The text of one document."""
+
+    def render(self, result: Result) -> str:
+        return self.dump(result.to_dict())
+
+    def render_unassessed(self, item: Unassessed) -> str:
+        return self.dump(item.to_dict())

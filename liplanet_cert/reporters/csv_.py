@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import clean
-from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.base import BatchFormReporter, Item
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
@@ -119,12 +119,9 @@ def finding_rows(result: Result | Unassessed) -> list[list[Any]]:
     return rows
 
 
-class CSVReporter(Reporter):
+class CSVReporter(BatchFormReporter):
     name = "csv"
     suffix = ".csv"
-
-    def render(self, result: Result) -> str:
-        return self.render_many([result])
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         out.write(csv_line(COLUMNS))

@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import json_escape
-from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.base import DocumentReporter, Item
 
 
 def dumps(data: Any) -> str:
@@ -18,15 +17,10 @@ def dumps(data: Any) -> str:
     return json_escape(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
-class JSONReporter(Reporter):
+class JSONReporter(DocumentReporter):
     name = "json"
     suffix = ".json"
-
-    def render(self, result: Result) -> str:
-        return dumps(result.to_dict())
-
-    def render_unassessed(self, item: Unassessed) -> str:
-        return dumps(item.to_dict())
+    dump = staticmethod(dumps)
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """A JSON array, streamed: byte-identical to ``dumps([item.to_dict(), ...])``.  A bundle that
@@ -36,6 +30,6 @@ class JSONReporter(Reporter):
             out.write(sep)
             # an item of the array is the item's own document, indented one level (JSON strings
             # hold no raw newline, so splitting on "\n" is exact)
-            out.write("\n".join("  " + line for line in dumps(item.to_dict()).rstrip("\n").split("\n")))
+            out.write("\n".join("  " + line for line in self.dump(item.to_dict()).rstrip("\n").split("\n")))
             sep = ",\n"
         out.write("[]\n" if sep == "[\n" else "\n]\n")

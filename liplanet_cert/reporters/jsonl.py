@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from liplanet_cert.assessment.result import Result, Unassessed
 from liplanet_cert.infra.textsafe import json_escape
-from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.base import DocumentReporter, Item
 
 
 def dumps_line(data: Any) -> str:
@@ -24,17 +23,12 @@ def dumps_line(data: Any) -> str:
     )
 
 
-class JSONLReporter(Reporter):
+class JSONLReporter(DocumentReporter):
     name = "jsonl"
     suffix = ".jsonl"
-
-    def render(self, result: Result) -> str:
-        return dumps_line(result.to_dict())
-
-    def render_unassessed(self, item: Unassessed) -> str:
-        return dumps_line(item.to_dict())
+    dump = staticmethod(dumps_line)
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """One line per bundle; a bundle that could not be assessed is a line with its status and message."""
         for item in items:
-            out.write(dumps_line(item.to_dict()))
+            out.write(self.dump(item.to_dict()))

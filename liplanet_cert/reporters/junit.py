@@ -13,15 +13,16 @@ The report does not decide the CI job's status: the exit code does.
 from __future__ import annotations
 
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TextIO
 
 from liplanet_cert.assessment.result import Finding, Result, Status, Unassessed
 from liplanet_cert.infra.textsafe import clean
-from liplanet_cert.reporters.base import Item, Reporter
-from liplanet_cert.reporters.sarif import location_file
+from liplanet_cert.reporters.base import BatchFormReporter, Item
+from liplanet_cert.reporters.locate import bundle_file, finding_file
+from liplanet_cert.reporters.spool import copy_out, spooled
+from liplanet_cert.reporters.wording import problem_details, subject
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -52,20 +53,22 @@ def _body(f: Finding, r: Result) -> str:
     return x("\n".join(lines))
 
 
-class JUnitReporter(Reporter):
+def _bundle_case(suite: ET.Element, name: str, file: str) -> ET.Element:
+    """A test case about the bundle itself (not one of its criteria)."""
+    return ET.SubElement(
+        suite, "testcase", {"classname": "liplanet.bundle", "name": name, "file": x(file), "time": "0"}
+    )
+
+
+class JUnitReporter(BatchFormReporter):
     name = "junit"
     suffix = ".xml"
-
-    def render(self, result: Result) -> str:
-        return self.render_many([result])
 
     def write_many(self, items: Iterable[Item], out: TextIO) -> None:
         """Streamed: each suite is serialised as it comes (spooled to disk beyond 8 MB), because the
         totals on ``<testsuites>`` are known only at the end."""
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        with tempfile.SpooledTemporaryFile(
-            max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n"
-        ) as spool:
+        with spooled() as spool:
             for item in items:
                 suite = self.suite(item) if isinstance(item, Result) else self.unassessed_suite(item)
                 for k in totals:
@@ -76,9 +79,7 @@ class JUnitReporter(Reporter):
             out.write(
                 f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="liplanet-cert" {attrs} time="0">'
             )
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                out.write(chunk)
+            copy_out(spool, out)
             out.write("\n</testsuites>\n")
 
     def unassessed_suite(self, u: Unassessed) -> ET.Element:
@@ -90,50 +91,18 @@ class JUnitReporter(Reporter):
         for name, value in (("bundle", u.bundle), ("verdict", u.status)):
             ET.SubElement(props, "property", {"name": name, "value": x(value)})
         if u.status == "valid":
-            ET.SubElement(
-                suite,
-                "testcase",
-                {
-                    "classname": "liplanet.bundle",
-                    "name": "[REQUIRED][bundle] the bundle is valid",
-                    "file": x(u.bundle),
-                    "time": "0",
-                },
-            )
+            _bundle_case(suite, "[REQUIRED][bundle] the bundle is valid", u.bundle)
             errors = 0
         elif u.details:
             for d in u.details:
                 where = " ".join(v for v in (d.get("file", ""), d.get("location", "")) if v)
-                base, rel = u.locate(d.get("file", ""))
-                path = f"{base.rstrip('/')}/{rel}" if rel else base
-                case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    {
-                        "classname": "liplanet.bundle",
-                        "name": x(f"[REQUIRED][bundle] {where}"),
-                        "file": x(path),
-                        "time": "0",
-                    },
-                )
+                path = bundle_file(*u.locate(d.get("file", "")))
+                case = _bundle_case(suite, x(f"[REQUIRED][bundle] {where}"), path)
                 el = ET.SubElement(case, "error", {"message": x(d.get("message", "")), "type": u.status})
-                detail = [
-                    f"expected {d['expected']}" if d.get("expected") else "",
-                    f"found {d['found']}" if d.get("found") else "",
-                ]
-                el.text = x("\n".join([f"{where}: {d.get('message', '')}", *(t for t in detail if t)]))
+                el.text = x("\n".join([f"{where}: {d.get('message', '')}", *problem_details(d)]))
             errors = len(u.details)
         else:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                {
-                    "classname": "liplanet.bundle",
-                    "name": "[REQUIRED][bundle] the bundle can be assessed",
-                    "file": x(u.bundle),
-                    "time": "0",
-                },
-            )
+            case = _bundle_case(suite, "[REQUIRED][bundle] the bundle can be assessed", u.bundle)
             el = ET.SubElement(case, "error", {"message": x(u.message), "type": u.status})
             el.text = x(
                 "\n".join([f"{u.bundle} could not be assessed ({u.status}): {u.message}", *u.problems])
@@ -150,7 +119,7 @@ class JUnitReporter(Reporter):
         return suite
 
     def suite(self, r: Result) -> ET.Element:
-        pl = r.pilot_line.get("name", "") or r.bundle.get("path", "")
+        pl = subject(r)
         bpath = r.bundle.get("path", "")
         suite = ET.Element("testsuite", {"name": x(f"{pl} ({bpath})"), "tests": str(len(r.findings))})
         props = ET.SubElement(suite, "properties")
@@ -166,14 +135,14 @@ class JUnitReporter(Reporter):
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         classbase = f"liplanet.{_slug(pl)}"
         for f in r.findings:
-            rel = location_file(f.location) or r.bundle.get("declaration", "")
+            rel = finding_file(r, f)
             case = ET.SubElement(
                 suite,
                 "testcase",
                 {
                     "classname": x(f"{classbase}.{f.category}"),
                     "name": x(f"[{f.severity.upper()}][{f.id}] {f.title}"),
-                    "file": x(f"{bpath.rstrip('/')}/{rel}" if rel else bpath),
+                    "file": x(bundle_file(bpath, rel)),
                     "time": "0",
                 },
             )

@@ -4,20 +4,20 @@ CI job summaries and wikis).  Bundle text is escaped: no HTML, no table breakage
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable
 from typing import TextIO
 
 from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean
 from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.spool import copy_out, spooled
+from liplanet_cert.reporters.wording import NOTED, counts_line, display_order
 
 VERDICT_TEXT = {
     Verdict.APPROVED: "✅ LiPLANET approved",
     Verdict.APPROVED_WITH_OBSERVATIONS: "🟡 LiPLANET approved with observations",
     Verdict.NOT_APPROVED: "❌ not approved",
 }
-ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
 
 
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -48,21 +48,12 @@ class MarkdownReporter(Reporter):
         out.write(
             "# liplanet-cert batch report\n\n| bundle | pilot line | criteria | verdict | failed (required) | waived |\n|---|---|---|---|---|---|\n"
         )
-        with tempfile.SpooledTemporaryFile(
-            max_size=8 << 20, mode="w+", encoding="utf-8", newline="\n"
-        ) as spool:
+        with spooled() as spool:
             sep = ""
             for r in items:
                 if isinstance(r, Unassessed):
                     out.write(f"| {md(r.bundle)} | | | ⚠️ could not be assessed ({r.status}) | | |\n")
-                    lines = [
-                        f"## {md(r.bundle)} — ⚠️ could not be assessed ({r.status})",
-                        "",
-                        md(r.message),
-                        "",
-                    ]
-                    lines += [f"- {md(p)}" for p in r.problems[:50]]
-                    spool.write(sep + "\n".join(lines) + "\n")
+                    spool.write(sep + _unassessed_section(r, level=2, most=50))
                 else:
                     c = r.counts
                     req = sum(
@@ -76,16 +67,12 @@ class MarkdownReporter(Reporter):
                     spool.write(sep + self._section(r, level=2))
                 sep = "\n"
             out.write("\n")
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                out.write(chunk)
+            copy_out(spool, out)
 
     def render_unassessed(self, item: Unassessed) -> str:
         if item.status == "valid":
             return f"# {md(item.bundle)} — valid bundle (checked, not assessed)\n\n{md(item.message)}\n"
-        lines = [f"# {md(item.bundle)} — ⚠️ could not be assessed ({item.status})", "", md(item.message), ""]
-        lines += [f"- {md(p)}" for p in item.problems]
-        return "\n".join(lines) + "\n"
+        return _unassessed_section(item, level=1)
 
     def _section(self, r: Result, level: int) -> str:
         h = "#" * level
@@ -97,17 +84,17 @@ class MarkdownReporter(Reporter):
             f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {md(r.reporting_period.get('start', ''))} .. {md(r.reporting_period.get('end', ''))} · "
             f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}",
             "",
-            f"{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable",
+            counts_line(c),
             "",
             "| criterion | severity | status | expected | actual | where |",
             "|---|---|---|---|---|---|",
         ]
-        for f in sorted(r.findings, key=lambda f: (ORDER[f.status], f.severity != "required", f.id)):
+        for f in display_order(r.findings):
             status = f.status.value.replace("_", " ").upper()
             lines.append(
                 f"| {md(f.id)} | {f.severity} | {status} | {md(f.expected)} | {md(f.actual)} | {md(f.location)} |"
             )
-        notes = [f for f in r.findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
+        notes = [f for f in r.findings if f.status in NOTED]
         if notes:
             lines += ["", "**Why**", ""]
             for f in notes:
@@ -115,3 +102,10 @@ class MarkdownReporter(Reporter):
         for w in r.warnings:
             lines.append(f"- warning: {md(w)}")
         return "\n".join(lines) + "\n"
+
+
+def _unassessed_section(u: Unassessed, level: int, most: int | None = None) -> str:
+    """A bundle that could not be assessed: a heading, the message, its first ``most`` problems."""
+    lines = [f"{'#' * level} {md(u.bundle)} — ⚠️ could not be assessed ({u.status})", "", md(u.message), ""]
+    lines += [f"- {md(p)}" for p in u.problems[:most]]
+    return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from typing import TextIO
 from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean, safe_text
 from liplanet_cert.reporters.base import Item, Reporter
+from liplanet_cert.reporters.wording import NOTED, counts_line, display_order
 
 STATUS_STYLE = {
     Status.PASS: ("PASS", "green"),
@@ -90,8 +91,7 @@ class TableReporter(Reporter):
             words_col("where", optional=True),
             expand=True,
         )
-        order = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
-        for f in sorted(result.findings, key=lambda f: (order[f.status], f.severity != "required", f.id)):
+        for f in display_order(result.findings):
             label, style = STATUS_STYLE[f.status]
             if f.severity != "required":
                 label += "*"
@@ -106,7 +106,7 @@ class TableReporter(Reporter):
         table.print(console)
         console.print(safe_text("* advisory criterion: does not block the seal", style="dim"))  # type: ignore[attr-defined]
         for f in result.findings:
-            if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED):
+            if f.status in NOTED:
                 console.print(
                     safe_text(
                         f"• {f.id}: {f.message}\n  where: {f.location}",
@@ -124,7 +124,7 @@ class TableReporter(Reporter):
             console.print(safe_text(f"warning: {w}", style="yellow"))  # type: ignore[attr-defined]
         c = result.counts
         label, style = VERDICT_STYLE[result.verdict]
-        summary = f"{label}\n{c['pass']} passed · {c['fail']} failed · {c['error']} not evaluable · {c['waived']} waived · {c['not_applicable']} not applicable"
+        summary = f"{label}\n{counts_line(c)}"
         console.print(Panel(safe_text(summary, justify="center"), style=style))  # type: ignore[attr-defined]
 
 
