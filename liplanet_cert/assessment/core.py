@@ -22,8 +22,8 @@ from liplanet_cert.bundle.limits import DEFAULT_LIMITS, Limits
 from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.criteria.pack import CriteriaPack
-from liplanet_cert.criteria.select import select_pack
-from liplanet_cert.errors import LCAError, UsageError
+from liplanet_cert.criteria.select import parse_at, select_pack
+from liplanet_cert.errors import LCAError
 from liplanet_cert.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is wanted)
@@ -46,10 +46,7 @@ class AssessOptions:
         if self.dossier:
             object.__setattr__(self, "footprint", True)
         if isinstance(self.at, str):  # library callers: at="2026-11-01"
-            try:
-                object.__setattr__(self, "at", date.fromisoformat(self.at))
-            except ValueError:
-                raise UsageError(f"not a date: {self.at!r} (expected YYYY-MM-DD)", file="at") from None
+            object.__setattr__(self, "at", parse_at(self.at))
         if isinstance(self.bw_dir, str):
             object.__setattr__(self, "bw_dir", Path(self.bw_dir))
 
