@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from liplanet_cert.assessment.evaluate import Context, evaluate, verdict_of
 from liplanet_cert.assessment.kpis import Measurements, measure
@@ -25,9 +25,6 @@ from liplanet_cert.criteria.pack import CriteriaPack
 from liplanet_cert.criteria.select import parse_at, select_pack
 from liplanet_cert.errors import LCAError
 from liplanet_cert.version import __version__
-
-if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is wanted)
-    from liplanet_cert.lca.types import FootprintResult
 
 
 @dataclass(frozen=True)
@@ -73,32 +70,6 @@ def tool_info() -> dict[str, str]:
 def validate(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
     """Check schema, units and cross-file consistency; raises BundleError listing every problem."""
     return load_bundle(path, limits=limits)
-
-
-def footprint_of(
-    path: str | Path,
-    *,
-    scenario: str | None = None,
-    uncertainty: int = 0,
-    seed: int | None = None,
-    bw_dir: Path | None = None,
-) -> FootprintResult:
-    """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
-    (optionally with a scenario and Monte Carlo ``uncertainty``)."""
-    from liplanet_cert.assessment.footprint import bundle_footprint
-
-    bundle = load_bundle(path)
-    return bundle_footprint(
-        bundle, measure(bundle), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
-    )
-
-
-def passport_of(path: str | Path, *, bw_dir: Path | None = None) -> dict[str, Any]:
-    """The battery-passport carbon-footprint section of the bundle at ``path``."""
-    from liplanet_cert.assessment.footprint import bundle_passport
-
-    bundle = load_bundle(path)
-    return bundle_passport(bundle, measure(bundle), bw_dir=bw_dir)
 
 
 def assess(

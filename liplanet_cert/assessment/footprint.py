@@ -9,11 +9,14 @@ line does not meter are left to the reference model inside :mod:`liplanet_cert.l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.assessment.kpis import Measurements
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.errors import LCAError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is computed)
+    from liplanet_cert.lca.types import FootprintResult
 
 
 def footprint_input(bundle: Bundle, m: Measurements) -> Any:
@@ -121,3 +124,31 @@ def bundle_passport(bundle: Bundle, m: Measurements, *, bw_dir: Path | None = No
     if errors:  # our own output failing the official schema is a bug, not the user's fault
         raise RuntimeError("passport export does not validate: " + "; ".join(errors))
     return doc
+
+
+def footprint_of(
+    path: str | Path,
+    *,
+    scenario: str | None = None,
+    uncertainty: int = 0,
+    seed: int | None = None,
+    bw_dir: Path | None = None,
+) -> FootprintResult:
+    """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
+    (optionally with a scenario and Monte Carlo ``uncertainty``)."""
+    from liplanet_cert.assessment.kpis import measure
+    from liplanet_cert.bundle.load import load_bundle
+
+    bundle = load_bundle(path)
+    return bundle_footprint(
+        bundle, measure(bundle), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+    )
+
+
+def passport_of(path: str | Path, *, bw_dir: Path | None = None) -> dict[str, Any]:
+    """The battery-passport carbon-footprint section of the bundle at ``path``."""
+    from liplanet_cert.assessment.kpis import measure
+    from liplanet_cert.bundle.load import load_bundle
+
+    bundle = load_bundle(path)
+    return bundle_passport(bundle, measure(bundle), bw_dir=bw_dir)

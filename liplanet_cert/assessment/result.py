@@ -98,6 +98,8 @@ class Measured:
 
 def _plain(value: Any) -> Any:
     """JSON form of a metric value: sets become sorted lists, numpy scalars Python numbers."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, (set, frozenset, tuple, list)):
         return (
             sorted(_plain(v) for v in value)
@@ -107,6 +109,9 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass

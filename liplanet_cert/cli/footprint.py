@@ -58,7 +58,7 @@ def footprint(
                 typer.echo(f"{sid}\t{title}")
             return 0
         table_or_json(format)
-        from liplanet_cert.assessment.core import footprint_of
+        from liplanet_cert.assessment.footprint import footprint_of
         from liplanet_cert.reporters.views.footprint import FootprintView
 
         fp = footprint_of(
@@ -96,7 +96,7 @@ def passport(
     """
 
     def body() -> int:
-        from liplanet_cert.assessment.core import passport_of
+        from liplanet_cert.assessment.footprint import passport_of
         from liplanet_cert.reporters.views.passport import PassportView
 
         doc = passport_of(bundle_arg(bundle, example), bw_dir=bw_dir)

@@ -37,7 +37,13 @@ def schema_problems(
     ``describe`` says (message, expected, found) of an error (default :func:`describe_error`);
     ``order`` is the sort key of the errors (:func:`path_text_order`, :func:`document_order`; None:
     as the validator finds them); ``at_missing_field`` points a missing required field at the field
-    itself; ``limit`` stops after that many problems."""
+    itself; ``limit`` stops after that many problems.
+
+    A valid document (the usual case) is recognised by the compiled validator of ``jsonschema-rs``
+    in microseconds; only an invalid one goes through ``jsonschema``, the reference implementation,
+    whose errors the problems are made of (so their words do not depend on the fast validator)."""
+    if _quickly_valid(schema, doc):
+        return []
     from jsonschema import Draft202012Validator
 
     describe = describe or describe_error
@@ -52,6 +58,31 @@ def schema_problems(
         if limit is not None and len(problems) >= limit:
             break
     return problems
+
+
+_COMPILED: dict[int, tuple[Mapping[str, Any], Any]] = {}  # id(schema) -> (schema, compiled validator)
+
+
+def _compiled(schema: Mapping[str, Any]) -> Any:
+    """The ``jsonschema-rs`` validator of ``schema`` (Draft 2020-12, formats checked), compiled once
+    per schema object (the shipped schemas are loaded once per process)."""
+    hit = _COMPILED.get(id(schema))
+    if hit is None or hit[0] is not schema:  # the id of a schema no longer alive may be reused
+        import jsonschema_rs
+
+        hit = (schema, jsonschema_rs.Draft202012Validator(dict(schema), validate_formats=True))
+        _COMPILED[id(schema)] = hit
+    return hit[1]
+
+
+def _quickly_valid(schema: Mapping[str, Any], doc: Any) -> bool:
+    """True when the fast validator finds ``doc`` valid; False when it finds it invalid or cannot
+    read it (a value JSON has no type for, e.g. the bytes of a YAML ``!!binary``): then the
+    reference validator decides."""
+    try:
+        return bool(_compiled(schema).is_valid(doc))
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def path_text_order(err: Any) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +141,21 @@ def _check_assessed(name: str, doc: dict[str, Any], escaped_names: bool) -> None
         ) from None
 
 
+@cache
+def _assessed_schema() -> dict[str, Any]:
+    """The published result schema, narrowed to its assessed form (built once per process)."""
+    from liplanet_cert.infra.resources import load_schema
+
+    schema = load_schema("result")
+    return {"$schema": schema.get("$schema"), "$defs": schema["$defs"], "$ref": "#/$defs/assessed"}
+
+
 def result_schema_problems(name: str, doc: Any) -> list[Problem]:
     """Where ``doc`` is not an assessed result of the published schema (the first
     :data:`MAX_SCHEMA_PROBLEMS` the validator finds, by location)."""
-    from liplanet_cert.infra.resources import load_schema
     from liplanet_cert.infra.schema_problems import schema_problems
 
-    schema = load_schema("result")
-    assessed = {"$schema": schema.get("$schema"), "$defs": schema["$defs"], "$ref": "#/$defs/assessed"}
-    problems = schema_problems(name, doc, assessed, describe=_describe, limit=MAX_SCHEMA_PROBLEMS)
+    problems = schema_problems(name, doc, _assessed_schema(), describe=_describe, limit=MAX_SCHEMA_PROBLEMS)
     return sorted(problems, key=lambda p: p.location)
 
 

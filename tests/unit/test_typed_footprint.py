@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from liplanet_cert.assessment.core import AssessOptions, assess, footprint_of
+from liplanet_cert.assessment.core import AssessOptions, assess
+from liplanet_cert.assessment.footprint import footprint_of
 from liplanet_cert.assessment.result import Result
 from liplanet_cert.infra.resources import example_bundle
 from liplanet_cert.lca.types import FootprintResult, StepResult

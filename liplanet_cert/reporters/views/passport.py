@@ -9,7 +9,7 @@ from liplanet_cert.reporters.views.base import View
 
 
 class PassportView(View[dict[str, Any]]):
-    """The passport section as built by ``assessment.core.passport_of``."""
+    """The passport section as built by ``assessment.footprint.passport_of``."""
 
     def show(self, item: dict[str, Any], console: Any) -> None:
         console.file.write(self.to_json(item))
