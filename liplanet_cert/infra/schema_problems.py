@@ -77,11 +77,14 @@ def _compiled(schema: Mapping[str, Any]) -> Any:
 
 def _quickly_valid(schema: Mapping[str, Any], doc: Any) -> bool:
     """True when the fast validator finds ``doc`` valid; False when it finds it invalid or cannot
-    read it (a value JSON has no type for, e.g. the bytes of a YAML ``!!binary``): then the
-    reference validator decides."""
+    read it (a value JSON has no type for, e.g. the bytes of a YAML ``!!binary``; a text with a
+    lone surrogate from a file name that is not UTF-8, which older jsonschema-rs releases refuse
+    with a SystemError, or a Rust panic): then the reference validator decides."""
     try:
         return bool(_compiled(schema).is_valid(doc))
-    except (ValueError, TypeError, OverflowError):
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # noqa: BLE001  (pyo3's PanicException derives from BaseException)
         return False
 
 

@@ -54,3 +54,10 @@ def test_a_document_json_has_no_type_for_goes_to_the_reference_validator():
     schema = load_schema("waivers")
     problems = schema_problems("w.yaml", {"waivers": [{"id": b"binary"}]}, schema)
     assert problems and all(p.file == "w.yaml" for p in problems)
+
+
+def test_a_text_that_is_not_utf8_goes_to_the_reference_validator():
+    # a bundle folder whose name is not UTF-8 reaches results as a lone surrogate (os.fsdecode)
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert schema_problems("x.json", {"a": "lat\udcfcn"}, schema) == []
+    assert schema_problems("x.json", {"a": 1}, schema) != []
