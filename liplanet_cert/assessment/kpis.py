@@ -5,9 +5,10 @@ Definitions (also in the dossier's glossary):
 - first-pass yield = rolled throughput yield = product of the step yields (the chance that a unit
   passes every step first time);
 - overall scrap rate = 1 - first-pass yield;
-- production days = distinct dates in the production log;
-- cell throughput = good cells out of the last logged step / production days;
-- electrode throughput = coated electrode length / production days;
+- production days = distinct dates in the production log (reported; no KPI divides by it);
+- cell throughput = good cells out of the last logged step / the days that step produced good cells
+  (a line that runs formation or aging on Saturdays gains no output from the extra days);
+- electrode throughput = coated electrode length / the days coating and drying ran;
 - electrode per batch = mean coated length per coating lot (roll);
 - end-of-line pass rate, capacity mean, sample standard deviation (n-1) and CV = std / mean.
 """
@@ -35,7 +36,7 @@ class Measurements:
     locations: dict[str, str]
     steps: list[StepStats]
     step_scrap: dict[str, float]  # step -> scrap rate %
-    production_days: int
+    production_days: int  # distinct dates in the production log
     cells_produced: float
     final_step: str | None
     daily_output: list[dict[str, Any]]
@@ -205,9 +206,16 @@ def _daily_output(table: Any, final: str | None) -> list[dict[str, Any]]:
     return [{"date": str(d)[:10], "cells": float(v)} for d, v in zip(out_days, per_day.tolist())]
 
 
-def _electrode(table: Any, days: int, values: dict[str, float | None]) -> None:
-    """Coated electrode per production day and per batch (roll), from the coating rows' lengths."""
+def _days(dates: np.ndarray) -> int:
+    """Distinct calendar days among ``dates`` (datetime64; NaT ignored)."""
+    return len(np.unique(dates[~np.isnat(dates)]))
+
+
+def _electrode(table: Any, values: dict[str, float | None]) -> int:
+    """Coated electrode per day of coating and per batch (roll), from the coating rows' lengths;
+    the number of days coating ran."""
     step_col, lot_col = table["step"], table["lot_id"]
+    days = _days(table["date"][step_col == "coating_and_drying"])
     length_col = np.asarray(table["electrode_length"], dtype=float)
     coated = (step_col == "coating_and_drying") & ~np.isnan(length_col)
     length = float(length_col[coated].sum()) if coated.any() else None
@@ -216,6 +224,7 @@ def _electrode(table: Any, days: int, values: dict[str, float | None]) -> None:
     for lot, metres in zip(lot_col[coated].tolist(), length_col[coated].tolist()):
         per_roll[lot] = per_roll.get(lot, 0.0) + metres
     values["electrode_per_batch"] = sum(per_roll.values()) / len(per_roll) if per_roll else None
+    return days
 
 
 def _end_of_line(eol: Any, values: dict[str, float | None]) -> Sequence[float]:
@@ -249,17 +258,20 @@ def measure(bundle: Bundle) -> Measurements:
     values["scrap_rate"] = (1 - rty) * 100 if steps else None
     locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
 
-    date_col = table["date"]
-    days = len(np.unique(date_col[~np.isnat(date_col)]))
+    days = _days(table["date"])
     final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
     cells = float(totals[final][1]) if final else 0.0
-    values["cell_throughput"] = cells / days if days else None
-    locations["cell_throughput"] = f"{plog} (step {final}, {days} production days)"
-    daily_output = _daily_output(table, final)
-    _electrode(table, days, values)
-    locations["electrode_throughput"] = locations["electrode_per_batch"] = (
-        f"{plog} (step coating_and_drying, column electrode_length)"
+    produced = (table["step"] == final) & (np.asarray(table["good_out"], dtype=float) > 0)
+    cell_days = _days(table["date"][produced])
+    values["cell_throughput"] = cells / cell_days if cell_days else None
+    locations["cell_throughput"] = (
+        f"{plog} (step {final}: {cells:g} good cells over the {cell_days} days it produced good cells)"
     )
+    daily_output = _daily_output(table, final)
+    coating_days = _electrode(table, values)
+    where = f"{plog} (step coating_and_drying, column electrode_length"
+    locations["electrode_throughput"] = f"{where}: over the {coating_days} days coating ran)"
+    locations["electrode_per_batch"] = f"{where}: per coated lot)"
     capacities = _end_of_line(bundle.eol, values)
     for k in ("eol_pass_rate", "capacity_mean", "capacity_cv"):
         locations[k] = f"{bundle.files['eol_tests']} (all rows)"

@@ -45,12 +45,16 @@ def test_step_scrap_and_rolled_throughput_yield(measured):
     assert (coating.lots, coating.units_in, coating.good_out, coating.scrap) == (2, 200, 195, 5)
 
 
-def test_throughput_over_production_days(measured):
-    assert measured.production_days == 3
+def test_throughput_over_the_days_each_step_worked(measured):
+    assert measured.production_days == 3  # 09-01, 09-02, 09-03 in the log
     assert measured.final_step == "formation"
     assert measured.cells_produced == 176  # 81 + 95 good cells out of formation
-    assert measured.values["cell_throughput"] == pytest.approx(176 / 3)
-    assert measured.values["electrode_throughput"] == pytest.approx(60 / 3)  # 40 m + 20 m over 3 days
+    # formation produced good cells on 09-01 and 09-03 only: 176 cells over 2 days
+    assert measured.values["cell_throughput"] == pytest.approx(88.0)
+    # coating ran on 09-01 and 09-02: 40 m + 20 m over 2 days
+    assert measured.values["electrode_throughput"] == pytest.approx(30.0)
+    assert "over the 2 days it produced good cells" in measured.locations["cell_throughput"]
+    assert "over the 2 days coating ran" in measured.locations["electrode_throughput"]
     assert measured.values["electrode_per_batch"] == pytest.approx(
         30.0
     )  # mean of 40 m and 20 m per coated lot
@@ -90,7 +94,7 @@ def test_column_units_in_the_header_are_converted(make_bundle):
     )
     eol = eol.replace(",4.9,", ",4900,").replace(",5.2,", ",5200,")
     m = measure(load_bundle(make_bundle().write("production_log.csv", prod).write("eol_tests.csv", eol).path))
-    assert m.values["electrode_throughput"] == pytest.approx(20.0)
+    assert m.values["electrode_throughput"] == pytest.approx(30.0)  # 4000 cm + 2000 cm over the 2 days coating ran
     assert m.values["capacity_mean"] == pytest.approx(5.05)
 
 
