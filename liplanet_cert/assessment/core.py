@@ -23,7 +23,7 @@ from liplanet_cert.bundle.load import load_bundle
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.criteria.pack import CriteriaPack
 from liplanet_cert.criteria.select import parse_at, select_pack
-from liplanet_cert.errors import LCAError
+from liplanet_cert.errors import LCAError, Problem, UsageError
 from liplanet_cert.version import __version__
 
 
@@ -86,7 +86,22 @@ def pack_needs_footprint(pack: CriteriaPack) -> bool:
     return any(c.metric.startswith("footprint.") or c.category == "sustainability" for c in pack.criteria)
 
 
+def check_assessment_day(bundle: Bundle, day: date) -> None:
+    """An assessment cannot predate the data it judges: ``day`` (``--at``, default today) before the
+    end of the bundle's reporting period is refused (exit 2)."""
+    if day < bundle.period_end:
+        raise UsageError(
+            Problem(
+                "--at",
+                message=f"the assessment day {day} is before the end of the reporting period ({bundle.period_end})",
+                expected=f"--at {bundle.period_end} or later (an assessment cannot predate the data it judges)",
+                found=str(day),
+            )
+        )
+
+
 def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) -> Result:
+    check_assessment_day(bundle, options.at or date.today())
     m = measure(bundle)
     ctx = Context(bundle, m)
     want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)

@@ -349,7 +349,6 @@ def test_usage_errors_exit_2(args, message):
 @pytest.mark.parametrize(
     ("args", "ref"),
     [
-        (["--at", "2024-06-01"], ("liplanet-2023", "1.0.0")),
         (["-c", "liplanet-2023"], ("liplanet-2023", "1.0.0")),
         (["-c", "liplanet-2026@2.0.0"], ("liplanet-2026", "2.0.0")),
         (["-c", str(REPO / "criteria" / "liplanet-2023-1.0.0.yaml")], ("liplanet-2023", "1.0.0")),
@@ -360,6 +359,30 @@ def test_assess_uses_the_selected_pack(args, ref):
     doc = json.loads(r.stdout)
     assert (doc["criteria"]["id"], doc["criteria"]["version"]) == ref
     assert r.exit_code == 0
+
+
+@pytest.mark.parametrize("at", ["2024-06-01", "2026-03-01", "2026-09-29"])
+def test_an_assessment_cannot_predate_the_data_it_judges(at, tmp_path):
+    # the example's reporting period ends on 2026-09-30 (declaration.yaml)
+    out = tmp_path / "r.json"
+    r = cli("assess", EXAMPLES / "approved", "--no-footprint", "--at", at, "-o", f"json:{out}")
+    assert r.exit_code == 2
+    assert f"the assessment day {at} is before the end of the reporting period (2026-09-30)" in squash(
+        r.stderr
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("at", "version"), [("2026-09-30", "2.1.0"), ("2026-10-15", "2.1.0")])
+def test_at_on_or_after_the_end_of_the_period_selects_the_pack_in_force(at, version):
+    # the period ends on 2026-09-30; liplanet-2026@2.1.0 is in force from 2026-07-01
+    r = cli("assess", EXAMPLES / "approved", "--no-footprint", "--at", at, "--format", "json")
+    doc = json.loads(r.stdout)
+    assert r.exit_code in (0, 1)  # assessed (without the footprint its sustainability criteria cannot pass)
+    assert doc["assessed_on"] == at and (doc["criteria"]["id"], doc["criteria"]["version"]) == (
+        "liplanet-2026",
+        version,
+    )
 
 
 # -- schema, init, criteria commands --------------------------------------------------------
