@@ -60,6 +60,56 @@ DIMENSION_EXAMPLES: dict[str, str] = {
     "time": "a duration such as '10 year'",
 }
 
+# The unit spellings a line writes for each dimension, as pint reads them (symbols are
+# case-sensitive: "ah" is attohours, "mwh" nothing).  A unit that matches one of them only when
+# letter case is ignored is refused with the right spelling; a unit pint cannot read is told the
+# closest of them ("did you mean Ah?").
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "dimensionless": ("%", "ppm", "permille"),
+    "length_per_time": ("m/day", "km/day", "m/week", "m/h", "m/month"),
+    "length_per_batch": ("m/batch", "km/batch"),
+    "cells_per_time": ("cell/day", "cells/day", "cell/week", "cells/week", "cell/h", "cells/h"),
+    "charge": ("Ah", "mAh", "kAh", "C"),
+    "voltage": ("V", "mV", "kV"),
+    "energy": ("Wh", "kWh", "MWh", "GWh", "mWh", "J", "kJ", "MJ", "GJ"),
+    "mass": ("kg", "g", "mg", "t"),
+    "resistance": ("mohm", "ohm", "kohm"),
+    "length": ("m", "mm", "cm", "km", "µm"),
+    "time": ("day", "week", "month", "year", "h"),
+}
+_UNIT_TEXT = re.compile(r"^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*(.*?)\s*$")
+
+
+def _unit_written(text: str) -> str:
+    """The unit part of a quantity as written (``"5 ah"`` -> ``"ah"``)."""
+    m = _UNIT_TEXT.match(text)
+    return m.group(1) if m else ""
+
+
+def _case_slip(text: str, dimension: str | None) -> None:
+    """Refuse a unit that is one of the dimension's spellings in the wrong letter case."""
+    unit = _unit_written(text)
+    for spelling in UNIT_SPELLINGS.get(dimension or "", ()):
+        if unit != spelling and unit.casefold() == spelling.casefold():
+            number = text.strip()[: len(text.strip()) - len(unit)].strip()
+            raise QuantityError(
+                f"unit {unit!r} is not {spelling!r}: unit symbols are case-sensitive",
+                expected=f"{number} {spelling}",
+                found=quote(text.strip()),
+            )
+
+
+def did_you_mean(text: Any, dimension: str | None) -> str:
+    """`` (did you mean Ah?)`` for the unit of ``text`` closest to one of the dimension's spellings."""
+    import difflib
+
+    unit = _unit_written(str(text)).casefold()
+    spellings = UNIT_SPELLINGS.get(dimension or "", ())
+    close = difflib.get_close_matches(unit, [u.casefold() for u in spellings], n=1, cutoff=0.6)
+    if not unit or not close:
+        return ""
+    return f" (did you mean {next(u for u in spellings if u.casefold() == close[0])}?)"
+
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
@@ -207,6 +257,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
                 "a number is required before the unit", expected=_expect(dimension), found=_shown(text)
             )
         _one_number(s, str(text).strip(), dimension)
+        _case_slip(str(text), dimension)
         if _NUMBER_POWER.search(s):
             raise QuantityError(
                 "powers of numbers are not supported (write 1e3, not 10**3)",
@@ -217,7 +268,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
             q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
             raise QuantityError(
-                f"cannot read quantity {_shown(text)}: {_short(exc)}",
+                f"cannot read quantity {_shown(text)}: {_short(exc)}{did_you_mean(text, dimension)}",
                 expected=_expect(dimension),
                 found=_shown(text),
             ) from None

@@ -94,7 +94,8 @@ def test_column_units_in_the_header_are_converted(make_bundle):
     )
     eol = eol.replace(",4.9,", ",4900,").replace(",5.2,", ",5200,")
     m = measure(load_bundle(make_bundle().write("production_log.csv", prod).write("eol_tests.csv", eol).path))
-    assert m.values["electrode_throughput"] == pytest.approx(30.0)  # 4000 cm + 2000 cm over the 2 days coating ran
+    # 4000 cm + 2000 cm over the 2 days coating ran
+    assert m.values["electrode_throughput"] == pytest.approx(30.0)
     assert m.values["capacity_mean"] == pytest.approx(5.05)
 
 

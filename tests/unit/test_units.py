@@ -108,3 +108,29 @@ def test_a_number_is_never_misread(text: str, dimension: str, needle: str) -> No
 def test_exponents_and_a_non_breaking_space_are_fine(text: str, value: float, unit: str) -> None:
     q = parse_quantity(text)
     assert q.magnitude == value and str(q.units) == unit
+
+
+# Unit symbols are case-sensitive in pint ("5 ah" is five attohours): a unit that is a known
+# spelling in the wrong case is refused with the right one; an unknown unit is told the closest.
+@pytest.mark.parametrize(
+    ("text", "dimension", "right"),
+    [
+        ("5 ah", "charge", "5 Ah"),
+        ("5 AH", "charge", "5 Ah"),
+        ("5000 mah", "charge", "5000 mAh"),
+        ("18.5 wh", "energy", "18.5 Wh"),
+        ("0.0185 KWH", "energy", "0.0185 kWh"),
+        ("3.7 v", "voltage", "3.7 V"),
+        ("120 KG", "mass", "120 kg"),
+    ],
+)
+def test_a_unit_in_the_wrong_case_is_refused_with_the_right_spelling(text, dimension, right):
+    with pytest.raises(QuantityError) as e:
+        parse_quantity(text, dimension)
+    assert "case-sensitive" in str(e.value) and e.value.expected == right
+
+
+def test_an_unknown_unit_is_told_the_closest_spelling():
+    with pytest.raises(QuantityError) as e:
+        parse_quantity("5 Ahh", "charge")
+    assert "did you mean Ah?" in str(e.value)
