@@ -11,6 +11,7 @@ can be trusted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,7 @@ from typing import Any
 from liplanet_cert.bundle.document import parse_document
 from liplanet_cert.bundle.model import Cell, DeclaredKPI
 from liplanet_cert.catalogue import CELL_QUANTITIES, KPI_SPECS
-from liplanet_cert.errors import BundleError, ProblemCollector
+from liplanet_cert.errors import BundleError, Problem, ProblemCollector
 from liplanet_cert.infra.resources import load_json, load_schema
 from liplanet_cert.infra.schema_problems import document_order, schema_problems
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
@@ -77,6 +78,28 @@ class Declared:
         return self.steps if self.steps_ok else None
 
 
+PLACEHOLDER = re.compile(r"^<[^<>]+>$")  # a value the scaffold asks the line to fill in: "<...>"
+
+
+def placeholders(name: str, doc: Any, pointer: str = "#") -> list[Problem]:
+    """Every value of ``doc`` that is still a placeholder of ``liplanet-cert init`` (``"<...>"``),
+    each a problem at its own pointer: a scaffold is never assessed as if it were a line's data."""
+    if isinstance(doc, dict):
+        return [p for k, v in doc.items() for p in placeholders(name, v, f"{pointer}/{k}")]
+    if isinstance(doc, list):
+        return [p for i, v in enumerate(doc) for p in placeholders(name, v, f"{pointer}/{i}")]
+    if isinstance(doc, str) and PLACEHOLDER.match(doc.strip()):
+        return [
+            Problem(
+                name,
+                pointer,
+                f"placeholder not replaced: {doc.strip()[:120]}",
+                expected="the line's own value (see the comment beside the field)",
+            )
+        ]
+    return []
+
+
 def read_declaration(
     display: str, names: list[str], read: Callable[[str, int, str], bytes], problems: ProblemCollector
 ) -> Declaration:
@@ -97,10 +120,15 @@ def read_declaration(
         except BundleError as exc:
             problems.problems.extend(exc.problems)
     if doc is not None:
+        holes = placeholders(name, doc)  # type: ignore[arg-type]
+        unfilled = {p.location for p in holes}
+        problems.problems.extend(holes)
         problems.problems.extend(
-            schema_problems(
+            p
+            for p in schema_problems(
                 name, doc, load_schema("declaration"), order=document_order, at_missing_field=True
             )  # type: ignore[arg-type]
+            if p.location not in unfilled  # a placeholder is reported once, as a placeholder
         )
     schema_bad = {p.location for p in problems.problems} if doc is not None else {"#"}
     return Declaration(name or DECLARATION_NAMES[0], doc, schema_bad)
@@ -217,8 +245,8 @@ def _date(rel: str, pointer: str, text: str, problems: ProblemCollector) -> date
 def _cell(rel: str, c: dict[str, Any], problems: ProblemCollector, ok: Any) -> Cell | None:
     values: dict[str, float] = {}
     for name, (dim, unit) in CELL_QUANTITIES.items():
-        if name not in c or not isinstance(c[name], str):
-            continue
+        if name not in c or not isinstance(c[name], str) or PLACEHOLDER.match(c[name].strip()):
+            continue  # (a placeholder is reported once, as a placeholder)
         try:
             q = parse_quantity(c[name], dim)
             values[name] = to_unit(q, unit)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import numpy as np
+
 from liplanet_cert.bundle.csvtext import SPREADSHEET_SUFFIXES
 from liplanet_cert.bundle.declaration import DEFAULT_FILES, Declared
 from liplanet_cert.bundle.energy import read_energy
@@ -60,7 +62,27 @@ def read_logs(
                 problems.problems.extend(exc.problems)
         elif declaration_read:
             _missing(rel, role, what, src.names(), problems)
+    for role in ("production_log", "eol_tests"):
+        _sample_rows(facts.files[role], logs[role], problems)
     return Logs(logs["production_log"], logs["eol_tests"], logs["energy"])
+
+
+SAMPLE_LOT = "SAMPLE-"  # lot ids of the sample rows ``liplanet-cert init`` writes
+
+
+def _sample_rows(rel: str, table: Any, problems: ProblemCollector) -> None:
+    """The sample rows of the ``init`` scaffold are not a line's data: never assessed."""
+    if table is None or "lot_id" not in table:
+        return
+    lots = np.asarray(table["lot_id"], dtype=str)
+    sample = np.char.startswith(lots, SAMPLE_LOT)
+    if sample.any():
+        problems.add(
+            rel,
+            "column lot_id",
+            f"{int(sample.sum())} sample rows from liplanet-cert init (lot ids {SAMPLE_LOT}...)",
+            expected="the line's own rows: the sample data cannot be assessed",
+        )
 
 
 def _missing(rel: str, role: str, what: str, names: list[str], problems: ProblemCollector) -> None:

@@ -1,4 +1,8 @@
-"""``liplanet-cert init``: write a commented bundle skeleton that validates as it is."""
+"""``liplanet-cert init``: write a commented bundle skeleton for a pilot line to fill in.
+
+It is never assessable as it is: every value the line has to give is a placeholder ``"<...>"``
+that ``validate`` reports (all of them at once, exit 2) until replaced, and the sample rows of the
+logs carry lot ids ``SAMPLE-...`` that the loader refuses as sample data."""
 
 from __future__ import annotations
 
@@ -9,24 +13,25 @@ from liplanet_cert.infra.atomic import write_text
 
 DECLARATION = """\
 # LiPLANET submission bundle — declaration (format 1.0).
-# Fill in every field; quantities are text with a unit ("5 Ah", "24 cell/day", "7.5 %").
+# Replace every "<...>" placeholder; quantities are text with a unit ("5 Ah", "24 cell/day", "7.5 %").
+# The logs hold SAMPLE rows (lot ids SAMPLE-...): replace them with your line's own rows.
 # Check your bundle at any time with:  liplanet-cert validate <this directory>
 # The full schema:                     liplanet-cert schema bundle
 format_version: "1.0"
 pilot_line:
-  name: My Pilot Line              # as it should appear on the certificate
-  operator: My Organisation
-  site: My City
-  country: DE                      # ISO 3166-1 alpha-2 or alpha-3 (selects the electricity grid)
+  name: "<name of the pilot line>"   # as it should appear on the certificate
+  operator: "<operating organisation>"
+  site: "<city>"
+  country: "<country code, e.g. DE>"  # ISO 3166-1 alpha-2 or alpha-3 (selects the electricity grid)
 reporting_period:                  # every log row must fall inside it
-  start: "2026-01-05"
-  end: "2026-01-09"
+  start: "<first day, YYYY-MM-DD>"
+  end: "<last day, YYYY-MM-DD>"
 cell:
   format: pouch                    # pouch | prismatic | cylindrical
-  chemistry: NMC811/graphite       # e.g. LFP/graphite; set all_solid_state: true for ASSB cells
-  nominal_capacity: "5 Ah"
-  nominal_voltage: "3.65 V"
-  nominal_energy: "18.25 Wh"       # should equal capacity x voltage (within 10 %)
+  chemistry: "<e.g. NMC811/graphite>"  # set all_solid_state: true for ASSB cells
+  nominal_capacity: "<e.g. 5 Ah>"
+  nominal_voltage: "<e.g. 3.65 V>"
+  nominal_energy: "<e.g. 18.25 Wh>"   # should equal capacity x voltage (within 10 %)
 electrode_coating:
   both_sides: true                 # both sides of the current collector coated?
   mode: sequential                 # sequential | simultaneous
@@ -43,9 +48,9 @@ steps:                             # the Figure 7 steps your line runs: manual |
   - {step: aging, automation: automatic}
   - {step: quality_control, automation: semi-automatic}
 kpis:                              # what you declare; the tool cross-checks it against your logs
-  scrap_rate: "0 %"
-  cell_throughput: "20 cell/day"
-  electrode_throughput: "50 m/day"
+  scrap_rate: "<e.g. 7.5 %>"
+  cell_throughput: "<e.g. 24 cell/day>"
+  electrode_throughput: "<e.g. 50 m/day>"
 files:                             # where the logs are (these are the defaults)
   production_log: production_log.csv
   eol_tests: eol_tests.csv
@@ -78,7 +83,7 @@ def _production() -> str:
     for day in range(5, 10):
         for step in STEPS:
             rows.append(
-                f"2026-01-{day:02d},{step},L{day - 4:02d},20,20,0,{'50' if step == 'coating_and_drying' else ''}"
+                f"2026-01-{day:02d},{step},SAMPLE-L{day - 4:02d},20,20,0,{'50' if step == 'coating_and_drying' else ''}"
             )
     return "\n".join(rows) + "\n"
 
@@ -87,7 +92,7 @@ def _eol() -> str:
     rows = ["cell_id,lot_id,capacity [Ah],internal_resistance [mohm],ocv_drop [mV],result"]
     for lot in range(1, 6):
         for k in range(20):
-            rows.append(f"C{lot:02d}{k:03d},L{lot:02d},5.02,1.9,1.2,pass")
+            rows.append(f"SAMPLE-C{lot:02d}{k:03d},SAMPLE-L{lot:02d},5.02,1.9,1.2,pass")
     return "\n".join(rows) + "\n"
 
 
@@ -109,7 +114,9 @@ energy.csv          metered energy per step and period: carrier electricity | na
                     material of the LCA model; unit per row (kWh, MJ, kWh/cell, kg/lot, ...);
                     steps you do not meter use the sourced reference model (marked 'default')
 
-Replace the placeholder rows with your own data, then run: liplanet-cert validate .
+Nothing here is assessable as it is: replace every "<...>" placeholder in declaration.yaml and
+the SAMPLE rows of the logs (lot ids SAMPLE-...; energy.csv holds sample amounts too) with your own
+data, then run: liplanet-cert validate .
 """
 
 

@@ -405,7 +405,7 @@ def test_bundle_schema_accepts_the_approved_declaration_and_rejects_the_invalid_
     ]
 
 
-def test_init_scaffolds_a_bundle_that_validates_and_assesses(tmp_path):
+def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp_path):
     target = tmp_path / "my-line"
     r = cli("init", target)
     assert r.exit_code == 0
@@ -415,9 +415,40 @@ def test_init_scaffolds_a_bundle_that_validates_and_assesses(tmp_path):
         "eol_tests.csv",
         "energy.csv",
     }
-    assert "#" in (target / "declaration.yaml").read_text(encoding="utf-8")  # commented for the pilot line
+    decl = (target / "declaration.yaml").read_text(encoding="utf-8")
+    assert "#" in decl  # commented for the pilot line
+    # untouched: every placeholder and both sample logs are reported at once, and nothing is assessed
+    r = cli("validate", target)
+    err = squash(r.stderr)
+    assert r.exit_code == 2
+    holes = decl.count(': "<')  # each a field's value
+    assert holes >= 12 and err.count("placeholder not replaced") == holes
+    assert "production_log.csv column lot_id: 55 sample rows" in err  # 5 days x 11 steps
+    assert "eol_tests.csv column lot_id: 100 sample rows" in err  # 5 lots x 20 cells
+    assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code == 2
+    # filled in by the line (here: by hand, with values consistent with the logs), it validates
+    filled = {
+        "<name of the pilot line>": "Testwerk",
+        "<operating organisation>": "Test GmbH",
+        "<city>": "Ulm",
+        "<country code, e.g. DE>": "DE",
+        "<first day, YYYY-MM-DD>": "2026-01-05",
+        "<last day, YYYY-MM-DD>": "2026-01-09",
+        "<e.g. NMC811/graphite>": "NMC811/graphite",
+        "<e.g. 5 Ah>": "5 Ah",
+        "<e.g. 3.65 V>": "3.65 V",
+        "<e.g. 18.25 Wh>": "18.25 Wh",
+        "<e.g. 7.5 %>": "0 %",
+        "<e.g. 24 cell/day>": "20 cell/day",
+        "<e.g. 50 m/day>": "50 m/day",
+    }
+    for hole, value in filled.items():
+        decl = decl.replace(hole, value)
+    (target / "declaration.yaml").write_text(decl, encoding="utf-8")
+    for log in ("production_log.csv", "eol_tests.csv"):
+        path = target / log
+        path.write_text(path.read_text(encoding="utf-8").replace("SAMPLE-", ""), encoding="utf-8")
     assert cli("validate", target).exit_code == 0
-    assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code in (0, 1)
     again = cli("init", target)
     assert again.exit_code == 2 and "already exists and is not empty" in squash(again.stderr)
 
