@@ -91,6 +91,28 @@ class MetricSpec:
         }
 
 
+def _balance_metrics() -> dict[str, MetricSpec]:
+    """The unit balance of the production log (assessment.balance)."""
+    return {
+        "balance.unlogged_loss": MetricSpec(
+            "balance.unlogged_loss",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Units lost between steps, not logged as scrap (% of units in).",
+            "logs",
+        ),
+        "balance.units_from_nowhere": MetricSpec(
+            "balance.units_from_nowhere",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Units entering a step they never left the step before (% of units in).",
+            "logs",
+        ),
+    }
+
+
 def _static() -> dict[str, MetricSpec]:
     levels = " < ".join(AUTOMATION_ORDER)
     specs = {
@@ -169,7 +191,7 @@ def _static() -> dict[str, MetricSpec]:
         specs[f"step.{step}.declared"] = MetricSpec(
             f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
         )
-    return specs
+    return {**specs, **_balance_metrics()}
 
 
 CATALOGUE: dict[str, MetricSpec] = _static()

@@ -175,9 +175,11 @@ def _lots_for(c: Criterion, ctx: Context) -> list[str]:
         if above is not None:
             return above(step, bar)
         return [lot for lot, per in m.lot_step_scrap.items() if per.get(step, 0.0) > bar]
+    if len(c.check) == 1 and c.check[0].metric.startswith("balance.") and m.balance is not None:
+        return m.balance.lots(1 if c.check[0].metric == "balance.unlogged_loss" else -1)
     if len(c.check) == 1 and c.check[0].metric == "kpi.scrap_rate":
         bar = max(c.check[0].value, m.values.get("scrap_rate") or 0.0)
-        return [lot for lot, s in m.lot_scrap.items() if s > bar]
+        return [lot for lot, s in m.lot_scrap.items() if s > bar + 1e-9]
     return []
 
 
@@ -226,7 +228,7 @@ def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
     if kpi == "scrap_rate":
         # the lots that stand out: above both the declaration (+ tolerance) and the overall rate
         bar = max(declared.value + tol, measured)
-        lots = [lot for lot, s in m.lot_scrap.items() if s > bar]
+        lots = [lot for lot, s in m.lot_scrap.items() if s > bar + 1e-9]  # (float noise is not a lot above)
     msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}"
     if lots:
         msg += f" (lots {compress_ids(lots)})"

@@ -4,7 +4,9 @@ Definitions (also in the dossier's glossary):
 - step scrap rate = scrap / units in; step yield = good out / units in;
 - first-pass yield = rolled throughput yield = product of the step yields (the chance that a unit
   passes every step first time);
-- overall scrap rate = 1 - first-pass yield;
+- overall scrap rate = 1 - good units out of each lot's last logged step / units into its first
+  logged step, summed over lots (from the unit balance: a loss between steps that nobody logged as
+  scrap counts; for a balanced log it equals 1 - first-pass yield);
 - production days = distinct dates in the production log (reported; no KPI divides by it);
 - cell throughput = good cells out of the last logged step / the days that step produced good cells
   (a line that runs formation or aging on Saturdays gains no output from the extra days);
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from liplanet_cert.assessment.balance import UnitBalance, unit_balance
 from liplanet_cert.assessment.result import StepStats
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import production_steps
@@ -47,6 +50,7 @@ class Measurements:
     lot_step_scrap: Mapping[str, dict[str, float]] = field(
         default_factory=dict
     )  # lot -> step -> scrap % (LotStepScrap)
+    balance: UnitBalance | None = None  # units lost or appearing between steps (assessment.balance)
 
 
 class LotStepScrap(Mapping[str, dict[str, float]]):
@@ -254,9 +258,23 @@ def measure(bundle: Bundle) -> Measurements:
     totals = _step_totals(groups)
     lot_step_scrap, lot_scrap = _lot_scrap(groups)
     steps, step_scrap, rty = _step_stats(totals, order)
+    rank = np.array([order.get(str(n), 99) for n in groups.step_names], dtype=np.int64)
+    balance = unit_balance(
+        groups.lot,
+        groups.step,
+        rank[groups.step] if len(groups.step) else groups.step,
+        groups.units_in,
+        groups.good_out,
+        [str(x) for x in groups.lot_names],
+        [str(x) for x in groups.step_names],
+    )
     values["first_pass_yield"] = rty * 100 if steps else None
-    values["scrap_rate"] = (1 - rty) * 100 if steps else None
-    locations["first_pass_yield"] = locations["scrap_rate"] = f"{plog} (all rows)"
+    values["scrap_rate"] = balance.loss_rate if steps else None
+    locations["first_pass_yield"] = f"{plog} (all rows: product of the step yields)"
+    locations["scrap_rate"] = (
+        f"{plog} (per lot: 1 - good out of its last step / units into its first step;"
+        f" {balance.good_out_last:g} of {balance.units_in_first:g} units)"
+    )
 
     days = _days(table["date"])
     final = max(totals, key=lambda s: order.get(s, -1)) if totals else None
@@ -287,6 +305,7 @@ def measure(bundle: Bundle) -> Measurements:
         capacities,
         lot_scrap,
         lot_step_scrap,
+        balance,
     )
 
 

@@ -75,6 +75,8 @@ def read(name: str, ctx: Any) -> Value:
         return Value(
             v, f"{v:.1f} % ({mean:.4g} Ah of {b.cell.capacity_ah:g} Ah)", m.locations["capacity_mean"]
         )
+    if name in ("balance.unlogged_loss", "balance.units_from_nowhere"):
+        return _balance(name, m, b.files["production_log"])
     if name.startswith("kpi."):
         key = name[4:]
         v = m.values.get(key)
@@ -110,6 +112,19 @@ def read(name: str, ctx: Any) -> Value:
             )
         return _footprint_metric(name, fp, b)
     raise Unavailable(f"unknown metric {name}")
+
+
+def _balance(name: str, m: Any, plog: str) -> Value:
+    bal = m.balance
+    if bal is None or bal.units_in_first <= 0:
+        raise Unavailable("no production-log rows with units in")
+    sign = 1 if name == "balance.unlogged_loss" else -1
+    units = bal.unlogged if sign == 1 else bal.appearing
+    v = bal.rate(units)
+    text = f"{v:.2f} % ({units:g} of {bal.units_in_first:g} units)"
+    if units:
+        text += f": {bal.where(sign)}"
+    return Value(v, text, f"{plog} (units in of each step vs good out of the step before, per lot)")
 
 
 def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
