@@ -22,7 +22,7 @@ from liplanet_cert.bundle.model import Cell, DeclaredKPI
 from liplanet_cert.catalogue import CELL_QUANTITIES, KPI_SPECS
 from liplanet_cert.errors import BundleError, Problem, ProblemCollector
 from liplanet_cert.infra.resources import load_json, load_schema
-from liplanet_cert.infra.schema_problems import document_order, schema_problems
+from liplanet_cert.infra.schema_problems import describe_error, document_order, schema_problems
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
@@ -100,6 +100,26 @@ def placeholders(name: str, doc: Any, pointer: str = "#") -> list[Problem]:
     return []
 
 
+def _quantity_unit(path: list[Any]) -> str | None:
+    """The canonical unit of the declared quantity at ``path`` (a KPI or a cell quantity), if it is one."""
+    if len(path) == 2 and path[0] == "kpis" and path[1] in KPI_SPECS:
+        return KPI_SPECS[path[1]][1]
+    if len(path) == 2 and path[0] == "cell" and path[1] in CELL_QUANTITIES:
+        return CELL_QUANTITIES[path[1]][1]
+    return None
+
+
+def _describe(err: Any) -> tuple[str, str, str]:
+    """The declaration's words for a schema error: a quantity written as a bare number is told that
+    it needs its unit, with the unit the field is in; everything else as :func:`describe_error`."""
+    value, unit = err.instance, _quantity_unit(list(err.absolute_path))
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if err.validator == "type" and number and unit is not None:
+        shown = "%" if unit == "percent" else unit
+        return "a quantity needs its unit", f'"{value} {shown}" (quoted text with the unit)', str(value)
+    return describe_error(err)
+
+
 def read_declaration(
     display: str, names: list[str], read: Callable[[str, int, str], bytes], problems: ProblemCollector
 ) -> Declaration:
@@ -126,8 +146,13 @@ def read_declaration(
         problems.problems.extend(
             p
             for p in schema_problems(
-                name, doc, load_schema("declaration"), order=document_order, at_missing_field=True
-            )  # type: ignore[arg-type]
+                name,
+                doc,  # type: ignore[arg-type]
+                load_schema("declaration"),
+                describe=_describe,
+                order=document_order,
+                at_missing_field=True,
+            )
             if p.location not in unfilled  # a placeholder is reported once, as a placeholder
         )
     schema_bad = {p.location for p in problems.problems} if doc is not None else {"#"}

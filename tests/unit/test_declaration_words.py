@@ -1,0 +1,30 @@
+"""The declaration is read as the line meant it, or refused with words that say how to fix it."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import squash
+
+from liplanet_cert.bundle.load import load_bundle
+from liplanet_cert.errors import BundleError
+
+
+def _refused(make_bundle, old: str, new: str) -> str:
+    b = make_bundle("approved")
+    text = b.read("declaration.yaml")
+    assert old in text
+    b.write("declaration.yaml", text.replace(old, new))
+    with pytest.raises(BundleError) as e:
+        load_bundle(b.path)
+    return squash("; ".join(str(p) for p in e.value.problems))
+
+
+def test_a_quantity_written_as_a_bare_number_is_told_its_unit(make_bundle):
+    err = _refused(make_bundle, 'electrode_throughput: "60.5 m/day"', "electrode_throughput: 60.5")
+    assert "#/kpis/electrode_throughput" in err and "a quantity needs its unit" in err
+    assert '"60.5 m/day"' in err
+
+
+def test_a_unit_in_the_wrong_case_is_never_read_as_another_unit(make_bundle):
+    err = _refused(make_bundle, 'nominal_capacity: "5 Ah"', 'nominal_capacity: "5 ah"')
+    assert "#/cell/nominal_capacity" in err and "case-sensitive" in err and "5 Ah" in err
