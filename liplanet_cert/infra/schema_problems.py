@@ -118,14 +118,27 @@ def describe_error(err: Any) -> tuple[str, str, str]:
 
 def _message(err: Any) -> str:
     if err.validator == "additionalProperties":
-        return "unknown field: " + err.message.split("(")[-1].rstrip(")").replace(
-            " were unexpected", ""
-        ).replace(" was unexpected", "")
+        unknown = err.message.split("(")[-1].rstrip(")").replace(" were unexpected", "")
+        unknown = unknown.replace(" was unexpected", "")
+        known = list((err.schema or {}).get("properties", {}))
+        names = [n.strip().strip("'") for n in unknown.split(",")]
+        return "unknown field: " + unknown + (_did_you_mean(names[0], known) if len(names) == 1 else "")
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     if err.validator == "enum":
-        return "value not allowed"
+        known = [str(v) for v in err.validator_value]
+        return "value not allowed" + (
+            _did_you_mean(err.instance, known) if isinstance(err.instance, str) else ""
+        )
     return err.message if len(err.message) < 200 else err.message[:200] + "..."
+
+
+def _did_you_mean(word: str, known: list[str]) -> str:
+    """`` (did you mean x?)`` for the known name closest to a misspelt ``word``, if one is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word.casefold(), [k.casefold() for k in known], n=1, cutoff=0.75)
+    return f" (did you mean {next(k for k in known if k.casefold() == close[0])}?)" if close else ""
 
 
 def _expected(err: Any) -> str:

@@ -28,3 +28,13 @@ def test_a_quantity_written_as_a_bare_number_is_told_its_unit(make_bundle):
 def test_a_unit_in_the_wrong_case_is_never_read_as_another_unit(make_bundle):
     err = _refused(make_bundle, 'nominal_capacity: "5 Ah"', 'nominal_capacity: "5 ah"')
     assert "#/cell/nominal_capacity" in err and "case-sensitive" in err and "5 Ah" in err
+
+
+def test_a_misspelt_step_is_told_the_known_one(make_bundle):
+    err = _refused(make_bundle, "step: calendering", "step: calendring")
+    assert "#/steps/2/step: value not allowed (did you mean calendering?)" in err
+
+
+def test_a_misspelt_kpi_is_told_the_known_one(make_bundle):
+    err = _refused(make_bundle, "  scrap_rate: ", "  scrap_rat: ")
+    assert "unknown field: 'scrap_rat' (did you mean scrap_rate?)" in err
