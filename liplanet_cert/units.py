@@ -21,6 +21,7 @@ from typing import Any
 import pint
 
 from liplanet_cert.errors import quote
+from liplanet_cert.infra.textsafe import did_you_mean
 
 _EXTRA_DEFINITIONS = """
 cell = [cell] = cells
@@ -99,16 +100,10 @@ def _case_slip(text: str, dimension: str | None) -> None:
             )
 
 
-def did_you_mean(text: Any, dimension: str | None) -> str:
-    """`` (did you mean Ah?)`` for the unit of ``text`` closest to one of the dimension's spellings."""
-    import difflib
-
-    unit = _unit_written(str(text)).casefold()
-    spellings = UNIT_SPELLINGS.get(dimension or "", ())
-    close = difflib.get_close_matches(unit, [u.casefold() for u in spellings], n=1, cutoff=0.6)
-    if not unit or not close:
-        return ""
-    return f" (did you mean {next(u for u in spellings if u.casefold() == close[0])}?)"
+def _closest_unit(text: Any, dimension: str | None) -> str:
+    """`` (did you mean Ah?)`` for a unit of ``text`` close to one of the dimension's spellings."""
+    unit = _unit_written(str(text))
+    return did_you_mean(unit, UNIT_SPELLINGS.get(dimension or "", ()), cutoff=0.6) if unit else ""
 
 
 @lru_cache(maxsize=1)
@@ -268,7 +263,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
             q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
             raise QuantityError(
-                f"cannot read quantity {_shown(text)}: {_short(exc)}{did_you_mean(text, dimension)}",
+                f"cannot read quantity {_shown(text)}: {_short(exc)}{_closest_unit(text, dimension)}",
                 expected=_expect(dimension),
                 found=_shown(text),
             ) from None

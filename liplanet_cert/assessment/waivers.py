@@ -39,6 +39,7 @@ from typing import Any
 from liplanet_cert.assessment.result import Finding, Status
 from liplanet_cert.errors import Problem, WaiverError
 from liplanet_cert.infra.schema_problems import path_text_order, schema_problems, shorten
+from liplanet_cert.infra.textsafe import did_you_mean
 
 WAIVABLE = (Status.FAIL, Status.ERROR)
 MAX_WAIVER_BYTES = (
@@ -271,6 +272,7 @@ def apply_waivers(
         if w.criterion not in ids:
             out.warnings.append(
                 f"waiver {w.id} ({w.file} {w.pointer}) names criterion {w.criterion}, which is not in the criteria pack; it matches nothing"
+                + did_you_mean(w.criterion, sorted(ids))
             )
         elif state == "expired":
             out.warnings.append(

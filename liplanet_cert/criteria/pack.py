@@ -23,6 +23,7 @@ from liplanet_cert.catalogue import KPI_SPECS
 from liplanet_cert.errors import CriteriaError, Problem
 from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import data_dir, load_schema
+from liplanet_cert.infra.textsafe import did_you_mean
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 
 
@@ -211,7 +212,8 @@ def _condition(c: dict[str, Any]) -> Condition:
     if spec is None:
         raise _LintError(
             "unknown metric",
-            expected="a metric of the catalogue (liplanet-cert criteria metrics)",
+            expected="a metric of the catalogue (liplanet-cert criteria metrics)"
+            + did_you_mean(c["metric"], catalogue.CATALOGUE).replace(" (", "; ").rstrip(")"),
             found=c["metric"],
         )
     op, value = c["op"], c["value"]

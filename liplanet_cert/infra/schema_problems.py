@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from liplanet_cert.errors import Problem
+from liplanet_cert.infra.textsafe import did_you_mean
 
 Describe = Callable[[Any], tuple[str, str, str]]  # a validation error -> (message, expected, found)
 _REQUIRED = re.compile(r"'([^']+)' is a required property")
@@ -122,23 +123,15 @@ def _message(err: Any) -> str:
         unknown = unknown.replace(" was unexpected", "")
         known = list((err.schema or {}).get("properties", {}))
         names = [n.strip().strip("'") for n in unknown.split(",")]
-        return "unknown field: " + unknown + (_did_you_mean(names[0], known) if len(names) == 1 else "")
+        return "unknown field: " + unknown + (did_you_mean(names[0], known) if len(names) == 1 else "")
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     if err.validator == "enum":
         known = [str(v) for v in err.validator_value]
         return "value not allowed" + (
-            _did_you_mean(err.instance, known) if isinstance(err.instance, str) else ""
+            did_you_mean(err.instance, known) if isinstance(err.instance, str) else ""
         )
     return err.message if len(err.message) < 200 else err.message[:200] + "..."
-
-
-def _did_you_mean(word: str, known: list[str]) -> str:
-    """`` (did you mean x?)`` for the known name closest to a misspelt ``word``, if one is close."""
-    import difflib
-
-    close = difflib.get_close_matches(word.casefold(), [k.casefold() for k in known], n=1, cutoff=0.75)
-    return f" (did you mean {next(k for k in known if k.casefold() == close[0])}?)" if close else ""
 
 
 def _expected(err: Any) -> str:

@@ -25,6 +25,7 @@ escapes (:func:`json_escape`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # What must never be written raw (after the escape sequences are taken out whole).
@@ -119,3 +120,14 @@ def markup(text: object) -> str:
     from rich.markup import escape
 
     return escape(clean(text))
+
+
+def did_you_mean(word: str, known: Iterable[str], cutoff: float = 0.75) -> str:
+    """`` (did you mean x?)`` for the name of ``known`` closest to a misspelt ``word`` (letter case
+    ignored), or "" when none is close: one rule for steps, KPIs, units, metrics and criterion ids."""
+    import difflib
+
+    names = list(known)
+    folded = [n.casefold() for n in names]
+    close = difflib.get_close_matches(str(word).casefold(), folded, n=1, cutoff=cutoff)
+    return f" (did you mean {names[folded.index(close[0])]}?)" if close else ""

@@ -38,3 +38,29 @@ def test_a_misspelt_step_is_told_the_known_one(make_bundle):
 def test_a_misspelt_kpi_is_told_the_known_one(make_bundle):
     err = _refused(make_bundle, "  scrap_rate: ", "  scrap_rat: ")
     assert "unknown field: 'scrap_rat' (did you mean scrap_rate?)" in err
+
+
+def test_a_misspelt_metric_in_a_pack_is_told_the_known_one(tmp_path):
+    from liplanet_cert.criteria.pack import parse_pack_file
+
+    pack = tmp_path / "draft.yaml"
+    pack.write_text(
+        """id: draft
+version: 0.1.0
+title: Draft
+status: draft
+valid_from: "2026-01-01"
+criteria:
+  - id: X-1
+    title: Scrap
+    category: scrap
+    severity: required
+    check: {metric: kpi.scrap_rat, op: "<", value: "10 %"}
+    source: {kind: proposal, ref: "test", rationale: "test"}
+""",
+        encoding="utf-8",
+    )
+    _doc, problems = parse_pack_file(pack)
+    assert any(
+        p.message == "unknown metric" and "did you mean kpi.scrap_rate?" in p.expected for p in problems
+    )
