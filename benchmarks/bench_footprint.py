@@ -21,19 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-STEPS = (
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-)
+from liplanet_cert.catalogue import line_steps  # noqa: E402  (after the sys.path line)
+
+STEPS = tuple(line_steps())
 
 
 def bundle(i: int):

@@ -22,19 +22,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "bundles" / "approved"
-STEPS = [
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-]
+sys.path.insert(0, str(REPO))
+from liplanet_cert.catalogue import line_steps  # noqa: E402  (after the sys.path line)
+
+STEPS = line_steps()
 
 
 def _write(path: Path, header: str, row, size: int) -> int:

@@ -17,20 +17,10 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from liplanet_cert.catalogue import line_steps
+
 HERE = Path(__file__).resolve().parent / "bundles"
-LIB_STEPS = [
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-]
+LIB_STEPS = line_steps()  # every Figure 7 step of a lithium-ion line, in order
 
 
 def workdays(start: date, end: date) -> list[date]:

@@ -51,12 +51,18 @@ def production_steps() -> list[str]:
     return [s["id"] for s in step_catalogue()["steps"]]
 
 
+def line_steps(all_solid_state: bool = False) -> list[str]:
+    """The production steps of a whole lithium-ion line (or, with ``all_solid_state``, of an
+    all-solid-state one), in Figure 7 order: the steps marked ``only_for`` the other kind are left out."""
+    other = "lithium-ion" if all_solid_state else "all-solid-state"
+    return [s["id"] for s in step_catalogue()["steps"] if s.get("only_for") != other]
+
+
 def facility_services() -> list[str]:
     return [s["id"] for s in step_catalogue()["facility_services"]]
 
 
 # -- metrics: what a criterion may test -----------------------------------------------------
-SOURCES = ("declaration", "logs", "footprint")  # where a metric's value comes from
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,14 @@ import re
 import subprocess
 from pathlib import Path
 
+from liplanet_cert.catalogue import line_steps
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "bundles"
 PACK_2026 = "liplanet-2026@2.0.0"  # the pack without footprint criteria: assessments need no Brightway
 
 # Every Figure 7 step of a lithium-ion line, in order (the approved example declares all of them).
-LIB_STEPS = (
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-)
+LIB_STEPS = tuple(line_steps())
 
 
 GATE = Path(__file__).resolve().parent / "gate"  # sitecustomize.py: holds assessments after the first results

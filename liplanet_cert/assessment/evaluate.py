@@ -7,6 +7,7 @@ pass; one whose applicability condition does not hold is ``not_applicable`` with
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -161,6 +162,15 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
     return _finding(c, Status.FAIL, expected, actual, msg, location, lots, found)
 
 
+def _lots_above(lot_scrap: dict[str, float], bar: float) -> list[str]:
+    """Lots whose overall scrap (%) is above ``bar``; float noise (7.1000000001 vs 7.1) is not above."""
+    return [
+        lot
+        for lot, s in lot_scrap.items()
+        if s > bar and not math.isclose(s, bar, rel_tol=1e-9, abs_tol=1e-9)
+    ]
+
+
 def _lots_for(c: Criterion, ctx: Context) -> list[str]:
     """Lots behind a failed per-step scrap criterion (those above the limit)."""
     m = ctx.measurements
@@ -179,7 +189,7 @@ def _lots_for(c: Criterion, ctx: Context) -> list[str]:
         return m.balance.lots(1 if c.check[0].metric == "balance.unlogged_loss" else -1)
     if len(c.check) == 1 and c.check[0].metric == "kpi.scrap_rate":
         bar = max(c.check[0].value, m.values.get("scrap_rate") or 0.0)
-        return [lot for lot, s in m.lot_scrap.items() if s > bar + 1e-9]
+        return _lots_above(m.lot_scrap, bar)
     return []
 
 
@@ -228,7 +238,7 @@ def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
     if kpi == "scrap_rate":
         # the lots that stand out: above both the declaration (+ tolerance) and the overall rate
         bar = max(declared.value + tol, measured)
-        lots = [lot for lot, s in m.lot_scrap.items() if s > bar + 1e-9]  # (float noise is not a lot above)
+        lots = _lots_above(m.lot_scrap, bar)
     msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}"
     if lots:
         msg += f" (lots {compress_ids(lots)})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from liplanet_cert.catalogue import line_steps
 from liplanet_cert.errors import UsageError
 from liplanet_cert.infra.atomic import write_text
 
@@ -62,19 +63,7 @@ evidence: []                       # optional: [{path: evidence/x.pdf, sha256: <
 #   service_years: 10
 """
 
-STEPS = [
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-]
+STEPS = line_steps()  # the sample rows: one lot through every step of a lithium-ion line
 
 
 def _production() -> str:

@@ -143,7 +143,7 @@ def criteria_diff(
         from liplanet_cert.reporters.views.criteria_diff import DiffView
 
         d = diff_packs(select_pack(old, None), select_pack(new, None))
-        present(DiffView(), d, "json" if format == "json" else "table")
+        present(DiffView(), d, format)
         return 0
 
     run(body)
@@ -176,7 +176,7 @@ def criteria_impact(
         from liplanet_cert.reporters.views.impact import ImpactView
 
         rep = impact(select_pack(new, None), against, criteria_arg=new)
-        present(ImpactView(), rep, "json" if format == "json" else "table")
+        present(ImpactView(), rep, format)
         return rep.exit_code
 
     run(body)

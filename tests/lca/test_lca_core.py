@@ -15,25 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from liplanet_cert.catalogue import line_steps
 from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint, known_materials, load_model
 from liplanet_cert.lca.model import KWH_PER_TJ
 
 REPO = Path(__file__).resolve().parents[2]
 METHOD = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
-STEPS = (
-    "mixing",
-    "coating_and_drying",
-    "calendering",
-    "cutting",
-    "stacking_or_winding",
-    "tab_welding",
-    "electrolyte_filling",
-    "sealing",
-    "formation",
-    "aging",
-    "quality_control",
-)
+STEPS = tuple(line_steps())  # every step of a lithium-ion line
 
 
 def f32(x: float) -> float:
