@@ -87,23 +87,29 @@ def _unit_written(text: str) -> str:
     return m.group(1) if m else ""
 
 
-def _case_slip(text: str, dimension: str | None) -> None:
-    """Refuse a unit that is one of the dimension's spellings in the wrong letter case."""
-    unit = _unit_written(text)
-    for spelling in UNIT_SPELLINGS.get(dimension or "", ()):
-        if unit != spelling and unit.casefold() == spelling.casefold():
-            number = text.strip()[: len(text.strip()) - len(unit)].strip()
-            raise QuantityError(
-                f"unit {unit!r} is not {spelling!r}: unit symbols are case-sensitive",
-                expected=f"{number} {spelling}",
-                found=quote(text.strip()),
-            )
+def right_spelling(unit: str, dimension: str | None) -> str | None:
+    """The dimension's spelling of ``unit`` when ``unit`` is it in the wrong letter case ("ah" for
+    "Ah"), else None: pint would read it as another unit, or not at all."""
+    spellings = UNIT_SPELLINGS.get(dimension or "", ())
+    return next((u for u in spellings if u != unit and u.casefold() == unit.casefold()), None)
 
 
-def _closest_unit(text: Any, dimension: str | None) -> str:
-    """`` (did you mean Ah?)`` for a unit of ``text`` close to one of the dimension's spellings."""
-    unit = _unit_written(str(text))
+def closest_unit(unit: str, dimension: str | None) -> str:
+    """`` (did you mean Ah?)`` for a ``unit`` close to one of the dimension's spellings."""
     return did_you_mean(unit, UNIT_SPELLINGS.get(dimension or "", ()), cutoff=0.6) if unit else ""
+
+
+def _case_slip(text: str, dimension: str | None) -> None:
+    """Refuse a quantity whose unit is one of the dimension's spellings in the wrong letter case."""
+    unit = _unit_written(text)
+    spelling = right_spelling(unit, dimension)
+    if spelling is not None:
+        number = text.strip()[: len(text.strip()) - len(unit)].strip()
+        raise QuantityError(
+            f"unit {unit!r} is not {spelling!r}: unit symbols are case-sensitive",
+            expected=f"{number} {spelling}",
+            found=quote(text.strip()),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +269,7 @@ def parse_quantity(text: Any, dimension: str | None = None) -> pint.Quantity:
             q = _pint_parse(s)
         except Exception as exc:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError, ...)
             raise QuantityError(
-                f"cannot read quantity {_shown(text)}: {_short(exc)}{_closest_unit(text, dimension)}",
+                f"cannot read quantity {_shown(text)}: {_short(exc)}{closest_unit(_unit_written(str(text)), dimension)}",
                 expected=_expect(dimension),
                 found=_shown(text),
             ) from None

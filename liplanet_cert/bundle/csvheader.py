@@ -192,9 +192,19 @@ def _unit_ok(rel: str, name: str, unit: str | None, dim: str | None, problems: P
             found=name,
         )
         return False
-    try:
-        from liplanet_cert.units import DIMENSIONS, check_dimension, unit_factor
+    from liplanet_cert.units import DIMENSIONS, check_dimension, closest_unit, right_spelling, unit_factor
 
+    spelling = right_spelling(unit, dim)
+    if spelling is not None:
+        problems.add(
+            rel,
+            f"line 1, column {name}",
+            f"column unit: {unit!r} is not {spelling!r}: unit symbols are case-sensitive",
+            expected=f"[{spelling}]",
+            found=f"[{unit}]",
+        )
+        return False
+    try:
         check_dimension(unit_quantity(unit), dim, original=unit)
         unit_factor(unit, DIMENSIONS[dim])  # finite, not absurd: values convert without overflow
         return True
@@ -205,7 +215,9 @@ def _unit_ok(rel: str, name: str, unit: str | None, dim: str | None, problems: P
         problems.add(
             rel,
             f"line 1, column {name}",
-            "column unit: a unit only, without a number" if scaled else "unknown unit",
+            "column unit: a unit only, without a number"
+            if scaled
+            else "unknown unit" + closest_unit(unit, dim),
             expected=f"a unit of {dim.replace('_', ' ')}",
             found=f"[{unit}]",
         )

@@ -64,3 +64,13 @@ criteria:
     assert any(
         p.message == "unknown metric" and "did you mean kpi.scrap_rate?" in p.expected for p in problems
     )
+
+
+def test_a_column_unit_in_the_wrong_case_is_told_the_right_spelling(make_bundle):
+    b = make_bundle("approved")
+    text = b.read("eol_tests.csv")
+    b.write("eol_tests.csv", text.replace("capacity [Ah]", "capacity [ah]", 1))
+    with pytest.raises(BundleError) as e:
+        load_bundle(b.path)
+    err = squash("; ".join(str(p) for p in e.value.problems))
+    assert "column capacity: column unit: 'ah' is not 'Ah': unit symbols are case-sensitive" in err
