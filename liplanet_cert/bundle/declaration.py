@@ -78,11 +78,12 @@ class Declared:
         return self.steps if self.steps_ok else None
 
 
-PLACEHOLDER = re.compile(r"^<[^<>]+>$")  # a value the scaffold asks the line to fill in: "<...>"
+PLACEHOLDER = re.compile(r"^<fill in: [^<>]*>$")  # a value the scaffold asks the line to fill in
 
 
 def placeholders(name: str, doc: Any, pointer: str = "#") -> list[Problem]:
-    """Every value of ``doc`` that is still a placeholder of ``liplanet-cert init`` (``"<...>"``),
+    """Every value of ``doc`` that is still a placeholder of ``liplanet-cert init``
+    (``"<fill in: ...>"``; any other text in angle brackets, e.g. a name ``</td>``, is a value),
     each a problem at its own pointer: a scaffold is never assessed as if it were a line's data."""
     if isinstance(doc, dict):
         return [p for k, v in doc.items() for p in placeholders(name, v, f"{pointer}/{k}")]

@@ -1,6 +1,6 @@
 """``liplanet-cert init``: write a commented bundle skeleton for a pilot line to fill in.
 
-It is never assessable as it is: every value the line has to give is a placeholder ``"<...>"``
+It is never assessable as it is: every value the line has to give is a placeholder ``"<fill in: ...>"``
 that ``validate`` reports (all of them at once, exit 2) until replaced, and the sample rows of the
 logs carry lot ids ``SAMPLE-...`` that the loader refuses as sample data."""
 
@@ -14,25 +14,25 @@ from liplanet_cert.infra.atomic import write_text
 
 DECLARATION = """\
 # LiPLANET submission bundle — declaration (format 1.0).
-# Replace every "<...>" placeholder; quantities are text with a unit ("5 Ah", "24 cell/day", "7.5 %").
+# Replace every "<fill in: ...>" placeholder; quantities are text with a unit ("5 Ah", "24 cell/day", "7.5 %").
 # The logs hold SAMPLE rows (lot ids SAMPLE-...): replace them with your line's own rows.
 # Check your bundle at any time with:  liplanet-cert validate <this directory>
 # The full schema:                     liplanet-cert schema bundle
 format_version: "1.0"
 pilot_line:
-  name: "<name of the pilot line>"   # as it should appear on the certificate
-  operator: "<operating organisation>"
-  site: "<city>"
-  country: "<country code, e.g. DE>"  # ISO 3166-1 alpha-2 or alpha-3 (selects the electricity grid)
+  name: "<fill in: name of the pilot line>"   # as it should appear on the certificate
+  operator: "<fill in: operating organisation>"
+  site: "<fill in: city>"
+  country: "<fill in: country code, e.g. DE>"  # ISO 3166-1 alpha-2 or alpha-3 (selects the electricity grid)
 reporting_period:                  # every log row must fall inside it
-  start: "<first day, YYYY-MM-DD>"
-  end: "<last day, YYYY-MM-DD>"
+  start: "<fill in: first day, YYYY-MM-DD>"
+  end: "<fill in: last day, YYYY-MM-DD>"
 cell:
   format: pouch                    # pouch | prismatic | cylindrical
-  chemistry: "<e.g. NMC811/graphite>"  # set all_solid_state: true for ASSB cells
-  nominal_capacity: "<e.g. 5 Ah>"
-  nominal_voltage: "<e.g. 3.65 V>"
-  nominal_energy: "<e.g. 18.25 Wh>"   # should equal capacity x voltage (within 10 %)
+  chemistry: "<fill in: e.g. NMC811/graphite>"  # set all_solid_state: true for ASSB cells
+  nominal_capacity: "<fill in: e.g. 5 Ah>"
+  nominal_voltage: "<fill in: e.g. 3.65 V>"
+  nominal_energy: "<fill in: e.g. 18.25 Wh>"   # should equal capacity x voltage (within 10 %)
 electrode_coating:
   both_sides: true                 # both sides of the current collector coated?
   mode: sequential                 # sequential | simultaneous
@@ -49,9 +49,9 @@ steps:                             # the Figure 7 steps your line runs: manual |
   - {step: aging, automation: automatic}
   - {step: quality_control, automation: semi-automatic}
 kpis:                              # what you declare; the tool cross-checks it against your logs
-  scrap_rate: "<e.g. 7.5 %>"
-  cell_throughput: "<e.g. 24 cell/day>"
-  electrode_throughput: "<e.g. 50 m/day>"
+  scrap_rate: "<fill in: e.g. 7.5 %>"
+  cell_throughput: "<fill in: e.g. 24 cell/day>"
+  electrode_throughput: "<fill in: e.g. 50 m/day>"
 files:                             # where the logs are (these are the defaults)
   production_log: production_log.csv
   eol_tests: eol_tests.csv
@@ -103,7 +103,7 @@ energy.csv          metered energy per step and period: carrier electricity | na
                     material of the LCA model; unit per row (kWh, MJ, kWh/cell, kg/lot, ...);
                     steps you do not meter use the sourced reference model (marked 'default')
 
-Nothing here is assessable as it is: replace every "<...>" placeholder in declaration.yaml and
+Nothing here is assessable as it is: replace every "<fill in: ...>" placeholder in declaration.yaml and
 the SAMPLE rows of the logs (lot ids SAMPLE-...; energy.csv holds sample amounts too) with your own
 data, then run: liplanet-cert validate .
 """

@@ -421,26 +421,26 @@ def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp
     r = cli("validate", target)
     err = squash(r.stderr)
     assert r.exit_code == 2
-    holes = decl.count(': "<')  # each a field's value
+    holes = decl.count(': "<fill in: ')  # each a field's value
     assert holes >= 12 and err.count("placeholder not replaced") == holes
     assert "production_log.csv column lot_id: 55 sample rows" in err  # 5 days x 11 steps
     assert "eol_tests.csv column lot_id: 100 sample rows" in err  # 5 lots x 20 cells
     assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code == 2
     # filled in by the line (here: by hand, with values consistent with the logs), it validates
     filled = {
-        "<name of the pilot line>": "Testwerk",
-        "<operating organisation>": "Test GmbH",
-        "<city>": "Ulm",
-        "<country code, e.g. DE>": "DE",
-        "<first day, YYYY-MM-DD>": "2026-01-05",
-        "<last day, YYYY-MM-DD>": "2026-01-09",
-        "<e.g. NMC811/graphite>": "NMC811/graphite",
-        "<e.g. 5 Ah>": "5 Ah",
-        "<e.g. 3.65 V>": "3.65 V",
-        "<e.g. 18.25 Wh>": "18.25 Wh",
-        "<e.g. 7.5 %>": "0 %",
-        "<e.g. 24 cell/day>": "20 cell/day",
-        "<e.g. 50 m/day>": "50 m/day",
+        "<fill in: name of the pilot line>": "Testwerk",
+        "<fill in: operating organisation>": "Test GmbH",
+        "<fill in: city>": "Ulm",
+        "<fill in: country code, e.g. DE>": "DE",
+        "<fill in: first day, YYYY-MM-DD>": "2026-01-05",
+        "<fill in: last day, YYYY-MM-DD>": "2026-01-09",
+        "<fill in: e.g. NMC811/graphite>": "NMC811/graphite",
+        "<fill in: e.g. 5 Ah>": "5 Ah",
+        "<fill in: e.g. 3.65 V>": "3.65 V",
+        "<fill in: e.g. 18.25 Wh>": "18.25 Wh",
+        "<fill in: e.g. 7.5 %>": "0 %",
+        "<fill in: e.g. 24 cell/day>": "20 cell/day",
+        "<fill in: e.g. 50 m/day>": "50 m/day",
     }
     for hole, value in filled.items():
         decl = decl.replace(hole, value)

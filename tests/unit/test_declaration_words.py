@@ -74,3 +74,11 @@ def test_a_column_unit_in_the_wrong_case_is_told_the_right_spelling(make_bundle)
         load_bundle(b.path)
     err = squash("; ".join(str(p) for p in e.value.problems))
     assert "column capacity: column unit: 'ah' is not 'Ah': unit symbols are case-sensitive" in err
+
+
+def test_a_value_in_angle_brackets_is_a_value_not_a_placeholder(make_bundle):
+    # only "<fill in: ...>" (what liplanet-cert init writes) is a placeholder; a line may be called "</td>"
+    b = make_bundle("approved")
+    text = b.read("declaration.yaml")
+    b.write("declaration.yaml", text.replace("name: Nordwerk Pouch Pilot Line", 'name: "</td>"', 1))
+    assert load_bundle(b.path).pilot_line["name"] == "</td>"
