@@ -119,6 +119,46 @@ def _balance_metrics() -> dict[str, MetricSpec]:
     }
 
 
+def _footprint_metrics() -> dict[str, MetricSpec]:
+    """The CO2 footprint of production (assessment.footprint, lca)."""
+    return {
+        "footprint.steps_reported": MetricSpec(
+            "footprint.steps_reported",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Share of the declared steps with a footprint result.",
+            "footprint",
+        ),
+        "footprint.relevant_steps_primary": MetricSpec(
+            "footprint.relevant_steps_primary",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Metered share of the footprint of the steps that together make up 80 % of it.",
+            "footprint",
+        ),
+        "footprint.primary_share_main_production": MetricSpec(
+            "footprint.primary_share_main_production",
+            "quantity",
+            "dimensionless",
+            "percent",
+            "Share of the main-production footprint computed from the line's own metered data.",
+            "footprint",
+        ),
+        "footprint.kg_co2e_per_kwh": MetricSpec(
+            "footprint.kg_co2e_per_kwh",
+            "quantity",
+            "dimensionless",
+            "dimensionless",
+            "Cell-production footprint in kg CO2e per kWh of cell capacity.",
+            "footprint",
+            "kg CO2e/kWh, written as a plain number (e.g. 20)",
+            "kg CO2e/kWh",
+        ),
+    }
+
+
 def _static() -> dict[str, MetricSpec]:
     levels = " < ".join(AUTOMATION_ORDER)
     specs = {
@@ -148,32 +188,6 @@ def _static() -> dict[str, MetricSpec]:
             "Mean measured capacity (end-of-line tests) as a share of the declared nominal capacity.",
             "logs",
         ),
-        "footprint.steps_reported": MetricSpec(
-            "footprint.steps_reported",
-            "quantity",
-            "dimensionless",
-            "percent",
-            "Share of the declared steps with a footprint result.",
-            "footprint",
-        ),
-        "footprint.primary_share_main_production": MetricSpec(
-            "footprint.primary_share_main_production",
-            "quantity",
-            "dimensionless",
-            "percent",
-            "Share of the main-production footprint computed from the line's own metered data.",
-            "footprint",
-        ),
-        "footprint.kg_co2e_per_kwh": MetricSpec(
-            "footprint.kg_co2e_per_kwh",
-            "quantity",
-            "dimensionless",
-            "dimensionless",
-            "Cell-production footprint in kg CO2e per kWh of cell capacity.",
-            "footprint",
-            "kg CO2e/kWh, written as a plain number (e.g. 20)",
-            "kg CO2e/kWh",
-        ),
     }
     for name, (dim, unit, title) in KPI_SPECS.items():
         specs[f"kpi.{name}"] = MetricSpec(
@@ -197,7 +211,7 @@ def _static() -> dict[str, MetricSpec]:
         specs[f"step.{step}.declared"] = MetricSpec(
             f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
         )
-    return {**specs, **_balance_metrics()}
+    return {**specs, **_balance_metrics(), **_footprint_metrics()}
 
 
 CATALOGUE: dict[str, MetricSpec] = _static()

@@ -169,12 +169,13 @@ def build_result(
         s.scrap_limit = limits.get(s.step)
     cell = bundle.cell
     tool = tool_info()
+    day = options.at or date.today()
     warnings = list(bundle.warnings)
     if ctx.footprint_error:
         warnings.append(ctx.footprint_error)
-    return Result(
+    result = Result(
         verdict=verdict_of(findings),
-        criteria=CriteriaRef(pack.id, pack.version, pack.sha256, pack.title, pack.path),
+        criteria=_criteria_ref(pack, day),
         findings=findings,
         kpis=kpis,
         steps=m.steps,
@@ -194,10 +195,30 @@ def build_result(
             "format_version": bundle.format_version,
             "declaration": bundle.declaration_file,
         },
-        assessed_on=(options.at or date.today()).isoformat(),
+        assessed_on=day.isoformat(),
         tool=tool,
+        run_on=date.today().isoformat(),
         daily_output=m.daily_output,
         eol_capacity={"unit": "Ah", "values": _rounded(m.capacities, 6), "nominal": cell.capacity_ah},
         footprint=ctx.footprint,
         warnings=warnings,
+    )
+    if result.what_if:  # first among the warnings: every report shows them
+        result.warnings.insert(0, result.what_if)
+    return result
+
+
+def _criteria_ref(pack: CriteriaPack, day: date) -> CriteriaRef:
+    """The pack a result cites, with whether it is in force on the assessment ``day``."""
+    from liplanet_cert.criteria.select import in_force, validity_text
+
+    return CriteriaRef(
+        pack.id,
+        pack.version,
+        pack.sha256,
+        pack.title,
+        pack.path,
+        in_force=in_force(pack, day),
+        valid=validity_text(pack),
+        status=str(pack.raw.get("status", "released")),
     )

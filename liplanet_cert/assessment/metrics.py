@@ -137,6 +137,8 @@ def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
         return Value(
             v, f"{v:.0f} % of declared steps" + (f" (missing: {', '.join(missing)})" if missing else ""), loc
         )
+    if name == "footprint.relevant_steps_primary":
+        return _relevant_steps_primary(fp, loc)
     if name == "footprint.primary_share_main_production":
         v = float(fp.primary_data_share) * 100
         return Value(v, f"{v:.1f} %", loc)
@@ -144,6 +146,49 @@ def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
         v = float(fp.total_per_kwh)
         return Value(v, f"{v:.1f} kg CO2e/kWh", loc)
     raise Unavailable(f"unknown metric {name}")
+
+
+RELEVANT_SHARE = 80.0  # "most relevant processes": those that together make up 80 % of the footprint
+
+
+def relevant_steps(fp: FootprintResult) -> list[Any]:
+    """The steps that together make up at least 80 % of the footprint, largest first (the "most
+    relevant processes" rule of the EU carbon-footprint rules, JRC CFB-EV 2023 / PEF)."""
+    ranked = sorted(fp.steps, key=lambda s: -s.kg_co2e_per_cell)
+    total = sum(s.kg_co2e_per_cell for s in ranked)
+    chosen, running = [], 0.0
+    for s in ranked:
+        if total <= 0 or running >= total * RELEVANT_SHARE / 100 - 1e-12:
+            break
+        chosen.append(s)
+        running += s.kg_co2e_per_cell
+    return chosen
+
+
+def _relevant_steps_primary(fp: FootprintResult, loc: str) -> Value:
+    """Share (%) of the most relevant steps' footprint computed from the line's metered data."""
+    chosen = relevant_steps(fp)
+    if not chosen:
+        raise Unavailable("the footprint is zero: no step is relevant")
+    kg = sum(s.kg_co2e_per_cell for s in chosen)
+    primary = sum(s.kg_co2e_per_cell * _primary_fraction(s) for s in chosen)
+    v = primary / kg * 100 if kg > 0 else 0.0
+    share = kg / sum(s.kg_co2e_per_cell for s in fp.steps) * 100
+    unmetered = [s.step for s in chosen if _primary_fraction(s) < 1 - 1e-9]
+    text = (
+        f"{v:.1f} % of the {len(chosen)} most relevant steps ({', '.join(s.step for s in chosen)};"
+        f" {share:.1f} % of the footprint) from metered data"
+    )
+    if unmetered:
+        text += f"; not (fully) metered: {', '.join(unmetered)}"
+    return Value(v, text, loc)
+
+
+def _primary_fraction(step: Any) -> float:
+    """The part of a step's footprint computed from metered data (0..1)."""
+    if step.kg_co2e is not None and step.primary_kg_co2e is not None:
+        return step.primary_kg_co2e / step.kg_co2e if step.kg_co2e > 0 else 1.0
+    return 1.0 if step.data_source == "primary" else 0.0
 
 
 def compare(op: str, actual: Any, threshold: Any, kind: str) -> bool:

@@ -1,8 +1,8 @@
 """Typed results of an assessment.
 
 The core returns these objects; reporters only read them.  ``Result.to_dict()`` is the published
-JSON form (``liplanet-cert schema result``); it is deterministic (no wall-clock time) so that the
-same inputs give byte-identical reports.
+JSON form (``liplanet-cert schema result``); apart from ``run_on`` (the day the command ran) it
+holds no wall-clock time, so the same inputs on the same assessment day give the same report.
 """
 
 from __future__ import annotations
@@ -12,23 +12,26 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from liplanet_cert.assessment.finding import Finding, Measured, Status, Threshold
 from liplanet_cert.bundle.model import InputFile
 
 if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is read)
     from liplanet_cert.lca.types import FootprintResult
 
-RESULT_SCHEMA_VERSION = "1.1"  # 1.1: findings carry their thresholds and measured values as data
-READABLE_SCHEMA_VERSIONS = ("1.0", "1.1")  # stored results of these formats still load
-
-
-class Status(str, Enum):
-    """Outcome of one criterion."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    NOT_APPLICABLE = "not_applicable"
-    ERROR = "error"  # could not be evaluated: never a silent pass
-    WAIVED = "waived"  # failed, but covered by an active waiver
+RESULT_SCHEMA_VERSION = "1.2"  # 1.1: thresholds and measured values; 1.2: run_on, criteria.in_force
+READABLE_SCHEMA_VERSIONS = ("1.0", "1.1", "1.2")  # stored results of these formats still load
+__all__ = [
+    "KPI",
+    "CriteriaRef",
+    "Finding",
+    "Measured",
+    "Result",
+    "Status",
+    "StepStats",
+    "Threshold",
+    "Unassessed",
+    "Verdict",
+]
 
 
 class Verdict(str, Enum):
@@ -37,129 +40,6 @@ class Verdict(str, Enum):
     APPROVED = "approved"
     APPROVED_WITH_OBSERVATIONS = "approved_with_observations"
     NOT_APPROVED = "not_approved"
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A limit a criterion tests, as data: ``metric op value`` with ``value`` in ``unit``.
-
-    ``unit`` is the unit the program computes the metric in (``percent`` means 7.5 is 7.5 %, never
-    a fraction); ``None`` for what is not a quantity (an automation level, a format, a flag, a set).
-    ``role`` says whether the limit is the check itself or the condition for it to apply.  For a
-    consistency criterion the op is ``within`` and the value the allowed difference between the
-    declared and the measured value (``relative``: in percent of the measured one).
-    """
-
-    metric: str
-    op: str
-    value: Any
-    unit: str | None = None
-    role: str = "check"  # check | applies_if
-    relative: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "op": self.op,
-            "value": _plain(self.value),
-            "unit": self.unit,
-            "role": self.role,
-            "relative": self.relative,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Threshold:
-        return cls(
-            d["metric"],
-            d["op"],
-            d.get("value"),
-            d.get("unit"),
-            d.get("role", "check"),
-            bool(d.get("relative")),
-        )
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A value the criterion found for one metric, as data (``None`` when the bundle does not
-    allow measuring it), in ``unit`` (see :class:`Threshold`)."""
-
-    metric: str
-    value: Any
-    unit: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "value": _plain(self.value), "unit": self.unit}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Measured:
-        return cls(d["metric"], d.get("value"), d.get("unit"))
-
-
-def _plain(value: Any) -> Any:
-    """JSON form of a metric value: sets become sorted lists, numpy scalars Python numbers."""
-    if type(value) in _SCALARS:
-        return value
-    if isinstance(value, (set, frozenset, tuple, list)):
-        return (
-            sorted(_plain(v) for v in value)
-            if isinstance(value, (set, frozenset))
-            else [_plain(v) for v in value]
-        )
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
-    return value
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-@dataclass
-class Finding:
-    """The evaluation of one criterion against one bundle.
-
-    ``expected`` and ``actual`` are the sentences reports print; ``thresholds`` and ``measured``
-    hold the same limits and values as data, which every consumer (dossier, diff, impact) reads.
-    """
-
-    id: str
-    title: str
-    category: str
-    severity: str  # required | advisory
-    status: Status
-    expected: str
-    actual: str
-    message: str
-    location: str  # file and JSON pointer / CSV rows in the bundle
-    source: str = ""  # roadmap reference or proposal rationale
-    metric: str = ""
-    lots: list[str] = field(default_factory=list)
-    waiver: dict[str, Any] | None = None
-    thresholds: list[Threshold] = field(default_factory=list)
-    measured: list[Measured] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)  # shallow: asdict's deep copy costs ~0.5 ms per result
-        d["status"] = self.status.value
-        d["lots"] = list(self.lots)
-        d["waiver"] = dict(self.waiver) if self.waiver is not None else None
-        d["thresholds"] = [t.to_dict() for t in self.thresholds]
-        d["measured"] = [m.to_dict() for m in self.measured]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Finding:
-        """The finding of a stored result; one of format 1.0 has no thresholds or measured values."""
-        known = {k: v for k, v in d.items() if k in _FINDING_FIELDS}
-        known["status"] = Status(d["status"])
-        known["lots"] = list(d.get("lots") or [])
-        known["thresholds"] = [Threshold.from_dict(t) for t in d.get("thresholds") or []]
-        known["measured"] = [Measured.from_dict(m) for m in d.get("measured") or []]
-        return cls(**known)
-
-    def measured_value(self, metric: str) -> Measured | None:
-        """The measured value of ``metric`` in this finding, if it recorded one."""
-        return next((m for m in self.measured if m.metric == metric), None)
 
 
 @dataclass
@@ -210,9 +90,24 @@ class CriteriaRef:
     sha256: str
     title: str = ""
     path: str = ""
+    in_force: bool | None = None  # on the assessment day (None: not recorded, format < 1.2)
+    valid: str = ""  # when the pack is in force: "2026-07-01 .. 2026-11-29 (superseded from ...)"
+    status: str = "released"  # released | draft
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "sha256": self.sha256, "title": self.title}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "version": self.version,
+            "sha256": self.sha256,
+            "title": self.title,
+        }
+        if self.in_force is not None:
+            out.update(in_force=self.in_force, valid=self.valid, status=self.status)
+        return out
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
 
 
 @dataclass
@@ -291,8 +186,9 @@ class Result:
     reporting_period: dict[str, str]
     cell: dict[str, Any]
     bundle: dict[str, Any]
-    assessed_on: str  # the date the criteria were selected for (ISO)
+    assessed_on: str  # the assessment day: the criteria were selected for it (ISO)
     tool: dict[str, str]
+    run_on: str = ""  # the day the command ran (ISO); differs from assessed_on under --at
     daily_output: list[dict[str, Any]] = field(default_factory=list)  # [{date, cells}]
     eol_capacity: dict[str, Any] = field(default_factory=dict)  # {unit, values, nominal}
     footprint: FootprintResult | None = None
@@ -310,12 +206,27 @@ class Result:
     def exit_code(self) -> int:
         return 1 if self.verdict is Verdict.NOT_APPROVED else 0
 
+    @property
+    def what_if(self) -> str | None:
+        """Why this is a what-if result rather than a certification verdict (a pack not in force on
+        the assessment day, or a draft pack); None for a verdict under the pack in force."""
+        c = self.criteria
+        if c.in_force is False:
+            return (
+                f"what-if assessment: criteria pack {c.ref} is not in force on {self.assessed_on}"
+                f" (in force {c.valid}); this is not a certification verdict"
+            )
+        if c.in_force is not None and c.status != "released":
+            return f"what-if assessment: criteria pack {c.ref} is a {c.status}; this is not a certification verdict"
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": RESULT_SCHEMA_VERSION,
             "tool": dict(self.tool),
             "verdict": self.verdict.value,
             "assessed_on": self.assessed_on,
+            "run_on": self.run_on,
             "criteria": self.criteria.to_dict(),
             "pilot_line": dict(self.pilot_line),
             "reporting_period": dict(self.reporting_period),
@@ -339,7 +250,10 @@ class Result:
         return cls(
             verdict=Verdict(d["verdict"]),
             criteria=CriteriaRef(
-                **{k: d["criteria"].get(k, "") for k in ("id", "version", "sha256", "title")}
+                **{k: d["criteria"].get(k, "") for k in ("id", "version", "sha256", "title")},
+                in_force=d["criteria"].get("in_force"),
+                valid=d["criteria"].get("valid", ""),
+                status=d["criteria"].get("status", "released"),
             ),
             findings=[Finding.from_dict(f) for f in d["findings"]],
             kpis={k: KPI(**v) for k, v in d.get("kpis", {}).items()},
@@ -350,6 +264,7 @@ class Result:
             cell=d.get("cell", {}),
             bundle=d.get("bundle", {}),
             assessed_on=d.get("assessed_on", ""),
+            run_on=d.get("run_on", ""),
             tool=d.get("tool", {}),
             daily_output=d.get("daily_output", []),
             eol_capacity=d.get("eol_capacity", {}),
@@ -366,6 +281,3 @@ def _footprint_of(d: dict[str, Any] | None) -> FootprintResult | None:
     from liplanet_cert.lca.types import FootprintResult
 
     return FootprintResult.from_dict(d)
-
-
-_FINDING_FIELDS = {f for f in Finding.__dataclass_fields__}

@@ -133,6 +133,8 @@ def _cover(result: Result, ident: str, verdict: str, pack: dict[str, str]) -> di
         "version": (result.tool or {}).get("version", ""),
     }
     verdict_label = VERDICT_LABELS.get(verdict, verdict)
+    if result.what_if:
+        verdict_label = f"What-if: {verdict_label}"
     footer = f"{ident} · {tool['name']} {tool['version']}".strip()
     cell = result.cell or {}
     return {
@@ -167,6 +169,8 @@ def _cover(result: Result, ident: str, verdict: str, pack: dict[str, str]) -> di
             "format_version": (result.bundle or {}).get("format_version", ""),
         },
         "assessed_on": assessed_on,
+        "run_on": str(result.run_on or ""),
+        "what_if": result.what_if or "",
         "page_css": _page_css(verdict_label, pilot_line["name"], pack["ref"], footer),
     }
 

@@ -22,10 +22,11 @@ __all__ = ["bundle_label", "canonical_json", "dossier_date", "dossier_id", "pack
 
 
 def canonical_json(result: Result) -> str:
-    """The result as canonical JSON (sorted keys, no whitespace) — the input of the dossier id."""
-    return json.dumps(
-        result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    """The result as canonical JSON (sorted keys, no whitespace) — the input of the dossier id;
+    without ``run_on`` (the day the command ran), so re-running the same assessment later gives
+    the same id."""
+    doc = {k: v for k, v in result.to_dict().items() if k != "run_on"}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def dossier_id(result: Result) -> str:

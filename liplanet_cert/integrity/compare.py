@@ -15,10 +15,11 @@ from typing import Any
 
 from liplanet_cert.infra.schema_problems import value_text
 
-IGNORED_SECTIONS = ("tool", "bundle")  # versions: notes; bundle.path: where it lies today
+# versions: notes; bundle.path: where it lies today; run_on: the day the command ran
+IGNORED_SECTIONS = ("tool", "bundle", "run_on")
 # The fields of a finding that a result of an older readable format does not carry, by format
 # (see liplanet_cert.assessment.result.READABLE_SCHEMA_VERSIONS).
-NOT_CARRIED = {"1.0": ("thresholds", "measured")}
+NOT_CARRIED: dict[str, tuple[str, ...]] = {"1.0": ("thresholds", "measured"), "1.1": ()}
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ def _in_recorded_format(recorded: dict[str, Any], fresh: dict[str, Any], notes: 
     lacks = NOT_CARRIED.get(version) if isinstance(version, str) else None
     if lacks is None or version == fresh.get("schema_version"):
         return fresh
+    if not lacks:  # 1.1: the findings are as now (run_on and criteria.in_force are not compared)
+        notes.append(f"format: the result is of format {version} (now {fresh.get('schema_version')})")
+        return {**fresh, "schema_version": version}
     notes.append(
         f"format: the result is of format {version} (now {fresh.get('schema_version')}): "
         f"its findings were compared without {' and '.join(lacks)}"

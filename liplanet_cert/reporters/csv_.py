@@ -95,6 +95,8 @@ def finding_rows(result: Result | Unassessed) -> list[list[Any]]:
         ]
     pl = result.pilot_line.get("name", "")
     ref = f"{result.criteria.id}@{result.criteria.version}"
+    if result.what_if:
+        ref += f" (what-if: not a certification verdict; {result.what_if})"
     rows = []
     for f in result.findings:
         w = f.waiver or {}

@@ -130,6 +130,8 @@ class JUnitReporter(BatchFormReporter):
             ("criteria_sha256", r.criteria.sha256),
             ("verdict", r.verdict.value),
             ("assessed_on", r.assessed_on),
+            ("run_on", r.run_on),
+            ("what_if", r.what_if or ""),
         ):
             ET.SubElement(props, "property", {"name": name, "value": x(value)})
         counts = {"failures": 0, "errors": 0, "skipped": 0}

@@ -79,10 +79,11 @@ class MarkdownReporter(Reporter):
         pl = r.pilot_line
         c = r.counts
         lines = [
-            f"{h} {md(pl.get('name', ''))} — {VERDICT_TEXT[r.verdict]}",
+            f"{h} {md(pl.get('name', ''))} — {'WHAT-IF: ' if r.what_if else ''}{VERDICT_TEXT[r.verdict]}",
             "",
             f"{md(pl.get('operator', ''))}, {md(pl.get('site', ''))} ({md(pl.get('country', ''))}) · period {md(r.reporting_period.get('start', ''))} .. {md(r.reporting_period.get('end', ''))} · "
-            f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}",
+            f"criteria {md(r.criteria.id)}@{md(r.criteria.version)} (sha256 `{r.criteria.sha256[:12]}`) · assessed on {r.assessed_on}"
+            + (f" (run {r.run_on})" if r.run_on and r.run_on != r.assessed_on else ""),
             "",
             counts_line(c),
             "",

@@ -81,6 +81,8 @@ def finding_result(r: Result, f: Finding, artifact_index: Mapping[str, int]) -> 
             "criteria": f"{r.criteria.id}@{r.criteria.version}",
         },
     }
+    if r.what_if:
+        item["properties"]["what_if"] = clean(r.what_if)
     if f.lots:
         item["properties"]["lots"] = list(f.lots)
     if f.status is Status.WAIVED and f.waiver:

@@ -77,6 +77,7 @@ class TableReporter(Reporter):
             safe_text(
                 f"period {result.reporting_period['start']} .. {result.reporting_period['end']}   "
                 f"criteria {result.criteria.id}@{result.criteria.version} (sha256 {result.criteria.sha256[:12]})   assessed on {result.assessed_on}"
+                + (f" (run {result.run_on})" if result.run_on and result.run_on != result.assessed_on else "")
             )
         )
         console.print(head)  # type: ignore[attr-defined]
@@ -124,6 +125,8 @@ class TableReporter(Reporter):
             console.print(safe_text(f"warning: {w}", style="yellow"))  # type: ignore[attr-defined]
         c = result.counts
         label, style = VERDICT_STYLE[result.verdict]
+        if result.what_if:
+            label, style = f"WHAT-IF: {label}", "bold black on magenta"
         summary = f"{label}\n{counts_line(c)}"
         console.print(Panel(safe_text(summary, justify="center"), style=style))  # type: ignore[attr-defined]
 

@@ -92,7 +92,14 @@ def test_approved_example_exits_0_and_validates_against_the_result_schema():
         "version": "2.0.0",
         "sha256": pack.sha256,
         "title": pack.title,
+        # 2.0.0 ended on 2026-06-30: an assessment under it today is a what-if, and says so
+        "in_force": False,
+        "valid": "2026-01-01 .. 2026-06-30",
+        "status": "released",
     }
+    assert doc["warnings"][0].startswith(
+        "what-if assessment: criteria pack liplanet-2026@2.0.0 is not in force"
+    )
     assert failed(doc) == {}
     assert doc["kpis"]["scrap_rate"]["declared"] == pytest.approx(7.7)
     assert {i["path"] for i in doc["inputs"]} >= {

@@ -27,13 +27,13 @@ STATUSES = "pass, fail, not_applicable, error, waived"
 
 @pytest.fixture(scope="module")
 def fresh() -> dict[str, Any]:
-    """A fresh ``assess --format json`` result of the approved example (format 1.1)."""
+    """A fresh ``assess --format json`` result of the approved example (format 1.2)."""
     r = runner.invoke(
         app, ["assess", str(BUNDLE), "-c", PACK_2026, "--at", AT, "--no-footprint", "--format", "json"]
     )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == RESULT_SCHEMA_VERSION == "1.1"
+    assert doc["schema_version"] == RESULT_SCHEMA_VERSION == "1.2"
     assert all("thresholds" in f and "measured" in f for f in doc["findings"])
     return doc
 

@@ -68,7 +68,7 @@ def test_a_consistency_check_states_its_tolerance_and_both_values(result):
 
 def test_the_json_form_validates_and_round_trips(result):
     doc = result.to_dict()
-    assert doc["schema_version"] == "1.1"
+    assert doc["schema_version"] == "1.2"
     jsonschema.validate(doc, SCHEMA)
     assert Result.from_dict(json.loads(json.dumps(doc))).to_dict() == doc
 

@@ -16,6 +16,7 @@ class PackListView(View[Sequence[Any]]):
         self.in_force = in_force  # ref (id@version) of the pack in force, if any
 
     def show(self, item: Sequence[Any], console: Any) -> None:
+        from liplanet_cert.criteria.select import validity_text
         from liplanet_cert.reporters.safetable import SafeTable, id_col, text_col, words_col
 
         t = SafeTable(
@@ -30,7 +31,7 @@ class PackListView(View[Sequence[Any]]):
             t.add_row(
                 p.ref,
                 "◀ in force" if p.ref == self.in_force else "",
-                f"{p.valid_from} .. {p.valid_until or 'open'}",
+                validity_text(p),
                 len(p.criteria),
                 p.sha256[:12],
                 p.title,
@@ -43,13 +44,14 @@ class PackView(View[Any]):
     source); as JSON its id, version, sha256 and the pack as written."""
 
     def show(self, item: Any, console: Any) -> None:
+        from liplanet_cert.criteria.select import validity_text
         from liplanet_cert.reporters.safetable import SafeTable, id_col, print_text, text_col, words_col
 
         p = item
         print_text(console, f"{p.ref} — {p.title}", "bold")
         print_text(
             console,
-            f"valid {p.valid_from} .. {p.valid_until or 'open'} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}",
+            f"valid {validity_text(p)} · supersedes {p.supersedes or '-'} · sha256 {p.sha256}",
         )
         t = SafeTable(
             id_col("id"),
