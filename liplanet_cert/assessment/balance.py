@@ -32,6 +32,12 @@ class UnitBalance:
     unlogged: float  # units lost between steps without being logged (sum of positive gaps)
     appearing: float  # units that entered a step without having left the step before (negative gaps)
     gaps: list[Gap] = field(default_factory=list)
+    # per lot, in the order of the lot codes (kpis numbers lots by first appearance in the log), as
+    # arrays (no dict per lot): the lot, units into its first logged step, good units out of its last
+    # (each lot's overall loss, for a p-chart: assessment.pchart)
+    lot_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), compare=False)
+    lot_units_in: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False)
+    lot_good_out: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False)
 
     @property
     def loss_rate(self) -> float | None:
@@ -86,10 +92,14 @@ def unit_balance(
         for i in at
     ]
     pair = diff[same]
+    first_in, last_good = uin_s[starts], good_s[ends]
     return UnitBalance(
-        float(uin_s[starts].sum()),
-        float(good_s[ends].sum()),
+        float(first_in.sum()),
+        float(last_good.sum()),
         float(pair[pair > 0].sum()),
         float(-pair[pair < 0].sum()),
         gaps,
+        np.array(lot_names, dtype=object)[lot_s[starts]],
+        first_in,
+        last_good,
     )

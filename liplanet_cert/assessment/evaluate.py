@@ -7,13 +7,13 @@ pass; one whose applicability condition does not hold is ``not_applicable`` with
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from liplanet_cert import catalogue
 from liplanet_cert.assessment import metrics
 from liplanet_cert.assessment.kpis import Measurements, compress_ids
+from liplanet_cert.assessment.pchart import PChart, blame_text, p_chart
 from liplanet_cert.assessment.result import Finding, Measured, Status, Threshold, Verdict
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import KPI_SPECS
@@ -155,42 +155,48 @@ def evaluate_one(c: Criterion, ctx: Context) -> Finding:
     if reasons and len(reasons) == len(c.check):
         why = "could not be evaluated: " + "; ".join(reasons)
         return _finding(c, Status.ERROR, expected, actual, why, location, measured=found)
-    lots = _lots_for(c, ctx)
-    msg = f"{c.title}: expected {expected}, found {actual}"
-    if lots:
-        msg += f" (lots {compress_ids(lots)})"
+    lots, why = _lots_for(c, ctx)
+    msg = f"{c.title}: expected {expected}, found {actual}{why}"
     return _finding(c, Status.FAIL, expected, actual, msg, location, lots, found)
 
 
-def _lots_above(lot_scrap: dict[str, float], bar: float) -> list[str]:
-    """Lots whose overall scrap (%) is above ``bar``; float noise (7.1000000001 vs 7.1) is not above."""
-    return [
-        lot
-        for lot, s in lot_scrap.items()
-        if s > bar and not math.isclose(s, bar, rel_tol=1e-9, abs_tol=1e-9)
-    ]
+def _overall_chart(m: Measurements) -> PChart | None:
+    """The p-chart of each lot's overall loss: 1 - good out of its last step / units into its first
+    (the balance's two ends, as the overall scrap rate)."""
+    bal = m.balance
+    if bal is None:
+        return None
+    return p_chart(bal.lot_ids, bal.lot_units_in - bal.lot_good_out, bal.lot_units_in)
 
 
-def _lots_for(c: Criterion, ctx: Context) -> list[str]:
-    """Lots behind a failed per-step scrap criterion (those above the limit)."""
+def _step_chart(m: Measurements, step: str) -> PChart | None:
+    """The p-chart of the lots' scrap at ``step`` (scrap / units in of each lot)."""
+    counts = getattr(m.lot_step_scrap, "counts", None)  # (kpis.LotStepScrap: arrays, no dict per lot)
+    return p_chart(*counts(step)) if counts is not None else None
+
+
+def _named(chart: PChart | None) -> tuple[list[str], str]:
+    """The lots above their p-chart upper limit, and the basis in words (to follow a message)."""
+    if chart is None:
+        return [], ""
+    text = blame_text(chart)
+    return chart.names, (f"; {text}" if text else "")
+
+
+def _lots_for(c: Criterion, ctx: Context) -> tuple[list[str], str]:
+    """Lots behind a failed criterion, and the words to add to its message: for scrap, the lots above
+    the upper control limit of a p-chart for their size (or that the scrap is spread across lots);
+    for the balance, the lots with gaps."""
     m = ctx.measurements
-    if (
-        len(c.check) == 1
-        and c.check[0].metric.startswith("step.")
-        and c.check[0].metric.endswith(".scrap_rate")
-    ):
-        step = c.check[0].metric.split(".")[1]
-        bar = max(c.check[0].value, m.step_scrap.get(step, 0.0))
-        above = getattr(m.lot_step_scrap, "lots_above", None)  # (kpis.LotStepScrap: no dict per lot)
-        if above is not None:
-            return above(step, bar)
-        return [lot for lot, per in m.lot_step_scrap.items() if per.get(step, 0.0) > bar]
-    if len(c.check) == 1 and c.check[0].metric.startswith("balance.") and m.balance is not None:
-        return m.balance.lots(1 if c.check[0].metric == "balance.unlogged_loss" else -1)
-    if len(c.check) == 1 and c.check[0].metric == "kpi.scrap_rate":
-        bar = max(c.check[0].value, m.values.get("scrap_rate") or 0.0)
-        return _lots_above(m.lot_scrap, bar)
-    return []
+    metric = c.check[0].metric if len(c.check) == 1 else ""
+    if metric.startswith("step.") and metric.endswith(".scrap_rate"):
+        return _named(_step_chart(m, metric.split(".")[1]))
+    if metric.startswith("balance.") and m.balance is not None:
+        lots = m.balance.lots(1 if metric == "balance.unlogged_loss" else -1)
+        return lots, (f" (lots {compress_ids(lots)})" if lots else "")
+    if metric == "kpi.scrap_rate":
+        return _named(_overall_chart(m))
+    return [], ""
 
 
 def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
@@ -234,14 +240,8 @@ def _consistency(c: Criterion, ctx: Context, found: list[Measured]) -> Finding:
     if diff <= allowed + 1e-12:
         agrees = f"declared {kpi} agrees with the logs ({actual})"
         return _finding(c, Status.PASS, expected, actual, agrees, where, measured=found)
-    lots: list[str] = []
-    if kpi == "scrap_rate":
-        # the lots that stand out: above both the declaration (+ tolerance) and the overall rate
-        bar = max(declared.value + tol, measured)
-        lots = _lots_above(m.lot_scrap, bar)
-    msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}"
-    if lots:
-        msg += f" (lots {compress_ids(lots)})"
+    lots, why = _named(_overall_chart(m)) if kpi == "scrap_rate" else ([], "")
+    msg = f"declared {KPI_SPECS[kpi][2].lower()} {declared.text}, logs show {shown}{why}"
     return _finding(c, Status.FAIL, expected, actual, msg, where, lots, found)
 
 

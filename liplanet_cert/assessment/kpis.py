@@ -54,15 +54,22 @@ class Measurements:
 
 
 class LotStepScrap(Mapping[str, dict[str, float]]):
-    """lot -> {step: scrap rate %} for each (lot, step) of the production log with units in,
-    held as arrays (a log of 1.5 million rows would otherwise be as many Python floats in 100,000
+    """lot -> {step: scrap rate % (scrap / units in)} for each (lot, step) of the production log with
+    units in, held as arrays of the counts (a log of 1.5 million rows would otherwise be as many Python floats in 100,000
     dicts); a lot's dict is built when it is asked for."""
 
     def __init__(
-        self, lots: Sequence[str], steps: Sequence[str], lot: np.ndarray, step: np.ndarray, rate: np.ndarray
+        self,
+        lots: Sequence[str],
+        steps: Sequence[str],
+        lot: np.ndarray,
+        step: np.ndarray,
+        units_in: np.ndarray,
+        scrap: np.ndarray,
     ) -> None:
         self._lots, self._steps = list(lots), list(steps)
-        self._lot, self._step, self._rate = lot, step, rate  # one entry per (lot, step), in log order
+        self._lot, self._step = lot, step  # one entry per (lot, step) with units in, in log order
+        self._units_in, self._scrap = units_in, scrap  # its counts (the rate is scrap / units in)
         first = np.full(len(self._lots), len(lot), dtype=np.int64)
         np.minimum.at(first, lot, np.arange(len(lot), dtype=np.int64))
         self._first = first  # each lot's first entry: the order of the mapping
@@ -82,15 +89,18 @@ class LotStepScrap(Mapping[str, dict[str, float]]):
         at = np.flatnonzero(self._lot == code) if code is not None else np.empty(0, dtype=np.int64)
         if not len(at):
             raise KeyError(lot)
-        return {self._steps[int(self._step[k])]: float(self._rate[k]) for k in at}
+        rate = self._scrap[at] / self._units_in[at] * 100
+        return {self._steps[int(self._step[k])]: float(r) for k, r in zip(at, rate)}
 
-    def lots_above(self, step: str, bar: float) -> list[str]:
-        """The lots whose scrap rate at ``step`` is above ``bar``, in the order of the mapping."""
+    def counts(self, step: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lot names, scrapped units, units in) of each lot at ``step``, in the order of the mapping,
+        as arrays: the input of a p-chart (assessment.pchart); empty for a step that is not logged."""
         if step not in self._steps:
-            return []
-        hit = np.flatnonzero((self._step == self._steps.index(step)) & (self._rate > bar))
-        lots = self._lot[hit]
-        return [self._lots[int(i)] for i in lots[np.argsort(self._first[lots], kind="stable")]]
+            return np.empty(0, dtype=object), np.empty(0), np.empty(0)
+        hit = np.flatnonzero(self._step == self._steps.index(step))
+        hit = hit[np.argsort(self._first[self._lot[hit]], kind="stable")]
+        names = np.array(self._lots, dtype=object)[self._lot[hit]]
+        return names, self._scrap[hit], self._units_in[hit]
 
 
 def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
@@ -175,17 +185,19 @@ def _step_stats(
 
 
 def _lot_scrap(g: _Groups) -> tuple[LotStepScrap, dict[str, float]]:
-    """Scrap (%) of each lot at each step, and overall scrap of each lot: 1 - the product of its
-    step yields (in log order, as math.prod)."""
+    """Scrap (%) of each lot at each step (with its counts, for a p-chart), and overall scrap of each
+    lot: 1 - the product of its step yields (in log order, as math.prod)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         has = g.units_in > 0
         yields = np.where(has, g.good_out / np.where(has, g.units_in, 1), np.nan)
+    keep = slice(None) if bool(has.all()) else has  # (views, not copies, when every group has units in)
     per_step = LotStepScrap(
         [str(x) for x in g.lot_names],
         [str(x) for x in g.step_names],
-        g.lot[has],
-        g.step[has],
-        (1 - yields[has]) * 100,
+        g.lot[keep],
+        g.step[keep],
+        g.units_in[keep],
+        g.scrap[keep],
     )
     with_yield = np.flatnonzero(has)
     by_lot = with_yield[np.argsort(g.lot[with_yield], kind="stable")]

@@ -120,7 +120,13 @@ def test_not_approved_example_exits_1_naming_the_failed_criteria():
     assert {"CONS-SCRAP-RATE", "KPI-SCRAP-OVERALL", "ELIG-AUTO-STACKING"} <= set(fails)
     cons = fails["CONS-SCRAP-RATE"]
     assert "declared overall production scrap rate 5 %, logs show" in cons["message"]
-    assert "L12–L19" in cons["message"] and {f"L{i}" for i in range(12, 20)} <= set(cons["lots"])
+    # p-chart of each lot's overall loss (22 lots of 18 cells): 396 in, 335 good out of the last step,
+    # p̄ = 61/396 = 15.40 %; UCL = 0.1540 + 3·sqrt(0.1540·0.8460/18) = 0.1540 + 3·0.08509 = 0.4093
+    # (40.9 %): only L14 (9 lost, 50.0 %) and L16 (8 lost, 44.4 %) are above it; L12 (6 lost,
+    # 33.3 %) and L03 (3 lost, 16.7 %) are inside
+    assert cons["lots"] == ["L14", "L16"]
+    assert "L14 (9 of 18 = 50.0 % > UCL 40.9 % for n = 18)" in cons["message"]
+    assert "L16 (8 of 18 = 44.4 % > UCL 40.9 % for n = 18)" in cons["message"]
     assert cons["location"].startswith("declaration.yaml#/kpis/scrap_rate")
     assert fails["ELIG-AUTO-STACKING"]["actual"] == "manual"
     assert fails["ELIG-AUTO-STACKING"]["location"] == "declaration.yaml#/steps/4/automation"
@@ -130,7 +136,8 @@ def test_not_approved_table_shows_the_verdict_and_what_failed():
     r = cli("assess", EXAMPLES / "not-approved", "--no-footprint", "-c", PACK_2026)
     out = squash(r.stdout)
     assert r.exit_code == 1
-    assert "NOT APPROVED" in out and "CONS-SCRAP-RATE" in out and "L12–L19" in out
+    assert "NOT APPROVED" in out and "CONS-SCRAP-RATE" in out  # (lots above their p-chart limit:)
+    assert "L14 (9 of 18 = 50.0 % > UCL 40.9 % for n = 18)" in out  # (hand figures: the test above)
 
 
 def test_invalid_example_exits_2_listing_every_problem():

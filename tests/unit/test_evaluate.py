@@ -281,8 +281,14 @@ def test_contradicted_scrap_declaration_names_the_lots_behind_it(make_bundle):
     ]
     result = run(tiny(make_bundle, log=production_csv(rows), kpis='{scrap_rate: "1 %"}'))
     f = finding(result, "CONS-SCRAP-RATE")
+    # p-chart of each lot's overall loss: 6 lots of 1000 units, L04 and L05 lose 200 each:
+    # p̄ = 400 / 6000 = 6.667 %; UCL = 0.06667 + 3·sqrt(0.06667·0.93333/1000) = 0.06667 + 3·0.007888
+    # = 0.0903 (9.0 %) for every lot; L04 and L05 at 200/1000 = 20 % are above it, the others at 0 % not
     assert f.status is Status.FAIL and f.lots == ["L04", "L05"]
-    assert f.message.endswith("(lots L04–L05)")
+    assert f.message.endswith(
+        "; lots above their p-chart 3σ upper limit (p̄ = 6.7 %):"
+        " L04 (200 of 1000 = 20.0 % > UCL 9.0 % for n = 1000), L05 (200 of 1000 = 20.0 % > UCL 9.0 % for n = 1000)"
+    )
     assert "declaration.yaml#/kpis/scrap_rate" in f.location
 
 
