@@ -119,6 +119,25 @@ def _balance_metrics() -> dict[str, MetricSpec]:
     }
 
 
+def _eol_metrics() -> dict[str, MetricSpec]:
+    """The end-of-line test file against the production log, and its resistance and OCV columns
+    (assessment.eolcheck)."""
+    made = "cells made per lot: good out of the lot's last logged step before quality_control"
+    described = {
+        "eol.untested_cells": f"Cells made but not end-of-line tested (% of cells made; {made}).",
+        "eol.tested_not_made": f"Cells tested beyond the cells made, per lot (% of cells tested; {made}).",
+        "eol.qc_scrap_mismatch": "Per lot |end-of-line fails - quality_control scrap|, summed"
+        " (% of cells tested): the same cells judged twice must tell the same story.",
+        "eol.internal_resistance_cv": "Internal-resistance spread: sample SD / mean over the tested cells.",
+        "eol.ocv_drop_outliers": "Self-discharge screen: tested cells with an OCV drop above"
+        " median + 3 x 1.4826 x MAD of the line's own cells (%).",
+    }
+    return {
+        name: MetricSpec(name, "quantity", "dimensionless", "percent", text, "logs")
+        for name, text in described.items()
+    }
+
+
 def _static() -> dict[str, MetricSpec]:
     levels = " < ".join(AUTOMATION_ORDER)
     specs = {
@@ -197,7 +216,7 @@ def _static() -> dict[str, MetricSpec]:
         specs[f"step.{step}.declared"] = MetricSpec(
             f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
         )
-    return {**specs, **_balance_metrics()}
+    return {**specs, **_balance_metrics(), **_eol_metrics()}
 
 
 CATALOGUE: dict[str, MetricSpec] = _static()
