@@ -122,15 +122,13 @@ def _balance_metrics() -> dict[str, MetricSpec]:
 def _eol_metrics() -> dict[str, MetricSpec]:
     """The end-of-line test file against the production log, and its resistance and OCV columns
     (assessment.eolcheck)."""
-    made = "cells made per lot: good out of the lot's last logged step before quality_control"
+    # (each meaning fits the meaning column of ``criteria metrics`` without squeezing the others)
     described = {
-        "eol.untested_cells": f"Cells made but not end-of-line tested (% of cells made; {made}).",
-        "eol.tested_not_made": f"Cells tested beyond the cells made, per lot (% of cells tested; {made}).",
-        "eol.qc_scrap_mismatch": "Per lot |end-of-line fails - quality_control scrap|, summed"
-        " (% of cells tested): the same cells judged twice must tell the same story.",
+        "eol.untested_cells": "Cells made (good out of the step before QC) but not end-of-line tested (%).",
+        "eol.tested_not_made": "Cells end-of-line tested beyond the cells made, per lot (% of cells tested).",
+        "eol.qc_scrap_mismatch": "Per lot |end-of-line fails - quality_control scrap| (% of cells tested).",
         "eol.internal_resistance_cv": "Internal-resistance spread: sample SD / mean over the tested cells.",
-        "eol.ocv_drop_outliers": "Self-discharge screen: tested cells with an OCV drop above"
-        " median + 3 x 1.4826 x MAD of the line's own cells (%).",
+        "eol.ocv_drop_outliers": "Tested cells with an OCV drop above median + 3 x 1.4826 x MAD (%).",
     }
     return {
         name: MetricSpec(name, "quantity", "dimensionless", "percent", text, "logs")

@@ -10,8 +10,10 @@ fails and the quality_control step's scrap are the same cells judged twice: per 
 
 Over all tested cells: the spread of internal resistance (sample SD / mean) and a self-discharge
 screen, the share of cells whose OCV drop is above the robust fence median + 3 × 1.4826 × MAD
-(relative to the line's own population; the rest time is not declared).  Cells without a value
-(a blank cell) are left out of these two.  Vectorised: one pass over the rows, then per lot.
+(relative to the line's own population; the rest time is not declared).  When more than half the
+cells share one value the MAD is 0 and the fence would be the median itself: then the mean absolute
+deviation from the median x 1.2533 takes its place (the modified z-score of Iglewicz and Hoaglin).
+Cells without a value (a blank cell) are left out of these two.  Vectorised: one pass over the rows, then per lot.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from liplanet_cert.catalogue import production_steps, step_catalogue
 
 QC = "quality_control"
 MAD_SIGMA = 1.4826  # MAD x 1.4826 estimates the standard deviation of a normal population
+MEAN_AD_SIGMA = 1.2533  # mean absolute deviation x sqrt(pi / 2) does too (used when the MAD is 0)
 FENCE_SIGMAS = 3.0
 
 UNTESTED, NOT_MADE, MISMATCH = "eol.untested_cells", "eol.tested_not_made", "eol.qc_scrap_mismatch"
@@ -50,8 +53,9 @@ class Fence:
     blank: int
     median: float
     mad: float
-    fence: float  # median + 3 x 1.4826 x MAD
+    fence: float  # median + 3 x 1.4826 x MAD (or + 3 x 1.2533 x mean_ad when the MAD is 0)
     above: int
+    mean_ad: float | None = None  # mean absolute deviation from the median, when the MAD is 0
 
 
 @dataclass
@@ -138,9 +142,14 @@ class EolCheck:
             f = self.ocv
             assert f is not None
             v = f.above / f.n * 100
+            scale = (
+                f"1.4826 × MAD {f.mad:.3g}"
+                if f.mean_ad is None
+                else f"1.2533 × mean absolute deviation {f.mean_ad:.3g} (MAD 0)"
+            )
             text = (
                 f"{v:.2f} % ({f.above} of {f.n} cells above {f.fence:.3g} mV = median {f.median:.3g}"
-                f" + 3 × 1.4826 × MAD {f.mad:.3g}{_blank(f.blank)})"
+                f" + 3 × {scale}{_blank(f.blank)})"
             )
             where = f"{self.eol_file} (column ocv_drop, all tested cells)"
         lots = self.where(metric)
@@ -265,8 +274,10 @@ def _fence(eol: Any) -> tuple[Fence | None, np.ndarray | None]:
     if not ok.any():
         return Fence(0, blank, 0.0, 0.0, 0.0, 0), np.zeros(len(x), dtype=bool)
     median = float(np.median(x[ok]))
-    mad = float(np.median(np.abs(x[ok] - median)))
-    fence = median + FENCE_SIGMAS * MAD_SIGMA * mad
+    dev = np.abs(x[ok] - median)
+    mad = float(np.median(dev))
+    mean_ad = float(dev.mean()) if mad == 0 else None
+    fence = median + FENCE_SIGMAS * (MAD_SIGMA * mad if mean_ad is None else MEAN_AD_SIGMA * mean_ad)
     # float noise (1.22 + 3 x 1.4826 x 0.24) must not put a value equal to the fence above it
     above = ok & (x > fence + 1e-9 * max(1.0, abs(fence)))
-    return Fence(int(ok.sum()), blank, median, mad, fence, int(above.sum())), above
+    return Fence(int(ok.sum()), blank, median, mad, fence, int(above.sum()), mean_ad), above

@@ -208,3 +208,21 @@ def test_without_the_columns_or_the_file_the_metrics_are_unavailable(make_bundle
     for name in ("eol.untested_cells", "eol.ocv_drop_outliers"):
         with pytest.raises(metrics.Unavailable, match="no end-of-line test file"):
             _read(bundle, name)
+
+
+def test_when_most_cells_share_one_ocv_drop_the_fence_is_not_the_median(make_bundle, tmp_path):
+    # OCV drop 1.0 (6 cells), 1.5, 2.0, 9.0: median 1.0, |x - 1.0| = 0 0 0 0 0 0 .5 1 8 -> MAD 0;
+    # mean absolute deviation 9.5 / 9 = 1.0556; fence 1.0 + 3 x 1.2533 x 1.0556 = 4.969 mV:
+    # only 9.0 above -> 1 of 9 = 11.1 % (with MAD 0 every cell above the median would be: 3 of 9)
+    b = make_bundle("approved")
+    ocv = [1.0] * 6 + [1.5, 2.0, 9.0]
+    rows = [f"C{i:05d},L01,2026-09-01,5.0,2.0,{x},pass\n" for i, x in enumerate(ocv)]
+    b.write("eol_tests.csv", HEADER + "".join(rows))
+    found = _assess(b, tmp_path)
+    f = found["EOL-OCV"]
+    assert f.measured[0].value == pytest.approx(1 / 9 * 100)
+    assert (
+        "1 of 9 cells above 4.97 mV = median 1 + 3 × 1.2533 × mean absolute deviation 1.06 (MAD 0)"
+        in f.actual
+    )
+    assert found["EOL-IR-CV"].measured[0].value == 0  # every resistance 2.0 mohm
