@@ -159,6 +159,23 @@ def _footprint_metrics() -> dict[str, MetricSpec]:
     }
 
 
+def _eol_metrics() -> dict[str, MetricSpec]:
+    """The end-of-line test file against the production log, and its resistance and OCV columns
+    (assessment.eolcheck)."""
+    # (each meaning fits the meaning column of ``criteria metrics`` without squeezing the others)
+    described = {
+        "eol.untested_cells": "Cells made (good out of the step before QC) but not end-of-line tested (%).",
+        "eol.tested_not_made": "Cells end-of-line tested beyond the cells made, per lot (% of cells tested).",
+        "eol.qc_scrap_mismatch": "Per lot |end-of-line fails - quality_control scrap| (% of cells tested).",
+        "eol.internal_resistance_cv": "Internal-resistance spread: sample SD / mean over the tested cells.",
+        "eol.ocv_drop_outliers": "Tested cells with an OCV drop above median + 3 x 1.4826 x MAD (%).",
+    }
+    return {
+        name: MetricSpec(name, "quantity", "dimensionless", "percent", text, "logs")
+        for name, text in described.items()
+    }
+
+
 def _static() -> dict[str, MetricSpec]:
     levels = " < ".join(AUTOMATION_ORDER)
     specs = {
@@ -211,7 +228,7 @@ def _static() -> dict[str, MetricSpec]:
         specs[f"step.{step}.declared"] = MetricSpec(
             f"step.{step}.declared", "bool", description=f"True when the line declares {step}."
         )
-    return {**specs, **_balance_metrics(), **_footprint_metrics()}
+    return {**specs, **_balance_metrics(), **_footprint_metrics(), **_eol_metrics()}
 
 
 CATALOGUE: dict[str, MetricSpec] = _static()

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from liplanet_cert.assessment.balance import UnitBalance, unit_balance
+from liplanet_cert.assessment.eolcheck import EolCheck, check_eol
 from liplanet_cert.assessment.result import StepStats
 from liplanet_cert.bundle.model import Bundle
 from liplanet_cert.catalogue import production_steps
@@ -51,6 +52,7 @@ class Measurements:
         default_factory=dict
     )  # lot -> step -> scrap % (LotStepScrap)
     balance: UnitBalance | None = None  # units lost or appearing between steps (assessment.balance)
+    eol_check: EolCheck | None = None  # end-of-line file vs production log (assessment.eolcheck)
 
 
 class LotStepScrap(Mapping[str, dict[str, float]]):
@@ -318,6 +320,17 @@ def measure(bundle: Bundle) -> Measurements:
         lot_scrap,
         lot_step_scrap,
         balance,
+        check_eol(
+            bundle.eol,
+            groups.lot,
+            groups.step,
+            groups.good_out,
+            groups.scrap,
+            [str(x) for x in groups.lot_names],
+            [str(x) for x in groups.step_names],
+            bundle.files.get("eol_tests", "eol_tests.csv"),
+            plog,
+        ),
     )
 
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from liplanet_cert.assessment.eolcheck import METRICS as EOL_METRICS
 from liplanet_cert.catalogue import (
     AUTOMATION_ORDER,
     KPI_SPECS,
@@ -77,6 +78,8 @@ def read(name: str, ctx: Any) -> Value:
         )
     if name in ("balance.unlogged_loss", "balance.units_from_nowhere"):
         return _balance(name, m, b.files["production_log"])
+    if name in EOL_METRICS:
+        return _eol(name, m)
     if name.startswith("kpi."):
         key = name[4:]
         v = m.values.get(key)
@@ -125,6 +128,17 @@ def _balance(name: str, m: Any, plog: str) -> Value:
     if units:
         text += f": {bal.where(sign)}"
     return Value(v, text, f"{plog} (units in of each step vs good out of the step before, per lot)")
+
+
+def _eol(name: str, m: Any) -> Value:
+    """An end-of-line metric (assessment.eolcheck): the test file against the production log."""
+    check = getattr(m, "eol_check", None)
+    if check is None:
+        raise Unavailable("no end-of-line test file")
+    why = check.unavailable(name)
+    if why:
+        raise Unavailable(why)
+    return Value(*check.reading(name))
 
 
 def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
