@@ -97,7 +97,7 @@ def unit_balance(
         float(first_in.sum()),
         float(last_good.sum()),
         float(pair[pair > 0].sum()),
-        float(-pair[pair < 0].sum()),
+        abs(float(pair[pair < 0].sum())),  # (abs: never -0.0)
         gaps,
         np.array(lot_names, dtype=object)[lot_s[starts]],
         first_in,

@@ -186,13 +186,16 @@ def _named(chart: PChart | None) -> tuple[list[str], str]:
 def _lots_for(c: Criterion, ctx: Context) -> tuple[list[str], str]:
     """Lots behind a failed criterion, and the words to add to its message: for scrap, the lots above
     the upper control limit of a p-chart for their size (or that the scrap is spread across lots);
-    for the balance, the lots with gaps."""
+    for the balance and the end-of-line reconciliation, the lots concerned."""
     m = ctx.measurements
     metric = c.check[0].metric if len(c.check) == 1 else ""
     if metric.startswith("step.") and metric.endswith(".scrap_rate"):
         return _named(_step_chart(m, metric.split(".")[1]))
     if metric.startswith("balance.") and m.balance is not None:
         lots = m.balance.lots(1 if metric == "balance.unlogged_loss" else -1)
+        return lots, (f" (lots {compress_ids(lots)})" if lots else "")
+    if metric.startswith("eol.") and m.eol_check is not None:
+        lots = m.eol_check.lots(metric)
         return lots, (f" (lots {compress_ids(lots)})" if lots else "")
     if metric == "kpi.scrap_rate":
         return _named(_overall_chart(m))

@@ -18,6 +18,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from liplanet_cert.catalogue import CATALOGUE
+
 __all__ = ["Labeller", "labeller", "step_titles", "title_of", "unit_text"]
 
 # Metrics whose catalogue unit is "dimensionless" but whose numbers do have a unit.
@@ -38,6 +40,14 @@ _FIXED = {
     "footprint.steps_reported": "share of declared steps with a CO2 footprint",
     "footprint.primary_share_main_production": "share of the main-production footprint from metered data",
     "footprint.kg_co2e_per_kwh": "cell-production footprint",
+    "footprint.relevant_steps_primary": "metered share of the footprint of the most relevant steps",
+    "balance.unlogged_loss": "units lost between steps without being logged",
+    "balance.units_from_nowhere": "units entering a step they never left the step before",
+    "eol.untested_cells": "cells made but not end-of-line tested",
+    "eol.tested_not_made": "cells tested beyond the cells made",
+    "eol.qc_scrap_mismatch": "quality-control scrap differing from end-of-line fails",
+    "eol.internal_resistance_cv": "internal-resistance coefficient of variation",
+    "eol.ocv_drop_outliers": "cells with an OCV drop above the robust fence",
 }
 # Boolean metrics: the wording when true, and when false.
 _BOOL = {
@@ -48,7 +58,8 @@ _BOOL = {
     "cell.all_solid_state": ("all-solid-state cell", "not an all-solid-state cell"),
 }
 
-_FAMILIES = ("kpi", "declared", "step", "cell", "footprint", "eol", "coating", "scope", "consistency")
+# the metric families of the catalogue (kpi, declared, step, cell, footprint, eol, balance ...)
+_FAMILIES = tuple(sorted({name.split(".")[0] for name in CATALOGUE} | {"consistency"}))
 _PATH_RE = re.compile(r"(?<![\w./#-])((?:" + "|".join(_FAMILIES) + r")(?:\.[A-Za-z0-9_]+)+)(?![\w/#-])")
 _CMP = r"(≥|≤|<|>|=|≠|one of|none of|includes all of)"
 _BARE_NUMBER = re.compile(r"^\s*([-+]?\d[\d\u202f,]*(?:\.\d+)?)\s*$")

@@ -589,9 +589,13 @@ NOT_APPROVED_FAILURES = [
     "ELIG-AUTO-TAB-WELDING",
     "KPI-SCRAP-OVERALL",
     "QUAL-SCRAP-FORMATION",
+    # pack 2.2.0: infrastructure is among the steps making 80 % of the footprint and not metered
+    "SUST-RELEVANT-PRIMARY",
     "SUST-INTENSITY",
 ]
-METRIC_PATH = re.compile(r"\b(?:kpi|declared|step|cell|footprint|eol|coating|scope|consistency)\.[a-z_]")
+METRIC_PATH = re.compile(
+    r"\b(?:kpi|declared|step|cell|footprint|eol|coating|scope|consistency|balance)\.[a-z_]"
+)
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
@@ -780,7 +784,7 @@ def test_html_does_not_dump_the_criteria_pack(which, request):
 
 def test_what_matters_most_lists_every_failure_contradictions_first(not_approved):
     failed = [f.id for f in not_approved.findings if f.status in (Status.FAIL, Status.ERROR)]
-    assert sorted(failed) == sorted(NOT_APPROVED_FAILURES)  # seven, as counted by hand
+    assert sorted(failed) == sorted(NOT_APPROVED_FAILURES)  # eight, as counted by hand
     html = render_html(not_approved, command=CMD)
     md = render_markdown(not_approved, command=CMD)
     summary = _section(html, "summary")
