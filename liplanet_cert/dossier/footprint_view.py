@@ -94,6 +94,7 @@ def _step_view(s: StepResult, titles: dict[str, str], unc: dict[str, Any], conv:
         "per_kwh": per_kwh,
         "share": number(s.share),
         "data_source": s.data_source,
+        "data_label": s.data_label,
         "shares": shares,
         "contrib_kwh": {k: (per_kwh or 0) * v for k, v in shares.items()},
         "interval": conv.interval(unc.get(s.step), per_kwh, per_cell),

@@ -108,6 +108,14 @@ class StepResult:
     contributions: dict[str, float]  # kg CO2e per cell by carrier
     primary_kg_co2e: float | None  # the part computed from the line's metered data
 
+    @property
+    def data_label(self) -> str:
+        """``primary``, ``default``, or ``default 0`` for a step the reference model gives no
+        value (a zero that is a default, not a measurement: it is shown as such)."""
+        if self.data_source == "default" and self.kg_co2e_per_cell == 0:
+            return "default 0"
+        return self.data_source
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
