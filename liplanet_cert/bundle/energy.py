@@ -22,7 +22,9 @@ from liplanet_cert.units import (
     MAX_QUANTITY_CHARS,
     MAX_UNIT_FACTOR,
     QuantityError,
+    closest_unit,
     parse_quantity,
+    right_spelling,
     to_unit,
     unit_quantity,
 )
@@ -170,6 +172,18 @@ def _carrier_kind(rp: RowProblems, row: int, carrier: str, materials: set[str]) 
     return None
 
 
+def _did_you_mean(unit: str, want: str) -> str:
+    """`` (did you mean kWh/cell?)`` for a unit written in the wrong letter case (``kwh/cell``) or
+    close to one a line would write for ``want`` (energy or mass), per cell or per lot."""
+    base, sep, per = unit.partition("/")
+    per = per.strip().lower() if per.strip().lower() in ("cell", "lot") else per.strip()
+    dim = "energy" if want == "energy" else "mass"
+    right = right_spelling(base.strip(), dim)
+    if right is not None:
+        return f" (did you mean {right}{sep}{per}? unit symbols are case-sensitive)"
+    return closest_unit(base.strip(), dim)
+
+
 def _unit_problem(rp: RowProblems, row: int, fit: str, want: str, carrier: str, unit: str) -> None:
     """File why ``unit`` does not fit a carrier metered in ``want`` (``fit``: see :func:`_energy_unit`)."""
     if fit == "long":
@@ -184,7 +198,7 @@ def _unit_problem(rp: RowProblems, row: int, fit: str, want: str, carrier: str, 
         rp.add(
             row,
             "unit",
-            "unknown unit",
+            "unknown unit" + _did_you_mean(unit, want),
             expected=f"a unit of {want} (total), per cell or per lot, e.g. kWh, MJ, kWh/cell, kg/lot",
             found=quote(unit),
             by_value=True,
@@ -193,7 +207,7 @@ def _unit_problem(rp: RowProblems, row: int, fit: str, want: str, carrier: str, 
         rp.add(
             row,
             "unit",
-            f"unit does not fit {carrier}",
+            f"unit does not fit {carrier}" + _did_you_mean(unit, want),
             expected=f"a unit of {want}"
             + (" (kWh, MJ, ...)" if want == "energy" else " (kg, g, ...)")
             + ", optionally per cell or per lot",

@@ -62,26 +62,28 @@ def read_logs(
                 problems.problems.extend(exc.problems)
         elif declaration_read:
             _missing(rel, role, what, src.names(), problems)
-    for role in ("production_log", "eol_tests"):
-        _sample_rows(facts.files[role], logs[role], problems)
+    for role, column in (("production_log", "lot_id"), ("eol_tests", "lot_id"), ("energy", "meter_id")):
+        _sample_rows(facts.files[role], logs[role], problems, column)
     return Logs(logs["production_log"], logs["eol_tests"], logs["energy"])
 
 
-SAMPLE_LOT = "SAMPLE-"  # lot ids of the sample rows ``liplanet-cert init`` writes
+SAMPLE_LOT = "SAMPLE-"  # lot ids (and energy meter ids) of the sample rows ``liplanet-cert init`` writes
 
 
-def _sample_rows(rel: str, table: Any, problems: ProblemCollector) -> None:
-    """The sample rows of the ``init`` scaffold are not a line's data: never assessed."""
-    if table is None or "lot_id" not in table:
+def _sample_rows(rel: str, table: Any, problems: ProblemCollector, column: str) -> None:
+    """The sample rows of the ``init`` scaffold (``column`` starting ``SAMPLE-``: lot ids of the
+    logs, meter ids of the energy log) are not a line's data: never assessed."""
+    if table is None or column not in table:
         return
-    lots = table["lot_id"]  # (an object array: the distinct lots are few, the rows may be millions)
-    sample_lots = [lot for lot in set(lots.tolist()) if str(lot).startswith(SAMPLE_LOT)]
-    if sample_lots:
-        rows = int(np.isin(lots, sample_lots).sum())
+    ids = table[column]  # (an object array: the distinct ids are few, the rows may be millions)
+    sample = [v for v in set(ids.tolist()) if str(v).startswith(SAMPLE_LOT)]
+    if sample:
+        rows = int(np.isin(ids, sample).sum())
+        what = "lot ids" if column == "lot_id" else "meter ids"
         problems.add(
             rel,
-            "column lot_id",
-            f"{rows} sample rows from liplanet-cert init (lot ids {SAMPLE_LOT}...)",
+            f"column {column}",
+            f"{rows} sample rows from liplanet-cert init ({what} {SAMPLE_LOT}...)",
             expected="the line's own rows: the sample data cannot be assessed",
         )
 

@@ -2,7 +2,7 @@
 
 It is never assessable as it is: every value the line has to give is a placeholder ``"<fill in: ...>"``
 that ``validate`` reports (all of them at once, exit 2) until replaced, and the sample rows of the
-logs carry lot ids ``SAMPLE-...`` that the loader refuses as sample data."""
+logs carry lot ids (energy.csv: meter ids) ``SAMPLE-...`` that the loader refuses as sample data."""
 
 from __future__ import annotations
 
@@ -86,9 +86,9 @@ def _eol() -> str:
 
 
 ENERGY = """\
-step,period_start,period_end,carrier,amount,unit,meter_accuracy
-coating_and_drying,2026-01-05,2026-01-09,electricity,10,kWh,1 %
-formation,2026-01-05,2026-01-09,electricity,0.2,kWh/cell,0.5 %
+step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id
+coating_and_drying,2026-01-05,2026-01-09,electricity,10,kWh,1 %,SAMPLE-M1
+formation,2026-01-05,2026-01-09,electricity,0.2,kWh/cell,0.5 %,SAMPLE-M2
 """
 
 README = """\
@@ -104,7 +104,7 @@ energy.csv          metered energy per step and period: carrier electricity | na
                     steps you do not meter use the sourced reference model (marked 'default')
 
 Nothing here is assessable as it is: replace every "<fill in: ...>" placeholder in declaration.yaml and
-the SAMPLE rows of the logs (lot ids SAMPLE-...; energy.csv holds sample amounts too) with your own
+the SAMPLE rows of the logs (lot ids SAMPLE-..., energy meter ids SAMPLE-...) with your own
 data, then run: liplanet-cert validate .
 """
 

@@ -439,6 +439,8 @@ def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp
     assert holes >= 12 and err.count("placeholder not replaced") == holes
     assert "production_log.csv column lot_id: 55 sample rows" in err  # 5 days x 11 steps
     assert "eol_tests.csv column lot_id: 100 sample rows" in err  # 5 lots x 20 cells
+    # sample energy amounts would otherwise count as the line's own metered (primary) data
+    assert "energy.csv column meter_id: 2 sample rows" in err
     assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code == 2
     # filled in by the line (here: by hand, with values consistent with the logs), it validates
     filled = {
@@ -459,7 +461,7 @@ def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp
     for hole, value in filled.items():
         decl = decl.replace(hole, value)
     (target / "declaration.yaml").write_text(decl, encoding="utf-8")
-    for log in ("production_log.csv", "eol_tests.csv"):
+    for log in ("production_log.csv", "eol_tests.csv", "energy.csv"):
         path = target / log
         path.write_text(path.read_text(encoding="utf-8").replace("SAMPLE-", ""), encoding="utf-8")
     assert cli("validate", target).exit_code == 0

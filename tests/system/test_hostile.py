@@ -623,6 +623,30 @@ def test_unknown_unit_in_the_metering(tmp_path: Path) -> None:
     reject(tmp_path, bundle, "energy.csv row 2, column unit", "unknown unit", "'kWhh'")
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"), [("kwh", "kWh"), ("mj", "MJ"), ("KWh/Cell", "kWh/cell"), ("Kg/lot", "kg/lot")]
+)
+def test_a_metering_unit_in_the_wrong_letter_case_is_told_the_spelling(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    bundle = copy_bundle(tmp_path)
+    if meant.startswith("kg"):  # a material row, metered in mass
+        edit(
+            bundle / "energy.csv",
+            "82.9,kWh,1 %,M-101",
+            f"82.9,kWh,1 %,M-101\ndry_room,2026-09-01,2026-09-30,nitrogen,3,{written},1 %,M-9",
+        )
+    else:
+        edit(bundle / "energy.csv", "82.9,kWh", f"82.9,{written}")
+    reject(
+        tmp_path,
+        bundle,
+        "energy.csv row",
+        f"did you mean {meant}? unit symbols are case-sensitive",
+        f"'{written}'",
+    )
+
+
 def test_wrong_dimension_in_the_metering(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
     edit(bundle / "energy.csv", "82.9,kWh", "82.9,kg")
