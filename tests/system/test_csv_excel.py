@@ -453,7 +453,7 @@ def test_steps_units_and_counts_are_grouped(tmp_path):
     assert problems(bundle) == [
         ("production_log.csv", "row 10, column scrap", "negative value"),
         ("production_log.csv", "rows 2, 13, 24, 35, 46 and 17 more, column step", "22 rows: unknown step"),
-        ("energy.csv", "rows 2, 3 and 6, column unit", "3 rows: unknown unit"),
+        ("energy.csv", "rows 2, 3 and 6, column unit", "3 rows: unknown unit (did you mean kWh?)"),
     ]
 
 
