@@ -8,9 +8,11 @@ import csv
 import io
 from datetime import date, timedelta
 
+import pytest
+
 from liplanet_cert.assessment.core import assess
 
-PACK = "liplanet-2026@2.1.0"
+PACKS = ["liplanet-2026@2.1.0", "liplanet-2026@2.2.0"]
 
 
 def _rows(path):
@@ -22,7 +24,8 @@ def _saturday_after(day: str) -> str:
     return (d + timedelta(days=(5 - d.weekday()) % 7 or 7)).isoformat()
 
 
-def test_formation_and_aging_on_saturdays_keep_cells_per_day(make_bundle, brightway_dir):
+@pytest.mark.parametrize("pack", PACKS)
+def test_formation_and_aging_on_saturdays_keep_cells_per_day(make_bundle, brightway_dir, pack):
     b = make_bundle("approved")
     log = b.path / "production_log.csv"
     rows = _rows(log)
@@ -42,7 +45,7 @@ def test_formation_and_aging_on_saturdays_keep_cells_per_day(make_bundle, bright
     all_days = len({r["date"] for r in rows})
     assert all_days > qc_days  # the Saturdays are production days of the log, not of the last step
 
-    result = assess(b.path, criteria=PACK, at="2026-11-30", bw_dir=brightway_dir)
+    result = assess(b.path, criteria=pack, at="2026-11-30", bw_dir=brightway_dir)
     assert result.kpis["cell_throughput"].measured == cells / qc_days  # 975 cells / 22 days = 44.3
     f = next(f for f in result.findings if f.id == "ELIG-CELL-OUTPUT-SMALL")
     assert f.status.value == "pass"
