@@ -203,8 +203,8 @@ def build_result(
         footprint=ctx.footprint,
         warnings=warnings,
     )
-    if result.what_if:  # first among the warnings: every report shows them
-        result.warnings.insert(0, result.what_if)
+    if result.pack_what_if():  # first among the warnings: every report shows them
+        result.warnings.insert(0, result.pack_what_if())
     return result
 
 

@@ -208,8 +208,20 @@ class Result:
 
     @property
     def what_if(self) -> str | None:
-        """Why this is a what-if result rather than a certification verdict (a pack not in force on
-        the assessment day, or a draft pack); None for a verdict under the pack in force."""
+        """Why this is a what-if result rather than a certification verdict: the pack is not in
+        force on the assessment day or is a draft (:meth:`pack_what_if`), or the assessment day is
+        after the day the command ran; None for a verdict under the pack in force."""
+        why = self.pack_what_if()
+        if why is None and self.run_on and self.assessed_on > self.run_on:
+            why = (
+                f"what-if assessment: the assessment day {self.assessed_on} is after the day the command"
+                f" ran ({self.run_on}); this is not a certification verdict"
+            )
+        return why
+
+    def pack_what_if(self) -> str | None:
+        """The pack's part of :attr:`what_if`: it depends on the assessment day only (verify
+        recomputes it on that day), so it is also the first of the result's warnings."""
         c = self.criteria
         if c.in_force is False:
             return (
@@ -227,6 +239,7 @@ class Result:
             "verdict": self.verdict.value,
             "assessed_on": self.assessed_on,
             "run_on": self.run_on,
+            "what_if": self.what_if,
             "criteria": self.criteria.to_dict(),
             "pilot_line": dict(self.pilot_line),
             "reporting_period": dict(self.reporting_period),

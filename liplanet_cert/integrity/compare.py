@@ -15,8 +15,9 @@ from typing import Any
 
 from liplanet_cert.infra.schema_problems import value_text
 
-# versions: notes; bundle.path: where it lies today; run_on: the day the command ran
-IGNORED_SECTIONS = ("tool", "bundle", "run_on")
+# versions: notes; bundle.path: where it lies today; run_on: the day the command ran (and what_if,
+# which also depends on it: its pack part is compared among the warnings)
+IGNORED_SECTIONS = ("tool", "bundle", "run_on", "what_if")
 # The fields of a finding that a result of an older readable format does not carry, by format
 # (see liplanet_cert.assessment.result.READABLE_SCHEMA_VERSIONS).
 NOT_CARRIED: dict[str, tuple[str, ...]] = {"1.0": ("thresholds", "measured"), "1.1": ()}

@@ -89,3 +89,26 @@ def test_the_dossier_awards_no_seal_in_a_what_if(tmp_path: Path, brightway_dir: 
 def test_a_later_assessment_day_shows_the_day_the_command_ran() -> None:
     code, out = run("assess", BUNDLE, "-c", PACK_2026, "--at", "2026-10-15", "--no-footprint")
     assert f"assessed on 2026-10-15 (run {date.today().isoformat()})" in " ".join(out.split())
+
+
+def test_an_assessment_day_after_today_is_a_what_if() -> None:
+    # the pack in force on 2099-01-01 is the newest one (open-ended): only the day makes it a what-if
+    code, out = run("assess", BUNDLE, "--at", "2099-01-01", "--no-footprint", "--format", "json")
+    doc = json.loads(out)
+    assert doc["what_if"] == (
+        f"what-if assessment: the assessment day 2099-01-01 is after the day the command ran"
+        f" ({date.today().isoformat()}); this is not a certification verdict"
+    )
+    assert not any(w.startswith("what-if") for w in doc["warnings"])  # (verify recomputes those)
+    # (--no-footprint: the pack's footprint criteria cannot be evaluated, so not approved)
+    _, table = run("assess", BUNDLE, "--at", "2099-01-01", "--no-footprint")
+    assert "WHAT-IF: NOT APPROVED" in table
+
+
+def test_a_verdict_under_the_pack_in_force_today_has_no_what_if() -> None:
+    _, out = run("assess", BUNDLE, "--no-footprint", "--format", "json", "-c", "liplanet-2026@2.0.0")
+    doc = json.loads(out)
+    # 2.0.0 is named explicitly and is not in force today: a what-if; the pack in force is not
+    assert doc["what_if"] is not None
+    _, out = run("assess", BUNDLE, "--format", "json", "--no-footprint")
+    assert json.loads(out)["what_if"] is None
