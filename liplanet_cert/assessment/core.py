@@ -210,15 +210,17 @@ def build_result(
 
 def _criteria_ref(pack: CriteriaPack, day: date) -> CriteriaRef:
     """The pack a result cites, with whether it is in force on the assessment ``day``."""
+    from liplanet_cert.criteria.pack import shipped_packs
     from liplanet_cert.criteria.select import in_force, validity_text
 
+    packs = shipped_packs()
     return CriteriaRef(
         pack.id,
         pack.version,
         pack.sha256,
         pack.title,
         pack.path,
-        in_force=in_force(pack, day),
-        valid=validity_text(pack),
+        in_force=in_force(pack, day, packs),
+        valid=validity_text(pack, packs),
         status=str(pack.raw.get("status", "released")),
     )
