@@ -133,10 +133,10 @@ files:
   energy: energy.csv
 evidence:
 {evidence}
-passport:                       # service life, for the battery-passport export
+passport:                       # functional unit, for the battery-passport export
   usable_energy: "{usable}"
-  full_equivalent_cycles_per_year: 250
-  service_years: 10
+  application_category: M1      # vehicle category: sets the cycles per year (M1/N1 60, L 20, M2/M3/N2/N3 250)
+  warranty_years: 8             # warranty period = service life
   study_url: "https://example.org/liplanet/{slug}/lca-study"
 """
 

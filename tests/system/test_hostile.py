@@ -299,10 +299,10 @@ def test_yaml_python_tag_is_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "PWNED"
     edit(
         bundle / "declaration.yaml",
-        "  service_years: 10",
-        f"  service_years: !!python/object/apply:os.system ['touch {marker}']",
+        "  warranty_years: 8",
+        f"  warranty_years: !!python/object/apply:os.system ['touch {marker}']",
     )
-    reject(tmp_path, bundle, "declaration.yaml line 62, column 18", "python/object/apply:os.system")
+    reject(tmp_path, bundle, "declaration.yaml line 62, column 19", "python/object/apply:os.system")
     assert not marker.exists()
 
 
@@ -383,8 +383,8 @@ def test_json_deep_nesting(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "1" + "0" * 5000])
 def test_yaml_numbers_that_are_not_finite_or_too_long(tmp_path: Path, value: str) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(bundle / "declaration.yaml", "  service_years: 10", f"  service_years: {value}")
-    reject(tmp_path, bundle, "declaration.yaml line 62, column 18")
+    edit(bundle / "declaration.yaml", "  warranty_years: 8", f"  warranty_years: {value}")
+    reject(tmp_path, bundle, "declaration.yaml line 62, column 19")
 
 
 @pytest.mark.parametrize("value", ["1e999", "-1e999", "NaN", "Infinity"])
@@ -395,7 +395,7 @@ def test_json_numbers_that_are_not_finite(tmp_path: Path, value: str) -> None:
 
     bundle = copy_bundle(tmp_path)
     doc = yaml.safe_load((bundle / "declaration.yaml").read_text(encoding="utf-8"))
-    doc["passport"]["service_years"] = "@@"
+    doc["passport"]["warranty_years"] = "@@"
     (bundle / "declaration.yaml").unlink()
     (bundle / "declaration.json").write_text(
         json.dumps(doc, indent=1).replace('"@@"', value), encoding="utf-8"
@@ -566,12 +566,8 @@ def test_declared_quantities_negative_absurd_or_not_finite(tmp_path: Path, value
 
 def test_negative_passport_count(tmp_path: Path) -> None:
     bundle = copy_bundle(tmp_path)
-    edit(
-        bundle / "declaration.yaml",
-        "full_equivalent_cycles_per_year: 250",
-        "full_equivalent_cycles_per_year: -250",
-    )
-    reject(tmp_path, bundle, "declaration.yaml #/passport/full_equivalent_cycles_per_year")
+    edit(bundle / "declaration.yaml", "warranty_years: 8", "warranty_years: -8")
+    reject(tmp_path, bundle, "declaration.yaml #/passport/warranty_years")
 
 
 # -- dates ---------------------------------------------------------------------------------
