@@ -106,26 +106,6 @@ def _rows(rows: list[int]) -> str:
     return compress_ids([str(r) for r in rows]) if rows else "-"
 
 
-def bundle_passport(bundle: Bundle, m: Measurements, *, bw_dir: Path | None = None) -> dict[str, Any]:
-    """The battery-passport carbon-footprint section for a bundle (validated against the official schema)."""
-    from liplanet_cert.lca.passport import build_passport, validate_passport
-
-    fp = bundle_footprint(bundle, m, bw_dir=bw_dir)
-    p = bundle.passport or {}
-    service_life = {
-        "usable_energy_kwh": p.get("usable_energy_kwh"),
-        "cycles_per_year": p.get("full_equivalent_cycles_per_year"),
-        "service_years": p.get("service_years"),
-    }
-    doc = build_passport(
-        fp, service_life, p.get("stages"), {"study_url": p.get("study_url"), "file": bundle.declaration_file}
-    )
-    errors = validate_passport(doc)
-    if errors:  # our own output failing the official schema is a bug, not the user's fault
-        raise RuntimeError("passport export does not validate: " + "; ".join(errors))
-    return doc
-
-
 def footprint_of(
     path: str | Path,
     *,
@@ -145,10 +125,52 @@ def footprint_of(
     )
 
 
-def passport_of(path: str | Path, *, bw_dir: Path | None = None) -> dict[str, Any]:
-    """The battery-passport carbon-footprint section of the bundle at ``path``."""
+def passport_of(
+    path: str | Path,
+    *,
+    bw_dir: Path | None = None,
+    partial: bool = False,
+    submodel: str = "carbon-footprint",
+) -> dict[str, Any]:
+    """A battery-passport submodel of the bundle at ``path`` (Battery Pass data model 1.2.0):
+    ``carbon-footprint`` (every computed stage listed, the functional unit from the declared
+    application category; without the raw-material stage refused unless ``partial``),
+    ``performance`` or ``material-composition`` (what the line's data fills; the rest is listed
+    as not filled).  Each is validated against its official schema before it is returned."""
     from liplanet_cert.assessment.kpis import measure
     from liplanet_cert.bundle.load import load_bundle
+    from liplanet_cert.lca import passport_submodels as sub
 
     bundle = load_bundle(path)
-    return bundle_passport(bundle, measure(bundle), bw_dir=bw_dir)
+    if submodel == "performance":
+        eol = bundle.eol
+        ir = None
+        if eol is not None and "internal_resistance" in eol:
+            ir = eol["internal_resistance"][eol["passed"]]
+        doc = sub.build_performance(
+            capacity_ah=bundle.cell.capacity_ah,
+            voltage_v=bundle.cell.voltage_v,
+            energy_kwh=bundle.cell.energy_kwh,
+            resistance_mohm=ir,
+            eol_file=bundle.files.get("eol_tests"),
+        )
+        errors = sub.validate_submodel(submodel, doc)
+    elif submodel == "material-composition":
+        bom = getattr(bundle, "bill_of_materials", None)
+        doc = sub.build_material_composition(bundle.cell.chemistry, bom)
+        errors = sub.validate_submodel(submodel, doc)
+    elif submodel == "carbon-footprint":
+        from liplanet_cert.lca.functional_unit import functional_unit
+        from liplanet_cert.lca.passport import build_passport, validate_passport
+
+        p = bundle.passport or {}
+        fu = functional_unit(p, bundle.cell.energy_kwh, bundle.declaration_file)
+        fp = bundle_footprint(bundle, measure(bundle), bw_dir=bw_dir)
+        meta = {"study_url": p.get("study_url"), "file": bundle.declaration_file}
+        doc = build_passport(fp, fu, p.get("stages"), meta, partial=partial)
+        errors = validate_passport(doc)
+    else:
+        raise ValueError(f"unknown passport submodel {submodel!r}")
+    if errors:  # our own output failing the official schema is a bug, not the user's fault
+        raise RuntimeError(f"passport {submodel} export does not validate: " + "; ".join(errors))
+    return doc

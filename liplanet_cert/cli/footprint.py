@@ -74,10 +74,24 @@ def footprint(
     run(body)
 
 
+SUBMODELS = ("carbon-footprint", "performance", "material-composition")
+
+
 @app.command()
 def passport(
     bundle: Path | None = typer.Argument(None, help="Bundle directory or .zip.", show_default=False),
     example: bool = typer.Option(False, "--example", help="Use the approved example bundle."),
+    submodel: str = typer.Option(
+        "carbon-footprint",
+        "--submodel",
+        "-s",
+        help="carbon-footprint, performance or material-composition.",
+    ),
+    partial: bool = typer.Option(
+        False,
+        "--partial",
+        help="Export a carbon footprint without the raw-material stage, marked partial (no class).",
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the JSON to this file instead of stdout."
     ),
@@ -85,22 +99,46 @@ def passport(
         None, "--bw-dir", envvar="LIPLANET_BW_DIR", help="Brightway data directory."
     ),
 ) -> None:
-    """Export the carbon-footprint section of a battery passport (Battery Pass data model 1.2.0).
+    """Export a battery-passport submodel (Battery Pass data model 1.2.0) as JSON.
 
-    Needs the bundle's passport section (usable energy, full equivalent cycles per year, service
-    years, study URL); exits 2 naming the fields to add when they are missing.
+    [bold]carbon-footprint[/bold] (default): kg CO2e per kWh of energy over the service life, every
+    computed lifecycle stage listed (RawMaterialExtraction, MainProduction) and summed; the stages
+    left out are named on stderr and in the extension key x-liplanet.  The functional unit follows
+    the declared passport.application_category (cycles per year) and passport.warranty_years
+    (service life); passport.cycles_per_year_override (value, reason) is recorded.  Without the
+    raw-material stage the export is refused (exit 2) unless --partial.  The performance class is
+    provisional (legal classes not yet set).
 
-    [bold]Example[/bold]
+    [bold]performance[/bold]: rated capacity, nominal voltage, rated energy and the initial
+    internal resistance (cell level, end-of-line mean).  [bold]material-composition[/bold]:
+    chemistry and the declared bill of materials.  Attributes the data cannot fill are listed in
+    x-liplanet.notFilled and on stderr.
+
+    [bold]Examples[/bold]
 
       liplanet-cert passport --example -o passport-carbon-footprint.json
+
+      liplanet-cert passport --example --partial
+
+      liplanet-cert passport --example --submodel performance -o passport-performance.json
     """
 
     def body() -> int:
+        from liplanet_cert.errors import Problem, UsageError
+
+        if submodel not in SUBMODELS:
+            raise UsageError(
+                Problem(
+                    "--submodel", message="unknown submodel", expected=", ".join(SUBMODELS), found=submodel
+                )
+            )
         from liplanet_cert.assessment.footprint import passport_of
         from liplanet_cert.reporters.views.passport import PassportView
 
-        doc = passport_of(bundle_arg(bundle, example), bw_dir=bw_dir)
-        deliver(PassportView().to_json(doc), output, stdout=output is None)
+        doc = passport_of(bundle_arg(bundle, example), bw_dir=bw_dir, partial=partial, submodel=submodel)
+        view = PassportView()
+        view.notes(doc, console(stderr=True))
+        deliver(view.to_json(doc), output, stdout=output is None)
         return 0
 
     run(body)

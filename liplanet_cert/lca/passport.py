@@ -1,10 +1,16 @@
 """Carbon-footprint section of a battery passport (Battery Pass aspect model 1.2.0).
 
 Values are kg CO2e per kWh of total energy delivered over the service life, as EU Battery
-Regulation 2023/1542 Art. 7 asks:  per-cell kg CO2e / (usable energy kWh x full equivalent cycles
-per year x service years).  ``MainProduction`` comes from this tool's footprint; other lifecycle
-stages appear only when the declaration states them with a source.  The performance class comes
-from the provisional table in ``lca_models/`` -- the legal classes are not yet set.
+Regulation 2023/1542 Art. 7 asks: per-cell kg CO2e / lifetime energy of one cell (see
+:mod:`liplanet_cert.lca.functional_unit`).  Every lifecycle stage the footprint computes is listed
+(``RawMaterialExtraction`` from the materials stage, ``MainProduction`` from the production steps);
+``Distribution`` and ``Recycling`` appear only when the declaration states them with a source.
+``batteryCarbonFootprint`` is the sum of the stages listed.  The stages left out are named in the
+document's extension ``x-liplanet`` (the official schema allows additional properties; the
+extension is the only key it does not define).  A passport without the raw-material stage is
+refused unless asked for as partial, and is then marked partial and given no performance class.
+The performance class comes from the provisional table in ``lca_models/``: the legal classes are
+not yet set.
 """
 
 from __future__ import annotations
@@ -13,45 +19,41 @@ import math
 from typing import Any
 
 from liplanet_cert.errors import LCAError, Problem
+from liplanet_cert.lca.functional_unit import FunctionalUnit
 from liplanet_cert.lca.model import load_model
-from liplanet_cert.lca.types import FootprintResult
 
 SCHEMA = "batterypass-carbon-footprint-1.2.0"
+EXTENSION = "x-liplanet"
 STAGES = ("RawMaterialExtraction", "MainProduction", "Distribution", "Recycling")
-SERVICE_LIFE_FIELDS = {
-    "usable_energy_kwh": 'passport.usable_energy (e.g. "18 Wh")',
-    "cycles_per_year": "passport.full_equivalent_cycles_per_year (e.g. 250)",
-    "service_years": "passport.service_years (e.g. 10)",
+DECLARABLE = ("Distribution", "Recycling")
+# FootprintResult.stages names -> the Battery Pass lifecycle stages
+STAGE_NAMES = {"raw_material_acquisition": "RawMaterialExtraction", "main_production": "MainProduction"}
+NOT_COMPUTED = {
+    "RawMaterialExtraction": "the footprint has no materials stage: cell materials not computed",
+    "MainProduction": "the footprint has no production stage",
+    "Distribution": "outside the footprint's cradle-to-gate boundary and not declared; "
+    "a declared figure goes in passport.stages.Distribution with its source",
+    "Recycling": "end of life and recycling, outside the footprint's cradle-to-gate boundary and not "
+    "declared; a declared figure goes in passport.stages.Recycling with its source",
 }
+NOT_ASSIGNED = "not assigned (partial footprint)"
 
 
-def _positive(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-    )
+def computed_stages(footprint: Any) -> dict[str, float]:
+    """Battery Pass stage -> kg CO2e per cell of the stages a footprint computed.
 
-
-def lifetime_energy_kwh(service_life: dict[str, Any] | None, file: str = "declaration") -> float:
-    """Total energy over the service life of one cell; LCAError names every field to add."""
-    service_life = service_life or {}
-    problems = [
-        Problem(
-            file=file,
-            location="/passport",
-            message=f"add {hint} to compute the passport footprint",
-            expected="a positive number",
-            found=repr(service_life.get(key)),
-        )
-        for key, hint in SERVICE_LIFE_FIELDS.items()
-        if not _positive(service_life.get(key))
-    ]
-    if problems:
-        raise LCAError(problems)
-    return (
-        float(service_life["usable_energy_kwh"])
-        * float(service_life["cycles_per_year"])
-        * float(service_life["service_years"])
-    )
+    A footprint without ``stages`` (before the materials stage existed) is main production alone:
+    its per-cell total."""
+    stages = getattr(footprint, "stages", None)
+    if not stages:
+        return {"MainProduction": float(footprint.total_per_cell)}
+    out: dict[str, float] = {}
+    for s in stages:
+        name = STAGE_NAMES.get(getattr(s, "name", None))  # type: ignore[arg-type]
+        if name is None:
+            raise ValueError(f"unknown footprint stage {getattr(s, 'name', None)!r}")
+        out[name] = out.get(name, 0.0) + float(s.kg_co2e_per_cell)
+    return out
 
 
 def performance_class(value: float) -> str:
@@ -65,40 +67,33 @@ def performance_class(value: float) -> str:
     )
 
 
-def build_passport(
-    footprint: FootprintResult,
-    service_life: dict[str, Any] | None,
-    declared_stages: dict[str, dict[str, Any]] | None,
-    meta: dict[str, Any],
-) -> dict[str, Any]:
-    """The passport's carbon-footprint section (validates against the official 1.2.0 schema).
+def performance_class_basis() -> dict[str, Any]:
+    """What the performance class rests on: the provisional table, its source and basis."""
+    table = load_model().classes
+    return {
+        "provisional": True,
+        "table": f"{table['id']}@{table['version']}",
+        "file": "lca_models/passport_performance_classes.yaml",
+        "source": " ".join(str(table["source"]).split()),
+        "basis": " ".join(str(table["basis"]).split()),
+        "unit": table["unit"],
+    }
 
-    ``meta`` needs ``study_url``; ``file`` (the declaration's name) is used in error messages.
-    """
-    file = str(meta.get("file", "declaration"))
-    lifetime = lifetime_energy_kwh(service_life, file)
-    problems: list[Problem] = []
-    url = meta.get("study_url")
-    if not (isinstance(url, str) and url.strip()):
-        problems.append(
-            Problem(
-                file,
-                "/passport/study_url",
-                "add passport.study_url, a public link to the footprint study",
-                "a URL",
-                repr(url),
-            )
-        )
-    values = {"MainProduction": footprint.total_per_cell / lifetime}
+
+def _declared(
+    declared_stages: dict[str, dict[str, Any]] | None, file: str, problems: list[Problem]
+) -> dict[str, tuple[float, str]]:
+    """Stage -> (kg CO2e per kWh of lifetime energy, source) of the stages the declaration states."""
+    out = {}
     for stage, item in sorted((declared_stages or {}).items()):
         loc = f"/passport/stages/{stage}"
-        if stage not in STAGES or stage == "MainProduction":
+        if stage not in DECLARABLE:
             problems.append(
                 Problem(
                     file,
                     loc,
-                    "this lifecycle stage cannot be declared",
-                    "one of RawMaterialExtraction, Distribution, Recycling (MainProduction is computed)",
+                    "this lifecycle stage cannot be declared (RawMaterialExtraction and MainProduction are computed)",
+                    "one of " + ", ".join(DECLARABLE),
                     stage,
                 )
             )
@@ -126,19 +121,89 @@ def build_passport(
                 )
             )
         else:
-            values[stage] = float(value)
+            out[stage] = (float(value), source.strip())
+    return out
+
+
+def build_passport(
+    footprint: Any,
+    fu: FunctionalUnit,
+    declared_stages: dict[str, dict[str, Any]] | None,
+    meta: dict[str, Any],
+    *,
+    partial: bool = False,
+) -> dict[str, Any]:
+    """The passport's carbon-footprint section (validates against the official 1.2.0 schema).
+
+    ``meta`` needs ``study_url``; ``file`` (the declaration's name) is used in error messages.
+    Without a computed ``RawMaterialExtraction`` stage: LCAError naming ``--partial`` unless
+    ``partial``, then the document is marked partial and gets no performance class."""
+    file = str(meta.get("file", "declaration"))
+    problems: list[Problem] = []
+    url = meta.get("study_url")
+    if not (isinstance(url, str) and url.strip()):
+        problems.append(
+            Problem(
+                file,
+                "/passport/study_url",
+                "add passport.study_url, a public link to the footprint study",
+                "a URL",
+                repr(url),
+            )
+        )
+    lifetime = fu.lifetime_energy_kwh
+    per_cell = computed_stages(footprint)
+    declared = _declared(declared_stages, file, problems)
+    is_partial = "RawMaterialExtraction" not in per_cell
+    if is_partial and not partial:
+        problems.append(
+            Problem(
+                file,
+                "/passport",
+                "the footprint has no RawMaterialExtraction stage (cell materials): a passport without it "
+                "understates the battery's carbon footprint; pass --partial to export it marked partial",
+                "a footprint with the raw-material stage, or --partial",
+                "stages computed: " + ", ".join(per_cell),
+            )
+        )
     if problems:
         raise LCAError(problems)
-    total = sum(values[s] for s in STAGES if s in values)
+    values = {s: kg / lifetime for s, kg in per_cell.items()}
+    values.update({s: v for s, (v, _) in declared.items()})
+    listed = [s for s in STAGES if s in values]
+    total = sum(values[s] for s in listed)
+    included = [
+        {"lifecycleStage": s, "basis": "computed", "kgCO2ePerCell": per_cell[s]}
+        if s in per_cell
+        else {"lifecycleStage": s, "basis": "declared", "source": declared[s][1]}
+        for s in listed
+    ]
     return {
         "batteryCarbonFootprint": total,
         "carbonFootprintPerLifecycleStage": [
-            {"lifecycleStage": s, "carbonFootprint": values[s]} for s in STAGES if s in values
+            {"lifecycleStage": s, "carbonFootprint": values[s]} for s in listed
         ],
-        "carbonFootprintPerformanceClass": performance_class(total),
+        "carbonFootprintPerformanceClass": NOT_ASSIGNED if is_partial else performance_class(total),
         "carbonFootprintStudy": url.strip(),
         "absoluteCarbonFootprint": total * lifetime,
+        EXTENSION: {
+            "partial": is_partial,
+            "batteryCarbonFootprint": "sum of the lifecycle stages listed in carbonFootprintPerLifecycleStage",
+            "unit": "kg CO2e per kWh of total energy delivered over the service life",
+            "stagesIncluded": included,
+            "stagesNotIncluded": [
+                {"lifecycleStage": s, "reason": NOT_COMPUTED[s]} for s in STAGES if s not in values
+            ],
+            "functionalUnit": fu.to_dict(),
+            "performanceClass": performance_class_basis()
+            | ({"assigned": False, "reason": "partial footprint"} if is_partial else {"assigned": True}),
+        },
     }
+
+
+def missing_stages(document: dict[str, Any]) -> list[str]:
+    """The lifecycle stages a passport document leaves out (from its extension)."""
+    return [s["lifecycleStage"] for s in document.get(EXTENSION, {}).get("stagesNotIncluded", [])]
 
 
 def validate_passport(document: dict[str, Any]) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 
 from liplanet_cert.errors import LCAError
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
-from liplanet_cert.lca.passport import build_passport, performance_class, validate_passport
+from liplanet_cert.lca.functional_unit import functional_unit
+from liplanet_cert.lca.passport import build_passport, computed_stages, performance_class, validate_passport
 
 SCHEMA = (
     Path(__file__).resolve().parents[2]
@@ -18,7 +19,10 @@ SCHEMA = (
     / "schemas"
     / "batterypass-carbon-footprint-1.2.0.schema.json"
 )
-LIFE = {"usable_energy_kwh": 0.018, "cycles_per_year": 250.0, "service_years": 10.0}
+# 18 Wh usable, a bus (M2: 250 full equivalent cycles a year), 10-year warranty
+LIFE = functional_unit(
+    {"usable_energy_kwh": 0.018, "application_category": "M2", "warranty_years": 10}, 0.018
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,55 +44,49 @@ def test_passport_validates_against_the_official_schema(footprint):
         LIFE,
         {"Distribution": {"kg_co2e_per_kwh": 0.0004, "source": "carrier declaration 2026"}},
         {"study_url": "https://example.org/liplanet/footprint-study"},
+        partial=True,  # a production-only footprint (no materials stage)
     )
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert schema["x-samm-aspect-model-urn"].endswith("1.2.0#CarbonFootprintForBatteries")
     jsonschema.Draft4Validator(schema).validate(doc)
     assert validate_passport(doc) == []
+    computed = [s for s in ("RawMaterialExtraction", "MainProduction") if s in computed_stages(footprint)]
     assert [s["lifecycleStage"] for s in doc["carbonFootprintPerLifecycleStage"]] == [
-        "MainProduction",
+        *computed,
         "Distribution",
     ]
 
 
 def test_passport_values_are_per_kwh_of_lifetime_energy(footprint):
-    doc = build_passport(footprint, LIFE, None, {"study_url": "https://example.org/s"})
+    doc = build_passport(footprint, LIFE, None, {"study_url": "https://example.org/s"}, partial=True)
     lifetime = 0.018 * 250 * 10
-    main = doc["carbonFootprintPerLifecycleStage"][0]
-    assert main == {
-        "lifecycleStage": "MainProduction",
-        "carbonFootprint": pytest.approx(footprint.total_per_cell / lifetime),
-    }
-    assert doc["batteryCarbonFootprint"] == main["carbonFootprint"]
-    assert doc["absoluteCarbonFootprint"] == pytest.approx(footprint.total_per_cell)
-    assert doc["carbonFootprintPerformanceClass"].endswith("(provisional)")
-    assert doc["carbonFootprintPerformanceClass"] == performance_class(doc["batteryCarbonFootprint"])
-
-
-def test_missing_service_life_names_the_fields_to_add(footprint):
-    with pytest.raises(LCAError) as err:
-        build_passport(
-            footprint,
-            {"usable_energy_kwh": 0.018},
-            None,
-            {"study_url": "https://example.org/s", "file": "declaration.yaml"},
-        )
-    text = str(err.value)
-    assert "passport.full_equivalent_cycles_per_year" in text and "passport.service_years" in text
-    assert "passport.usable_energy" not in text
-    assert err.value.exit_code == 2
-    with pytest.raises(LCAError, match="passport.usable_energy"):
-        build_passport(footprint, None, None, {"study_url": "https://example.org/s"})
+    per_cell = computed_stages(footprint)  # MainProduction (and RawMaterialExtraction once computed)
+    main = next(s for s in doc["carbonFootprintPerLifecycleStage"] if s["lifecycleStage"] == "MainProduction")
+    assert main["carbonFootprint"] == pytest.approx(per_cell["MainProduction"] / lifetime)
+    assert doc["batteryCarbonFootprint"] == pytest.approx(sum(per_cell.values()) / lifetime)
+    assert doc["absoluteCarbonFootprint"] == pytest.approx(sum(per_cell.values()))
+    partial = "RawMaterialExtraction" not in per_cell
+    assert doc["x-liplanet"]["partial"] is partial
+    # a production-only footprint is partial: no performance class is assigned to it
+    if partial:
+        assert doc["carbonFootprintPerformanceClass"] == "not assigned (partial footprint)"
+    else:
+        assert doc["carbonFootprintPerformanceClass"] == performance_class(doc["batteryCarbonFootprint"])
+    assert performance_class(0.001).endswith("(provisional)")
 
 
 def test_declared_stages_need_a_source_and_cannot_override_main_production(footprint):
     meta = {"study_url": "https://example.org/s"}
-    with pytest.raises(LCAError, match="MainProduction is computed"):
-        build_passport(footprint, LIFE, {"MainProduction": {"kg_co2e_per_kwh": 0.0, "source": "x"}}, meta)
+    with pytest.raises(LCAError, match="MainProduction are computed"):
+        build_passport(
+            footprint, LIFE, {"MainProduction": {"kg_co2e_per_kwh": 0.0, "source": "x"}}, meta, partial=True
+        )
     with pytest.raises(LCAError, match="needs its source"):
-        build_passport(footprint, LIFE, {"Recycling": {"kg_co2e_per_kwh": 0.001, "source": ""}}, meta)
+        build_passport(
+            footprint, LIFE, {"Recycling": {"kg_co2e_per_kwh": 0.001, "source": ""}}, meta, partial=True
+        )
     with pytest.raises(LCAError, match="study_url"):
-        build_passport(footprint, LIFE, None, {})
+        build_passport(footprint, LIFE, None, {}, partial=True)
 
 
 def test_invalid_document_is_reported():
