@@ -59,8 +59,8 @@ files:                             # where the logs are (these are the defaults)
 evidence: []                       # optional: [{path: evidence/x.pdf, sha256: <64 hex>, description: ...}]
 # passport:                        # needed only for `liplanet-cert passport`
 #   usable_energy: "17.3 Wh"
-#   full_equivalent_cycles_per_year: 250
-#   service_years: 10
+#   application_category: M1       # sets the cycles per year (M1/N1 60, L 20, M2/M3/N2/N3 250)
+#   warranty_years: 8              # service life = warranty period
 """
 
 STEPS = line_steps()  # the sample rows: one lot through every step of a lithium-ion line
