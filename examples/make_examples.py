@@ -192,7 +192,9 @@ def make_approved() -> None:
         ),
         prod,
         eol,
-        approved_energy(days[0], date(2026, 9, 30), k["cells"]),
+        k,
+        gas=True,
+        energy=approved_energy(days[0], date(2026, 9, 30), k["cells"]),
     )
 
 
@@ -245,7 +247,8 @@ def make_not_approved() -> None:
         ),
         prod,
         eol,
-        plain_energy(days[0], date(2026, 9, 30), k["cells"]),
+        k,
+        gas=False,
     )
 
 
@@ -272,8 +275,16 @@ def make_invalid() -> None:
 
 
 def write(
-    out: Path, fields: dict, prod: list[list], eol: list[list], energy: tuple[list[str], list[list]]
+    out: Path,
+    fields: dict,
+    prod: list[list],
+    eol: list[list],
+    k: dict,
+    gas: bool,
+    energy: tuple[list[str], list[list]] | None = None,
 ) -> None:
+    """Write a bundle to ``out``; ``energy`` (header, rows) or else the plain meters of
+    :func:`plain_energy` (with the coater's gas when ``gas``)."""
     import hashlib
 
     if out.exists():
@@ -308,6 +319,8 @@ def write(
         ],
         eol,
     )
+    if energy is None:
+        energy = plain_energy(fields["start"], fields["end"], k["cells"], gas)
     header, rows = energy
     write_csv(out / "energy.csv", header, rows)
 
@@ -373,16 +386,18 @@ def approved_energy(start: date, end: date, cells: int) -> tuple[list[str], list
     return ENERGY_HEADER, rows
 
 
-def plain_energy(start: date, end: date, cells: int) -> tuple[list[str], list[list]]:
-    """Meters of the not-approved line: electricity of five steps, nothing else."""
+def plain_energy(start: date, end: date, cells: int, gas: bool = False) -> tuple[list[str], list[list]]:
+    """Monthly meters of electricity of five steps (the not-approved line; the benchmark lines),
+    with the coater's natural gas when ``gas``."""
     s, e = start.isoformat(), end.isoformat()
+    gas_row = ["coating_and_drying", s, e, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"]
     return ENERGY_HEADER, [
         ["coating_and_drying", s, e, "electricity", f"{cells * 0.085:.1f}", "kWh", "1 %", "M-101"],
         ["calendering", s, e, "electricity", f"{cells * 0.045:.1f}", "kWh", "1 %", "M-102"],
         ["formation", s, e, "electricity", "0.21", "kWh/cell", "0.5 %", "M-201"],
         ["aging", s, e, "electricity", f"{cells * 0.02 * 3.6:.0f}", "MJ", "1 %", "M-202"],
         ["dry_room", s, e, "electricity", f"{cells * 0.16:.1f}", "kWh", "2 %", "M-301"],
-    ]
+    ] + ([gas_row] if gas else [])
 
 
 if __name__ == "__main__":
