@@ -105,13 +105,15 @@ def _metered_totals(bundle: Bundle, m: Measurements) -> dict[str, dict[str, Any]
         elif carrier == "natural_gas":
             gcv = stated[k] or default_basis
             t[gcv] = (t[gcv] or 0.0) + amount
-            notes.append(
-                f"row {int(row)}: natural gas on {gcv}" + ("" if stated[k] else " (not stated: the default)")
-            )
+            key = f"natural gas on {gcv}" + ("" if stated[k] else " (not stated: the default)")
+            t.setdefault("gas_rows", {}).setdefault(key, []).append(int(row))
         else:
             t[carrier] = (t[carrier] or 0.0) + amount
         if isinstance(acc, float) and acc == acc:
             t["accuracy"][carrier] = max(t["accuracy"].get(carrier, 0.0), acc)
+    for t in totals.values():
+        for key, rows in t.pop("gas_rows", {}).items():
+            t["notes"].append(f"{'row' if len(rows) == 1 else 'rows'} {_rows(rows)}: {key}")
     return totals
 
 

@@ -196,12 +196,14 @@ def _calorific_bases(c: CsvText) -> list[str | None]:
 # other names of the two bases (heating values, German Brennwert/Heizwert, Hs/Hi)
 _BASIS_NAMES = {
     "gross": "GCV",
+    "higher": "GCV",
     "hhv": "GCV",
     "hcv": "GCV",
     "hs": "GCV",
     "brennwert": "GCV",
     "pcs": "GCV",
     "net": "NCV",
+    "lower": "NCV",
     "lhv": "NCV",
     "lcv": "NCV",
     "hi": "NCV",
