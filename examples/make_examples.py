@@ -194,6 +194,7 @@ def make_approved() -> None:
         eol,
         k,
         gas=True,
+        energy=approved_energy(days[0], date(2026, 9, 30), k["cells"]),
     )
 
 
@@ -273,7 +274,17 @@ def make_invalid() -> None:
     (out / "production_log.csv").write_text("\n".join(log) + "\n", encoding="utf-8")
 
 
-def write(out: Path, fields: dict, prod: list[list], eol: list[list], k: dict, gas: bool) -> None:
+def write(
+    out: Path,
+    fields: dict,
+    prod: list[list],
+    eol: list[list],
+    k: dict,
+    gas: bool,
+    energy: tuple[list[str], list[list]] | None = None,
+) -> None:
+    """Write a bundle to ``out``; ``energy`` (header, rows) or else the plain meters of
+    :func:`plain_energy` (with the coater's gas when ``gas``)."""
     import hashlib
 
     if out.exists():
@@ -308,24 +319,85 @@ def write(out: Path, fields: dict, prod: list[list], eol: list[list], k: dict, g
         ],
         eol,
     )
-    start, end = fields["start"].isoformat(), fields["end"].isoformat()
-    cells = k["cells"]
-    energy = [
-        ["coating_and_drying", start, end, "electricity", f"{cells * 0.085:.1f}", "kWh", "1 %", "M-101"],
-        ["calendering", start, end, "electricity", f"{cells * 0.045:.1f}", "kWh", "1 %", "M-102"],
-        ["formation", start, end, "electricity", "0.21", "kWh/cell", "0.5 %", "M-201"],
-        ["aging", start, end, "electricity", f"{cells * 0.02 * 3.6:.0f}", "MJ", "1 %", "M-202"],
-        ["dry_room", start, end, "electricity", f"{cells * 0.16:.1f}", "kWh", "2 %", "M-301"],
+    if energy is None:
+        energy = plain_energy(fields["start"], fields["end"], k["cells"], gas)
+    header, rows = energy
+    write_csv(out / "energy.csv", header, rows)
+
+
+ENERGY_HEADER = [
+    "step",
+    "period_start",
+    "period_end",
+    "carrier",
+    "amount",
+    "unit",
+    "meter_accuracy",
+    "meter_id",
+]
+
+# Dry room of the approved line, per day (kWh): a base load drawn around the clock, whether or not
+# cells are made, plus what production adds (door cycles, purge after material transfers).
+DRY_ROOM_BASE = {
+    "electricity": 3.6,
+    "natural_gas": 4.0,
+}  # 0.15 kW fans/controls; desiccant burner at low fire
+DRY_ROOM_PRODUCTION = {"electricity": 2.5, "natural_gas": 2.0}
+
+
+def runs(start: date, end: date) -> list[tuple[date, date, int]]:
+    """The period split into runs of working days and of weekend days: (first, last, working days)."""
+    out: list[tuple[date, date, int]] = []
+    d = start
+    while d <= end:
+        first, work = d, d.weekday() < 5
+        while d + timedelta(days=1) <= end and ((d + timedelta(days=1)).weekday() < 5) == work:
+            d += timedelta(days=1)
+        out.append((first, d, (d - first).days + 1 if work else 0))
+        d += timedelta(days=1)
+    return out
+
+
+def approved_energy(start: date, end: date, cells: int) -> tuple[list[str], list[list]]:
+    """Meters of the approved line: every carrier of its dominant steps (coating and drying,
+    formation, dry room, calendering) is metered; the dry room is read per working week and per
+    weekend, so its base load shows on days without production.  Gas is billed on gross calorific
+    value, the default basis of a row without calorific_basis."""
+    s, e = start.isoformat(), end.isoformat()
+    dry_room: list[list] = []
+    for carrier, meter in (("electricity", "M-301"), ("natural_gas", "G-301")):
+        for first, last, work in runs(start, end):
+            days = (last - first).days + 1
+            kwh = days * DRY_ROOM_BASE[carrier] + work * DRY_ROOM_PRODUCTION[carrier]
+            dry_room.append(
+                ["dry_room", first.isoformat(), last.isoformat(), carrier, f"{kwh:.1f}", "kWh", "2 %", meter]
+            )
+    # the first rows keep the order of the earlier example (tests point at them by row)
+    rows: list[list] = [
+        ["coating_and_drying", s, e, "electricity", f"{cells * 0.085:.1f}", "kWh", "1 %", "M-101"],
+        ["calendering", s, e, "electricity", f"{cells * 0.045:.1f}", "kWh", "1 %", "M-102"],
+        ["formation", s, e, "electricity", "0.21", "kWh/cell", "0.5 %", "M-201"],
+        ["aging", s, e, "electricity", f"{cells * 0.02 * 3.6:.0f}", "MJ", "1 %", "M-202"],
+        dry_room[0],
+        ["coating_and_drying", s, e, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"],
+        ["formation", s, e, "natural_gas", "0", "kWh", "", "none: no gas supply to formation"],
+        *dry_room[1:],
     ]
-    if gas:
-        energy.append(
-            ["coating_and_drying", start, end, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"]
-        )
-    write_csv(
-        out / "energy.csv",
-        ["step", "period_start", "period_end", "carrier", "amount", "unit", "meter_accuracy", "meter_id"],
-        energy,
-    )
+    return ENERGY_HEADER, rows
+
+
+def plain_energy(start: date, end: date, cells: int, gas: bool = False) -> tuple[list[str], list[list]]:
+    """Monthly meters of electricity of five steps (the not-approved line; the benchmark lines),
+    with the coater's natural gas when ``gas``."""
+    s, e = start.isoformat(), end.isoformat()
+    gas_row = ["coating_and_drying", s, e, "natural_gas", f"{cells * 0.62:.0f}", "MJ", "2 %", "G-101"]
+    return ENERGY_HEADER, [
+        ["coating_and_drying", s, e, "electricity", f"{cells * 0.085:.1f}", "kWh", "1 %", "M-101"],
+        ["calendering", s, e, "electricity", f"{cells * 0.045:.1f}", "kWh", "1 %", "M-102"],
+        ["formation", s, e, "electricity", "0.21", "kWh/cell", "0.5 %", "M-201"],
+        ["aging", s, e, "electricity", f"{cells * 0.02 * 3.6:.0f}", "MJ", "1 %", "M-202"],
+        ["dry_room", s, e, "electricity", f"{cells * 0.16:.1f}", "kWh", "2 %", "M-301"],
+    ] + ([gas_row] if gas else [])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,20 @@
 """From a bundle's energy metering to the LCA engine's input.
 
 Each row of ``energy.csv`` is converted with pint to the model's unit (kWh for electricity and
-natural-gas heat, kg for materials); amounts given per cell or per lot are multiplied by the cells
-(good output of the last logged step) or the lots of that step within the row's period.  Steps the
-line does not meter are left to the reference model inside :mod:`liplanet_cert.lca`.
+natural-gas heat, kg for materials).
+
+- **Per-unit amounts** (``kWh/cell``, ``kg/lot``) are multiplied by what the metered step itself
+  processed in the row's period (``period_start``..``period_end``, both included): per cell by the
+  ``units_in`` of that step in the production log, per lot by the lots of that step.  Only a step
+  that is not in the production log -- the facility services ``dry_room`` and ``infrastructure``,
+  or a step the log does not record -- falls back to the good cells leaving (``good_out``) the last
+  logged step, or to its lots; the step's location says so.
+- **Natural gas** is fuel energy on the calorific basis of the row's ``calorific_basis`` (``GCV``
+  or ``NCV``); a row that does not state it is on the LCA model's default (``GCV``, see
+  ``lca_models/background.yaml``).  The LCA converts GCV to NCV; the location records the basis.
+- Each (step, carrier) the line meters replaces that carrier's reference-model default only;
+  carriers and steps the line does not meter are left to the reference model inside
+  :mod:`liplanet_cert.lca`.
 """
 
 from __future__ import annotations
@@ -20,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a 
 
 
 def footprint_input(bundle: Bundle, m: Measurements) -> Any:
+    """The LCA input of ``bundle``: cells, cell energy, country and what ``energy.csv`` meters per
+    step (see the module docstring for how per-unit amounts and the gas basis are read)."""
     from liplanet_cert.lca import FootprintInput, MeteredStep
 
     if m.cells_produced <= 0:
@@ -31,46 +44,16 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
                 found="0",
             )
         )
-    totals: dict[str, dict[str, Any]] = {}
-    energy = bundle.energy
-    prod = bundle.production
-    rows_by_step: dict[str, list[int]] = {}
-    if energy is not None:
-        # plain columns: a handful of metering rows, each needing at most one count from the log
-        p_step, p_date, p_good, p_lot = (prod[c] for c in ("step", "date", "good_out", "lot_id"))
-        logged = set(p_step.tolist())
-        cols = [
-            list(energy[c])
-            for c in ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")
-        ]
-        starts, ends = energy["period_start"], energy["period_end"]
-        for k, (row, step, carrier, kind, amount, factor, basis) in enumerate(zip(*cols[:7])):
-            amount = float(amount) * float(factor)
-            if isinstance(basis, str):
-                at = p_step == (m.final_step if basis == "cell" or step not in logged else step)
-                at &= (p_date >= starts[k]) & (p_date <= ends[k])
-                count = float(p_good[at].sum()) if basis == "cell" else float(len(set(p_lot[at].tolist())))
-                amount *= count
-            t = totals.setdefault(
-                step, {"electricity": None, "natural_gas": None, "materials": {}, "accuracy": {}}
-            )
-            if kind == "energy":
-                t[carrier] = (t[carrier] or 0.0) + amount
-            else:
-                t["materials"][carrier] = t["materials"].get(carrier, 0.0) + amount
-            rows_by_step.setdefault(step, []).append(int(row))
-        for step, carrier, acc in zip(cols[1], cols[2], cols[7]):
-            if isinstance(acc, float) and acc == acc:
-                t = totals[step]
-                t["accuracy"][carrier] = max(t["accuracy"].get(carrier, 0.0), acc)
+    totals = _metered_totals(bundle, m) if bundle.energy is not None else {}
     metered = {
         step: MeteredStep(
             step=step,
             electricity_kwh=t["electricity"],
-            natural_gas_kwh=t["natural_gas"],
+            natural_gas_kwh=t["NCV"],
+            natural_gas_gcv_kwh=t["GCV"],
             materials_kg=dict(t["materials"]),
             accuracy=dict(t["accuracy"]),
-            location=f"{bundle.files['energy']} rows " + _rows(rows_by_step.get(step, [])),
+            location="; ".join([f"{bundle.files['energy']} rows " + _rows(t["rows"]), *t["notes"]]),
         )
         for step, t in totals.items()
     }
@@ -82,6 +65,67 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
         steps=steps,
         metered=metered,
     )
+
+
+def _metered_totals(bundle: Bundle, m: Measurements) -> dict[str, dict[str, Any]]:
+    """Per step: metered electricity, natural gas per calorific basis (kWh), materials (kg), the
+    worst stated accuracy per carrier, the energy.csv rows and notes on how they were read."""
+    from liplanet_cert.lca.inventory import gas_basis
+    from liplanet_cert.lca.model import load_model
+
+    energy, prod = bundle.energy, bundle.production
+    default_basis = gas_basis(load_model())[0]
+    # plain columns: a handful of metering rows, each needing at most one count from the log
+    logged = set(prod["step"].tolist())
+    names = ("_row", "step", "carrier", "kind", "amount", "factor", "basis", "meter_accuracy")
+    cols = [list(energy[c]) for c in names]
+    n = len(cols[0])
+    stated = list(energy["calorific_basis"]) if "calorific_basis" in energy else [None] * n
+    totals: dict[str, dict[str, Any]] = {}
+    for k, (row, step, carrier, kind, amount, factor, basis, acc) in enumerate(zip(*cols)):
+        t = totals.setdefault(
+            step,
+            {"electricity": None, "NCV": None, "GCV": None, "materials": {}, "accuracy": {}},
+        )
+        t.setdefault("rows", []).append(int(row))
+        notes = t.setdefault("notes", [])
+        amount = float(amount) * float(factor)
+        if isinstance(basis, str):
+            own = step in logged
+            count = _units(prod, step if own else m.final_step, basis, own, k, energy)
+            amount *= count
+            if not own:
+                notes.append(
+                    f"row {int(row)}: per-{basis} amount x {count:g} "
+                    + ("good cells leaving" if basis == "cell" else "lots of")
+                    + f" {m.final_step} ({step} is not in the production log)"
+                )
+        if kind != "energy":
+            t["materials"][carrier] = t["materials"].get(carrier, 0.0) + amount
+        elif carrier == "natural_gas":
+            gcv = stated[k] or default_basis
+            t[gcv] = (t[gcv] or 0.0) + amount
+            key = f"natural gas on {gcv}" + ("" if stated[k] else " (not stated: the default)")
+            t.setdefault("gas_rows", {}).setdefault(key, []).append(int(row))
+        else:
+            t[carrier] = (t[carrier] or 0.0) + amount
+        if isinstance(acc, float) and acc == acc:
+            t["accuracy"][carrier] = max(t["accuracy"].get(carrier, 0.0), acc)
+    for t in totals.values():
+        for key, rows in t.pop("gas_rows", {}).items():
+            t["notes"].append(f"{'row' if len(rows) == 1 else 'rows'} {_rows(rows)}: {key}")
+    return totals
+
+
+def _units(prod: Any, step: str | None, basis: str, own: bool, k: int, energy: Any) -> float:
+    """What a per-cell or per-lot amount of energy.csv row ``k`` is multiplied by: the cells
+    ``step`` took in (``own``: the metered step itself) or the good cells leaving it (the last
+    logged step, for a facility service), or its lots, within the row's period."""
+    at = prod["step"] == step
+    at &= (prod["date"] >= energy["period_start"][k]) & (prod["date"] <= energy["period_end"][k])
+    if basis == "lot":
+        return float(len(set(prod["lot_id"][at].tolist())))
+    return float(prod["units_in" if own else "good_out"][at].sum())
 
 
 def bundle_footprint(

@@ -1,7 +1,8 @@
 """``energy.csv``: metered energy and materials per step and period (long format, unit per
 row) — what it must contain: a declared step or facility service, a known carrier (electricity,
 natural gas or a material of the LCA model), a unit of energy or mass (total, per cell or per lot),
-a period that does not end before it starts.  Reading the CSV itself is
+a period that does not end before it starts, and on a natural-gas row an optional calorific basis
+(``GCV`` or ``NCV``; blank: the LCA model's default, GCV).  Reading the CSV itself is
 :mod:`liplanet_cert.bundle.csvread`."""
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from liplanet_cert.units import (
     to_unit,
     unit_quantity,
 )
+
+CALORIFIC_BASES = ("GCV", "NCV")  # of a natural-gas amount: gross or net calorific value
 
 
 @lru_cache(maxsize=512)
@@ -85,7 +88,7 @@ def read_energy(
             "amount": None,
             "unit": None,
         },
-        {"meter_accuracy": None, "meter_id": None},
+        {"meter_accuracy": None, "meter_id": None, "calorific_basis": None},
         problems,
     )
     if c is None:
@@ -97,6 +100,7 @@ def read_energy(
         "amount": numbers(c, "amount"),
     }
     conv["meter_accuracy"] = _accuracies(c)
+    conv["calorific_basis"] = _calorific_bases(c)
     allowed_steps = set(steps if steps is not None else production_steps()) | set(facility_services())
     materials = _known_materials()
     kinds: list[str | None] = []
@@ -152,6 +156,71 @@ def _accuracies(c: CsvText) -> list[float | None]:
             a = None
         acc.append(a)
     return acc
+
+
+def _calorific_bases(c: CsvText) -> list[str | None]:
+    """The optional ``calorific_basis`` column: ``GCV`` or ``NCV`` on a natural-gas row, blank
+    (None: the LCA model's default basis) anywhere; any other value, or a basis on a row that is
+    not natural gas, is filed."""
+    if "calorific_basis" not in c:
+        return [None] * len(c.rows)
+    out: list[str | None] = []
+    for row, carrier, text in zip(c.rows.tolist(), c.text("carrier"), c.text("calorific_basis")):
+        if not text:
+            out.append(None)
+        elif carrier != "natural_gas":
+            c.row_problems.add(
+                row,
+                "calorific_basis",
+                "a calorific basis applies to natural gas only",
+                expected="blank on a row that is not natural_gas",
+                found=quote(text),
+                by_value=True,
+            )
+            out.append(None)
+        elif text not in CALORIFIC_BASES:
+            c.row_problems.add(
+                row,
+                "calorific_basis",
+                "unknown calorific basis" + _basis_hint(text),
+                expected="GCV (gross calorific value), NCV (net calorific value) or blank (GCV)",
+                found=quote(text),
+                by_value=True,
+            )
+            out.append(None)
+        else:
+            out.append(text)
+    return out
+
+
+# other names of the two bases (heating values, German Brennwert/Heizwert, Hs/Hi)
+_BASIS_NAMES = {
+    "gross": "GCV",
+    "higher": "GCV",
+    "hhv": "GCV",
+    "hcv": "GCV",
+    "hs": "GCV",
+    "brennwert": "GCV",
+    "pcs": "GCV",
+    "net": "NCV",
+    "lower": "NCV",
+    "lhv": "NCV",
+    "lcv": "NCV",
+    "hi": "NCV",
+    "heizwert": "NCV",
+    "pci": "NCV",
+}
+
+
+def _basis_hint(text: str) -> str:
+    """`` (did you mean GCV?)`` for another name or a misspelling of a calorific basis."""
+    from liplanet_cert.infra.textsafe import did_you_mean
+
+    word = text.strip().casefold()
+    for name, basis in _BASIS_NAMES.items():
+        if word == name or word.startswith(name + " "):
+            return f" (did you mean {basis}?)"
+    return did_you_mean(text, CALORIFIC_BASES, cutoff=0.6)
 
 
 def _carrier_kind(rp: RowProblems, row: int, carrier: str, materials: set[str]) -> str | None:

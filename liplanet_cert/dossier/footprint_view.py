@@ -106,7 +106,8 @@ def _chart_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {
             "step": st["title"],
             "value": st["per_kwh"] or 0.0,
-            "data_source": st["data_source"],
+            # the chart stars every step with default data: default, and partial (some carriers)
+            "data_source": "primary" if st["data_source"] == "primary" else "default",
             "contributions": st["contrib_kwh"],
             "low": st["interval"]["p2_5"] if st["interval"] else None,
             "high": st["interval"]["p97_5"] if st["interval"] else None,

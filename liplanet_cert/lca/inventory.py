@@ -1,6 +1,12 @@
 """Turn a :class:`FootprintInput` into the foreground inventory: per step, the kWh and kg it draws
 from background suppliers, whether they are primary (metered) or default (reference model), and
-their uncertainty.  Scenarios are transformations of this inventory."""
+their uncertainty.  Scenarios are transformations of this inventory.
+
+Defaults are per (step, carrier): metering a step's electricity leaves its natural-gas default in
+place (and the other way round); a step is ``primary`` only where all its carriers are metered,
+``partial`` where some are.  Metered natural gas is converted to net calorific value (the basis of
+the IPCC combustion factors) when it was metered on gross calorific value, with the sourced
+NCV/GCV ratio of ``background.yaml``."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import Any
 
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.lca.model import Model
-from liplanet_cert.lca.types import Flow, FootprintInput, StepInventory
+from liplanet_cert.lca.types import Flow, FootprintInput, MeteredStep, StepInventory
 
 HEAT_SUPPLIER = "heat|natural_gas"
 NORMAL, UNIFORM, TRIANGULAR = 3, 4, 5  # stats_arrays uncertainty type ids
@@ -70,7 +76,11 @@ def _check(inp: FootprintInput, model: Model) -> None:
     materials = model.materials()
     for s, m in inp.metered.items():
         loc = m.location or f"/metered/{s}"
-        for carrier, val in (("electricity", m.electricity_kwh), ("natural gas", m.natural_gas_kwh)):
+        for carrier, val in (
+            ("electricity", m.electricity_kwh),
+            ("natural gas", m.natural_gas_kwh),
+            ("natural gas (GCV)", m.natural_gas_gcv_kwh),
+        ):
             if val is not None and not (math.isfinite(val) and val >= 0):
                 problems.append(
                     Problem(
@@ -102,8 +112,71 @@ def footprint_steps(inp: FootprintInput, model: Model) -> list[str]:
     return [s for s in model.production_steps + model.facility_services if s in wanted]
 
 
+def gas_basis(model: Model) -> tuple[str, float]:
+    """(default calorific basis of metered natural gas, NCV/GCV ratio) from the model's
+    ``heat.natural_gas.calorific_basis`` (sourced there)."""
+    basis = model.background["heat"]["natural_gas"]["calorific_basis"]
+    return str(basis["default"]), float(basis["ncv_per_gcv"]["value"])
+
+
+def _metered_gas(m: MeteredStep, model: Model) -> tuple[float | None, str]:
+    """The step's metered natural gas on NCV (the combustion factors' basis) and a note of the
+    basis it was metered on (``""`` when all of it was NCV)."""
+    if m.natural_gas_gcv_kwh is None:
+        return m.natural_gas_kwh, ""
+    _, ratio = gas_basis(model)
+    ncv = (m.natural_gas_kwh or 0.0) + m.natural_gas_gcv_kwh * ratio
+    note = f"natural gas {m.natural_gas_gcv_kwh:.6g} kWh on GCV x {ratio:g} (NCV/GCV) = NCV"
+    if m.natural_gas_kwh is not None:
+        note += f", plus {m.natural_gas_kwh:.6g} kWh on NCV"
+    return ncv, note
+
+
+def _energy_flows(
+    step: str, m: MeteredStep | None, model: Model, grid: str, capacity: float, default_acc: float
+) -> tuple[list[Flow], int, int, str]:
+    """(flows, carriers metered, carriers the step has, gas-basis note) of a step's electricity
+    and heat: each carrier is metered (even 0) or the reference model's default on its own."""
+    gas, note = _metered_gas(m, model) if m is not None else (None, "")
+    flows: list[Flow] = []
+    metered = present = 0
+    for carrier, supplier, val in (
+        ("electricity", grid, m.electricity_kwh if m else None),
+        ("heat", HEAT_SUPPLIER, gas),
+    ):
+        if m is not None and val is not None:
+            metered += 1
+            present += 1
+            if val:
+                acc = m.accuracy.get(
+                    carrier, m.accuracy.get("natural_gas" if carrier == "heat" else carrier, default_acc)
+                )
+                where = "; ".join(x for x in (m.location, note if carrier == "heat" else "") if x)
+                flows.append(Flow(carrier, supplier, float(val), True, _normal(float(val), acc), where))
+            continue
+        lo, mode, hi = model.default_intensity(step, carrier)
+        if mode > 0:
+            present += 1
+            flows.append(
+                Flow(
+                    carrier,
+                    supplier,
+                    mode * capacity,
+                    False,
+                    _range(lo * capacity, mode * capacity, hi * capacity),
+                    "reference model (Degen & Schuette 2022)",
+                )
+            )
+    return flows, metered, present, note
+
+
 def build_inventory(inp: FootprintInput, model: Model) -> tuple[str, list[StepInventory]]:
-    """Return the grid country used and the per-step foreground inventory."""
+    """Return the grid country used and the per-step foreground inventory.
+
+    Each (step, carrier) is primary or default on its own: a carrier the line metered (even 0)
+    is primary, one it did not meter keeps the reference-model default.  A step is ``primary``
+    when every carrier it has (metered, or with a non-zero default) is metered, ``partial`` when
+    some are, ``default`` when none is."""
     _check(inp, model)
     country = resolve_country(inp, model)
     grid = f"electricity|{country}"
@@ -112,37 +185,11 @@ def build_inventory(inp: FootprintInput, model: Model) -> tuple[str, list[StepIn
     out: list[StepInventory] = []
     for step in footprint_steps(inp, model):
         m = inp.metered.get(step)
-        flows: list[Flow] = []
-        if m is not None and m.has_energy:
-            source = "primary"
-            for carrier, supplier, val in (
-                ("electricity", grid, m.electricity_kwh),
-                ("heat", HEAT_SUPPLIER, m.natural_gas_kwh),
-            ):
-                if val:
-                    acc = m.accuracy.get(
-                        carrier, m.accuracy.get("natural_gas" if carrier == "heat" else carrier, default_acc)
-                    )
-                    flows.append(
-                        Flow(carrier, supplier, float(val), True, _normal(float(val), acc), m.location)
-                    )
-        else:
-            source = "default"
-            for carrier, supplier in (("electricity", grid), ("heat", HEAT_SUPPLIER)):
-                lo, mode, hi = model.default_intensity(step, carrier)
-                if mode > 0:
-                    flows.append(
-                        Flow(
-                            carrier,
-                            supplier,
-                            mode * capacity,
-                            False,
-                            _range(lo * capacity, mode * capacity, hi * capacity),
-                            "reference model (Degen & Schuette 2022)",
-                        )
-                    )
+        flows, metered, present, note = _energy_flows(step, m, model, grid, capacity, default_acc)
         if m is not None:
             for mat, kg in sorted(m.materials_kg.items()):
+                metered += 1
+                present += 1
                 if kg:
                     acc = m.accuracy.get(mat, m.accuracy.get("materials", default_acc))
                     flows.append(
@@ -155,7 +202,9 @@ def build_inventory(inp: FootprintInput, model: Model) -> tuple[str, list[StepIn
                             m.location,
                         )
                     )
-        out.append(StepInventory(step, source, tuple(flows), m.location if m else ""))
+        source = "default" if metered == 0 else "primary" if metered == present else "partial"
+        location = "; ".join(x for x in (m.location if m else "", note) if x)
+        out.append(StepInventory(step, source, tuple(flows), location))
     return country, out
 
 

@@ -11,15 +11,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CARRIERS = ("electricity", "heat", "materials")
+# A step's data source: ``primary`` when every carrier it has (metered, or with a non-zero
+# reference-model default) is metered; ``partial`` when some are; ``default`` when none is.
+DATA_SOURCES = ("primary", "partial", "default")
 
 
 @dataclass(frozen=True)
 class MeteredStep:
     """What a line metered for one step over the reporting period (already in model units).
 
-    ``None`` for an energy carrier means "not metered": if no carrier of the step is metered the
-    reference model supplies the step's energy (data_source ``default``).  If at least one energy
-    carrier is metered the step is primary and an unmetered carrier counts as zero.
+    Each (step, carrier) is metered or default on its own: ``None`` for an energy carrier means
+    "not metered", and the reference model then supplies that carrier's energy, whatever else the
+    step meters; a number (even 0) is the line's own measurement and replaces the default.
+
+    Natural gas is fuel energy.  ``natural_gas_kwh`` is on net calorific value (NCV, the basis of
+    the IPCC combustion factors); ``natural_gas_gcv_kwh`` is an amount metered on gross calorific
+    value (GCV), converted to NCV with the model's sourced NCV/GCV ratio.  Either or both may be
+    given; the carrier is metered when one is.
     """
 
     step: str
@@ -28,10 +36,15 @@ class MeteredStep:
     materials_kg: dict[str, float] = field(default_factory=dict)
     accuracy: dict[str, float] = field(default_factory=dict)
     location: str = ""
+    natural_gas_gcv_kwh: float | None = None
 
     @property
     def has_energy(self) -> bool:
-        return self.electricity_kwh is not None or self.natural_gas_kwh is not None
+        return self.electricity_kwh is not None or self.gas_metered
+
+    @property
+    def gas_metered(self) -> bool:
+        return self.natural_gas_kwh is not None or self.natural_gas_gcv_kwh is not None
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class StepInventory:
     """The foreground inventory of one footprint step."""
 
     step: str
-    data_source: str  # primary | default
+    data_source: str  # primary | partial | default (see DATA_SOURCES)
     flows: tuple[Flow, ...]
     location: str = ""
 
@@ -95,6 +108,10 @@ _NUMBER = (float, int)
 class StepResult:
     """Footprint of one step.
 
+    ``data_source`` is one of :data:`DATA_SOURCES`: ``primary`` (every carrier of the step
+    metered), ``partial`` (some carriers metered, the others reference-model defaults) or
+    ``default``.  ``primary_kg_co2e`` is the metered part of ``kg_co2e``.
+
     ``kg_co2e`` and ``primary_kg_co2e`` are ``None`` only in a step read back from JSON
     (:meth:`from_dict`): the JSON form does not record them.
     """
@@ -110,8 +127,9 @@ class StepResult:
 
     @property
     def data_label(self) -> str:
-        """``primary``, ``default``, or ``default 0`` for a step the reference model gives no
-        value (a zero that is a default, not a measurement: it is shown as such)."""
+        """``primary``, ``partial`` (some carriers metered, the others from the reference model),
+        ``default``, or ``default 0`` for a step the reference model gives no value (a zero that
+        is a default, not a measurement: it is shown as such)."""
         if self.data_source == "default" and self.kg_co2e_per_cell == 0:
             return "default 0"
         return self.data_source

@@ -7,8 +7,10 @@ exit 2 with every problem located, grouped per file and column, no traceback and
 
 Counts in the expectations are the example's, counted by hand: production_log.csv has 242 data
 rows (22 lots x 11 steps, file lines 2-243), 22 of them coating_and_drying rows with an electrode
-length (lines 3, 14, 25, ...); eol_tests.csv has 981 cells (lines 2-982); energy.csv 6 rows, whose
-amounts are 82.9, 43.9, 0.21, 70, 156.0 and 604.
+length (lines 3, 14, 25, ...); eol_tests.csv has 981 cells (lines 2-982); energy.csv 24 rows
+(lines 2-25), whose amounts are 82.9, 43.9, 0.21, 70, 24.4, 604, 0, then the dry room's per-week and
+per-weekend readings (lines 9-25: 17 amounts with a decimal point, 7.2 ... 18.0); the unit is kWh on
+lines 2, 3, 6, 8 and 9-25 (21 rows), kWh/cell on line 4, MJ on lines 5 and 7.
 """
 
 from __future__ import annotations
@@ -318,19 +320,19 @@ def test_european_excel_export_lists_one_problem_per_file_and_column(tmp_path):
         ("eol_tests.csv", "rows 2, 3, 4, 5, 6 and 976 more, column ocv_drop", "981 rows: decimal comma"),
         (
             "energy.csv",
-            "rows 2, 3, 4, 5, 6 and 1 more, column period_start",
-            "6 rows: not a date: day.month.year (DD.MM.YYYY)",
+            "rows 2, 3, 4, 5, 6 and 19 more, column period_start",
+            "24 rows: not a date: day.month.year (DD.MM.YYYY)",
         ),
         (
             "energy.csv",
-            "rows 2, 3, 4, 5, 6 and 1 more, column period_end",
-            "6 rows: not a date: day.month.year (DD.MM.YYYY)",
+            "rows 2, 3, 4, 5, 6 and 19 more, column period_end",
+            "24 rows: not a date: day.month.year (DD.MM.YYYY)",
         ),
         (
             "energy.csv",
-            "rows 2, 3, 4 and 6, column amount",
-            "4 rows: decimal comma",
-        ),  # 70 and 604 are whole numbers
+            "rows 2, 3, 4, 6, 9 and 16 more, column amount",
+            "21 rows: decimal comma",
+        ),  # 70, 604 and 0 (rows 5, 7, 8) are whole numbers: 4 + 17 rows (9-25)
     }
     assert "(9 problems)" in err
     assert "e.g. row 2: found '82,9'; write 82.9" in err
@@ -377,8 +379,8 @@ def test_comma_header_over_semicolon_rows(tmp_path):
     assert problems(bundle) == [
         (
             "energy.csv",
-            "rows 2, 3, 4, 5, 6 and 1 more",
-            "6 rows: wrong number of fields; e.g. row 2: this row is semicolon-separated, the header comma-separated",
+            "rows 2, 3, 4, 5, 6 and 19 more",
+            "24 rows: wrong number of fields; e.g. row 2: this row is semicolon-separated, the header comma-separated",
         )
     ]
 
@@ -453,7 +455,12 @@ def test_steps_units_and_counts_are_grouped(tmp_path):
     assert problems(bundle) == [
         ("production_log.csv", "row 10, column scrap", "negative value"),
         ("production_log.csv", "rows 2, 13, 24, 35, 46 and 17 more, column step", "22 rows: unknown step"),
-        ("energy.csv", "rows 2, 3 and 6, column unit", "3 rows: unknown unit (did you mean kWh?)"),
+        # kWh on rows 2, 3, 6, 8 and 9-25: 4 + 17 = 21 rows
+        (
+            "energy.csv",
+            "rows 2, 3, 6, 8, 9 and 16 more, column unit",
+            "21 rows: unknown unit (did you mean kWh?)",
+        ),
     ]
 
 

@@ -66,8 +66,10 @@ def test_the_not_approved_example_fails_what_it_should(brightway_dir: Path) -> N
     failed = sorted(f.id for f in r.findings if f.status.value in ("fail", "error"))
     assert r.verdict.value == "not_approved"
     # throughput 15.23 cells/day < 20 (335 good cells over 22 days); stacking and tab welding manual; scrap 61 of 396 = 15.4 %;
-    # formation scrap above 4 %; declared 5 % vs 15.4 %; infrastructure (unmetered) is among the
-    # steps that make 80 % of the footprint; advisory: footprint above 20 kg CO2e/kWh
+    # formation scrap above 4 %; declared 5 % vs 15.4 %; formation, dry room and coating meter
+    # their electricity but not their natural gas (whose reference-model defaults stay: partial),
+    # and they are among the steps that make 80 % of the footprint; advisory: footprint above
+    # 20 kg CO2e/kWh
     assert failed == sorted(
         [
             "CONS-SCRAP-RATE",
@@ -80,7 +82,8 @@ def test_the_not_approved_example_fails_what_it_should(brightway_dir: Path) -> N
             "SUST-RELEVANT-PRIMARY",
         ]
     )
-    assert "not (fully) metered: infrastructure" in _finding(r, "SUST-RELEVANT-PRIMARY").actual
+    relevant = _finding(r, "SUST-RELEVANT-PRIMARY").actual
+    assert "not (fully) metered: formation, dry_room, coating_and_drying" in relevant
 
 
 # -- unit balance -------------------------------------------------------------------------------

@@ -123,16 +123,16 @@ def test_compress_ids(ids, text):
 
 
 def test_metering_per_cell_and_per_lot_counts_the_log_within_each_rows_period(make_bundle):
-    """energy.csv amounts per cell / per lot are multiplied by the good cells of the last step, or
-    the lots of the metered step, logged inside that row's own period (footprint input)."""
+    """energy.csv amounts per cell / per lot are multiplied by the cells the metered step took in
+    (its units_in), or its lots, logged inside that row's own period (footprint input)."""
     from liplanet_cert.assessment.footprint import footprint_input
 
     energy = (
         "\n".join(
             [
                 "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id",
-                "formation,2026-09-01,2026-09-02,electricity,0.5,kWh/cell,1 %,M1",  # L01: 81 cells -> 40.5 kWh
-                "formation,2026-09-03,2026-09-03,electricity,1,kWh/cell,,M2",  # L02: 95 cells -> 95 kWh
+                "formation,2026-09-01,2026-09-02,electricity,0.5,kWh/cell,1 %,M1",  # L01: 90 in -> 45 kWh
+                "formation,2026-09-03,2026-09-03,electricity,1,kWh/cell,,M2",  # L02: 95 in -> 95 kWh
                 "coating_and_drying,2026-09-01,2026-09-30,electricity,3.6,MJ/lot,2 %,M3",  # 2 lots x 1 kWh
                 "stacking_or_winding,2026-09-02,2026-09-02,natural_gas,10,kWh/lot,,M4",  # only L02 that day
             ]
@@ -151,10 +151,12 @@ def test_metering_per_cell_and_per_lot_counts_the_log_within_each_rows_period(ma
     formation, coating, stacking = (
         fi.metered[s] for s in ("formation", "coating_and_drying", "stacking_or_winding")
     )
-    assert formation.electricity_kwh == pytest.approx(135.5) and formation.natural_gas_kwh is None
+    assert formation.electricity_kwh == pytest.approx(45 + 95) and not formation.gas_metered
     assert formation.accuracy == {"electricity": pytest.approx(0.01)}
     assert formation.location == "energy.csv rows 2–3"
     assert coating.electricity_kwh == pytest.approx(2.0) and coating.accuracy == {
         "electricity": pytest.approx(0.02)
     }
-    assert stacking.natural_gas_kwh == pytest.approx(10.0) and stacking.electricity_kwh is None
+    # natural gas without a calorific_basis is on the default basis, GCV
+    assert stacking.natural_gas_gcv_kwh == pytest.approx(10.0) and stacking.natural_gas_kwh is None
+    assert stacking.electricity_kwh is None

@@ -60,6 +60,10 @@ def _table(fp: FootprintResult, unc: dict[str, Any], scen: dict[str, Any], scen_
     return t
 
 
+# primary: all metered; partial: some carriers from the reference model; default: none metered
+_SOURCE_STYLE = {"primary": "green", "partial": "dark_orange", "default": "yellow"}
+
+
 def _step_row(s: StepResult, unc: dict[str, Any], scen_steps: dict[str, Any]) -> list[Any]:
     from liplanet_cert.infra.textsafe import safe_text
 
@@ -73,7 +77,7 @@ def _step_row(s: StepResult, unc: dict[str, Any], scen_steps: dict[str, Any]) ->
         f"{c.get('heat', 0):.4f}",
         f"{c.get('materials', 0):.4f}",
     ]
-    row.append(safe_text(s.data_label, style="green" if s.data_source == "primary" else "yellow"))
+    row.append(safe_text(s.data_label, style=_SOURCE_STYLE.get(s.data_source, "yellow")))
     if unc:
         u = unc.get(s.step, {})
         row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
@@ -116,8 +120,8 @@ def _footer(fp: FootprintResult, scen: dict[str, Any], console: Any) -> None:
     console.print(
         safe_text(
             f"Absolute over the reporting period: {fp.total_kg_co2e:.1f} kg CO2e · primary data share: {fp.primary_data_share * 100:.0f} % "
-            f"(default = sourced reference model, not the line's own data; default 0 = the model has no"
-            f" value for the step: meter it)"
+            f"(default = sourced reference model, not the line's own data; partial = some carriers"
+            f" metered, the others default; default 0 = the model has no value for the step: meter it)"
         )
     )
     if scen:
