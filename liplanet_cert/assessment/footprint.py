@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a 
 
 def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     from liplanet_cert.lca import FootprintInput, MeteredStep
+    from liplanet_cert.lca.types import MaterialLine
 
     if m.cells_produced <= 0:
         raise LCAError(
@@ -75,12 +76,19 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
         for step, t in totals.items()
     }
     steps = tuple(bundle.steps) + tuple(s for s in metered if s not in bundle.steps)
+    bom = bundle.cell.bill_of_materials
     return FootprintInput(
         country=bundle.country_iso3,
         cells_produced=m.cells_produced,
         cell_energy_kwh=bundle.cell.energy_kwh,
         steps=steps,
         metered=metered,
+        chemistry=bundle.cell.chemistry,
+        bill_of_materials=None
+        if bom is None
+        else tuple(
+            MaterialLine(b.material, b.kg_per_cell, b.kg_co2e_per_kg, b.source, b.pointer) for b in bom
+        ),
     )
 
 

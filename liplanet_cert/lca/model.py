@@ -55,6 +55,7 @@ class Model:
     classes: dict[str, Any]
     scenarios: dict[str, dict[str, Any]]
     sha256: str
+    cell_materials: dict[str, Any]
 
     @property
     def method(self) -> tuple[str, ...]:
@@ -76,6 +77,9 @@ class Model:
             {f"electricity|{s}": v["g_co2e_per_kwh"] / 1000 for s, v in el.get("suppliers", {}).items()}
         )
         out.update({f"material|{m}": v["kg_co2e_per_kg"] for m, v in self.background["materials"].items()})
+        out.update(
+            {f"cell_material|{m}": v["kg_co2e_per_kg"] for m, v in self.cell_materials["materials"].items()}
+        )
         return out
 
     def materials(self) -> set[str]:
@@ -193,7 +197,21 @@ class Model:
                     "year": v["year"],
                 }
             )
-        return tuple(out)
+        return tuple(out) + self.cell_material_sources()
+
+    def cell_material_sources(self) -> tuple[dict[str, Any], ...]:
+        """Sources of the materials stage (factors, default bill of materials), for the dossier."""
+        src = self.cell_materials["sources"]
+        return tuple(
+            {
+                "id": f"cell_materials_{key}",
+                "what": " ".join(v["what"].split()),
+                "source": " ".join(v["citation"].split()),
+                "year": v["year"],
+                "licence": v["licence"],
+            }
+            for key, v in src.items()
+        )
 
 
 @lru_cache(maxsize=4)
@@ -216,6 +234,7 @@ def _load(root: Path) -> Model:
         classes=_read(root / files["performance_classes"]),
         scenarios=scen,
         sha256=digest.hexdigest(),
+        cell_materials=_read(root / files["cell_materials"]),
     )
 
 
