@@ -79,7 +79,7 @@ def _main_stage(steps: list[StepResult], cells: float, kwh: float) -> StageResul
         sum(s.kg_co2e_per_kwh for s in steps),
         primary / kg if kg else 0.0,
         tuple(s.to_dict() for s in steps),
-        "per-step energy and process materials of the line (metered, else the reference model)",
+        "per-step energy of the line (metered, else reference model)",
     )
 
 

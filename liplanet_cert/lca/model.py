@@ -200,17 +200,17 @@ class Model:
         return tuple(out) + self.cell_material_sources()
 
     def cell_material_sources(self) -> tuple[dict[str, Any], ...]:
-        """Sources of the materials stage (factors, default bill of materials), for the dossier."""
-        src = self.cell_materials["sources"]
-        return tuple(
+        """The sources of the materials stage (factors, default bill of materials) as one entry,
+        for the dossier; each is cited in full, with its data, in ``cell_materials.yaml``."""
+        src = self.cell_materials["sources"].values()
+        return (
             {
-                "id": f"cell_materials_{key}",
-                "what": " ".join(v["what"].split()),
-                "source": " ".join(v["citation"].split()),
-                "year": v["year"],
-                "licence": v["licence"],
-            }
-            for key, v in src.items()
+                "id": "cell_materials",
+                "what": "cell materials: factors and default bill of materials",
+                "source": "; ".join(" ".join(v["citation"].split()) for v in src),
+                "year": max(int(v["year"]) for v in src),
+                "licence": ", ".join(sorted({str(v["licence"]) for v in src})),
+            },
         )
 
 
