@@ -34,6 +34,7 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
     """The LCA input of ``bundle``: cells, cell energy, country and what ``energy.csv`` meters per
     step (see the module docstring for how per-unit amounts and the gas basis are read)."""
     from liplanet_cert.lca import FootprintInput, MeteredStep
+    from liplanet_cert.lca.types import MaterialLine
 
     if m.cells_produced <= 0:
         raise LCAError(
@@ -58,12 +59,19 @@ def footprint_input(bundle: Bundle, m: Measurements) -> Any:
         for step, t in totals.items()
     }
     steps = tuple(bundle.steps) + tuple(s for s in metered if s not in bundle.steps)
+    bom = bundle.cell.bill_of_materials
     return FootprintInput(
         country=bundle.country_iso3,
         cells_produced=m.cells_produced,
         cell_energy_kwh=bundle.cell.energy_kwh,
         steps=steps,
         metered=metered,
+        chemistry=bundle.cell.chemistry,
+        bill_of_materials=None
+        if bom is None
+        else tuple(
+            MaterialLine(b.material, b.kg_per_cell, b.kg_co2e_per_kg, b.source, b.pointer) for b in bom
+        ),
     )
 
 

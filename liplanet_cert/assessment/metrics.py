@@ -153,11 +153,13 @@ def _footprint_metric(name: str, fp: FootprintResult, b: Any) -> Value:
         )
     if name == "footprint.relevant_steps_primary":
         return _relevant_steps_primary(fp, loc)
+    # both read the main-production (gate-to-gate) stage, never the cradle-to-gate total: the
+    # materials stage does not change their verdicts
     if name == "footprint.primary_share_main_production":
-        v = float(fp.primary_data_share) * 100
+        v = float(fp.main_production[1]) * 100
         return Value(v, f"{v:.1f} %", loc)
     if name == "footprint.kg_co2e_per_kwh":
-        v = float(fp.total_per_kwh)
+        v = float(fp.main_production[0])
         return Value(v, f"{v:.1f} kg CO2e/kWh", loc)
     raise Unavailable(f"unknown metric {name}")
 
@@ -167,7 +169,8 @@ RELEVANT_SHARE = 80.0  # "most relevant processes": those that together make up 
 
 def relevant_steps(fp: FootprintResult) -> list[Any]:
     """The steps that together make up at least 80 % of the footprint, largest first (the "most
-    relevant processes" rule of the EU carbon-footprint rules, JRC CFB-EV 2023 / PEF)."""
+    relevant processes" rule of the EU carbon-footprint rules, JRC CFB-EV 2023 / PEF).  The steps
+    are the main-production stage's rows: the materials stage is not part of this rule's reading."""
     ranked = sorted(fp.steps, key=lambda s: -s.kg_co2e_per_cell)
     total = sum(s.kg_co2e_per_cell for s in ranked)
     chosen, running = [], 0.0

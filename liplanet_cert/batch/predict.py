@@ -97,10 +97,12 @@ def _footprint_value(metric: str, r: dict[str, Any], measured: dict[str, Any]) -
     fp = r.get("footprint")
     if not fp:
         raise Unknown(metric)
+    # as assessment.metrics: the main-production stage (a result stored before stages: its totals)
+    main = next((s for s in fp.get("stages") or [] if s.get("name") == "main_production"), None)
     if metric == "footprint.kg_co2e_per_kwh":
-        return float(fp["total"]["kg_co2e_per_kwh"])
+        return float(main["kg_co2e_per_kwh"] if main else fp["total"]["kg_co2e_per_kwh"])
     if metric == "footprint.primary_share_main_production":
-        return float(fp.get("primary_data_share", 0.0)) * 100
+        return float(main["primary_data_share"] if main else fp.get("primary_data_share", 0.0)) * 100
     if metric == "footprint.steps_reported":
         declared = _declared_steps(r, measured)
         reported = {x["step"] for x in fp.get("steps", []) if x.get("kg_co2e_per_cell") is not None}

@@ -18,11 +18,12 @@ from datetime import date
 from typing import Any
 
 from liplanet_cert.bundle.document import parse_document
-from liplanet_cert.bundle.model import Cell, DeclaredKPI
+from liplanet_cert.bundle.model import BOMLine, Cell, DeclaredKPI
 from liplanet_cert.catalogue import CELL_QUANTITIES, KPI_SPECS
 from liplanet_cert.errors import BundleError, Problem, ProblemCollector
 from liplanet_cert.infra.resources import load_json, load_schema
 from liplanet_cert.infra.schema_problems import describe_error, document_order, schema_problems
+from liplanet_cert.infra.textsafe import did_you_mean
 from liplanet_cert.units import QuantityError, parse_quantity, to_unit
 
 DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
@@ -107,6 +108,8 @@ def _quantity_unit(path: list[Any]) -> str | None:
         return KPI_SPECS[path[1]][1]
     if len(path) == 2 and path[0] == "cell" and path[1] in CELL_QUANTITIES:
         return CELL_QUANTITIES[path[1]][1]
+    if len(path) == 3 and path[0] == "bill_of_materials" and path[2] == "mass_per_cell":
+        return "g"
     return None
 
 
@@ -168,6 +171,10 @@ def declared(decl: Declaration, problems: ProblemCollector) -> Declared:
     cell = (
         _cell(decl.name, decl.get("cell"), problems, decl.ok) if isinstance(decl.get("cell"), dict) else None
     )
+    if decl.get("bill_of_materials") is not None and decl.ok("#/bill_of_materials"):
+        bom = _bill_of_materials(decl.name, decl.get("bill_of_materials"), problems)
+        if cell is not None:
+            cell.bill_of_materials = bom
     kpis = _kpis(decl, problems)
     steps = _steps(decl, problems)
     files = decl.get("files") if decl.ok("#/files") and isinstance(decl.get("files"), dict) else {}
@@ -317,3 +324,71 @@ def _passport(rel: str, p: dict[str, Any] | None, problems: ProblemCollector) ->
                 rel, "#/passport/usable_energy", f"usable energy: {exc.message}", exc.expected, exc.found
             )
     return out
+
+
+_FACTOR = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*(g|kg|t)\s*CO2(?:e|-?eq)\s*(?:/|per)\s*(g|kg|t)\s*$"
+)
+_MASS = {"g": 1e-3, "kg": 1.0, "t": 1e3}
+
+
+def _cell_materials() -> dict[str, bool]:
+    """Cell-material ids of the LCA model -> whether it has a default factor."""
+    from liplanet_cert.lca.materials import cell_materials
+    from liplanet_cert.lca.model import load_model
+
+    return cell_materials(load_model())
+
+
+def _bill_of_materials(rel: str, items: list[Any], problems: ProblemCollector) -> tuple[BOMLine, ...]:
+    """The declared bill of materials: known material ids (did you mean?), each once, a mass per
+    cell (pint) and, where declared, an emission factor in kg CO2e/kg -- required for a material
+    the model has no open factor for."""
+    known, seen, out = _cell_materials(), set(), []
+    for i, item in enumerate(items):
+        ptr, mat = f"#/bill_of_materials/{i}", item["material"]
+        if mat not in known:
+            expected = "a cell-material id of lca_models/cell_materials.yaml, e.g. " + ", ".join(
+                sorted(known)[:6]
+            )
+            problems.add(
+                rel, ptr + "/material", "unknown cell material" + did_you_mean(mat, known), expected, mat
+            )
+            continue
+        if mat in seen:
+            problems.add(rel, ptr + "/material", "material declared twice", "each material once", mat)
+        seen.add(mat)
+        try:
+            kg = to_unit(parse_quantity(item["mass_per_cell"], "mass"), "kg")
+        except QuantityError as exc:
+            problems.add(
+                rel, ptr + "/mass_per_cell", f"mass of {mat}: {exc.message}", exc.expected, exc.found
+            )
+            continue
+        if kg < 0:
+            problems.add(rel, ptr + "/mass_per_cell", "mass is negative", ">= 0", str(item["mass_per_cell"]))
+            continue
+        factor = None
+        if "emission_factor" in item:
+            m = _FACTOR.match(str(item["emission_factor"]))
+            if m is None:
+                problems.add(
+                    rel,
+                    ptr + "/emission_factor",
+                    f"emission factor of {mat} is not a factor per mass of CO2e",
+                    "e.g. '9.5 kg CO2e/kg'",
+                    str(item["emission_factor"]),
+                )
+                continue
+            factor = float(m.group(1)) * _MASS[m.group(2)] / _MASS[m.group(3)]
+        elif not known[mat]:
+            problems.add(
+                rel,
+                ptr,
+                f"no open emission factor for {mat}: the line must declare one",
+                "emission_factor (kg CO2e/kg) with its source",
+                "no emission_factor",
+            )
+            continue
+        out.append(BOMLine(mat, kg, factor, str(item.get("source", "")), f"{rel}{ptr}"))
+    return tuple(out)

@@ -22,6 +22,18 @@ class InputFile:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class BOMLine:
+    """A line of the declared bill of materials: kg of ``material`` per cell, with the supplier's
+    emission factor (kg CO2e/kg) and its source when declared."""
+
+    material: str
+    kg_per_cell: float
+    kg_co2e_per_kg: float | None
+    source: str
+    pointer: str  # declaration.yaml#/bill_of_materials/<i>
+
+
 @dataclass
 class Cell:
     format: str
@@ -32,6 +44,7 @@ class Cell:
     all_solid_state: bool = False
     mass_kg: float | None = None
     text: dict[str, str] = field(default_factory=dict)  # quantities as declared
+    bill_of_materials: tuple[BOMLine, ...] | None = None  # None: not declared (the default applies)
 
 
 @dataclass

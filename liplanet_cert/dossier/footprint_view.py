@@ -241,8 +241,11 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
     """The footprint section (None without a footprint); ``titles`` are the steps' titles."""
     if fp is None:
         return None
-    total_kwh = number(fp.total_per_kwh)
-    total_cell = number(fp.total_per_cell)
+    # the production totals are the main-production stage's (a footprint stored before stages: its
+    # totals); the cradle-to-gate totals and the materials stage are under "stages"
+    main = fp.stage("main_production")
+    total_kwh = number(fp.total_per_kwh if main is None else main.kg_co2e_per_kwh)
+    total_cell = number(fp.total_per_cell if main is None else main.kg_co2e_per_cell)
     unc = fp.uncertainty or {}
     unc_steps, unc_total, unc_unit = _uncertainty(unc)
     conv = _PerKwh(total_kwh, total_cell, unc_unit)
@@ -252,9 +255,10 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
         "functional_unit": [_fu_row(str(k), v) for k, v in fp.functional_unit.items()],
         "total_kwh": total_kwh,
         "total_cell": total_cell,
-        "total_abs": number(fp.total_kg_co2e),
+        "total_abs": number(fp.total_kg_co2e if main is None else main.kg_co2e),
         "total_interval": conv.interval(unc_total, total_kwh, total_cell),
-        "primary_share": number(fp.primary_data_share),
+        "primary_share": number(fp.primary_data_share if main is None else main.primary_data_share),
+        "stages": stages_view(fp),
         "steps": steps,
         "by_kind": {k: sum(st["contrib_kwh"][k] for st in steps) for k in KINDS},
         "uncertainty": _scalars(unc, ("steps", "total", "unit")) if unc else None,
@@ -263,4 +267,47 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
         "model": fp.model,
         "sources": [_source(src) for src in fp.sources],
         "chart": charts.footprint_chart(_chart_rows(steps)) if html else "",
+    }
+
+
+_STAGE_TITLES = {
+    "raw_material_acquisition": "Raw material acquisition and pre-processing (cell materials)",
+    "main_production": "Main production (gate-to-gate, this line)",
+}
+
+
+def stages_view(fp: FootprintResult) -> dict[str, Any] | None:
+    """The life-cycle stages (None for a footprint stored before stages): one row per stage, the
+    cradle-to-gate totals, and the materials stage's rows (material, mass, factor, emissions)."""
+    if not fp.stages:
+        return None
+    mats = fp.stage("raw_material_acquisition")
+    return {
+        "rows": [
+            {
+                "name": st.name,
+                "title": _STAGE_TITLES.get(st.name, st.name),
+                "per_cell": number(st.kg_co2e_per_cell),
+                "per_kwh": number(st.kg_co2e_per_kwh),
+                "primary_share": number(st.primary_data_share),
+                "basis": st.basis,
+                "not_computed": st.not_computed,
+            }
+            for st in fp.stages
+        ],
+        "total_kwh": number(fp.total_per_kwh),
+        "total_cell": number(fp.total_per_cell),
+        "total_abs": number(fp.total_kg_co2e),
+        "primary_share": number(fp.primary_data_share),
+        "materials": [
+            {
+                "material": str(r.get("material", "")),
+                "kg_per_cell": number(r.get("kg_per_cell")),
+                "factor": number(r.get("kg_co2e_per_kg")),
+                "per_cell": number(r.get("kg_co2e_per_cell")),
+                "data_source": str(r.get("data_source", "")),
+                "source": str(r.get("source", "")),
+            }
+            for r in (mats.rows if mats is not None else ())
+        ],
     }

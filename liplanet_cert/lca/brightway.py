@@ -30,6 +30,7 @@ from typing import Any
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.lca.bwdir import cache_path, locked, read_cache, resolve_bw_dir, usable_bw_dir
+from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory
 from liplanet_cert.lca.model import Model, gas_factors
 from liplanet_cert.lca.types import StepInventory
 
@@ -223,8 +224,58 @@ def _setup(model: Model, path: Path) -> dict[str, float]:
     return impacts
 
 
-def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[str, int]:
-    """(Re)write the foreground: one activity per step, linked to the background."""
+def _materials_foreground(
+    bd: Any, model: Model, materials: tuple[MaterialsInventory, float]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The materials stage: one activity drawing each material over the period (kg) from the
+    background (default factor) or from a foreground activity emitting the declared factor as CO2."""
+    inv, cells = materials
+    bg = _background_name(model)
+    co2 = _flow(bd, "Carbon dioxide, fossil")
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    exchanges: list[dict[str, Any]] = [
+        {"input": (FOREGROUND, MATERIALS_ACTIVITY), "amount": 1.0, "type": "production"}
+    ]
+    for f in inv.flows:
+        if f.primary:
+            data[(FOREGROUND, f.supplier)] = {
+                "name": f"{f.material}, supplier-specific (CO2e as CO2)",
+                "unit": "kilogram",
+                "location": "GLO",
+                "type": "process",
+                "comment": f.source,
+                "exchanges": [
+                    {"input": (FOREGROUND, f.supplier), "amount": 1.0, "type": "production"},
+                    {"input": co2, "amount": f.kg_co2e_per_kg, "type": "biosphere"},
+                ],
+            }
+        supplier = (FOREGROUND, f.supplier) if f.primary else (bg, f.supplier)
+        exchanges.append(
+            {
+                "input": supplier,
+                "amount": f.kg_per_cell * cells,
+                "type": "technosphere",
+                "comment": f.material,
+            }
+        )
+    data[(FOREGROUND, MATERIALS_ACTIVITY)] = {
+        "name": "raw material acquisition and pre-processing (cell materials)",
+        "unit": "reporting period",
+        "location": "GLO",
+        "type": "process",
+        "exchanges": exchanges,
+    }
+    return data
+
+
+def _foreground(
+    bd: Any,
+    model: Model,
+    inventory: list[StepInventory],
+    materials: tuple[MaterialsInventory, float] | None = None,
+) -> dict[str, int]:
+    """(Re)write the foreground: one activity per step, linked to the background, and the
+    materials stage when given (its inventory and the cells over the period)."""
     bg = _background_name(model)
     data: dict[tuple[str, str], dict[str, Any]] = {}
     for inv in inventory:
@@ -246,6 +297,8 @@ def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[s
             "data_source": inv.data_source,
             "exchanges": exchanges,
         }
+    if materials is not None:
+        data.update(_materials_foreground(bd, model, materials))
     with quiet():
         db = bd.Database(FOREGROUND)
         db.write(data)
@@ -253,14 +306,20 @@ def _foreground(bd: Any, model: Model, inventory: list[StepInventory]) -> dict[s
 
 
 def brightway_step_scores(
-    model: Model, inventory: list[StepInventory], bw_dir: Path | str | None = None
+    model: Model,
+    inventory: list[StepInventory],
+    bw_dir: Path | str | None = None,
+    materials: tuple[MaterialsInventory, float] | None = None,
 ) -> dict[str, float]:
-    """kg CO2e over the period per step, each step solved by bw2calc (the source of truth)."""
+    """kg CO2e over the period per step, each step solved by bw2calc (the source of truth); with
+    ``materials`` (the stage's inventory and the cells over the period) also the materials stage,
+    under the key ``MATERIALS_ACTIVITY``."""
     path = resolve_bw_dir(bw_dir)
     with locked(path):  # the foreground is one database: one process writes and solves it at a time
         setup(model, path)
         bd, bc = _bw(path)
-        ids = _foreground(bd, model, inventory)
+        wanted = {inv.step for inv in inventory} | {MATERIALS_ACTIVITY}
+        ids = {k: v for k, v in _foreground(bd, model, inventory, materials).items() if k in wanted}
         with quiet():
             lca = bc.LCA({i: 1.0 for i in ids.values()}, method=model.method)
             lca.lci()

@@ -20,8 +20,17 @@ from typing import Any
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.lca import bwdir
 from liplanet_cert.lca.inventory import apply_scenario, build_inventory
+from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory, build_materials, stage_result
 from liplanet_cert.lca.model import Model, load_model
-from liplanet_cert.lca.types import CARRIERS, FootprintInput, FootprintResult, StepInventory, StepResult
+from liplanet_cert.lca.types import (
+    CARRIERS,
+    MAIN_PRODUCTION,
+    FootprintInput,
+    FootprintResult,
+    StageResult,
+    StepInventory,
+    StepResult,
+)
 
 
 def unit_impacts(model: Model, bw_dir: Path | str | None = None) -> dict[str, float]:
@@ -51,6 +60,29 @@ def _carrier_scores(inventory: list[StepInventory], impacts: dict[str, float]) -
     return out
 
 
+def material_scores(inv: MaterialsInventory, cells: float, impacts: dict[str, float]) -> list[float]:
+    """kg CO2e over the period per material, at the precision the Brightway engine uses: the amount
+    (kg over the period) and a declared factor are float32, as Brightway stores them."""
+    return [
+        f32(f.kg_per_cell * cells) * (f32(f.kg_co2e_per_kg) if f.primary else impacts[f.supplier])
+        for f in inv.flows
+    ]
+
+
+def _main_stage(steps: list[StepResult], cells: float, kwh: float) -> StageResult:
+    kg = sum(s.kg_co2e for s in steps)
+    primary = sum(s.primary_kg_co2e for s in steps)
+    return StageResult(
+        MAIN_PRODUCTION,
+        kg,
+        sum(s.kg_co2e_per_cell for s in steps),
+        sum(s.kg_co2e_per_kwh for s in steps),
+        primary / kg if kg else 0.0,
+        tuple(s.to_dict() for s in steps),
+        "per-step energy of the line (metered, else reference model)",
+    )
+
+
 def _result(
     inp: FootprintInput,
     model: Model,
@@ -59,6 +91,7 @@ def _result(
     totals: dict[str, float],
     engine: str,
     country: str,
+    materials: StageResult,
 ) -> FootprintResult:
     cells, kwh = inp.cells_produced, inp.cells_produced * inp.cell_energy_kwh
     grand = sum(totals.values())
@@ -77,12 +110,16 @@ def _result(
                 primary_kg_co2e=per_step[inv.step]["primary"],
             )
         )
-    primary = sum(s.primary_kg_co2e for s in steps)
     grid = model.grid(country) or {}
-    # totals are the plain left-to-right sums of the step values, so they equal the sum of steps
-    total_kg = sum(s.kg_co2e for s in steps)
-    total_cell = sum(s.kg_co2e_per_cell for s in steps)
-    total_kwh = sum(s.kg_co2e_per_kwh for s in steps)
+    main = _main_stage(steps, cells, kwh)
+    stages = (materials, main)
+    done = [s for s in stages if s.computed]
+    # totals are the plain left-to-right sums of the computed stages' values (main production is
+    # the plain sum of its steps), so they equal the sum of the stages
+    total_kg = sum(s.kg_co2e or 0.0 for s in done)
+    total_cell = sum(s.kg_co2e_per_cell or 0.0 for s in done)
+    total_kwh = sum(s.kg_co2e_per_kwh or 0.0 for s in done)
+    primary = sum((s.kg_co2e or 0.0) * (s.primary_data_share or 0.0) for s in done)
     return FootprintResult(
         method=model.method,
         functional_unit={
@@ -99,10 +136,11 @@ def _result(
         total_kg_co2e=total_kg,
         total_per_cell=total_cell,
         total_per_kwh=total_kwh,
-        primary_data_share=primary / grand if grand else 0.0,
+        primary_data_share=primary / total_kg if total_kg else 0.0,
         model=model.info,
         sources=model.sources(),
         engine=engine,
+        stages=stages,
     )
 
 
@@ -113,13 +151,18 @@ def _evaluate(
     country: str,
     engine: str,
     bw_dir: Path | str | None,
+    materials: MaterialsInventory,
 ) -> FootprintResult:
     impacts = unit_impacts(model, bw_dir)
     per_step = _carrier_scores(inventory, impacts)
+    mat_scores = material_scores(materials, inp.cells_produced, impacts)
+    mat_total: float | None = None
     if engine == "brightway":
         from liplanet_cert.lca import brightway as bw
 
-        totals = bw.brightway_step_scores(model, inventory, bw_dir)
+        solve = None if materials.not_computed else (materials, inp.cells_produced)
+        totals = bw.brightway_step_scores(model, inventory, bw_dir, materials=solve)
+        mat_total = totals.pop(MATERIALS_ACTIVITY, None)
     elif engine == "fast":
         totals = {s: v["electricity"] + v["heat"] + v["materials"] for s, v in per_step.items()}
     else:
@@ -131,7 +174,9 @@ def _evaluate(
                 found=engine,
             )
         )
-    return _result(inp, model, inventory, per_step, totals, engine, country)
+    kwh = inp.cells_produced * inp.cell_energy_kwh
+    stage = stage_result(materials, mat_scores, mat_total, inp.cells_produced, kwh)
+    return _result(inp, model, inventory, per_step, totals, engine, country, stage)
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -179,6 +224,51 @@ def _uncertainty(
     }
 
 
+def _scenario_section(result: FootprintResult, alt: FootprintResult, scen: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's reduction per step and in total (main production, where the energy is)."""
+    rows = []
+    for base in result.steps:
+        new = alt.step(base.step)
+        red = base.kg_co2e_per_cell - new.kg_co2e_per_cell
+        rows.append(
+            {
+                "step": base.step,
+                "baseline_kg_co2e_per_cell": base.kg_co2e_per_cell,
+                "scenario_kg_co2e_per_cell": new.kg_co2e_per_cell,
+                "reduction_kg_co2e_per_cell": red,
+                "reduction_share": red / base.kg_co2e_per_cell if base.kg_co2e_per_cell else 0.0,
+            }
+        )
+    # a scenario changes the line's energy: it is reported against main production (gate-to-gate)
+    base_main, alt_main = result.stage(MAIN_PRODUCTION), alt.stage(MAIN_PRODUCTION)
+    assert base_main is not None and alt_main is not None
+    base_cell, alt_cell = base_main.kg_co2e_per_cell or 0.0, alt_main.kg_co2e_per_cell or 0.0
+    red_total = base_cell - alt_cell
+    return {
+        "id": scen["id"],
+        "version": str(scen["version"]),
+        "title": scen["title"],
+        "steps": rows,
+        "total": {
+            "baseline_kg_co2e_per_cell": base_cell,
+            "scenario_kg_co2e_per_cell": alt_cell,
+            "reduction_kg_co2e_per_cell": red_total,
+            "reduction_share": red_total / base_cell if base_cell else 0.0,
+            "baseline_kg_co2e_per_kwh": base_main.kg_co2e_per_kwh,
+            "scenario_kg_co2e_per_kwh": alt_main.kg_co2e_per_kwh,
+        },
+        "changes": [
+            {
+                k: v
+                for k, v in c.items()
+                if k in ("op", "steps", "supplier", "carriers", "factor", "source", "year")
+            }
+            | ({"cop": c["cop"]["value"]} if "cop" in c else {})
+            for c in scen["changes"]
+        ],
+    }
+
+
 def compute_footprint(
     inp: FootprintInput,
     *,
@@ -201,49 +291,16 @@ def compute_footprint(
     model = load_model(model_dir)
     country, inventory = build_inventory(inp, model)
     scen = model.scenario(scenario) if scenario else None  # fail early on an unknown name
-    result = _evaluate(inp, model, inventory, country, engine, bw_dir)
+    materials = build_materials(inp, model)
+    result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials)
     extra: dict[str, Any] = {}
     if uncertainty:
         extra["uncertainty"] = _uncertainty(inp, model, inventory, uncertainty, seed, bw_dir)
     if scen is not None:
-        alt = _evaluate(inp, model, apply_scenario(inventory, scen, country), country, engine, bw_dir)
-        rows = []
-        for base in result.steps:
-            new = alt.step(base.step)
-            red = base.kg_co2e_per_cell - new.kg_co2e_per_cell
-            rows.append(
-                {
-                    "step": base.step,
-                    "baseline_kg_co2e_per_cell": base.kg_co2e_per_cell,
-                    "scenario_kg_co2e_per_cell": new.kg_co2e_per_cell,
-                    "reduction_kg_co2e_per_cell": red,
-                    "reduction_share": red / base.kg_co2e_per_cell if base.kg_co2e_per_cell else 0.0,
-                }
-            )
-        red_total = result.total_per_cell - alt.total_per_cell
-        extra["scenario"] = {
-            "id": scen["id"],
-            "version": str(scen["version"]),
-            "title": scen["title"],
-            "steps": rows,
-            "total": {
-                "baseline_kg_co2e_per_cell": result.total_per_cell,
-                "scenario_kg_co2e_per_cell": alt.total_per_cell,
-                "reduction_kg_co2e_per_cell": red_total,
-                "reduction_share": red_total / result.total_per_cell if result.total_per_cell else 0.0,
-                "baseline_kg_co2e_per_kwh": result.total_per_kwh,
-                "scenario_kg_co2e_per_kwh": alt.total_per_kwh,
-            },
-            "changes": [
-                {
-                    k: v
-                    for k, v in c.items()
-                    if k in ("op", "steps", "supplier", "carriers", "factor", "source", "year")
-                }
-                | ({"cop": c["cop"]["value"]} if "cop" in c else {})
-                for c in scen["changes"]
-            ],
-        }
+        alt = _evaluate(
+            inp, model, apply_scenario(inventory, scen, country), country, engine, bw_dir, materials
+        )
+        extra["scenario"] = _scenario_section(result, alt, scen)
     if extra:
         from dataclasses import replace
 

@@ -55,6 +55,7 @@ class Model:
     classes: dict[str, Any]
     scenarios: dict[str, dict[str, Any]]
     sha256: str
+    cell_materials: dict[str, Any]
 
     @property
     def method(self) -> tuple[str, ...]:
@@ -76,6 +77,9 @@ class Model:
             {f"electricity|{s}": v["g_co2e_per_kwh"] / 1000 for s, v in el.get("suppliers", {}).items()}
         )
         out.update({f"material|{m}": v["kg_co2e_per_kg"] for m, v in self.background["materials"].items()})
+        out.update(
+            {f"cell_material|{m}": v["kg_co2e_per_kg"] for m, v in self.cell_materials["materials"].items()}
+        )
         return out
 
     def materials(self) -> set[str]:
@@ -193,7 +197,21 @@ class Model:
                     "year": v["year"],
                 }
             )
-        return tuple(out)
+        return tuple(out) + self.cell_material_sources()
+
+    def cell_material_sources(self) -> tuple[dict[str, Any], ...]:
+        """The sources of the materials stage (factors, default bill of materials) as one entry,
+        for the dossier; each is cited in full, with its data, in ``cell_materials.yaml``."""
+        src = self.cell_materials["sources"].values()
+        return (
+            {
+                "id": "cell_materials",
+                "what": "cell materials: factors and default bill of materials",
+                "source": "; ".join(" ".join(v["citation"].split()) for v in src),
+                "year": max(int(v["year"]) for v in src),
+                "licence": ", ".join(sorted({str(v["licence"]) for v in src})),
+            },
+        )
 
 
 @lru_cache(maxsize=4)
@@ -216,6 +234,7 @@ def _load(root: Path) -> Model:
         classes=_read(root / files["performance_classes"]),
         scenarios=scen,
         sha256=digest.hexdigest(),
+        cell_materials=_read(root / files["cell_materials"]),
     )
 
 

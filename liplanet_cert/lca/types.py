@@ -48,8 +48,26 @@ class MeteredStep:
 
 
 @dataclass(frozen=True)
+class MaterialLine:
+    """One line of a declared bill of materials: ``kg_per_cell`` of ``material`` (an id of
+    ``lca_models/cell_materials.yaml``), with the supplier's ``kg_co2e_per_kg`` and its ``source``
+    when the line declares one (``None``: the model's default factor)."""
+
+    material: str
+    kg_per_cell: float
+    kg_co2e_per_kg: float | None = None
+    source: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
 class FootprintInput:
-    """Everything the footprint needs from a bundle."""
+    """Everything the footprint needs from a bundle.
+
+    ``chemistry`` (the declared string, e.g. ``NMC811/graphite``) selects the default bill of
+    materials of the materials stage; ``bill_of_materials`` (when not ``None``) is the line's own,
+    which replaces the default.  Neither given: the materials stage is not computed.
+    """
 
     country: str
     cells_produced: float
@@ -57,6 +75,8 @@ class FootprintInput:
     steps: tuple[str, ...]
     metered: dict[str, MeteredStep] = field(default_factory=dict)
     fallback_to_eu27: bool = False
+    chemistry: str = ""
+    bill_of_materials: tuple[MaterialLine, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,9 +182,72 @@ class StepResult:
         )
 
 
+MAIN_PRODUCTION = "main_production"
+RAW_MATERIALS = "raw_material_acquisition"
+_NUMBER_OR_NONE = (float, int, type(None))
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One life-cycle stage of the footprint (EU Battery Regulation 2023/1542 Art. 7):
+    ``raw_material_acquisition`` (rows: one per material) or ``main_production`` (rows: the
+    per-step rows of :attr:`FootprintResult.steps`).
+
+    A stage that cannot be computed (no bill of materials for the chemistry) has ``not_computed``
+    (the reason) and ``None`` numbers: it adds nothing to the totals, and says so.
+    """
+
+    name: str
+    kg_co2e: float | None  # over the reporting period
+    kg_co2e_per_cell: float | None
+    kg_co2e_per_kwh: float | None
+    primary_data_share: float | None
+    rows: tuple[dict[str, Any], ...]
+    basis: str = ""  # what the stage was computed from, e.g. "default bill of materials NMC811"
+    not_computed: str = ""  # the reason, when the stage is not computed
+
+    @property
+    def computed(self) -> bool:
+        return not self.not_computed
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kg_co2e": self.kg_co2e,
+            "kg_co2e_per_cell": self.kg_co2e_per_cell,
+            "kg_co2e_per_kwh": self.kg_co2e_per_kwh,
+            "primary_data_share": self.primary_data_share,
+            "rows": [dict(r) for r in self.rows],
+        }
+        if self.basis:
+            out["basis"] = self.basis
+        if self.not_computed:
+            out["not_computed"] = self.not_computed
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StageResult:
+        """The stage :meth:`to_dict` wrote."""
+        what = "footprint stage"
+        return cls(
+            name=_read(d, "name", str, what),
+            kg_co2e=_read(d, "kg_co2e", _NUMBER_OR_NONE, what),
+            kg_co2e_per_cell=_read(d, "kg_co2e_per_cell", _NUMBER_OR_NONE, what),
+            kg_co2e_per_kwh=_read(d, "kg_co2e_per_kwh", _NUMBER_OR_NONE, what),
+            primary_data_share=_read(d, "primary_data_share", _NUMBER_OR_NONE, what),
+            rows=tuple(_typed(r, dict, f"{what}/rows") for r in _read(d, "rows", list, what)),
+            basis=_typed(d.get("basis", ""), str, f"{what}/basis"),
+            not_computed=_typed(d.get("not_computed", ""), str, f"{what}/not_computed"),
+        )
+
+
 @dataclass(frozen=True)
 class FootprintResult:
     """Per-step CO2 footprint with totals, provenance and the optional analyses.
+
+    ``stages`` are the life-cycle stages (raw material acquisition, main production); the totals
+    are their sum.  ``steps`` are the rows of the main-production stage.  A footprint stored
+    before stages existed reads back with ``stages == ()``.
 
     ``uncertainty`` (Monte Carlo percentiles) and ``scenario`` (a scenario's reduction per step)
     are the plain JSON the analyses produce.  ``engine`` is ``None`` only in a footprint read back
@@ -183,12 +266,26 @@ class FootprintResult:
     engine: str | None = "fast"  # fast | brightway; None: not recorded
     uncertainty: dict[str, Any] | None = None
     scenario: dict[str, Any] | None = None
+    stages: tuple[StageResult, ...] = ()
 
     def step(self, name: str) -> StepResult:
         for s in self.steps:
             if s.step == name:
                 return s
         raise KeyError(name)
+
+    def stage(self, name: str) -> StageResult | None:
+        """The stage ``name`` (``None`` when the footprint has none: one stored before stages)."""
+        return next((s for s in self.stages if s.name == name), None)
+
+    @property
+    def main_production(self) -> tuple[float, float]:
+        """(kg CO2e per kWh, primary data share) of the main-production (gate-to-gate) stage; in a
+        footprint stored before stages, its totals (which were main production only)."""
+        main = self.stage(MAIN_PRODUCTION)
+        if main is None or main.kg_co2e_per_kwh is None or main.primary_data_share is None:
+            return self.total_per_kwh, self.primary_data_share
+        return main.kg_co2e_per_kwh, main.primary_data_share
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of issue 3 (plain types, deterministic order)."""
@@ -202,6 +299,7 @@ class FootprintResult:
                 "kg_co2e": self.total_kg_co2e,
             },
             "primary_data_share": self.primary_data_share,
+            **({"stages": [s.to_dict() for s in self.stages]} if self.stages else {}),
             "model": dict(self.model),
             "sources": [dict(s) for s in self.sources],
         }
@@ -219,6 +317,7 @@ class FootprintResult:
         :meth:`StepResult.from_dict`).  KeyError or TypeError when ``d`` is not of that shape."""
         total = _read(d, "total", dict)
         uncertainty, scenario = d.get("uncertainty"), d.get("scenario")
+        stages = _typed(d.get("stages", []), list, "footprint/stages")
         return cls(
             method=tuple(_read(d, "method", list)),
             functional_unit=dict(_read(d, "functional_unit", dict)),
@@ -232,4 +331,5 @@ class FootprintResult:
             engine=None,
             uncertainty=None if uncertainty is None else _read(d, "uncertainty", dict),
             scenario=None if scenario is None else _read(d, "scenario", dict),
+            stages=tuple(StageResult.from_dict(s) for s in stages),
         )

@@ -109,10 +109,27 @@ def test_brightway_step_results_match_amounts_times_factors(bw_dir, shipped_cfs)
 
 @pytest.mark.slow
 def test_fast_engine_equals_brightway_engine(bw_dir):
-    inp = full_line()
-    for scenario in (None, "renewable-electricity", "heat-pump-drying", "optimised-dry-room"):
+    from dataclasses import replace
+
+    from liplanet_cert.lca.types import MaterialLine
+
+    declared = (MaterialLine("copper", 0.004), MaterialLine("separator", 0.001, 7.25, "supplier"))
+    for inp, scenario in (
+        (full_line(), None),
+        (full_line(), "renewable-electricity"),
+        (full_line(), "heat-pump-drying"),
+        (full_line(), "optimised-dry-room"),
+        (replace(full_line(), chemistry="NMC811/graphite"), None),  # the default materials stage
+        (replace(full_line(), bill_of_materials=declared), "renewable-electricity"),
+    ):
         fast = compute_footprint(inp, scenario=scenario, bw_dir=bw_dir).to_dict()
         full = compute_footprint(inp, scenario=scenario, bw_dir=bw_dir, engine="brightway").to_dict()
+        for a, b in zip(fast.get("stages", []), full.get("stages", []), strict=True):
+            assert a["name"] == b["name"]
+            if "not_computed" in a:  # no chemistry or bill of materials: in both, with its reason
+                assert a == b
+            else:
+                assert a["kg_co2e"] == pytest.approx(b["kg_co2e"], rel=1e-9)
         for a, b in zip(fast["steps"], full["steps"]):
             assert a["step"] == b["step"]
             assert a["kg_co2e_per_cell"] == pytest.approx(b["kg_co2e_per_cell"], rel=1e-9, abs=1e-15)

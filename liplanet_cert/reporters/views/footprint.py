@@ -1,5 +1,6 @@
-"""Terminal view of a footprint (``liplanet-cert footprint``): one row per production step, the
-totals, and the method and model it was computed with."""
+"""Terminal view of a footprint (``liplanet-cert footprint``): one row per production step (the
+main-production stage), one row per cell material (the raw-material stage), the stage totals and
+the cradle-to-gate total, and the method and model it was computed with."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def show_footprint(fp: FootprintResult, console: Any) -> None:
         "italic",
     )
     _table(fp, unc, scen, scen_steps).print(console)
+    _show_stages(fp, console)
     _footer(fp, scen, console)
 
 
@@ -91,10 +93,13 @@ def _step_row(s: StepResult, unc: dict[str, Any], scen_steps: dict[str, Any]) ->
 def _total_row(
     fp: FootprintResult, unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]
 ) -> list[Any]:
+    main = fp.stage("main_production")
+    per_cell = fp.total_per_cell if main is None else (main.kg_co2e_per_cell or 0.0)
+    per_kwh = fp.total_per_kwh if main is None else (main.kg_co2e_per_kwh or 0.0)
     total_row = [
-        "total",
-        f"{fp.total_per_cell:.4f}",
-        f"{fp.total_per_kwh:.2f}",
+        "total" if main is None else "main production",
+        f"{per_cell:.4f}",
+        f"{per_kwh:.2f}",
         "100 %",
         "",
         "",
@@ -112,6 +117,81 @@ def _total_row(
             else ""
         )
     return total_row
+
+
+def _show_stages(fp: FootprintResult, console: Any) -> None:
+    """The raw-material stage (one row per material, or why it is not computed) and the stage
+    totals with the cradle-to-gate total (nothing for a footprint stored before stages)."""
+    from liplanet_cert.reporters.safetable import print_text
+
+    mats = fp.stage("raw_material_acquisition")
+    if mats is None:
+        return
+    print_text(
+        console, f"Raw material acquisition (cell materials): {mats.basis or 'not computed'}", "italic"
+    )
+    if mats.computed:
+        _materials_table(mats).print(console)
+    else:
+        print_text(console, f"Not computed: {mats.not_computed}", "yellow")
+    _stages_table(fp).print(console)
+
+
+def _materials_table(stage: Any) -> Any:
+    from liplanet_cert.infra.textsafe import safe_text
+    from liplanet_cert.reporters.safetable import SafeTable, id_col
+
+    t = SafeTable(
+        id_col("material"),
+        id_col("kg/cell", justify="right"),
+        id_col("kg CO2e/kg", justify="right"),
+        id_col("kg CO2e/cell", justify="right"),
+        id_col("data"),
+        id_col("source", optional="source"),
+        key=0,
+    )
+    for r in stage.rows:
+        primary = r.get("data_source") == "primary"
+        t.add_row(
+            str(r.get("material", "")),
+            f"{float(r.get('kg_per_cell', 0)):.5f}",
+            f"{float(r.get('kg_co2e_per_kg', 0)):.2f}",
+            f"{float(r.get('kg_co2e_per_cell', 0)):.4f}",
+            safe_text(str(r.get("data_source", "")), style="green" if primary else "yellow"),
+            str(r.get("source", "")),
+        )
+    return t
+
+
+def _stages_table(fp: FootprintResult) -> Any:
+    from liplanet_cert.reporters.safetable import SafeTable, id_col
+
+    t = SafeTable(
+        id_col("stage"),
+        id_col("kg/cell", justify="right"),
+        id_col("kg/kWh", justify="right"),
+        id_col("primary", justify="right"),
+        key=0,
+    )
+    for st in fp.stages:
+        if st.computed:
+            t.add_row(
+                st.name,
+                f"{st.kg_co2e_per_cell or 0.0:.4f}",
+                f"{st.kg_co2e_per_kwh or 0.0:.2f}",
+                f"{(st.primary_data_share or 0.0) * 100:.0f} %",
+            )
+        else:
+            t.add_row(st.name, "not computed", "", "")
+    t.add_section()
+    t.add_row(
+        "total (cradle-to-gate)",
+        f"{fp.total_per_cell:.4f}",
+        f"{fp.total_per_kwh:.2f}",
+        f"{fp.primary_data_share * 100:.0f} %",
+        style="bold",
+    )
+    return t
 
 
 def _footer(fp: FootprintResult, scen: dict[str, Any], console: Any) -> None:
