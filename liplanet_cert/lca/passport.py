@@ -43,12 +43,15 @@ def computed_stages(footprint: Any) -> dict[str, float]:
     """Battery Pass stage -> kg CO2e per cell of the stages a footprint computed.
 
     A footprint without ``stages`` (before the materials stage existed) is main production alone:
-    its per-cell total."""
+    its per-cell total.  A stage the footprint could not compute (``not_computed``) is left out:
+    the passport is then partial."""
     stages = getattr(footprint, "stages", None)
     if not stages:
         return {"MainProduction": float(footprint.total_per_cell)}
     out: dict[str, float] = {}
     for s in stages:
+        if getattr(s, "not_computed", None) or s.kg_co2e_per_cell is None:
+            continue  # e.g. no open bill of materials for the chemistry: the stage is missing
         name = STAGE_NAMES.get(getattr(s, "name", None))  # type: ignore[arg-type]
         if name is None:
             raise ValueError(f"unknown footprint stage {getattr(s, 'name', None)!r}")
