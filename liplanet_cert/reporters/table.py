@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from liplanet_cert.assessment.result import Result, Status, Unassessed, Verdict
 from liplanet_cert.infra.textsafe import clean, safe_text
@@ -116,11 +116,7 @@ class TableReporter(Reporter):
                 )  # type: ignore[attr-defined]
         if result.footprint is not None:
             fp = result.footprint
-            console.print(
-                safe_text(
-                    f"Footprint: {fp.total_per_kwh:.1f} kg CO2e per kWh of cell capacity ({fp.total_per_cell:.3f} kg per cell)"
-                )
-            )  # type: ignore[attr-defined]
+            console.print(safe_text(footprint_line(fp)))  # type: ignore[attr-defined]
         for w in result.warnings:
             console.print(safe_text(f"warning: {w}", style="yellow"))  # type: ignore[attr-defined]
         c = result.counts
@@ -137,3 +133,19 @@ def _short(expected: str, metric: str) -> str:
     for m in metric.split(" | "):
         text = text.replace(m + " ", "")
     return text
+
+
+def footprint_line(fp: Any) -> str:
+    """One line: the footprint, its boundary and its stages (a stage not computed says why)."""
+    total = f"{fp.total_per_kwh:.1f} kg CO2e per kWh of cell capacity ({fp.total_per_cell:.3f} kg per cell)"
+    stages = getattr(fp, "stages", ())
+    if not stages:
+        return f"Footprint (production): {total}"
+    parts = [
+        f"{s.name.replace('_', ' ')} not computed ({s.not_computed})"
+        if s.not_computed
+        else f"{s.name.replace('_', ' ')} {s.kg_co2e_per_kwh:.1f}"
+        for s in stages
+    ]
+    boundary = "production only" if any(s.not_computed for s in stages) else "cradle-to-gate"
+    return f"Footprint ({boundary}): {total}: " + "; ".join(parts)
