@@ -161,16 +161,16 @@ class Model:
                 "year": man["meter_accuracy_default"]["year"],
             },
         ]
-        for key in ("co2_kg_per_tj", "ch4_kg_per_tj", "n2o_kg_per_tj"):
-            item = gas["combustion"][key]
-            out.append(
-                {
-                    "id": f"natural_gas_{key.split('_')[0]}",
-                    "what": f"natural-gas combustion {key.split('_')[0].upper()}",
-                    "source": " ".join(item["source"].split()),
-                    "year": item["year"],
-                }
-            )
+        keys = ("co2_kg_per_tj", "ch4_kg_per_tj", "n2o_kg_per_tj")  # one row: the same guideline
+        items = [gas["combustion"][k] for k in keys]
+        out.append(
+            {
+                "id": "natural_gas_combustion",
+                "what": "natural-gas combustion CO2, CH4, N2O",
+                "source": "; ".join(dict.fromkeys(" ".join(i["source"].split()) for i in items)),
+                "year": items[0]["year"],
+            }
+        )
         out.append(
             {
                 "id": "natural_gas_upstream",
@@ -179,6 +179,16 @@ class Model:
                 "year": gas["upstream"]["year"],
             }
         )
+        basis = gas.get("calorific_basis")
+        if basis:
+            out.append(
+                {
+                    "id": "natural_gas_calorific_basis",
+                    "what": f"natural gas: NCV/GCV ratio {basis['ncv_per_gcv']['value']} (unstated basis: {basis['default']})",
+                    "source": " ".join(basis["ncv_per_gcv"]["source"].split()),
+                    "year": basis["ncv_per_gcv"]["year"],
+                }
+            )
         for sup, v in bg["electricity"].get("suppliers", {}).items():
             out.append(
                 {
