@@ -169,3 +169,25 @@ def test_material_factor_is_triangular_over_the_data_files_range(bw_dir):
     ]
     fixed = [f["parameter"] for f in u["fixed"]]
     assert "cell material separator (declared supplier factor)" in fixed
+
+
+def test_a_country_without_history_is_fixed_and_named_never_a_proxy(bw_dir, tmp_path):
+    """A model whose background has no year-to-year history for DEU: the grid factor is not varied
+    (no EU proxy), the output names it, and metered electricity at accuracy 0 has no spread."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "lca_models"
+    shutil.copytree(load_model().root, root)
+    path = root / "background.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["electricity"]["uncertainty"]["countries"]["DEU"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    u = compute_footprint(
+        _electricity_only(0.0), uncertainty=50, seed=1, bw_dir=bw_dir, model_dir=root
+    ).uncertainty
+    fixed = {f["parameter"]: f["reason"] for f in u["fixed"]}
+    assert "no proxy" in fixed["grid electricity DEU (factor)"]
+    assert u["total"]["sd"] <= 1e-12 * u["total"]["mean"] and u["contributions"]["total"] == []
+    assert "grid factor DEU: fixed" in u["distributions"]
