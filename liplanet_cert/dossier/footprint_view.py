@@ -78,7 +78,32 @@ def _uncertainty(unc: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
         steps = {str(k): v for k, v in raw.items() if isinstance(v, dict)}
     total = unc.get("total") if isinstance(unc.get("total"), dict) else steps.pop("total", None)
     steps.pop("total", None)
+    main = _stage_entry(unc, "main_production")
+    if isinstance(unc.get("stages"), list):  # both stages sampled: "total" is cradle-to-gate
+        total = main
     return steps, total, str(unc.get("unit", ""))
+
+
+def _stage_entry(unc: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The Monte Carlo summary of one stage (None for an uncertainty sampled before stages)."""
+    stages = unc.get("stages")
+    if not isinstance(stages, list):
+        return None
+    return next((e for e in stages if isinstance(e, dict) and e.get("stage") == name), None)
+
+
+def _drivers(unc: dict[str, Any]) -> dict[str, Any] | None:
+    """The top inputs by share of the variance of the total and the parameters kept fixed."""
+    contrib = unc.get("contributions")
+    if not isinstance(contrib, dict):
+        return None
+    rows = [
+        {"input": str(c.get("input", "")), "share": number(c.get("share"))}
+        for c in contrib.get("total") or []
+        if isinstance(c, dict)
+    ]
+    fixed = [str(f.get("parameter", "")) for f in unc.get("fixed") or [] if isinstance(f, dict)]
+    return {"rows": rows, "fixed": fixed}
 
 
 def _step_view(s: StepResult, titles: dict[str, str], unc: dict[str, Any], conv: _PerKwh) -> dict[str, Any]:
@@ -258,10 +283,11 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
         "total_abs": number(fp.total_kg_co2e if main is None else main.kg_co2e),
         "total_interval": conv.interval(unc_total, total_kwh, total_cell),
         "primary_share": number(fp.primary_data_share if main is None else main.primary_data_share),
-        "stages": stages_view(fp),
+        "stages": stages_view(fp, conv),
         "steps": steps,
         "by_kind": {k: sum(st["contrib_kwh"][k] for st in steps) for k in KINDS},
         "uncertainty": _scalars(unc, ("steps", "total", "unit")) if unc else None,
+        "drivers": _drivers(unc),
         "has_intervals": any(st["interval"] for st in steps),
         "scenario": _scenario_view(fp.scenario, titles, conv, html),
         "model": fp.model,
@@ -276,13 +302,26 @@ _STAGE_TITLES = {
 }
 
 
-def stages_view(fp: FootprintResult) -> dict[str, Any] | None:
+def stages_view(fp: FootprintResult, conv: _PerKwh | None = None) -> dict[str, Any] | None:
     """The life-cycle stages (None for a footprint stored before stages): one row per stage, the
-    cradle-to-gate totals, and the materials stage's rows (material, mass, factor, emissions)."""
+    cradle-to-gate totals, and the materials stage's rows (material, mass, factor, emissions);
+    with ``conv`` and a Monte Carlo of the stages, their 95 % intervals in kg CO2e/kWh."""
     if not fp.stages:
         return None
     mats = fp.stage("raw_material_acquisition")
+    unc = fp.uncertainty or {}
+    staged = conv is not None and isinstance(unc.get("stages"), list)
+
+    def interval(entry: Any, per_kwh: Any, per_cell: Any) -> dict[str, float] | None:
+        return conv.interval(entry, number(per_kwh), number(per_cell)) if staged and conv else None
+
     return {
+        "has_intervals": staged,
+        "intervals": {
+            st.name: interval(_stage_entry(unc, st.name), st.kg_co2e_per_kwh, st.kg_co2e_per_cell)
+            for st in fp.stages
+        },
+        "total_interval": interval(unc.get("total"), fp.total_per_kwh, fp.total_per_cell),
         "rows": [
             {
                 "name": st.name,

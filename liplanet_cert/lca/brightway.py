@@ -1,6 +1,8 @@
 """Brightway side of the footprint: project setup, background database, writing the unit-impact
-cache, the per-step foreground and Monte Carlo (the directory, its lock and reading the cache:
-:mod:`liplanet_cert.lca.bwdir`).
+cache and the per-step foreground (the directory, its lock and reading the cache:
+:mod:`liplanet_cert.lca.bwdir`; the Monte Carlo: :mod:`liplanet_cert.lca.montecarlo`).  The
+background carries the sourced distributions of its factors: grid electricity normal with the
+source's year-to-year spread, natural-gas combustion CO2 and the cell materials triangular.
 
 Brightway (bw2data, bw2calc, bw2io) is imported only inside these functions.  The project lives in
 ``bw_dir`` (option), else ``$LIPLANET_BW_DIR``, else the user data directory.  Everything
@@ -30,7 +32,7 @@ from typing import Any
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.infra.atomic import write_text
 from liplanet_cert.lca.bwdir import cache_path, locked, read_cache, resolve_bw_dir, usable_bw_dir
-from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory
+from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory, factor_distribution
 from liplanet_cert.lca.model import Model, gas_factors
 from liplanet_cert.lca.types import StepInventory
 
@@ -103,6 +105,13 @@ def _background_name(model: Model) -> str:
     return f"liplanet-background-{model.sha256[:12]}"
 
 
+def grid_relative_sd(model: Model) -> dict[str, float]:
+    """Country -> relative standard deviation of its grid factor (the year-to-year spread of the
+    source, ``background.yaml`` electricity/uncertainty); a country without history is absent."""
+    rows = model.background["electricity"]["uncertainty"].get("countries") or {}
+    return {c: float(v["relative_sd"]) for c, v in rows.items() if float(v.get("relative_sd", 0)) > 0}
+
+
 def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
     """Background activities: one per supplier code, linked to biosphere3 flows."""
     db = _background_name(model)
@@ -111,7 +120,7 @@ def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
         _flow(bd, "Methane, fossil"),
         _flow(bd, "Dinitrogen monoxide"),
     )
-    rel_sd = float(model.background["electricity"]["uncertainty"]["relative_sd"])
+    grid_sd = grid_relative_sd(model)
     data: dict[tuple[str, str], dict[str, Any]] = {}
 
     def act(code: str, unit: str, exchanges: list[dict[str, Any]], name: str) -> None:
@@ -126,16 +135,17 @@ def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
 
     for code, factor in model.suppliers().items():
         exc: dict[str, Any] = {"input": co2, "amount": factor, "type": "biosphere"}
-        if (
-            code.startswith("electricity|")
-            and code.split("|", 1)[1] in model.background["electricity"]["countries"]
-        ):
-            exc.update(uncertainty_type=3, loc=factor, scale=rel_sd * factor)
-            act(code, "kilowatt hour", [exc], f"grid electricity {code.split('|', 1)[1]} (CO2e as CO2)")
+        kind, _, name = code.partition("|")
+        if kind == "electricity" and name in model.background["electricity"]["countries"]:
+            if grid_sd.get(name):  # normal, sigma = the source's year-to-year spread
+                exc.update(uncertainty_type=3, loc=factor, scale=grid_sd[name] * factor)
+            act(code, "kilowatt hour", [exc], f"grid electricity {name} (CO2e as CO2)")
         else:
+            if kind == "cell_material":  # triangular over the data file's range
+                exc.update(factor_distribution(model, name))
             act(
                 code,
-                "kilogram" if code.startswith("material|") else "kilowatt hour",
+                "kilogram" if kind in ("material", "cell_material") else "kilowatt hour",
                 [exc],
                 f"{code} (CO2e as CO2)",
             )
@@ -329,61 +339,3 @@ def brightway_step_scores(
                 lca.lcia({node_id: 1.0})
                 scores[step] = float(lca.score)
     return scores
-
-
-def monte_carlo(
-    model: Model,
-    inventory: list[StepInventory],
-    iterations: int,
-    seed: int | None,
-    bw_dir: Path | str | None = None,
-) -> dict[str, list[float]]:
-    """Sample per-step kg CO2e over the period with bw2calc's stochastic matrices.
-
-    Each resource group gets its own seed spawned from ``seed`` so that parameters of the
-    foreground and the background are drawn independently.
-    """
-    path = resolve_bw_dir(bw_dir)
-    with locked(path):  # the foreground is one database: one process writes and samples it at a time
-        return _monte_carlo(model, inventory, iterations, seed, path)
-
-
-def _monte_carlo(
-    model: Model, inventory: list[StepInventory], iterations: int, seed: int | None, path: Path
-) -> dict[str, list[float]]:
-    import numpy as np
-    from stats_arrays import MCRandomNumberGenerator
-
-    setup(model, path)
-    bd, bc = _bw(path)
-    ids = _foreground(bd, model, inventory)
-    with quiet():
-        lca = bc.LCA(
-            {i: 1.0 for i in ids.values()}, method=model.method, use_distributions=True, seed_override=seed
-        )
-        lca.lci()
-        lca.lcia()
-        groups = [
-            g
-            for mm in (lca.technosphere_mm, lca.biosphere_mm, lca.characterization_mm)
-            for g in mm.groups
-            if isinstance(getattr(g, "rng", None), MCRandomNumberGenerator)
-        ]
-        seeds = (
-            np.random.SeedSequence(seed).generate_state(len(groups))
-            if seed is not None
-            else [None] * len(groups)
-        )
-        for g, s in zip(groups, seeds):
-            g.rng = MCRandomNumberGenerator(params=g.data_original, seed=None if s is None else int(s))
-        steps = [inv.step for inv in inventory]  # fixed order: reproducible sums
-        cols = [lca.dicts.activity[ids[s]] for s in steps]
-        rhs = np.zeros((lca.technosphere_matrix.shape[0], len(cols)))
-        rhs[cols, range(len(cols))] = 1.0
-        samples = np.empty((iterations, len(steps)))
-        for k in range(iterations):
-            next(lca)
-            q = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-            x = np.linalg.solve(lca.technosphere_matrix.toarray(), rhs)
-            samples[k] = q @ x
-    return {s: samples[:, j].tolist() for j, s in enumerate(steps)}

@@ -12,7 +12,6 @@ Two engines give the same numbers (tested to 1e-9):
 
 from __future__ import annotations
 
-import statistics
 import struct
 from pathlib import Path
 from typing import Any
@@ -179,49 +178,23 @@ def _evaluate(
     return _result(inp, model, inventory, per_step, totals, engine, country, stage)
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    data = sorted(values)
-    n = len(data)
-
-    def pct(p: float) -> float:  # linear interpolation, as numpy's default
-        pos = (n - 1) * p
-        lo = int(pos)
-        hi = min(lo + 1, n - 1)
-        return data[lo] + (data[hi] - data[lo]) * (pos - lo)
-
-    return {
-        "mean": statistics.fmean(data),
-        "median": pct(0.5),
-        "p2_5": pct(0.025),
-        "p97_5": pct(0.975),
-        "sd": statistics.stdev(data) if n > 1 else 0.0,
-    }
-
-
 def _uncertainty(
     inp: FootprintInput,
     model: Model,
     inventory: list[StepInventory],
+    materials: MaterialsInventory,
+    country: str,
     n: int,
     seed: int | None,
     bw_dir: Path | str | None,
 ) -> dict[str, Any]:
-    from liplanet_cert.lca import brightway as bw
+    """Monte Carlo of both stages (the materials stage when computed) through Brightway: intervals
+    per step, per stage and in total, the drivers of the spread and the parameters kept fixed."""
+    from liplanet_cert.lca import montecarlo, uncertainty
 
-    samples = bw.monte_carlo(model, inventory, n, seed, bw_dir)
-    cells = inp.cells_produced
-    order = [inv.step for inv in inventory]
-    steps = [{"step": s} | _summary([v / cells for v in samples[s]]) for s in order]
-    totals = [sum(samples[s][k] for s in order) / cells for k in range(n)]
-    return {
-        "iterations": n,
-        "seed": seed,
-        "unit": "kg CO2e per cell",
-        "steps": steps,
-        "total": _summary(totals),
-        "distributions": "meter accuracy: normal; reference-model range: triangular (low, average, high); "
-        "grid factor: normal; natural-gas combustion CO2: triangular (IPCC 95 % interval)",
-    }
+    solve = None if materials.not_computed else (materials, inp.cells_produced)
+    samples = montecarlo.monte_carlo(model, inventory, n, seed, bw_dir, materials=solve)
+    return uncertainty.section(inp, model, inventory, materials, country, samples, seed)
 
 
 def _scenario_section(result: FootprintResult, alt: FootprintResult, scen: dict[str, Any]) -> dict[str, Any]:
@@ -295,7 +268,9 @@ def compute_footprint(
     result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials)
     extra: dict[str, Any] = {}
     if uncertainty:
-        extra["uncertainty"] = _uncertainty(inp, model, inventory, uncertainty, seed, bw_dir)
+        extra["uncertainty"] = _uncertainty(
+            inp, model, inventory, materials, country, uncertainty, seed, bw_dir
+        )
     if scen is not None:
         alt = _evaluate(
             inp, model, apply_scenario(inventory, scen, country), country, engine, bw_dir, materials

@@ -59,6 +59,18 @@ def cell_materials(model: Model) -> dict[str, bool]:
     return {m: True for m in data["materials"]} | {m: False for m in data["declare_factor_only"]}
 
 
+def factor_distribution(model: Model, material: str) -> dict[str, float]:
+    """stats_arrays fields of a default material factor: triangular (low, central, high) from
+    its entry in ``cell_materials.yaml``; empty (not varied) where the file gives no range."""
+    entry = model.cell_materials["materials"][material]
+    if "low" not in entry or "high" not in entry:
+        return {}
+    lo, mode, hi = float(entry["low"]), float(entry["kg_co2e_per_kg"]), float(entry["high"])
+    if not (hi > lo and lo <= mode <= hi):
+        return {}
+    return {"uncertainty_type": 5, "loc": mode, "minimum": lo, "maximum": hi}  # 5: triangular
+
+
 def _norm(text: str) -> str:
     return _STRIP.sub("", text).casefold()
 

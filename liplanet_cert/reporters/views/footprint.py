@@ -35,7 +35,23 @@ def show_footprint(fp: FootprintResult, console: Any) -> None:
     )
     _table(fp, unc, scen, scen_steps).print(console)
     _show_stages(fp, console)
+    _show_drivers(fp, console)
     _footer(fp, scen, console)
+
+
+def _interval(u: Any) -> str:
+    """'low–high' of a Monte Carlo summary (2.5 and 97.5 percentiles), '' without one."""
+    return f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if isinstance(u, dict) and u else ""
+
+
+def _stage_interval(fp: FootprintResult, name: str) -> dict[str, Any] | None:
+    """The Monte Carlo summary of stage ``name``; an uncertainty stored before stages sampled
+    main production only, its ``total`` then is that stage's."""
+    unc = fp.uncertainty or {}
+    stages = unc.get("stages")
+    if not isinstance(stages, list):
+        return unc.get("total") if name == "main_production" else None
+    return next((s for s in stages if isinstance(s, dict) and s.get("stage") == name), None)
 
 
 def _table(fp: FootprintResult, unc: dict[str, Any], scen: dict[str, Any], scen_steps: dict[str, Any]) -> Any:
@@ -81,8 +97,7 @@ def _step_row(s: StepResult, unc: dict[str, Any], scen_steps: dict[str, Any]) ->
     ]
     row.append(safe_text(s.data_label, style=_SOURCE_STYLE.get(s.data_source, "yellow")))
     if unc:
-        u = unc.get(s.step, {})
-        row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
+        row.append(_interval(unc.get(s.step)))
     if scen_steps:
         sc = scen_steps.get(s.step, {})
         red = sc.get("reduction_kg_co2e_per_cell", sc.get("reduction"))
@@ -107,8 +122,12 @@ def _total_row(
         "",
     ]
     if unc:
-        u = (fp.uncertainty or {}).get("total", {})
-        total_row.append(f"{u.get('p2_5', 0):.3f}–{u.get('p97_5', 0):.3f}" if u else "")
+        u = (
+            _stage_interval(fp, "main_production")
+            if main is not None
+            else (fp.uncertainty or {}).get("total")
+        )
+        total_row.append(_interval(u))
     if scen_steps:
         st = scen.get("total", {})
         total_row.append(
@@ -166,32 +185,64 @@ def _materials_table(stage: Any) -> Any:
 def _stages_table(fp: FootprintResult) -> Any:
     from liplanet_cert.reporters.safetable import SafeTable, id_col
 
-    t = SafeTable(
-        id_col("stage"),
-        id_col("kg/cell", justify="right"),
-        id_col("kg/kWh", justify="right"),
-        id_col("primary", justify="right"),
-        key=0,
-    )
+    staged = isinstance((fp.uncertainty or {}).get("stages"), list)  # the stages were sampled
+    cols = [id_col("stage"), *(id_col(h, justify="right") for h in ("kg/cell", "kg/kWh", "primary"))]
+    if staged:
+        cols.append(id_col("95 % (kg/cell)", justify="right"))
+    t = SafeTable(*cols, key=0)
     for st in fp.stages:
         if st.computed:
-            t.add_row(
+            row = [
                 st.name,
                 f"{st.kg_co2e_per_cell or 0.0:.4f}",
                 f"{st.kg_co2e_per_kwh or 0.0:.2f}",
                 f"{(st.primary_data_share or 0.0) * 100:.0f} %",
-            )
+            ]
         else:
-            t.add_row(st.name, "not computed", "", "")
+            row = [st.name, "not computed", "", ""]
+        t.add_row(*row, *([_interval(_stage_interval(fp, st.name))] if staged else []))
     t.add_section()
-    t.add_row(
+    total = [
         "total (cradle-to-gate)",
         f"{fp.total_per_cell:.4f}",
         f"{fp.total_per_kwh:.2f}",
         f"{fp.primary_data_share * 100:.0f} %",
-        style="bold",
-    )
+    ]
+    t.add_row(*total, *([_interval((fp.uncertainty or {}).get("total"))] if staged else []), style="bold")
     return t
+
+
+def _show_drivers(fp: FootprintResult, console: Any) -> None:
+    """The drivers of the Monte Carlo spread (top inputs by share of variance) and what it keeps
+    fixed (nothing for an uncertainty stored without them)."""
+    from liplanet_cert.infra.textsafe import safe_text
+
+    unc = fp.uncertainty or {}
+    contrib = unc.get("contributions")
+    if not isinstance(contrib, dict):
+        return
+    console.print(
+        safe_text(
+            "Drivers of the spread of the total (share of variance: squared Spearman rank correlation, normalised):",
+            style="italic",
+        )
+    )
+    for c in contrib.get("total") or []:
+        console.print(safe_text(f"  {float(c.get('share', 0)) * 100:5.1f} %  {c.get('input', '')}"))
+    per_stage = [
+        f"{name}: {rows[0].get('input', '')} {float(rows[0].get('share', 0)) * 100:.0f} %"
+        for name, rows in (contrib.get("stages") or {}).items()
+        if rows
+    ]
+    if per_stage:
+        console.print(safe_text("  largest per stage: " + "; ".join(per_stage)))
+    fixed = [str(f.get("parameter", "")) for f in unc.get("fixed") or [] if isinstance(f, dict)]
+    if fixed:
+        console.print(
+            safe_text(
+                "Not varied (no sourced distribution; reasons in the JSON): " + "; ".join(fixed), style="dim"
+            )
+        )
 
 
 def _footer(fp: FootprintResult, scen: dict[str, Any], console: Any) -> None:
