@@ -161,34 +161,7 @@ class Model:
                 "year": man["meter_accuracy_default"]["year"],
             },
         ]
-        keys = ("co2_kg_per_tj", "ch4_kg_per_tj", "n2o_kg_per_tj")  # one row: the same guideline
-        items = [gas["combustion"][k] for k in keys]
-        out.append(
-            {
-                "id": "natural_gas_combustion",
-                "what": "natural-gas combustion CO2, CH4, N2O",
-                "source": "; ".join(dict.fromkeys(" ".join(i["source"].split()) for i in items)),
-                "year": items[0]["year"],
-            }
-        )
-        out.append(
-            {
-                "id": "natural_gas_upstream",
-                "what": "natural-gas supply chain (upstream)",
-                "source": " ".join(gas["upstream"]["source"].split()),
-                "year": gas["upstream"]["year"],
-            }
-        )
-        basis = gas.get("calorific_basis")
-        if basis:
-            out.append(
-                {
-                    "id": "natural_gas_calorific_basis",
-                    "what": f"natural gas: NCV/GCV ratio {basis['ncv_per_gcv']['value']} (unstated basis: {basis['default']})",
-                    "source": " ".join(basis["ncv_per_gcv"]["source"].split()),
-                    "year": basis["ncv_per_gcv"]["year"],
-                }
-            )
+        out += _gas_sources(gas)
         for sup, v in bg["electricity"].get("suppliers", {}).items():
             out.append(
                 {
@@ -222,6 +195,40 @@ class Model:
                 "licence": ", ".join(sorted({str(v["licence"]) for v in src})),
             },
         )
+
+
+def _gas_sources(gas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The natural-gas sources: combustion (one row: one guideline), upstream, calorific basis."""
+    out: list[dict[str, Any]] = []
+    keys = ("co2_kg_per_tj", "ch4_kg_per_tj", "n2o_kg_per_tj")  # one row: the same guideline
+    items = [gas["combustion"][k] for k in keys]
+    out.append(
+        {
+            "id": "natural_gas_combustion",
+            "what": "natural-gas combustion CO2, CH4, N2O",
+            "source": "; ".join(dict.fromkeys(" ".join(i["source"].split()) for i in items)),
+            "year": items[0]["year"],
+        }
+    )
+    out.append(
+        {
+            "id": "natural_gas_upstream",
+            "what": "natural-gas supply chain (upstream)",
+            "source": " ".join(gas["upstream"]["source"].split()),
+            "year": gas["upstream"]["year"],
+        }
+    )
+    basis = gas.get("calorific_basis")
+    if basis:
+        out.append(
+            {
+                "id": "natural_gas_calorific_basis",
+                "what": f"natural gas: NCV/GCV ratio {basis['ncv_per_gcv']['value']} (unstated basis: {basis['default']})",
+                "source": " ".join(basis["ncv_per_gcv"]["source"].split()),
+                "year": basis["ncv_per_gcv"]["year"],
+            }
+        )
+    return out
 
 
 @lru_cache(maxsize=4)
