@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FLAGS = ("satisfactory", "questionable", "unsatisfactory")
+#: The flag of a participant no score could be formed for (no assigned value, or sigma_pt = 0); the
+#: measurand's ``limitations`` say why.
+NOT_SCORED = "not scored"
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class ParticipantScore:
     z_prime: float | None
     zeta: float | None
     En: float | None
-    flag: str  # one of FLAGS (on z, or z' where the protocol says so)
+    flag: str  # one of FLAGS (on z, or z' where u(x_pt) > 0.3 sigma_pt), or NOT_SCORED
     replicates: int = 1
 
     def to_dict(self) -> dict[str, Any]:
