@@ -144,7 +144,18 @@ def test_dossier_network_names_the_line_and_codes_the_others(run_dir: Path, tmp_
     others = {d["pilot_line"]["name"] for d in docs[1:]}
     r = runner.invoke(
         app,
-        ["dossier", mine["bundle"]["path"], "-o", str(tmp_path), "-c", PACK, "--at", AT, "--network", str(run_dir)],
+        [
+            "dossier",
+            mine["bundle"]["path"],
+            "-o",
+            str(tmp_path),
+            "-c",
+            PACK,
+            "--at",
+            AT,
+            "--network",
+            str(run_dir),
+        ],
     )
     assert r.exit_code in (0, 1), r.output
     _, net = network(str(run_dir), "--format", "json", "--reveal")

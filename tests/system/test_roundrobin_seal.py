@@ -44,7 +44,13 @@ def rr_result(participants: list[dict[str, Any]], pseudonymised: bool = True, **
     return {
         "schema_version": "1.0",
         "tool": {"name": "liplanet-cert"},
-        "protocol": {"id": "rr-1", "version": "1", "round_id": "R1", "reference_design": "NMC622", "source": ""},
+        "protocol": {
+            "id": "rr-1",
+            "version": "1",
+            "round_id": "R1",
+            "reference_design": "NMC622",
+            "source": "",
+        },
         "pseudonymised": pseudonymised,
         "measurands": [
             {
@@ -101,7 +107,9 @@ def test_satisfactory_line_passes_and_the_file_is_recorded(tmp_path: Path) -> No
     assert f["location"] == f"{rr}#/measurands/0/participants/0"
     data = rr.read_bytes()
     recorded = [i for i in doc["inputs"] if i["path"] == f"--roundrobin:{rr}"]
-    assert recorded == [{"path": f"--roundrobin:{rr}", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}]
+    assert recorded == [
+        {"path": f"--roundrobin:{rr}", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    ]
     assert doc["criteria"]["status"] == "draft" and doc["what_if"]  # a draft: never a certification verdict
 
 
@@ -116,7 +124,10 @@ def test_questionable_line_fails(tmp_path: Path) -> None:
 
 
 def test_revealed_result_finds_the_line_by_its_name(tmp_path: Path) -> None:
-    people = [participant(LINE, 2.06, 1.2, "satisfactory"), participant("Other line", 1.9, -2.0, "satisfactory")]
+    people = [
+        participant(LINE, 2.06, 1.2, "satisfactory"),
+        participant("Other line", 1.9, -2.0, "satisfactory"),
+    ]
     rr = write(tmp_path, rr_result(people, pseudonymised=False))
     code, doc, out = assess("--roundrobin", str(rr), "--format", "json")
     assert code == 0, out
@@ -153,8 +164,16 @@ def test_a_line_without_a_z_score_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "doc", "words"),
     [
-        ([], rr_result(PARTICIPANTS), ["#/pseudonymised", "--roundrobin-participant CODE (one of P1, P2, P3)"]),
-        (["--roundrobin-participant", "P9"], rr_result(PARTICIPANTS), ["not among the round's participants", "P9"]),
+        (
+            [],
+            rr_result(PARTICIPANTS),
+            ["#/pseudonymised", "--roundrobin-participant CODE (one of P1, P2, P3)"],
+        ),
+        (
+            ["--roundrobin-participant", "P9"],
+            rr_result(PARTICIPANTS),
+            ["not among the round's participants", "P9"],
+        ),
         ([], rr_result([participant("Someone else", 2.0, 0.0, "satisfactory")], False), [LINE]),
         (["--roundrobin-participant", "P1"], {"measurands": []}, ["#/pseudonymised"]),
         (
@@ -222,5 +241,9 @@ def test_metric_family_in_the_catalogue_and_in_pack_lint() -> None:
     }
     (p,) = lint(doc, "p.yaml")
     assert p.message == "unknown metric" and "did you mean roundrobin.capacity.abs_z?" in p.expected
-    doc["criteria"][0]["check"] = {"metric": "roundrobin.capacity.flag", "op": "in", "value": ["satisfactory"]}
+    doc["criteria"][0]["check"] = {
+        "metric": "roundrobin.capacity.flag",
+        "op": "in",
+        "value": ["satisfactory"],
+    }
     assert lint(doc, "p.yaml") == []
