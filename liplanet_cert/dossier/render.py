@@ -86,9 +86,8 @@ def write_dossier(
     """
     wanted = _formats(formats)
     ident = dossier_id(result)
-    rendered = {
-        key: _RENDERERS[key](result, command=command, network=network).encode("utf-8") for key in wanted
-    }
+    extra = {"network": network} if network is not None else {}
+    rendered = {key: _RENDERERS[key](result, command=command, **extra).encode("utf-8") for key in wanted}
 
     out_dir = Path(out_dir)
     check_directory(out_dir)  # a file, or a folder below a file: exit 2 naming it, nothing written
