@@ -10,6 +10,7 @@ them has to import the loader for a word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +75,7 @@ class MetricSpec:
     dimension: str | None = None
     unit: str | None = None  # canonical unit the program computes in (pint)
     description: str = ""  # what it means
-    source: str = "declaration"  # declaration | logs | footprint: where its value comes from
+    source: str = "declaration"  # declaration | logs | footprint | roundrobin: where its value comes from
     unit_note: str = ""  # how a threshold is written, when the canonical unit alone does not say it
     report_unit: str = ""  # the unit its values are in, where the canonical unit is a plain number
 
@@ -233,9 +234,54 @@ def _static() -> dict[str, MetricSpec]:
 
 CATALOGUE: dict[str, MetricSpec] = _static()
 
+# A line's scores in a round robin (``assess --roundrobin RESULT.json``): a family whose names depend
+# on the round's measurands, ``roundrobin.<measurand>.<what>``, so it is a pattern, not catalogue keys.
+ROUNDROBIN_FLAGS = ("satisfactory", "questionable", "unsatisfactory")  # ISO 13528 §9.7, best first
+_RR_NAME = re.compile(r"^roundrobin\.([a-z0-9_]+)\.([a-z_]+)$")
+_RR_WHATS: dict[str, tuple[str, str | None, str | None, str]] = {
+    "abs_z": (
+        "quantity",
+        "dimensionless",
+        "dimensionless",
+        "|z| of the line's result for {m} in the round robin (|z'| where the result flagged on z'; ISO 13528).",
+    ),
+    "flag": (
+        "enum",
+        None,
+        None,
+        "The line's round-robin flag for {m}: " + ", ".join(ROUNDROBIN_FLAGS) + ".",
+    ),
+}
+ROUNDROBIN_PATTERNS = tuple(f"roundrobin.<measurand>.{what}" for what in _RR_WHATS)
+
+
+def roundrobin_metric(name: str) -> tuple[str, str] | None:
+    """(measurand, what) of a round-robin metric name (``roundrobin.capacity.abs_z``), else None."""
+    m = _RR_NAME.match(name)
+    return (m.group(1), m.group(2)) if m and m.group(2) in _RR_WHATS else None
+
+
+def _roundrobin_spec(name: str) -> MetricSpec | None:
+    parsed = roundrobin_metric(name)
+    if parsed is None:
+        return None
+    kind, dim, unit, text = _RR_WHATS[parsed[1]]
+    return MetricSpec(name, kind, dim, unit, text.format(m=parsed[0]), "roundrobin")
+
 
 def spec(name: str) -> MetricSpec | None:
-    return CATALOGUE.get(name)
+    """The metric ``name``: a catalogue entry, or one of the round-robin family (a pattern)."""
+    return CATALOGUE.get(name) or _roundrobin_spec(name)
+
+
+def similar_names(name: str) -> list[str]:
+    """Names a misspelt metric may have meant (for the did-you-mean of pack lint): the catalogue,
+    and for a ``roundrobin.<measurand>.…`` name, that measurand's metrics of the family."""
+    names = list(CATALOGUE)
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "roundrobin":
+        names += [f"roundrobin.{parts[1]}.{what}" for what in _RR_WHATS]
+    return names
 
 
 OPS_BY_KIND: dict[str, set[str]] = {

@@ -38,14 +38,17 @@ class AssessOptions:
     limits: Limits = DEFAULT_LIMITS
     waivers: Any = None  # a waivers.WaiverSet (load_waivers), applied after evaluation
     dossier: bool = False  # the audit dossier will be written: it needs the footprint (footprint=True)
+    roundrobin: Path | None = None  # a round-robin result (roundrobin --format json): roundrobin.* metrics
+    roundrobin_participant: str | None = None  # the line's code in it (else its name, if revealed)
 
     def __post_init__(self) -> None:
         if self.dossier:
             object.__setattr__(self, "footprint", True)
         if isinstance(self.at, str):  # library callers: at="2026-11-01"
             object.__setattr__(self, "at", parse_at(self.at))
-        if isinstance(self.bw_dir, str):
-            object.__setattr__(self, "bw_dir", Path(self.bw_dir))
+        for key in ("bw_dir", "roundrobin"):
+            if isinstance(getattr(self, key), str):
+                object.__setattr__(self, key, Path(getattr(self, key)))
 
 
 @lru_cache(maxsize=1)
@@ -102,8 +105,13 @@ def check_assessment_day(bundle: Bundle, day: date) -> None:
 
 def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) -> Result:
     check_assessment_day(bundle, options.at or date.today())
-    m = measure(bundle)
-    ctx = Context(bundle, m)
+    ctx = Context(bundle, measure(bundle))
+    m = ctx.measurements
+    if options.roundrobin is not None:
+        from liplanet_cert.assessment.roundrobin_line import load_roundrobin
+
+        name = str(bundle.pilot_line.get("name", ""))
+        ctx.roundrobin = load_roundrobin(options.roundrobin, name, options.roundrobin_participant)
     want_fp = options.footprint if options.footprint is not None else pack_needs_footprint(pack)
     if want_fp:
         from liplanet_cert.assessment.footprint import bundle_footprint
@@ -179,7 +187,7 @@ def build_result(
         findings=findings,
         kpis=kpis,
         steps=m.steps,
-        inputs=bundle.inputs,
+        inputs=bundle.inputs + ([ctx.roundrobin.input] if ctx.roundrobin is not None else []),
         pilot_line=dict(bundle.pilot_line),
         reporting_period={"start": bundle.period_start.isoformat(), "end": bundle.period_end.isoformat()},
         cell={

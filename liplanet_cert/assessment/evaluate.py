@@ -21,6 +21,7 @@ from liplanet_cert.criteria.pack import Condition, CriteriaPack, Criterion
 from liplanet_cert.units import format_value
 
 if TYPE_CHECKING:  # pragma: no cover  (the LCA package is imported only when a footprint is wanted)
+    from liplanet_cert.assessment.roundrobin_line import RoundRobinLine
     from liplanet_cert.lca.types import FootprintResult
 
 
@@ -30,6 +31,7 @@ class Context:
     measurements: Measurements
     footprint: FootprintResult | None = None
     footprint_error: str | None = None
+    roundrobin: RoundRobinLine | None = None  # the line in a round-robin result (assess --roundrobin)
 
 
 def evaluate(pack: CriteriaPack, ctx: Context) -> list[Finding]:

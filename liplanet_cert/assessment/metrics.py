@@ -15,6 +15,7 @@ from liplanet_cert.assessment.eolcheck import METRICS as EOL_METRICS
 from liplanet_cert.catalogue import (
     AUTOMATION_ORDER,
     KPI_SPECS,
+    roundrobin_metric,
     step_catalogue,
 )
 from liplanet_cert.units import format_value
@@ -106,6 +107,8 @@ def read(name: str, ctx: Any) -> Value:
                 raise Unavailable(f"no production-log rows for step {step}")
             v = m.step_scrap[step]
             return Value(v, format_value(v, "percent"), f"{b.files['production_log']} (step {step})")
+    if name.startswith("roundrobin."):
+        return _roundrobin(name, getattr(ctx, "roundrobin", None))
     if name.startswith("footprint."):
         fp = ctx.footprint
         if fp is None:
@@ -115,6 +118,32 @@ def read(name: str, ctx: Any) -> Value:
             )
         return _footprint_metric(name, fp, b)
     raise Unavailable(f"unknown metric {name}")
+
+
+def _roundrobin(name: str, rr: Any) -> Value:
+    """``roundrobin.<measurand>.abs_z|flag``: the line's score in a round robin (``--roundrobin``,
+    :mod:`liplanet_cert.assessment.roundrobin_line`)."""
+    parsed = roundrobin_metric(name)
+    if parsed is None:
+        raise Unavailable(f"unknown metric {name}")
+    if rr is None:
+        raise Unavailable("no round-robin result given (assess --roundrobin RESULT.json)")
+    measurand, what = parsed
+    if measurand not in rr.measurands:
+        raise Unavailable(
+            f"the round-robin result {rr.file} has no measurand {measurand} (it has: {', '.join(rr.measurands)})"
+        )
+    s = rr.scores.get(measurand)
+    if s is None:
+        raise Unavailable(f"participant {rr.participant} has no result for {measurand} in {rr.file}")
+    score, label = (s.z_prime, "z′") if s.on_z_prime or s.z is None else (s.z, "z")
+    seen = f"participant {rr.participant}: {label} = {score:+.2f}, {s.flag}" if score is not None else ""
+    if what == "flag":
+        return Value(s.flag, f"{s.flag} ({seen or f'participant {rr.participant}'})", s.pointer)
+    if score is None:
+        why = "; ".join(s.limitations) or "the result gives neither z nor z′"
+        raise Unavailable(f"no z score for {measurand} in {rr.file}: {why}")
+    return Value(abs(score), f"|{label}| = {abs(score):.2f} ({seen})", s.pointer)
 
 
 def _balance(name: str, m: Any, plog: str) -> Value:

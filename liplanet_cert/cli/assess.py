@@ -23,6 +23,7 @@ from liplanet_cert.cli.app import (
     parse_outputs,
     run,
 )
+from liplanet_cert.errors import UsageError
 
 
 @app.command()
@@ -59,6 +60,21 @@ def assess(
         "--sign",
         help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each written report and dossier file.",
     ),
+    roundrobin: Path | None = typer.Option(
+        None,
+        "--roundrobin",
+        help="A round-robin result (roundrobin --format json): the line's scores for the roundrobin.<measurand>.* criteria.",
+    ),
+    roundrobin_participant: str | None = typer.Option(
+        None,
+        "--roundrobin-participant",
+        help="The line's participant code in the --roundrobin result (needed unless it was made with --reveal).",
+    ),
+    network: Path | None = typer.Option(
+        None,
+        "--network",
+        help="With --dossier: a batch run's output directory; the dossier shows where this line stands in it.",
+    ),
 ) -> None:
     """Assess a submission bundle against the seal criteria and give the verdict.
 
@@ -80,6 +96,15 @@ def assess(
         reporter = get_reporter(format)
         outs = [(get_reporter(f), p) for f, p in parse_outputs(output, format)]
         check_targets(outs, dossier)
+        if roundrobin_participant is not None and roundrobin is None:
+            raise UsageError(
+                "--roundrobin-participant needs --roundrobin RESULT.json", file="--roundrobin-participant"
+            )
+        if network is not None and dossier is None:
+            raise UsageError("--network adds a section to the dossier: add --dossier DIR", file="--network")
+        from liplanet_cert.cli.network import network_of, standing_of
+
+        net = network_of(network)  # a run that cannot be read fails before anything is assessed
         from liplanet_cert.assessment.waivers import load_waivers
 
         wset = load_waivers(waivers) if waivers is not None else None  # fail closed, before assessing
@@ -93,13 +118,17 @@ def assess(
             bw_dir=bw_dir,
             waivers=wset,
             dossier=dossier is not None,
+            roundrobin=roundrobin,
+            roundrobin_participant=roundrobin_participant,
         )
         with outputs.reporting_refusal(path, reporter, outs):
             result = do_assess(path, opts)
         outputs.emit(result, reporter, outs)
         written = [p for _r, p in outs]
         if dossier is not None:
-            written += outputs.write_dossier(result, dossier, ("html", "md"))
+            written += outputs.write_dossier(
+                result, dossier, ("html", "md"), network=standing_of(net, result)
+            )
         outputs.sign(key, written)
         return result.exit_code
 

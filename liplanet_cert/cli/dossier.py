@@ -28,6 +28,11 @@ def dossier(
         "--sign",
         help="Ed25519 private key (liplanet-cert keygen): write a detached signature FILE.sig beside each dossier file.",
     ),
+    network: Path | None = typer.Option(
+        None,
+        "--network",
+        help="A batch run's output directory (batch --out): add where this line stands in that network.",
+    ),
 ) -> None:
     """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
 
@@ -36,6 +41,8 @@ def dossier(
     [bold]Example[/bold]
 
       liplanet-cert dossier --example -o out/
+
+      liplanet-cert dossier bundles/nordwerk -o out/ --network run/
     """
 
     def body() -> int:
@@ -49,11 +56,14 @@ def dossier(
                 f"unknown dossier format(s) {', '.join(bad) or format!r}; choose html, md", file="--format"
             )
         key = outputs.signing_key(sign, True)
+        from liplanet_cert.cli.network import network_of, standing_of
+
+        net = network_of(network)  # a run that cannot be read fails before anything is assessed
         result = do_assess(
             bundle_arg(bundle, example),
             AssessOptions(criteria=criteria, at=parse_at(at), dossier=True, bw_dir=bw_dir),
         )
-        outputs.sign(key, outputs.write_dossier(result, out, formats))
+        outputs.sign(key, outputs.write_dossier(result, out, formats, standing_of(net, result)))
         return result.exit_code
 
     run(body)

@@ -89,12 +89,15 @@ def deliver(text: str, output: Path | None, *, stdout: bool) -> None:
         write_all([(output, text.encode("utf-8"))])
 
 
-def write_dossier(result: Result, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
-    """The audit dossier of ``result`` in ``out_dir``, each file named on stderr."""
+def write_dossier(
+    result: Result, out_dir: Path, formats: tuple[str, ...], network: dict[str, Any] | None = None
+) -> list[Path]:
+    """The audit dossier of ``result`` in ``out_dir``, each file named on stderr; ``network``: where
+    the line stands in a batch run (``--network``, plain data), for its section of the dossier."""
     from liplanet_cert.dossier import write_dossier as write
 
     command = " ".join(["liplanet-cert", *sys.argv[1:]]) if sys.argv else "liplanet-cert"
-    paths = write(result, out_dir, formats, command=command)
+    paths = write(result, out_dir, formats, command=command, network=network)
     for p in paths:
         console(stderr=True).print(f"wrote {p}", markup=False)
     return paths

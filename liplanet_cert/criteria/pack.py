@@ -212,8 +212,9 @@ def _condition(c: dict[str, Any]) -> Condition:
     if spec is None:
         raise _LintError(
             "unknown metric",
-            expected="a metric of the catalogue (liplanet-cert criteria metrics)"
-            + did_you_mean(c["metric"], catalogue.CATALOGUE).replace(" (", "; ").rstrip(")"),
+            expected="a metric of the catalogue (liplanet-cert criteria metrics) or "
+            + " | ".join(catalogue.ROUNDROBIN_PATTERNS)
+            + did_you_mean(c["metric"], catalogue.similar_names(c["metric"])).replace(" (", "; ").rstrip(")"),
             found=c["metric"],
         )
     op, value = c["op"], c["value"]

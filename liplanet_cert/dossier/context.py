@@ -18,6 +18,7 @@ from liplanet_cert.dossier.footprint_view import footprint_view
 from liplanet_cert.dossier.formatting import fmt_size, shorten
 from liplanet_cert.dossier.identity import bundle_label, dossier_date, dossier_id, pack_citation
 from liplanet_cert.dossier.kpi_rows import kpi_names, kpi_rows
+from liplanet_cert.dossier.network_view import network_view
 from liplanet_cert.dossier.production import daily_view, eol_view, step_views
 from liplanet_cert.dossier.templating import css_string
 from liplanet_cert.infra.textsafe import clean
@@ -186,7 +187,9 @@ def _summary(verdict: str, counts: dict[str, int], section: dict[str, Any], html
     }
 
 
-def build_context(result: Result, *, command: str, html: bool = True) -> dict[str, Any]:
+def build_context(
+    result: Result, *, command: str, html: bool = True, network: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Every value the templates show, computed once and formatted for display.
 
     Every text of the result (bundle, criteria pack, waivers) and the command line are cleaned
@@ -195,7 +198,8 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
     Markdown.  The dossier id is still the hash of the result as it is.
 
     With ``html=True`` the chart entries hold SVG strings (escaped inside); Markdown does not
-    need them.
+    need them.  ``network``: where the line stands in a batch run (``--network``, plain data; the
+    section "Where this line stands" appears only with it).
     """
     from liplanet_cert.dossier.labels import labeller, step_titles
     from liplanet_cert.infra.textsafe import clean_tree
@@ -230,4 +234,5 @@ def build_context(result: Result, *, command: str, html: bool = True) -> dict[st
         "glossary": glossary,
         "warnings": [lab.words(w) for w in (result.warnings or [])],
         "command": clean(command),
+        "network": network_view(clean_tree(network), html) if network else None,
     }

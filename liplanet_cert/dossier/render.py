@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.dossier.context import build_context
 from liplanet_cert.dossier.identity import dossier_id
@@ -29,22 +29,22 @@ __all__ = ["FORMATS", "render_html", "render_markdown", "write_dossier"]
 FORMATS = {"html": ".html", "md": ".md"}
 
 
-def render_html(result: Result, *, command: str) -> str:
+def render_html(result: Result, *, command: str, network: dict[str, Any] | None = None) -> str:
     """The dossier as one self-contained HTML document (inline CSS and SVG, no scripts)."""
     from liplanet_cert.dossier.nobreak import glue
     from liplanet_cert.dossier.templating import environment, mark_safe
 
     env = environment(markdown=False)
-    ctx = mark_safe(build_context(result, command=command, html=True))
+    ctx = mark_safe(build_context(result, command=command, html=True, network=network))
     return glue(env.get_template("dossier.html.j2").render(**ctx))
 
 
-def render_markdown(result: Result, *, command: str) -> str:
+def render_markdown(result: Result, *, command: str, network: dict[str, Any] | None = None) -> str:
     """The dossier as Markdown (every value from the bundle escaped)."""
     from liplanet_cert.dossier.templating import environment
 
     env = environment(markdown=True)
-    ctx = build_context(result, command=command, html=False)
+    ctx = build_context(result, command=command, html=False, network=network)
     return env.get_template("dossier.md.j2").render(**ctx)
 
 
@@ -72,7 +72,12 @@ def _formats(formats: Sequence[str]) -> list[str]:
 
 
 def write_dossier(
-    result: Result, out_dir: Path, formats: Sequence[str] = ("html", "md"), *, command: str
+    result: Result,
+    out_dir: Path,
+    formats: Sequence[str] = ("html", "md"),
+    *,
+    command: str,
+    network: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Render the dossier in every format and write ``<dossier-id>.<ext>`` files atomically.
 
@@ -81,7 +86,8 @@ def write_dossier(
     """
     wanted = _formats(formats)
     ident = dossier_id(result)
-    rendered = {key: _RENDERERS[key](result, command=command).encode("utf-8") for key in wanted}
+    extra = {"network": network} if network is not None else {}
+    rendered = {key: _RENDERERS[key](result, command=command, **extra).encode("utf-8") for key in wanted}
 
     out_dir = Path(out_dir)
     check_directory(out_dir)  # a file, or a folder below a file: exit 2 naming it, nothing written
