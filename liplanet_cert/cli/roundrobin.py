@@ -28,15 +28,9 @@ TABLE_FILE_WIDTH = 120  # columns of a table written with -o table:PATH
 @app.command(
     help="""Score the participants of a round robin against the assigned value of each measurand.
 
-    DATA is a results CSV (columns participant, measurand, value, unit; optional replicate,
-    uncertainty, cell_id), or several; with --from-bundles, the participants' submission bundles,
-    of which those of the protocol's reference design are used (their end-of-line capacity,
-    internal resistance and OCV drop, one value per cell).  Without --protocol: Algorithm A
-    consensus, sigma_pt the robust SD, |z| <= 2 satisfactory, >= 3 unsatisfactory.
-    Participants are shown as codes P01, P02, ... unless --reveal.
+    DATA is a results CSV (columns participant, measurand, value, unit; optional replicate, uncertainty, cell_id), or several; with --from-bundles, the participants' submission bundles, of which those of the protocol's reference design are used (their end-of-line capacity, internal resistance and OCV drop, one value per cell).  Without --protocol: Algorithm A consensus, sigma_pt the robust SD, |z| <= 2 satisfactory, >= 3 unsatisfactory.  Participants are shown as codes P01, P02, ... unless --reveal.
 
-    Exit codes: 0 no unsatisfactory score (questionable ones are shown) · 1 at least one
-    unsatisfactory score · 2 invalid input or usage · 3 internal error.
+    Exit codes: 0 no unsatisfactory score (questionable ones are shown) · 1 at least one unsatisfactory score · 2 invalid input or usage · 3 internal error.
 
     [bold]Examples[/bold]
 
@@ -52,6 +46,7 @@ def roundrobin(
         None,
         help="Results CSV file(s); with --from-bundles, bundles (directories or .zip).",
         show_default=False,
+        metavar="DATA",
     ),
     protocol: Path | None = typer.Option(
         None, "--protocol", "-p", help="Round-robin protocol (YAML; liplanet-cert schema roundrobin)."
