@@ -13,6 +13,7 @@ from liplanet_cert.cli import dossier  # noqa: F401  dossier
 from liplanet_cert.cli import batch  # noqa: F401  batch
 from liplanet_cert.cli import network  # noqa: F401  network
 from liplanet_cert.cli import integrity  # noqa: F401  verify, keygen
+from liplanet_cert.cli import roundrobin  # noqa: F401  roundrobin
 from liplanet_cert.cli import criteria  # noqa: F401  criteria list, show, metrics, check, diff, impact
 
 # isort: on

@@ -37,6 +37,8 @@ PUBLISHED_SCHEMAS: dict[str, tuple[str, str]] = {
     "criteria": ("criteria-pack", "a criteria pack"),
     "result": ("result", "the output of assess --format json"),
     "waivers": ("waivers", "the --waivers file"),
+    "roundrobin": ("roundrobin-protocol", "a round-robin protocol, roundrobin --protocol"),
+    "roundrobin-result": ("roundrobin-result", "the output of roundrobin --format json"),
 }
 SCHEMA_ALIASES = {"declaration": "bundle"}
 

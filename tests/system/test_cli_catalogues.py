@@ -135,7 +135,11 @@ def test_readme_help_and_command_list_the_same_schemas():
     for name in PUBLISHED_SCHEMAS:
         assert f"{name} (" in help_text
     bad = cli("schema", "everything")
-    assert bad.exit_code == 2 and "choose bundle, criteria, result or waivers" in " ".join(bad.stderr.split())
+    assert (
+        bad.exit_code == 2
+        and "choose bundle, criteria, result, waivers, roundrobin or roundrobin-result"
+        in " ".join(bad.stderr.split())
+    )
 
 
 def test_the_waivers_schema_accepts_a_waiver_file_the_tool_accepts(tmp_path: Path):
