@@ -106,7 +106,13 @@ def _participants(m: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _chart_score(m: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The score the charts show: z where any participant has one, else z′; None when neither."""
+    """The score the charts show: the one the flags are given on (``flag_score``: z′ when u(X) is
+    not negligible, ISO 13528 §9.2), else z where any participant has one, else z′; None when neither."""
+    parts = m.get("participants") or []
+    if any(p.get("flag_score") == "z_prime" for p in parts) and any(
+        _finite(p.get("z_prime")) is not None for p in parts
+    ):
+        return SCORES[1]
     for key, shown in SCORES[:2]:
         if any(_finite(p.get(key)) is not None for p in m.get("participants") or []):
             return key, shown

@@ -106,7 +106,9 @@ def _score(
             en = stats.en_score(x, a.value, stats.COVERAGE_K * u, stats.COVERAGE_K * a.u)
     judged = zp if on_prime else z
     flag = stats.flag(judged, limits) if judged is not None else NOT_SCORED
-    return ParticipantScore(name, x, u, z, zp, zeta, en, flag, replicates=n)
+    return ParticipantScore(
+        name, x, u, z, zp, zeta, en, flag, replicates=n, flag_score="z_prime" if on_prime else "z"
+    )
 
 
 def _method(a: _Assigned, on_prime: bool, lo: float, hi: float) -> str:

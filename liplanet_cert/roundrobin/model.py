@@ -75,6 +75,7 @@ class ParticipantScore:
     En: float | None
     flag: str  # one of FLAGS (on z, or z' where u(x_pt) > 0.3 sigma_pt), or NOT_SCORED
     replicates: int = 1
+    flag_score: str = "z"  # the score the flag is given on: z, or z_prime (ISO 13528 §9.2)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class ParticipantScore:
             "zeta": self.zeta,
             "En": self.En,
             "flag": self.flag,
+            "flag_score": self.flag_score,
         }
 
 
