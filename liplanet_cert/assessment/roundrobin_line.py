@@ -82,10 +82,15 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     return doc, data
 
 
-# TODO(issue 14): validate against liplanet_cert/schemas/roundrobin-result.schema.json (published with
-# the roundrobin command) once it is merged; until then the fields read here are checked by hand.
 def _check(name: str, doc: dict[str, Any]) -> None:
-    """Every field this module reads, of the right type (located problems, exit 2)."""
+    """The document against the published result schema (``schema roundrobin-result``), then every
+    field this module reads, of the right type (located problems, exit 2)."""
+    from liplanet_cert.infra.resources import load_schema
+    from liplanet_cert.infra.schema_problems import schema_problems
+
+    invalid = schema_problems(name, doc, load_schema("roundrobin-result"), limit=20)
+    if invalid:
+        raise UsageError(invalid)
     problems = []
     if not isinstance(doc.get("pseudonymised"), bool):
         problems.append(Problem(name, "#/pseudonymised", "missing or not true/false", "true or false"))
