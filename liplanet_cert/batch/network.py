@@ -56,7 +56,10 @@ def figure_values(result: Any) -> dict[str, float | None]:
         kpi = (result.kpis or {}).get(k)
         out[f"kpi.{k}"] = None if kpi is None or kpi.measured is None else float(kpi.measured)
     fp = result.footprint
-    out["footprint.total"] = None if fp is None else float(fp.total_per_kwh)
+    # the cradle-to-gate total only where every stage was computed (a line whose raw-material stage
+    # could not be computed would otherwise be compared with its production footprint alone)
+    complete = fp is not None and not any(getattr(s, "not_computed", None) for s in fp.stages)
+    out["footprint.total"] = float(fp.total_per_kwh) if complete else None
     out["footprint.main_production"] = None if fp is None else float(fp.main_production[0])
     return out
 
