@@ -198,11 +198,17 @@ K_TABLE_OFF_BY_ONE = {
 }  # fmt: skip
 
 
+def _table_digits(x: float) -> float:
+    """``x`` as a table prints it, to two decimals, half up: an exact 1.485 computes as
+    1.48499999... with some scipy versions and is printed 1.49."""
+    return round(x + 1e-9, 2)
+
+
 def test_mandel_h_and_k_critical_values_iso5725_table6_1pct():
     for p, row in MANDEL_1PCT.items():
-        assert round(pr.h_critical(p, 0.01), 2) == row[0], p
+        assert _table_digits(pr.h_critical(p, 0.01)) == row[0], p
         for n, printed in zip(range(2, 11), row[1:], strict=True):
-            k = round(pr.k_critical(p, n, 0.01), 2)
+            k = _table_digits(pr.k_critical(p, n, 0.01))
             if (p, n) in K_TABLE_OFF_BY_ONE:
                 assert abs(k - printed) == pytest.approx(0.01), (p, n)
             else:
@@ -221,7 +227,7 @@ COCHRAN_5PCT = {
 def test_cochran_critical_values_reproduce_the_published_table():
     for p, row in COCHRAN_5PCT.items():
         for n, printed in zip(range(2, 6), row, strict=True):
-            assert round(pr.cochran_critical(p, n, 0.05), 3) == printed, (p, n)
+            assert _printed(pr.cochran_critical(p, n, 0.05), printed, 3), (p, n)
 
 
 # Grubbs single, ISO 5725-2 Table 5 (as reproduced by LibreTexts): p -> (5 %, 1 %).  LibreTexts
@@ -276,7 +282,7 @@ def test_precision_balanced_by_hand():
     assert out["grubbs"]["single_high"]["G"] == pytest.approx(1.0)
     assert out["grubbs"]["double"]["applied"] is False  # p = 3
     assert out["outliers"] == [] and out["stragglers"] == []
-    assert set(out["h_critical"]) == {"5%", "1%"} and round(out["k_critical"]["1%"], 2) == 1.71
+    assert set(out["h_critical"]) == {"5%", "1%"} and _printed(out["k_critical"]["1%"], 1.71, 2)
 
 
 def test_precision_unbalanced_by_hand():
