@@ -14,7 +14,7 @@ PKG = REPO / "liplanet_cert"
 
 # Each package may import its own modules and those of lower layers, never a higher one.
 LAYERS = {
-    "errors": 0, "version": 0, "units": 1, "infra": 1, "catalogue": 2,
+    "errors": 0, "version": 0, "units": 1, "infra": 1, "spc": 1, "catalogue": 2,
     "lca": 3, "bundle": 3, "criteria": 4, "roundrobin": 4, "assessment": 5,
     "reporters": 6, "dossier": 6, "integrity": 7, "batch": 7,
     "reporters.views": 8, "cli": 9,  # views show the objects of integrity and batch too
