@@ -270,8 +270,9 @@ def _roundrobin_spec(name: str) -> MetricSpec | None:
 
 
 def spec(name: str) -> MetricSpec | None:
-    """The metric ``name``: a catalogue entry, or one of the round-robin family (a pattern)."""
-    return CATALOGUE.get(name) or _roundrobin_spec(name)
+    """The metric ``name``: a catalogue entry, or one of the round-robin or quality families
+    (patterns)."""
+    return CATALOGUE.get(name) or _roundrobin_spec(name) or _quality_spec(name)
 
 
 def similar_names(name: str) -> list[str]:
@@ -281,6 +282,8 @@ def similar_names(name: str) -> list[str]:
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "roundrobin":
         names += [f"roundrobin.{parts[1]}.{what}" for what in _RR_WHATS]
+    if len(parts) == 4 and parts[0] == "quality":
+        names += [f"quality.{parts[1]}.{parts[2]}.{what}" for what in _Q_WHATS]
     return names
 
 
@@ -303,3 +306,33 @@ OP_TEXT: dict[str, str] = {
     "not_in": "none of",
     "contains_all": "includes all of",
 }
+
+
+# The capability and stability of a step's measured characteristic (the quality log and the
+# declaration's quality_specs; assessment.quality): ``quality.<step>.<characteristic>.<what>``.
+_Q_NAME = re.compile(r"^quality\.([a-z_]+)\.([a-z0-9_]+)\.([a-z_]+)$")
+_Q_WHATS: dict[str, tuple[str, str, str]] = {
+    "cpk": ("dimensionless", "dimensionless", "Process capability Cpk of {c} at {s} (within-lot SD)."),
+    "ppk": ("dimensionless", "dimensionless", "Process performance Ppk of {c} at {s} (overall SD)."),
+    "out_of_spec": ("dimensionless", "percent", "Measurements of {c} at {s} outside the spec limits (%)."),
+    "out_of_control": (
+        "dimensionless",
+        "dimensionless",
+        "Lots of the {c} control chart at {s} that break a Nelson run rule (count).",
+    ),
+}
+QUALITY_PATTERNS = tuple(f"quality.<step>.<characteristic>.{what}" for what in _Q_WHATS)
+
+
+def quality_metric(name: str) -> tuple[str, str, str] | None:
+    """(step, characteristic, what) of a quality metric name (``quality.calendering.density.cpk``)."""
+    m = _Q_NAME.match(name)
+    return (m.group(1), m.group(2), m.group(3)) if m and m.group(3) in _Q_WHATS else None
+
+
+def _quality_spec(name: str) -> MetricSpec | None:
+    parsed = quality_metric(name)
+    if parsed is None:
+        return None
+    dim, unit, text = _Q_WHATS[parsed[2]]
+    return MetricSpec(name, "quantity", dim, unit, text.format(s=parsed[0], c=parsed[1]), "logs")
