@@ -378,7 +378,7 @@ def control_chart(
     parts.append(
         _note(
             left,
-            bottom + 60,
+            bottom + 48,
             "red: flagged point, with the numbers of the Nelson rules it breaks; dashed: UCL, LCL",
         )
     )
