@@ -15,13 +15,28 @@ from liplanet_cert.units import _dimensionality, unit_quantity
 HEADER = "date,step,lot_id,sample_id,characteristic,value,unit\n"
 
 
+def _without_specs(text: str) -> str:
+    """The approved declaration without its own quality_specs block (top-level key to the next)."""
+    lines, out, inside = text.splitlines(keepends=True), [], False
+    for line in lines:
+        if not line.startswith((" ", "#")):
+            inside = line.startswith("quality_specs:")
+        if not inside:
+            out.append(line)
+    return "".join(out)
+
+
 def _load(make_bundle, log: str | None, specs: str = ""):
+    """The approved example with ``log`` as its quality log (None: no quality log) and ``specs`` as
+    its quality_specs (none: its own)."""
     b = make_bundle("approved")
-    if log is not None:
+    if log is None:
+        (b.path / "quality_log.csv").unlink()
+    else:
         (b.path / "quality_log.csv").write_text(log, encoding="utf-8")
     if specs:
         decl = b.path / "declaration.yaml"
-        decl.write_text(decl.read_text(encoding="utf-8") + specs, encoding="utf-8")
+        decl.write_text(_without_specs(decl.read_text(encoding="utf-8")) + specs, encoding="utf-8")
     return load_bundle(b.path)
 
 
@@ -43,8 +58,26 @@ def test_catalogue_steps_exist_and_units_have_their_dimension():
 
 
 def test_no_quality_log_is_no_quality_data(make_bundle):
-    b = _load(make_bundle, None)
-    assert b.quality is None and b.quality_specs == {}
+    b = make_bundle("approved")
+    (b.path / "quality_log.csv").unlink()
+    decl = b.path / "declaration.yaml"
+    text = _without_specs(decl.read_text(encoding="utf-8")).replace("  quality_log: quality_log.csv\n", "")
+    decl.write_text(text, encoding="utf-8")
+    bundle = load_bundle(b.path)
+    assert bundle.quality is None and bundle.quality_specs == {}
+    assert bundle.files["quality_log"] == "quality_log.csv"  # the default name: absent, no data
+
+
+def test_the_approved_example_has_quality_data(make_bundle):
+    b = load_bundle(make_bundle("approved").path)
+    # 22 lots (the working days of September 2026) x 4 characteristics x 5 samples = 440 rows
+    assert len(b.quality) == 440
+    assert set(b.quality_specs) == {
+        ("coating_and_drying", "mass_loading"),
+        ("calendering", "density"),
+        ("tab_welding", "pull_force"),
+        ("electrolyte_filling", "fill_mass"),
+    }
 
 
 def test_per_row_units_convert_to_the_canonical_unit(make_bundle):
@@ -135,7 +168,7 @@ def test_a_declared_quality_log_that_is_missing_is_a_problem(make_bundle):
     b = make_bundle("approved")
     decl = b.path / "declaration.yaml"
     text = decl.read_text(encoding="utf-8").replace(
-        "  energy: energy.csv\n", "  energy: energy.csv\n  quality_log: q/quality.csv\n"
+        "quality_log: quality_log.csv", "quality_log: q/quality.csv"
     )
     decl.write_text(text, encoding="utf-8")
     with pytest.raises(BundleError) as info:
@@ -203,6 +236,6 @@ def test_bad_specs_are_located(make_bundle, entry, needle):
 
 
 def test_a_spec_declared_twice(make_bundle):
-    twice = '\nquality_specs:\n  - {step: tab_welding, characteristic: pull_force, lsl: "30 N"}\n' * 1
+    twice = '\nquality_specs:\n  - {step: tab_welding, characteristic: pull_force, lsl: "30 N"}\n'
     twice += '  - {step: tab_welding, characteristic: pull_force, usl: "90 N"}\n'
     assert "#/quality_specs/1: limits declared twice" in _problems(make_bundle, None, twice)
