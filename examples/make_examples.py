@@ -308,6 +308,7 @@ def write(
     fields["evidence"] = (
         f"  - path: evidence/formation-equipment-calibration.txt\n    sha256: {sha}\n    description: Formation cycler calibration certificate"
     )
+    fields.setdefault("quality_specs", "")  # (bundles without a quality log: none)
     (out / "declaration.yaml").write_text(DECLARATION.format(**fields), encoding="utf-8")
     write_csv(
         out / "production_log.csv",
