@@ -17,6 +17,8 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from quality_examples import APPROVED, HEADER, NOT_APPROVED, quality_rows, specs_yaml  # (examples/)
+
 from liplanet_cert.catalogue import line_steps
 
 HERE = Path(__file__).resolve().parent / "bundles"
@@ -131,8 +133,10 @@ files:
   production_log: production_log.csv
   eol_tests: eol_tests.csv
   energy: energy.csv
+  quality_log: quality_log.csv
 evidence:
 {evidence}
+{quality_specs}
 passport:                       # functional unit, for the battery-passport export
   usable_energy: "{usable}"
   application_category: M1      # vehicle category: sets the cycles per year (M1/N1 60, L 20, M2/M3/N2/N3 250)
@@ -189,6 +193,7 @@ def make_approved() -> None:
             kpis=kpis,
             usable="17.3 Wh",
             slug="nordwerk",
+            quality_specs=specs_yaml(APPROVED),
         ),
         prod,
         eol,
@@ -196,6 +201,7 @@ def make_approved() -> None:
         gas=True,
         energy=approved_energy(days[0], date(2026, 9, 30), k["cells"]),
     )
+    write_csv(out / "quality_log.csv", HEADER, quality_rows(prod, APPROVED, seed=2029, shift=False))
 
 
 def make_not_approved() -> None:
@@ -244,12 +250,14 @@ def make_not_approved() -> None:
             kpis=kpis,
             usable="16.5 Wh",
             slug="vistula",
+            quality_specs=specs_yaml(NOT_APPROVED),
         ),
         prod,
         eol,
         k,
         gas=False,
     )
+    write_csv(out / "quality_log.csv", HEADER, quality_rows(prod, NOT_APPROVED, seed=8, shift=True))
 
 
 def make_invalid() -> None:
@@ -300,6 +308,7 @@ def write(
     fields["evidence"] = (
         f"  - path: evidence/formation-equipment-calibration.txt\n    sha256: {sha}\n    description: Formation cycler calibration certificate"
     )
+    fields.setdefault("quality_specs", "")  # (bundles without a quality log: none)
     (out / "declaration.yaml").write_text(DECLARATION.format(**fields), encoding="utf-8")
     write_csv(
         out / "production_log.csv",

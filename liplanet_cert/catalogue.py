@@ -308,6 +308,32 @@ OP_TEXT: dict[str, str] = {
 }
 
 
+# -- quality characteristics: what a line measures per step (issue 15) -------------------------
+
+
+@dataclass(frozen=True)
+class Characteristic:
+    """A quality characteristic of a production step: its id, title, dimension (a name of
+    :data:`liplanet_cert.units.DIMENSIONS`), canonical unit (as pint reads it) and the unit's symbol
+    as reports write it."""
+
+    step: str
+    id: str
+    title: str
+    dimension: str
+    unit: str
+    symbol: str
+
+
+def quality_characteristics() -> dict[str, dict[str, Characteristic]]:
+    """``schemas/quality_characteristics.json``: step id -> characteristic id -> :class:`Characteristic`,
+    in Figure 7 order (a characteristic id belongs to one step only)."""
+    return {
+        step: {c["id"]: Characteristic(step, **c) for c in chars}
+        for step, chars in load_json("quality_characteristics")["steps"].items()
+    }
+
+
 # The capability and stability of a step's measured characteristic (the quality log and the
 # declaration's quality_specs; assessment.quality): ``quality.<step>.<characteristic>.<what>``.
 _Q_NAME = re.compile(r"^quality\.([a-z_]+)\.([a-z0-9_]+)\.([a-z_]+)$")

@@ -28,6 +28,7 @@ cell = [cell] = cells
 batch = [batch] = batches = lot = lots = roll = rolls
 Ah = ampere * hour
 mAh = 1e-3 * Ah
+N_per_15mm = newton / (15 * millimeter)
 """
 
 # Dimensions the bundle format and criteria packs may require, by name, with the canonical unit
@@ -44,6 +45,8 @@ DIMENSIONS: dict[str, str] = {
     "resistance": "mohm",
     "length": "m",
     "time": "day",
+    **{"mass_per_area": "mg/cm^2", "density": "g/cm^3", "force": "N", "voltage_per_time": "mV/day"},
+    **{"force_per_width": "N_per_15mm"},  # quality characteristics; N_per_15mm: N per 15 mm strip
 }
 
 # Human-readable examples shown in error messages.
@@ -365,9 +368,7 @@ def format_value(value: float | None, unit: str, percent_digits: int = 2) -> str
 
 
 def _expect(dimension: str | None) -> str:
-    if dimension is None:
-        return "a quantity with a unit"
-    return DIMENSION_EXAMPLES.get(dimension, dimension)
+    return "a quantity with a unit" if dimension is None else DIMENSION_EXAMPLES.get(dimension, dimension)
 
 
 def _dim_text(q: pint.Quantity) -> str:

@@ -71,7 +71,11 @@ class BundleDir:
         return (self.path / name).read_text(encoding="utf-8")
 
     def write(self, name: str, text: str) -> BundleDir:
+        """Write file ``name``; a new production log drops the example's quality log, whose lots are
+        those of the example's production log (a test that needs one writes it after)."""
         (self.path / name).write_text(text, encoding="utf-8")
+        if name == "production_log.csv":
+            (self.path / "quality_log.csv").unlink(missing_ok=True)
         return self
 
     def replace(self, name: str, old: str, new: str, count: int = 1) -> BundleDir:

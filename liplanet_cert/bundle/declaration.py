@@ -18,7 +18,8 @@ from datetime import date
 from typing import Any
 
 from liplanet_cert.bundle.document import parse_document
-from liplanet_cert.bundle.model import BOMLine, Cell, DeclaredKPI
+from liplanet_cert.bundle.model import BOMLine, Cell, DeclaredKPI, Spec
+from liplanet_cert.bundle.qualityspecs import read_quality_specs
 from liplanet_cert.catalogue import CELL_QUANTITIES, KPI_SPECS
 from liplanet_cert.errors import BundleError, Problem, ProblemCollector
 from liplanet_cert.infra.resources import load_json, load_schema
@@ -30,7 +31,8 @@ DECLARATION_NAMES = ("declaration.yaml", "declaration.yml", "declaration.json")
 # A declaration is a few KB (2,000 evidence entries: about 400 KB); parsed YAML takes up to ~200x its size
 # in memory, so the declaration has a limit of its own, far below LIPLANET_MAX_FILE_BYTES.
 MAX_DECLARATION_BYTES = 512 * 1024
-DEFAULT_FILES = {"production_log": "production_log.csv", "eol_tests": "eol_tests.csv", "energy": "energy.csv"}
+DEFAULT_FILES = dict(production_log="production_log.csv", eol_tests="eol_tests.csv", energy="energy.csv")
+DEFAULT_FILES["quality_log"] = "quality_log.csv"  # optional: absent, the bundle has no quality data
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Declared:
     steps: dict[str, str]  # step id -> automation level, in declaration order
     steps_ok: bool  # the schema found nothing wrong in #/steps: the logs are checked against them
     files: dict[str, str]  # role -> path in the bundle
+    quality_specs: dict[tuple[str, str], Spec] = field(default_factory=dict)  # #/quality_specs
 
     @property
     def log_steps(self) -> dict[str, str] | None:
@@ -188,6 +191,7 @@ def declared(decl: Declaration, problems: ProblemCollector) -> Declared:
         steps=steps,
         steps_ok=decl.ok("#/steps"),
         files={**DEFAULT_FILES, **files},
+        quality_specs=read_quality_specs(decl.name, decl.get("quality_specs"), decl.ok, problems),
     )
 
 

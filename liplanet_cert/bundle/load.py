@@ -127,4 +127,6 @@ def _bundle(
         inputs=inputs,
         evidence=evidence,
         passport=declared_passport,
+        quality=logs.quality,
+        quality_specs=facts.quality_specs,
     )

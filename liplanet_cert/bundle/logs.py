@@ -18,6 +18,7 @@ from liplanet_cert.bundle.energy import read_energy
 from liplanet_cert.bundle.eol import read_eol
 from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.production import read_production
+from liplanet_cert.bundle.quality import read_quality
 from liplanet_cert.bundle.rowproblems import RowProblems
 from liplanet_cert.bundle.source import BundleSource
 from liplanet_cert.errors import BundleError, ProblemCollector
@@ -29,7 +30,9 @@ _READERS: dict[
     "production_log": ("production log", read_production),
     "eol_tests": ("end-of-line test file", read_eol),
     "energy": ("energy metering file", read_energy),
+    "quality_log": ("quality log", read_quality),
 }
+OPTIONAL = {"quality_log"}  # roles a bundle may leave out (no file: no quality data)
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Logs:
     production: LogTable | None
     eol: LogTable | None
     energy: LogTable | None
+    quality: LogTable | None = None
 
 
 def read_logs(
@@ -60,11 +64,16 @@ def read_logs(
                 logs[role] = reader(rel, lambda rel=rel: read(rel), facts, problems)
             except BundleError as exc:  # e.g. a file over the size limit
                 problems.problems.extend(exc.problems)
-        elif declaration_read:
+        elif declaration_read and (role not in OPTIONAL or rel != DEFAULT_FILES[role]):  # declared: needed
             _missing(rel, role, what, src.names(), problems)
-    for role, column in (("production_log", "lot_id"), ("eol_tests", "lot_id"), ("energy", "meter_id")):
+    for role, column in (
+        ("production_log", "lot_id"),
+        ("eol_tests", "lot_id"),
+        ("energy", "meter_id"),
+        ("quality_log", "lot_id"),
+    ):
         _sample_rows(facts.files[role], logs[role], problems, column)
-    return Logs(logs["production_log"], logs["eol_tests"], logs["energy"])
+    return Logs(logs["production_log"], logs["eol_tests"], logs["energy"], logs["quality_log"])
 
 
 SAMPLE_LOT = "SAMPLE-"  # lot ids (and energy meter ids) of the sample rows ``liplanet-cert init`` writes
@@ -101,16 +110,21 @@ def _missing(rel: str, role: str, what: str, names: list[str], problems: Problem
 
 
 def check_lots(logs: Logs, files: dict[str, str], problems: ProblemCollector) -> None:
-    """Every lot of the end-of-line tests must be in the production log."""
-    production, eol = logs.production, logs.eol
-    if production is None or eol is None or not len(eol):
-        return
+    """Every lot of the end-of-line tests and of the quality log must be in the production log."""
+    for role, table in (("eol_tests", logs.eol), ("quality_log", logs.quality)):
+        if logs.production is not None and table is not None and len(table):
+            _lots_in_production(logs.production, table, role, files, problems)
+
+
+def _lots_in_production(
+    production: LogTable, table: LogTable, role: str, files: dict[str, str], problems: ProblemCollector
+) -> None:
     known = set(production["lot_id"].tolist())
-    lots = eol["lot_id"].tolist()
+    lots = table["lot_id"].tolist()
     if set(lots) <= known:
         return
-    rp = RowProblems(files["eol_tests"])
-    for row, lot in zip(eol["_row"].tolist(), lots):
+    rp = RowProblems(files[role])
+    for row, lot in zip(table["_row"].tolist(), lots):
         if lot not in known:
             rp.add(
                 row,

@@ -54,6 +54,19 @@ class DeclaredKPI:
     pointer: str
 
 
+@dataclass(frozen=True)
+class Spec:
+    """The specification limits of a quality characteristic (declaration ``#/quality_specs``), in its
+    canonical unit (``schemas/quality_characteristics.json``): lower and upper limits and the target
+    (nominal), each None when not declared (``target ± tolerance`` declares all three)."""
+
+    lsl: float | None
+    usl: float | None
+    target: float | None = None
+    unit: str = ""  # the canonical unit the limits are in
+    pointer: str = ""  # declaration.yaml#/quality_specs/<i>
+
+
 # Parsing and validation work on plain columns (lists of strings, numpy arrays); each file becomes
 # one pandas DataFrame at the end, for the analysis in :mod:`liplanet_cert.assessment.kpis`.  Building the
 # frame column by column through pandas costs ~10x more per bundle, which matters in ``batch``.
@@ -107,6 +120,10 @@ class Bundle:
     evidence: list[dict[str, str]]
     passport: dict[str, Any] | None
     warnings: list[str] = field(default_factory=list)
+    # quality measurements (quality_log.csv, optional): date, step, lot_id, sample_id, characteristic,
+    # value (float, in the characteristic's canonical unit), _row; None when the bundle has none
+    quality: LogTable | None = None
+    quality_specs: dict[tuple[str, str], Spec] = field(default_factory=dict)  # (step, characteristic)
 
     def step_pointer(self, step: str) -> str:
         return (

@@ -56,6 +56,10 @@ files:                             # where the logs are (these are the defaults)
   production_log: production_log.csv
   eol_tests: eol_tests.csv
   energy: energy.csv
+  quality_log: quality_log.csv     # optional: quality measurements (delete the file if you log none)
+# quality_specs:                   # optional: specification limits of the quality characteristics
+#   - {step: coating_and_drying, characteristic: mass_loading, target: "20 mg/cm^2", tolerance: "0.6 mg/cm^2"}
+#   - {step: tab_welding, characteristic: pull_force, lsl: "30 N"}
 evidence: []                       # optional: [{path: evidence/x.pdf, sha256: <64 hex>, description: ...}]
 # passport:                        # needed only for `liplanet-cert passport`
 #   usable_energy: "17.3 Wh"
@@ -85,6 +89,18 @@ def _eol() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _quality() -> str:
+    # one row per measurement; a unit per row (or one unit in the header: value [µm])
+    rows = ["date,step,lot_id,sample_id,characteristic,value,unit"]
+    for lot in range(1, 6):
+        for k in range(1, 4):
+            rows.append(
+                f"2026-01-{lot + 4:02d},coating_and_drying,SAMPLE-L{lot:02d},S{k},mass_loading,20.1,mg/cm^2"
+            )
+            rows.append(f"2026-01-{lot + 4:02d},tab_welding,SAMPLE-L{lot:02d},S{k},pull_force,42,N")
+    return "\n".join(rows) + "\n"
+
+
 ENERGY = """\
 step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id
 coating_and_drying,2026-01-05,2026-01-09,electricity,10,kWh,1 %,SAMPLE-M1
@@ -102,6 +118,8 @@ eol_tests.csv       one row per cell: cell_id, lot_id, capacity [Ah], internal_r
 energy.csv          metered energy per step and period: carrier electricity | natural_gas | a
                     material of the LCA model; unit per row (kWh, MJ, kWh/cell, kg/lot, ...);
                     steps you do not meter use the sourced reference model (marked 'default')
+quality_log.csv     optional: one row per quality measurement: date, step, lot_id, sample_id,
+                    characteristic (mass_loading, pull_force, ...), value, unit (or value [unit])
 
 Nothing here is assessable as it is: replace every "<fill in: ...>" placeholder in declaration.yaml and
 the SAMPLE rows of the logs (lot ids SAMPLE-..., energy meter ids SAMPLE-...) with your own
@@ -119,6 +137,7 @@ def scaffold(directory: Path) -> list[Path]:
         "production_log.csv": _production(),
         "eol_tests.csv": _eol(),
         "energy.csv": ENERGY,
+        "quality_log.csv": _quality(),
         "README.txt": README,
     }
     return [write_text(directory / name, text) for name, text in files.items()]

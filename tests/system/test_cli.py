@@ -441,6 +441,7 @@ def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp
     assert "eol_tests.csv column lot_id: 100 sample rows" in err  # 5 lots x 20 cells
     # sample energy amounts would otherwise count as the line's own metered (primary) data
     assert "energy.csv column meter_id: 2 sample rows" in err
+    assert "quality_log.csv column lot_id: 30 sample rows" in err  # 5 lots x 3 samples x 2 characteristics
     assert cli("assess", target, "--no-footprint", "-c", PACK_2026).exit_code == 2
     # filled in by the line (here: by hand, with values consistent with the logs), it validates
     filled = {
@@ -461,7 +462,7 @@ def test_init_scaffolds_a_bundle_that_cannot_pass_until_the_line_fills_it_in(tmp
     for hole, value in filled.items():
         decl = decl.replace(hole, value)
     (target / "declaration.yaml").write_text(decl, encoding="utf-8")
-    for log in ("production_log.csv", "eol_tests.csv", "energy.csv"):
+    for log in ("production_log.csv", "eol_tests.csv", "energy.csv", "quality_log.csv"):
         path = target / log
         path.write_text(path.read_text(encoding="utf-8").replace("SAMPLE-", ""), encoding="utf-8")
     assert cli("validate", target).exit_code == 0

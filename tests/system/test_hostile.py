@@ -302,7 +302,7 @@ def test_yaml_python_tag_is_not_executed(tmp_path: Path) -> None:
         "  warranty_years: 8",
         f"  warranty_years: !!python/object/apply:os.system ['touch {marker}']",
     )
-    reject(tmp_path, bundle, "declaration.yaml line 62, column 19", "python/object/apply:os.system")
+    reject(tmp_path, bundle, "declaration.yaml line 68, column 19", "python/object/apply:os.system")
     assert not marker.exists()
 
 
@@ -384,7 +384,7 @@ def test_json_deep_nesting(tmp_path: Path) -> None:
 def test_yaml_numbers_that_are_not_finite_or_too_long(tmp_path: Path, value: str) -> None:
     bundle = copy_bundle(tmp_path)
     edit(bundle / "declaration.yaml", "  warranty_years: 8", f"  warranty_years: {value}")
-    reject(tmp_path, bundle, "declaration.yaml line 62, column 19")
+    reject(tmp_path, bundle, "declaration.yaml line 68, column 19")
 
 
 @pytest.mark.parametrize("value", ["1e999", "-1e999", "NaN", "Infinity"])

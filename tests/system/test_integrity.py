@@ -25,6 +25,7 @@ FILES = [
     "production_log.csv",
     "eol_tests.csv",
     "energy.csv",
+    "quality_log.csv",
     "evidence/formation-equipment-calibration.txt",
 ]
 
