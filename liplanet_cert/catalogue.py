@@ -344,7 +344,7 @@ _Q_WHATS: dict[str, tuple[str, str, str]] = {
     "out_of_control": (
         "dimensionless",
         "dimensionless",
-        "Lots of the {c} control chart at {s} that break a Nelson run rule (count).",
+        "Lots of the {c} control chart at {s} that break a Western Electric run rule (count).",
     ),
 }
 QUALITY_PATTERNS = tuple(f"quality.<step>.<characteristic>.{what}" for what in _Q_WHATS)

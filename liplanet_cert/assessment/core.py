@@ -211,6 +211,10 @@ def build_result(
         footprint=ctx.footprint,
         warnings=warnings,
     )
+    if getattr(bundle, "quality", None) is not None:
+        from liplanet_cert.assessment.quality import quality_stats, summaries
+
+        result.quality = summaries(ctx.quality if ctx.quality is not None else quality_stats(bundle))
     if result.pack_what_if():  # first among the warnings: every report shows them
         result.warnings.insert(0, result.pack_what_if())
     return result

@@ -8,7 +8,7 @@ pass; one whose applicability condition does not hold is ``not_applicable`` with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from liplanet_cert import catalogue
 from liplanet_cert.assessment import metrics
@@ -32,6 +32,7 @@ class Context:
     footprint: FootprintResult | None = None
     footprint_error: str | None = None
     roundrobin: RoundRobinLine | None = None  # the line in a round-robin result (assess --roundrobin)
+    quality: dict[Any, Any] | None = None  # assessment.quality.quality_stats, computed on first use
 
 
 def evaluate(pack: CriteriaPack, ctx: Context) -> list[Finding]:
@@ -195,6 +196,13 @@ def _lots_for(c: Criterion, ctx: Context) -> tuple[list[str], str]:
         return _named(_step_chart(m, metric.split(".")[1]))
     if metric.startswith("balance.") and m.balance is not None:
         lots = m.balance.lots(1 if metric == "balance.unlogged_loss" else -1)
+        return lots, (f" (lots {compress_ids(lots)})" if lots else "")
+    if metric.startswith("quality.") and metric.endswith(".out_of_control") and ctx.quality:
+        from liplanet_cert.catalogue import quality_metric
+
+        step, char, _ = quality_metric(metric) or ("", "", "")
+        st = ctx.quality.get((step, char))
+        lots = [st.lots[i] for i in sorted(st.signals)] if st is not None else []
         return lots, (f" (lots {compress_ids(lots)})" if lots else "")
     if metric.startswith("eol.") and m.eol_check is not None:
         lots = m.eol_check.lots(metric)

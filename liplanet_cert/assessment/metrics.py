@@ -107,8 +107,8 @@ def read(name: str, ctx: Any) -> Value:
                 raise Unavailable(f"no production-log rows for step {step}")
             v = m.step_scrap[step]
             return Value(v, format_value(v, "percent"), f"{b.files['production_log']} (step {step})")
-    if name.startswith("roundrobin."):
-        return _roundrobin(name, getattr(ctx, "roundrobin", None))
+    if name.startswith(("roundrobin.", "quality.")):  # the pattern families
+        return _quality(name, ctx) if name[0] == "q" else _roundrobin(name, getattr(ctx, "roundrobin", None))
     if name.startswith("footprint."):
         fp = ctx.footprint
         if fp is None:
@@ -118,6 +118,23 @@ def read(name: str, ctx: Any) -> Value:
             )
         return _footprint_metric(name, fp, b)
     raise Unavailable(f"unknown metric {name}")
+
+
+def _quality(name: str, ctx: Any) -> Value:
+    """``quality.<step>.<characteristic>.cpk|ppk|out_of_spec|out_of_control`` from the quality log
+    and the declared specification limits (:mod:`liplanet_cert.assessment.quality`)."""
+    from liplanet_cert.assessment.quality import metric_value, quality_stats
+
+    b = ctx.bundle
+    if getattr(b, "quality", None) is None:
+        raise Unavailable("no quality log in the bundle (quality_log.csv)")
+    if ctx.quality is None:
+        ctx.quality = quality_stats(b)
+    try:
+        value, text, where = metric_value(name, ctx.quality, b.files.get("quality_log", "quality_log.csv"))
+    except LookupError as exc:
+        raise Unavailable(str(exc)) from None
+    return Value(value, text, where)
 
 
 def _roundrobin(name: str, rr: Any) -> Value:

@@ -194,6 +194,7 @@ class Result:
     footprint: FootprintResult | None = None
     warnings: list[str] = field(default_factory=list)
     waivers: dict[str, str] | None = None  # the waiver file applied: {file, sha256} (provenance)
+    quality: list[dict[str, Any]] = field(default_factory=list)  # assessment.quality.summaries
 
     @property
     def counts(self) -> dict[str, int]:
@@ -255,6 +256,7 @@ class Result:
             "inputs": [i.to_dict() for i in self.inputs],
             "warnings": list(self.warnings),
             "waivers": dict(self.waivers) if self.waivers is not None else None,
+            "quality": list(self.quality),
         }
 
     @classmethod
@@ -284,6 +286,7 @@ class Result:
             footprint=_footprint_of(d.get("footprint")),
             warnings=d.get("warnings", []),
             waivers=d.get("waivers"),
+            quality=d.get("quality", []),
         )
 
 

@@ -20,6 +20,7 @@ from liplanet_cert.dossier.identity import bundle_label, dossier_date, dossier_i
 from liplanet_cert.dossier.kpi_rows import kpi_names, kpi_rows
 from liplanet_cert.dossier.network_view import network_view
 from liplanet_cert.dossier.production import daily_view, eol_view, step_views
+from liplanet_cert.dossier.quality_view import quality_view
 from liplanet_cert.dossier.templating import css_string
 from liplanet_cert.infra.textsafe import clean
 
@@ -233,6 +234,7 @@ def build_context(
         ],
         "glossary": glossary,
         "warnings": [lab.words(w) for w in (result.warnings or [])],
+        "quality": quality_view(list(result.quality or []), titles, html),
         "command": clean(command),
         "network": network_view(clean_tree(network), html) if network else None,
     }

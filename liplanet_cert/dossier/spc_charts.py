@@ -329,7 +329,7 @@ def control_chart(
 ) -> str:
     """``points`` in order (one per lot, ``labels`` their lot ids) joined by a line, the centre
     line and the control limits (stepped when given per point), the ±1σ/±2σ zone lines, and the
-    points ``flagged`` (index → Nelson rule numbers) in the "bad" colour with their rule numbers."""
+    points ``flagged`` (index → run-rule numbers) in the "bad" colour with their rule numbers."""
     unit, label = _label(unit), _label(title) or "Control chart"
     pts = [_finite(v) for v in points]
     count = len(pts)
@@ -346,7 +346,7 @@ def control_chart(
     desc = (
         f"{count} points ({unit}), centre {_num(c)}, {limits}. Values: "
         + "; ".join(f"{names[i]} {_num(v)}" for i, v in enumerate(pts))
-        + ". Flagged (Nelson rules): "
+        + ". Flagged (run rules): "
         + (
             "; ".join(f"{names[i]} rules {', '.join(map(str, rs))}" for i, rs in sorted(rules.items()))
             or "none"
@@ -379,7 +379,7 @@ def control_chart(
         _note(
             left,
             bottom + 48,
-            "red: flagged point, with the numbers of the Nelson rules it breaks; dashed: UCL, LCL",
+            "red: flagged point, with the numbers of the run rules it breaks; dashed: UCL, LCL",
         )
     )
     parts.append("</svg>")

@@ -18,7 +18,7 @@ from liplanet_cert.dossier.formatting import fmt_percent, fmt_value, number, sho
 
 __all__ = ["css_string", "environment", "mark_safe", "wbr"]
 
-CHART_KEYS = ("chart", "seal", "step_chart")  # context entries that hold SVG
+CHART_KEYS = ("chart", "seal", "step_chart", "histogram_svg", "control_svg")  # context entries that hold SVG
 _BREAK_AFTER = re.compile(r"(?<=[/#])(?=[^/#\s])")  # never after a "." (inside a file name)
 
 

@@ -136,8 +136,10 @@ def xbar_s(groups: Sequence[Sequence[float] | np.ndarray]) -> Chart:
     """X̄–S chart; subgroup sizes may vary (each at least 2 values)."""
     gs = _groups(groups)
     sizes = np.array([g.shape[0] for g in gs])
-    means = np.array([g.mean() for g in gs])
-    sds = np.array([g.std(ddof=1) for g in gs])
+    x = np.concatenate(gs)  # one pass over all values (a log of 10,000 rows has 2,000 lots)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    means = np.add.reduceat(x, starts) / sizes
+    sds = np.sqrt(np.add.reduceat((x - np.repeat(means, sizes)) ** 2, starts) / (sizes - 1))
     factors = {int(n): (a3(int(n)), b3(int(n)), b4(int(n)), c4(int(n))) for n in np.unique(sizes)}
     f_a3, f_b3, f_b4, f_c4 = (np.array([factors[int(n)][k] for n in sizes]) for k in range(4))
     if (sizes == sizes[0]).all():

@@ -118,7 +118,7 @@ def test_control_chart_geometry_and_flagged_points() -> None:
     assert _refs(svg, "series")[0].get("d") == "M86.75,89L168.25,32.97L249.75,145.03L331.25,89"
     tips = [c.find("title").text for c in svg.iter("circle")]
     assert tips[2] == "L2: 0 g (rules 1, 5)" and tips[0] == "L0: 5 g"
-    assert "Flagged (Nelson rules): L1 rules 1; L2 rules 1, 5" in svg.find("desc").text
+    assert "Flagged (run rules): L1 rules 1; L2 rules 1, 5" in svg.find("desc").text
 
 
 def test_zone_lines_and_a_clamped_lcl() -> None:
@@ -220,7 +220,7 @@ def _quality(hostile: bool = False) -> list[dict[str, Any]]:
             "step_title": text or "Electrolyte filling", "characteristic_title": text or "Fill mass",
             "unit": text or "g", "n": 125, "mean": 5.2, "cpk": 1.456, "cpk_ci": (1.25, 1.66),
             "ppk": 1.39, "ppk_ci": "1.2–1.6", "lsl": 5.1, "usl": 5.3, "out_of_spec": 0.008,
-            "out_of_control_rules": [text or "rule 1: one point beyond 3σ (lot L7)"],
+            "out_of_control_rules": [text or "rule 1: one point beyond 3σ (lot L7)"], "show_charts": True,
             "histogram_svg": _hist(ONE_TO_16, title=text or "Fill mass"),
             "control_svg": _control([5.0, 6.0], labels=[text or "L1", "L2"]),
             "limitation": text or "Two lots with fewer than 5 cells are left out.",
