@@ -243,13 +243,13 @@ _RR_WHATS: dict[str, tuple[str, str | None, str | None, str]] = {
         "quantity",
         "dimensionless",
         "dimensionless",
-        "|z| of the line's result for {m} in the round robin (|z'| where the result flagged on z'; ISO 13528).",
+        "|z| (|z'| if flagged on z') of the line's {m} result in the round robin (ISO 13528).",
     ),
     "flag": (
         "enum",
         None,
         None,
-        "The line's round-robin flag for {m}: " + ", ".join(ROUNDROBIN_FLAGS) + ".",
+        "The line's round-robin flag for {m}: " + " or ".join(ROUNDROBIN_FLAGS) + ".",
     ),
 }
 ROUNDROBIN_PATTERNS = tuple(f"roundrobin.<measurand>.{what}" for what in _RR_WHATS)
@@ -362,3 +362,25 @@ def _quality_spec(name: str) -> MetricSpec | None:
         return None
     dim, unit, text = _Q_WHATS[parsed[2]]
     return MetricSpec(name, "quantity", dim, unit, text.format(s=parsed[0], c=parsed[1]), "logs")
+
+
+def pattern_specs() -> list[MetricSpec]:
+    """The metric families named by pattern (``criteria metrics`` lists them with their placeholders)."""
+    out = [
+        MetricSpec(
+            f"roundrobin.<measurand>.{what}", kind, dim, unit, text.format(m="<measurand>"), "roundrobin"
+        )
+        for what, (kind, dim, unit, text) in _RR_WHATS.items()
+    ]
+    out += [
+        MetricSpec(
+            f"quality.<step>.<char>.{what}",
+            "quantity",
+            dim,
+            unit,
+            text.format(s="<step>", c="<char>"),
+            "logs",
+        )
+        for what, (dim, unit, text) in _Q_WHATS.items()
+    ]
+    return out

@@ -84,11 +84,12 @@ def criteria_metrics(format: str = typer.Option("table", "--format", "-f", help=
     """
 
     def body() -> int:
-        from liplanet_cert.catalogue import CATALOGUE
+        from liplanet_cert.catalogue import CATALOGUE, pattern_specs
         from liplanet_cert.reporters.views.criteria import MetricsView
 
         table_or_json(format)
-        present(MetricsView(), sorted(CATALOGUE.values(), key=lambda m: m.name), format)
+        specs = sorted(CATALOGUE.values(), key=lambda m: m.name) + pattern_specs()
+        present(MetricsView(), specs, format)
         return 0
 
     run(body)

@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from liplanet_cert.catalogue import CATALOGUE
+from liplanet_cert.catalogue import CATALOGUE, pattern_specs
 from liplanet_cert.cli.main import app
 from liplanet_cert.infra import safeyaml
 from liplanet_cert.infra.resources import PUBLISHED_SCHEMAS
@@ -54,9 +54,11 @@ def test_criteria_metrics_lists_every_metric_the_shipped_packs_use():
     doc = json.loads(cli("criteria", "metrics", "--format", "json").stdout)
     by = {m["name"]: m for m in doc["metrics"]}
     assert used <= set(by)
-    assert set(by) == set(CATALOGUE)  # the command shows the registry, all of it
+    # the command shows the registry, all of it, and the families named by pattern
+    assert set(by) == set(CATALOGUE) | {m.name for m in pattern_specs()}
+    assert "quality.<step>.<char>.cpk" in by and "roundrobin.<measurand>.abs_z" in by
     for m in by.values():
-        assert m["source"] in ("declaration", "logs", "footprint") and m["description"], m
+        assert m["source"] in ("declaration", "logs", "footprint", "roundrobin") and m["description"], m
         if m["kind"] == "quantity":
             assert m["unit"] and m["dimension"], m
 
