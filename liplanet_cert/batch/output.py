@@ -34,6 +34,7 @@ SUMMARY_COLUMNS = (
     "not_evaluable",
     "waived",
     "footprint_kg_co2e_per_kwh",
+    "footprint_main_production_kg_co2e_per_kwh",
     "result",
     "message",
 )
@@ -165,6 +166,7 @@ def summary_row(line: dict[str, Any]) -> list[Any]:
         " ".join(sorted(k for k, v in findings.items() if v == "error")),
         " ".join(sorted(k for k, v in findings.items() if v == "waived")),
         line.get("footprint_kg_co2e_per_kwh"),
+        line.get("footprint_main_production_kg_co2e_per_kwh"),
         line.get("result") or "",
         line.get("message", ""),
     ]

@@ -247,6 +247,10 @@ def _line_of(result: Any) -> dict[str, Any]:
         "advisory": sorted(f.id for f in result.findings if f.severity != "required"),
         "waivers": sorted({f.waiver["id"] for f in result.findings if f.waiver}),
         "counts": result.counts,
-        "footprint_kg_co2e_per_kwh": fp.total_per_kwh if fp is not None else None,
+        # cradle-to-gate only where every stage was computed (else it would be production alone)
+        "footprint_kg_co2e_per_kwh": fp.total_per_kwh
+        if fp is not None and not any(st.not_computed for st in fp.stages)
+        else None,
+        "footprint_main_production_kg_co2e_per_kwh": fp.main_production[0] if fp is not None else None,
         "warnings": len(result.warnings),
     }
