@@ -211,6 +211,13 @@ def build_result(
         footprint=ctx.footprint,
         warnings=warnings,
     )
+    if ctx.roundrobin is not None and options.roundrobin is not None:
+        rr = ctx.roundrobin
+        result.roundrobin = {
+            "file": str(options.roundrobin),
+            "sha256": rr.input.sha256,
+            "participant": rr.participant,
+        }
     if getattr(bundle, "quality", None) is not None:
         from liplanet_cert.assessment.quality import quality_stats, summaries
 

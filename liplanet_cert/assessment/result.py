@@ -195,6 +195,9 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     waivers: dict[str, str] | None = None  # the waiver file applied: {file, sha256} (provenance)
     quality: list[dict[str, Any]] = field(default_factory=list)  # assessment.quality.summaries
+    roundrobin: dict[str, str] | None = (
+        None  # --roundrobin: {file, sha256, participant} (verify re-applies it)
+    )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -257,6 +260,7 @@ class Result:
             "warnings": list(self.warnings),
             "waivers": dict(self.waivers) if self.waivers is not None else None,
             "quality": list(self.quality),
+            "roundrobin": dict(self.roundrobin) if self.roundrobin is not None else None,
         }
 
     @classmethod
@@ -287,6 +291,7 @@ class Result:
             warnings=d.get("warnings", []),
             waivers=d.get("waivers"),
             quality=d.get("quality", []),
+            roundrobin=d.get("roundrobin"),
         )
 
 

@@ -93,8 +93,10 @@ def verify(
     report = VerifyReport(str(result_path), str(bundle_path), recorded_verdict=str(recorded["verdict"]))
     diffs = report.differences
 
-    # 1. input files
-    compare_inputs(recorded["inputs"], bundle_digests(bundle_path, limits), diffs)
+    # 1. input files (and the round-robin result the assessment read, when it is still there)
+    now = bundle_digests(bundle_path, limits)
+    rr = _roundrobin_for(recorded.get("roundrobin"), now)
+    compare_inputs(recorded["inputs"], now, diffs)
 
     # 2. criteria pack
     pack = _recorded_pack(recorded["criteria"], criteria, diffs)
@@ -113,7 +115,9 @@ def verify(
     footprint = True if had_fp else (None if fp_failed and pack_needs_footprint(pack) else False)
     try:
         bundle = load_bundle(bundle_path, limits=limits) if limits is not None else load_bundle(bundle_path)
-        extra = {"waivers": waivers} if waivers is not None else {}
+        extra: dict[str, Any] = {"waivers": waivers} if waivers is not None else {}
+        if rr is not None:
+            extra.update(roundrobin=Path(rr["file"]), roundrobin_participant=rr["participant"])
         result = assess_bundle(
             bundle,
             pack,
@@ -130,6 +134,29 @@ def verify(
     report.recomputed_verdict = fresh["verdict"]
     compare_results(recorded, fresh, diffs, report.notes)
     return report
+
+
+def _roundrobin_for(rec: Any, now: dict[str, str]) -> dict[str, str] | None:
+    """The recorded ``--roundrobin`` file when it is still there with the recorded sha256 (its digest
+    joins ``now``, so it is compared as an input); else None (verify then reports it removed or
+    changed)."""
+    import hashlib
+
+    from liplanet_cert.assessment.roundrobin_line import INPUT_PREFIX, MAX_ROUNDROBIN_BYTES
+    from liplanet_cert.errors import LiplanetError
+    from liplanet_cert.infra.inputfile import read_input_file
+
+    if not isinstance(rec, dict) or not all(
+        isinstance(rec.get(k), str) for k in ("file", "sha256", "participant")
+    ):
+        return None
+    try:
+        data = read_input_file(Path(rec["file"]), "round-robin result", MAX_ROUNDROBIN_BYTES)
+    except LiplanetError:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    now[INPUT_PREFIX + rec["file"]] = digest
+    return rec if digest == rec["sha256"] else None
 
 
 def _recorded_pack(crit: dict[str, Any], criteria: str | None, diffs: list[Difference]) -> Any:

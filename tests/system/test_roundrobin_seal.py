@@ -248,3 +248,20 @@ def test_metric_family_in_the_catalogue_and_in_pack_lint() -> None:
         "value": ["satisfactory"],
     }
     assert lint(doc, "p.yaml") == []
+
+
+def test_verify_re_applies_the_round_robin_result_and_sees_it_change(tmp_path: Path) -> None:
+    rr = write(tmp_path, rr_result(PARTICIPANTS))
+    code, doc, out = assess("--roundrobin", str(rr), "--roundrobin-participant", "P1", "--format", "json")
+    assert code == 0, out
+    assert doc["roundrobin"] == {"file": str(rr), "sha256": doc["roundrobin"]["sha256"], "participant": "P1"}
+    stored = tmp_path / "result.json"
+    stored.write_text(json.dumps(doc), encoding="utf-8")
+    ok = runner.invoke(app, ["verify", str(stored), BUNDLE, "--criteria", str(DRAFT)])
+    assert ok.exit_code == 0, ok.output
+    # P1 now scored 2.5 in the file: the input changed and the finding with it
+    changed = [participant("P1", 2.125, 2.5, "questionable"), *PARTICIPANTS[1:]]
+    write(tmp_path, rr_result(changed))
+    bad = runner.invoke(app, ["verify", str(stored), BUNDLE, "--criteria", str(DRAFT)])
+    assert bad.exit_code == 1
+    assert "--roundrobin:" in bad.output and "RR-CAPACITY-Z" in bad.output
