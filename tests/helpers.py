@@ -98,6 +98,19 @@ class BundleDir:
         return self
 
 
+# A small line: three production days, lot L02's formation on the third; only L01 and L02 coated.
+# (date, step, lot, units_in, good_out, scrap[, electrode_length_m]) and (lot, capacity Ah, result)
+SMALL_ROWS = [
+    ("2026-09-01", "coating_and_drying", "L01", 100, 95, 5, 40),
+    ("2026-09-01", "stacking_or_winding", "L01", 95, 90, 5),
+    ("2026-09-01", "formation", "L01", 90, 81, 9),
+    ("2026-09-02", "coating_and_drying", "L02", 100, 100, 0, 20),
+    ("2026-09-02", "stacking_or_winding", "L02", 100, 95, 5),
+    ("2026-09-03", "formation", "L02", 95, 95, 0),
+]
+SMALL_CELLS = [("L01", 5.0, "pass"), ("L01", 5.1, "pass"), ("L01", 4.9, "fail"), ("L02", 5.2, "pass")]
+
+
 def production_csv(rows: list[tuple]) -> str:
     """A production log from (date, step, lot, units_in, good_out, scrap[, electrode_length_m]) tuples."""
     out = ["date,step,lot_id,units_in,good_out,scrap,electrode_length [m]"]

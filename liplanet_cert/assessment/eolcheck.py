@@ -174,17 +174,10 @@ def check_eol(
     """The check of the end-of-line table ``eol`` (None: no file) against the production log's
     (lot, step) groups: ``lot``/``step`` codes into ``lot_names``/``step_names`` and each group's
     good out and scrap."""
-    import pandas as pd
-
     if eol is None:
         return None
     made_by_lot, qc_logged, basis = _made(lot, step, good_out, step_names, len(lot_names))
-    names = pd.Index(np.asarray(lot_names, dtype=object))
-    eol_lots = np.asarray(eol["lot_id"], dtype=object)
-    code = names.get_indexer(eol_lots) if len(names) else np.full(len(eol_lots), -1, dtype=np.int64)
-    stray = code < 0
-    extra_codes, extra_names = pd.factorize(eol_lots[stray])
-    code[stray] = len(lot_names) + extra_codes
+    code, extra_names = _lot_codes(np.asarray(eol["lot_id"], dtype=object), lot_names)
     all_names = np.concatenate([np.asarray(lot_names, dtype=object), np.asarray(extra_names, dtype=object)])
     n = len(all_names)
     made = np.zeros(n)
@@ -281,3 +274,16 @@ def _fence(eol: Any) -> tuple[Fence | None, np.ndarray | None]:
     # float noise (1.22 + 3 x 1.4826 x 0.24) must not put a value equal to the fence above it
     above = ok & (x > fence + 1e-9 * max(1.0, abs(fence)))
     return Fence(int(ok.sum()), blank, median, mad, fence, int(above.sum()), mean_ad), above
+
+
+def _lot_codes(eol_lots: np.ndarray, lot_names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The production-log code of each end-of-line row's lot; a lot the log does not know gets a
+    code after them (in order of first appearance), and is returned among the extra names.  One
+    dictionary look-up per distinct lot, not per row (numpy only: no pandas import on this path)."""
+    uniq, first, inverse = np.unique(eol_lots.astype(str), return_index=True, return_inverse=True)
+    index = {name: i for i, name in enumerate(lot_names)}
+    known = np.array([index.get(u, -1) for u in uniq.tolist()], dtype=np.int64)
+    stray = np.flatnonzero(known < 0)
+    stray = stray[np.argsort(first[stray], kind="stable")]
+    known[stray] = len(lot_names) + np.arange(len(stray), dtype=np.int64)
+    return known[inverse.reshape(-1)], uniq[stray].astype(object)

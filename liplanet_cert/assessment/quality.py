@@ -35,7 +35,7 @@ class QualityStat:
     values: np.ndarray
     lots: list[str]  # the chart's subgroup of each plotted point, in log order
     capability: Capability | None  # None: no specification limits declared
-    chart: Any  # spc.control.Chart
+    chart: Any  # spc.control.Chart; None below 2 values (no chart can be drawn)
     signals: dict[int, list[int]]  # plotted point -> the run rules it breaks (Western Electric)
     violations: list[Any]  # spc.rules.Violation
     spec: Any  # the declared limits (lsl, usl, target) or None
@@ -87,14 +87,14 @@ def _stat(step: str, char: str, unit: str, vals: np.ndarray, lots: np.ndarray, s
     codes = np.fromiter((code[x] for x in lots.tolist()), dtype=np.int64, count=len(lots))
     by = np.argsort(codes, kind="stable")
     groups = np.split(vals[by], np.cumsum(np.bincount(codes, minlength=len(order)))[:-1])
-    if len(groups) >= 2 and np.median([len(g) for g in groups]) >= 2:
-        chart = xbar_s(groups)
-        labels = order
-    else:
-        chart = individuals(vals)
-        labels = [str(x) for x in lots.tolist()]
-    loc = chart.location
-    violations = run_rules(loc.points, loc.centre, loc.sigma, rules=RULES) if len(loc.points) >= 2 else []
+    chart: Any = None
+    labels: list[str] = []
+    if len(groups) >= 2 and min(len(g) for g in groups) >= 2:  # X-bar/S needs 2 values in every lot
+        chart, labels = xbar_s(groups), order
+    elif len(vals) >= 2:
+        chart, labels = individuals(vals), [str(x) for x in lots.tolist()]
+    loc = chart.location if chart is not None else None
+    violations = run_rules(loc.points, loc.centre, loc.sigma, rules=RULES) if loc is not None else []
     signals: dict[int, list[int]] = {}
     for v in violations:
         signals.setdefault(int(v.index), []).append(int(v.rule))
@@ -111,6 +111,8 @@ def metric_value(name: str, stats: dict[tuple[str, str], QualityStat], file: str
     where = f"{file} (step {step}, characteristic {char})"
     if st is None:
         raise LookupError(f"no measurements of {char} at {step} in the quality log")
+    if what == "out_of_control" and st.chart is None:
+        raise LookupError(f"too few measurements for a control chart: n = {len(st.values)}, need ≥ 2")
     if what == "out_of_control":
         bad = ", ".join(
             f"{st.lots[i]} (rule {', '.join(map(str, r))})" for i, r in sorted(st.signals.items())[:6]
@@ -134,6 +136,24 @@ def metric_value(name: str, stats: dict[tuple[str, str], QualityStat], file: str
     return float(index), f"{what.capitalize()} {index:.2f} ({ci_text}n = {cap.n}, {limits})", where
 
 
+def _chart(st: QualityStat) -> dict[str, Any]:
+    """The control chart as plain data (empty without one)."""
+    if st.chart is None:
+        return {}
+    loc = st.chart.location
+    n = len(loc.points)
+    return {
+        "kind": st.chart.kind,
+        "labels": list(st.lots),
+        "points": [float(x) for x in np.asarray(loc.points, dtype=float)],
+        "centre": [float(x) for x in np.broadcast_to(loc.centre, n)],
+        "ucl": [float(x) for x in np.broadcast_to(loc.ucl, n)],
+        "lcl": [float(x) for x in np.broadcast_to(loc.lcl, n)],
+        "signals": {str(i): rules for i, rules in sorted(st.signals.items())},
+        "rules": RULES,
+    }
+
+
 def _num(x: float | None) -> str:
     return "None" if x is None else f"{x:.4g}"
 
@@ -144,7 +164,7 @@ def summaries(stats: dict[tuple[str, str], QualityStat], *, max_values: int = 50
     control chart's points and limits per lot)."""
     out = []
     for (step, char), st in stats.items():
-        cap, loc = st.capability, st.chart.location
+        cap = st.capability
         spec = st.spec
         out.append(
             {
@@ -165,16 +185,7 @@ def summaries(stats: dict[tuple[str, str], QualityStat], *, max_values: int = 50
                 "out_of_spec": None if cap is None else cap.out_of_spec,
                 "limitation": (cap.limitation if cap is not None else "no specification limits declared")
                 or "",
-                "chart": {
-                    "kind": st.chart.kind,
-                    "labels": list(st.lots),
-                    "points": [float(x) for x in np.asarray(loc.points, dtype=float)],
-                    "centre": [float(x) for x in np.broadcast_to(loc.centre, len(loc.points))],
-                    "ucl": [float(x) for x in np.broadcast_to(loc.ucl, len(loc.points))],
-                    "lcl": [float(x) for x in np.broadcast_to(loc.lcl, len(loc.points))],
-                    "signals": {str(i): rules for i, rules in sorted(st.signals.items())},
-                    "rules": RULES,
-                },
+                "chart": _chart(st),
                 "values": [float(f"{v:.6g}") for v in st.values[:max_values].tolist()],
             }
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,14 +136,21 @@ def parse_at(at: str | None) -> date | None:
     return None if at is None else parse_day(at)
 
 
-def parse_outputs(outputs: list[str] | None, default_format: str) -> list[tuple[str, Path]]:
+def parse_outputs(
+    outputs: list[str] | None,
+    default_format: str,
+    known: Sequence[str] | None = None,
+    suffixes: Mapping[str, str] | None = None,
+) -> list[tuple[str, Path]]:
     """``--output FORMAT:PATH``, or ``--output FILE`` with the format from the file's suffix (when
     --format is the terminal table) or from --format.  Refused, exit 2: an unknown ``FORMAT:``
     prefix (a path that contains a colon needs an explicit format, ``json:a:b.json``), and a file
-    whose suffix names no report format while --format is the terminal table (``report.pdf``)."""
+    whose suffix names no report format while --format is the terminal table (``report.pdf``).
+    ``known``/``suffixes``: a command's own formats (default: the result reporters')."""
     from liplanet_cert.reporters import formats
 
-    known = formats()
+    known = tuple(known) if known is not None else tuple(formats())
+    by_suffix = OUTPUT_SUFFIXES if suffixes is None else suffixes
     listing = ", ".join(known)
     out = []
     for spec in outputs or []:
@@ -166,13 +173,13 @@ def parse_outputs(outputs: list[str] | None, default_format: str) -> list[tuple[
             continue
         path = Path(spec)
         suffix = path.suffix.lower()
-        guess = OUTPUT_SUFFIXES.get(suffix)
+        guess = by_suffix.get(suffix)
         if default_format == "table" and guess is None and suffix:
             raise UsageError(
                 Problem(
                     "--output",
                     message=f"cannot tell the report format of {spec!r} from its suffix {suffix!r}",
-                    expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(OUTPUT_SUFFIXES))}",
+                    expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(by_suffix))}",
                     found=repr(spec),
                 )
             )

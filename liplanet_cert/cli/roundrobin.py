@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from liplanet_cert.cli.app import app, check_targets, console, run
+from liplanet_cert.cli.app import app, check_targets, console, parse_outputs, run
 from liplanet_cert.errors import Problem, UsageError
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def roundrobin(
     def body() -> int:
         if format not in FORMATS:
             raise UsageError(f"unknown format {format!r}; choose {', '.join(FORMATS)}", file="--format")
-        outs = parse_outputs(output)
+        outs = parse_outputs(output, "table", FORMATS, SUFFIXES)  # the format from the suffix
         check_targets(outs)
         result = compute(list(data or []), protocol, from_bundles, reveal)
         texts = [(p, render(result, fmt)) for fmt, p in outs]  # rendered first: nothing half-written
@@ -84,28 +84,6 @@ def roundrobin(
         return exit_code(result)
 
     run(body)
-
-
-def parse_outputs(specs: list[str] | None) -> list[tuple[str, Path]]:
-    """``-o FORMAT:PATH`` or ``-o FILE`` (format from the suffix); exit 2 naming a bad one."""
-    out = []
-    for spec in specs or []:
-        fmt, sep, rest = spec.partition(":")
-        if sep and fmt in FORMATS and rest:
-            out.append((fmt, Path(rest)))
-            continue
-        guess = SUFFIXES.get(Path(spec).suffix.lower())
-        if guess is None:
-            raise UsageError(
-                Problem(
-                    "--output",
-                    message=f"cannot tell the report format of {spec!r}",
-                    expected=f"FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, or a file ending in {', '.join(SUFFIXES)}",
-                    found=repr(spec),
-                )
-            )
-        out.append((guess, Path(spec)))
-    return out
 
 
 def compute(

@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from liplanet_cert.spc.constants import d2
 
@@ -118,13 +118,17 @@ def cp_interval(cp: float | None, n: int, confidence: float) -> Interval | None:
     if cp is None:
         return None
     alpha = 1.0 - confidence
-    lo, hi = stats.chi2.ppf([alpha / 2.0, 1.0 - alpha / 2.0], n - 1) / (n - 1)
+    # chi-square quantiles by scipy.special.chdtri (the inverse survival function: the same values
+    # as scipy.stats.chi2.ppf, without the second it takes to import scipy.stats)
+    from scipy.special import chdtri
+
+    lo, hi = chdtri(n - 1, 1.0 - alpha / 2.0) / (n - 1), chdtri(n - 1, alpha / 2.0) / (n - 1)
     return cp * math.sqrt(lo), cp * math.sqrt(hi)
 
 
 def cpk_interval(cpk: float, n: int, confidence: float) -> Interval:
     """Bissell (1990) normal-approximation interval of Cpk (or Ppk) from n values."""
-    z = float(stats.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    z = NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
     half = z * math.sqrt(1.0 / (9.0 * n) + cpk * cpk / (2.0 * (n - 1)))
     return cpk - half, cpk + half
 

@@ -22,8 +22,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.integrate import simpson
-from scipy.special import gammaln, ndtr
 
 MAX_RANGE_SIZE = 25  # the range charts' tables stop at n = 25; larger subgroups use X̄–S
 
@@ -39,6 +37,9 @@ def _range_moments(n: int) -> tuple[float, float]:
     """(d2, d3) for subgroups of ``n`` values."""
     if n == 2:
         return 2.0 / math.sqrt(math.pi), math.sqrt(2.0 - 4.0 / math.pi)
+    from scipy.integrate import simpson  # (imported on first use: scipy is slow to import)
+    from scipy.special import ndtr
+
     x = np.linspace(-9.0, 9.0, 1801)
     w = np.linspace(0.0, 12.0, 1201)
     cdf_x = ndtr(x)
@@ -65,7 +66,7 @@ def d3(n: int) -> float:
 def c4(n: int) -> float:
     """Mean of the sample standard deviation (n − 1 divisor) of ``n`` standard normal values."""
     _check_size(n)
-    return math.sqrt(2.0 / (n - 1)) * math.exp(gammaln(n / 2.0) - gammaln((n - 1) / 2.0))
+    return math.sqrt(2.0 / (n - 1)) * math.exp(math.lgamma(n / 2.0) - math.lgamma((n - 1) / 2.0))
 
 
 def a2(n: int) -> float:

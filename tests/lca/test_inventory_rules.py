@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import eol_csv, production_csv, squash
+from helpers import SMALL_CELLS, SMALL_ROWS, eol_csv, production_csv, squash
 from typer.testing import CliRunner
 
 from liplanet_cert.lca import FootprintInput, MeteredStep, compute_footprint
@@ -98,15 +98,7 @@ def test_data_labels_mark_partial_and_zero_defaults():
 
 
 # -- from energy.csv -----------------------------------------------------------------------------
-ROWS = [
-    ("2026-09-01", "coating_and_drying", "L01", 100, 95, 5, 40),
-    ("2026-09-01", "stacking_or_winding", "L01", 95, 90, 5),
-    ("2026-09-01", "formation", "L01", 90, 81, 9),
-    ("2026-09-02", "coating_and_drying", "L02", 100, 100, 0, 20),
-    ("2026-09-02", "stacking_or_winding", "L02", 100, 95, 5),
-    ("2026-09-03", "formation", "L02", 95, 95, 0),
-]
-CELLS = [("L01", 5.0, "pass"), ("L01", 5.1, "pass"), ("L01", 4.9, "fail"), ("L02", 5.2, "pass")]
+ROWS, CELLS = SMALL_ROWS, SMALL_CELLS  # (tests/helpers.py)
 HEADER = "step,period_start,period_end,carrier,amount,unit,meter_accuracy,meter_id,calorific_basis"
 
 

@@ -87,3 +87,26 @@ def test_the_dossier_charts_only_what_needs_attention(tmp_path) -> None:
     assert 'id="quality"' in ok_html and 'class="keep quality-item"' not in ok_html  # table only
     assert bad_html.count('class="keep quality-item"') == 1  # the drifting fill mass
     assert "Electrolyte fill mass" in bad_html.split('class="keep quality-item"')[1][:400]
+
+
+def test_a_lot_with_one_value_or_a_single_measurement_is_no_crash(make_bundle) -> None:
+    """A control chart by lot needs 2 values in every lot (else an individuals chart), and any chart
+    2 values in all: a single density measurement is an ``error`` finding, not an internal error."""
+    b = make_bundle("approved")
+    log = b.path / "quality_log.csv"
+    rows = list(csv.DictReader(io.StringIO(log.read_text(encoding="utf-8"))))
+    density = [r for r in rows if r["characteristic"] == "density"][:1]
+    fill_l03 = [r for r in rows if r["characteristic"] == "fill_mass" and r["lot_id"] == "L03"]
+    kept = [r for r in rows if r["characteristic"] != "density" and r not in fill_l03[1:]] + density
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(kept)
+    log.write_text(buf.getvalue(), encoding="utf-8")
+    r = assess(b.path, criteria=DRAFT, at=AT, footprint=False)
+    stable = _finding(r, "QUAL-STABLE-CALENDERING-DENSITY")
+    assert stable.status.value == "error"
+    assert "too few measurements for a control chart: n = 1, need ≥ 2" in stable.message
+    # L03 now holds one fill-mass value: an individuals chart of the 106 values (22 x 5 - 4)
+    fill = next(q for q in r.quality if q["characteristic"] == "fill_mass")
+    assert fill["n"] == 106 and fill["chart"]["kind"] == "I-MR" and len(fill["chart"]["points"]) == 106

@@ -5,21 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers import eol_csv, production_csv
+from helpers import SMALL_CELLS, SMALL_ROWS, eol_csv, production_csv
 
 from liplanet_cert.assessment.kpis import compress_ids, measure
 from liplanet_cert.bundle.load import load_bundle
 
-# Three production days; lot L02's formation runs on the third day.  Only L01 and L02 are coated.
-ROWS = [
-    ("2026-09-01", "coating_and_drying", "L01", 100, 95, 5, 40),
-    ("2026-09-01", "stacking_or_winding", "L01", 95, 90, 5),
-    ("2026-09-01", "formation", "L01", 90, 81, 9),
-    ("2026-09-02", "coating_and_drying", "L02", 100, 100, 0, 20),
-    ("2026-09-02", "stacking_or_winding", "L02", 100, 95, 5),
-    ("2026-09-03", "formation", "L02", 95, 95, 0),
-]
-CELLS = [("L01", 5.0, "pass"), ("L01", 5.1, "pass"), ("L01", 4.9, "fail"), ("L02", 5.2, "pass")]
+ROWS, CELLS = SMALL_ROWS, SMALL_CELLS  # (tests/helpers.py)
 
 
 @pytest.fixture
