@@ -11,6 +11,38 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES, BundleDir
 
+# The logs are read by pyarrow when a file is large and plainly well-formed, else line by line
+# (liplanet_cert/bundle/arrowcsv.py).  The modules below test what the readers accept and say: each of
+# their tests runs through BOTH readers, whatever the size of its files.
+BOTH_READERS = {
+    "test_hostile.py",
+    "test_hostile_text.py",
+    "test_hostile_bounds.py",
+    "test_hostile_quality.py",
+    "test_csv_excel.py",
+    "test_bundle.py",
+    "test_quality_log.py",
+    "test_eol_reconcile.py",
+    "test_unit_balance.py",
+    "test_production_days.py",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "csv_reader" in metafunc.fixturenames and Path(metafunc.definition.fspath).name in BOTH_READERS:
+        metafunc.parametrize("csv_reader", ["lines", "columnar"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def csv_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which CSV reader reads the logs: "lines" or "columnar" for every file (the modules of
+    BOTH_READERS run each test with both), else "auto" (by size, as in use)."""
+    reader = getattr(request, "param", "auto")
+    if reader != "auto":
+        size = 0 if reader == "columnar" else 1 << 62
+        monkeypatch.setattr("liplanet_cert.bundle.arrowcsv.MIN_COLUMNAR_BYTES", size)
+    return reader
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _throwaway_brightway(tmp_path_factory: pytest.TempPathFactory):

@@ -95,8 +95,12 @@ def numbers(
 ) -> Any:
     """A text column as a float array (converted from its header unit to ``to``), each bad cell
     filed in ``c.row_problems``.  Vectorised, a part at a time: only the cells that fail a check go
-    through Python; the column's text is released once converted."""
+    through Python; the column's text is released once converted.  A log read by pyarrow
+    (:class:`~liplanet_cert.bundle.arrowtext.ArrowText`) is converted by it, with the same checks."""
     import numpy as np
+
+    if not isinstance(c, CsvText):
+        return c.numbers(col, to, integer, allow_blank)
 
     out = []
     for k0, texts in c.pieces(col):
@@ -154,12 +158,12 @@ def numbers(
     v = np.concatenate(out) if out else np.empty(0, dtype=np.float64)
     unit = c.units.get(col)
     if unit and to and unit != to:
-        v = v * _unit_factor(unit, to)
+        v = v * unit_factor_of(unit, to)
     return v
 
 
 @lru_cache(maxsize=256)
-def _unit_factor(unit: str, to: str) -> float:
+def unit_factor_of(unit: str, to: str) -> float:
     """(A header unit was checked against the canonical unit of its dimension: ``to`` is that unit
     or one a fixed factor from it, so this cannot overflow.)"""
     from liplanet_cert.units import unit_quantity
@@ -195,6 +199,9 @@ def dates(c: CsvText, col: str, start: date | None, end: date | None) -> Any:
     a time; the column's text is released once converted."""
     import numpy as np
 
+    if not isinstance(c, CsvText):
+        return c.dates(col, start, end)
+
     lo = np.datetime64(start, "D") if start and end else None
     hi = np.datetime64(end, "D") if start and end else None
     out = []
@@ -206,7 +213,7 @@ def dates(c: CsvText, col: str, start: date | None, end: date | None) -> Any:
             except ValueError:  # e.g. 2026-02-30: find it cell by cell
                 parsed = None
         if parsed is None:
-            parsed = np.array([_iso_day(t) for t in texts], dtype="datetime64[D]")
+            parsed = np.array([iso_day(t) for t in texts], dtype="datetime64[D]")
         missing = np.isnat(parsed)
         outside = np.zeros(len(parsed), dtype=bool)
         if lo is not None:
@@ -229,7 +236,7 @@ def dates(c: CsvText, col: str, start: date | None, end: date | None) -> Any:
     return parsed.astype("datetime64[ns]")
 
 
-def _iso_day(text: str) -> Any:
+def iso_day(text: str) -> Any:
     import numpy as np
 
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):

@@ -135,6 +135,16 @@ class CsvText:
             self._parts[name] = None
         return self._texts[name]
 
+    def codes(self, name: str) -> tuple[list[str], Any]:
+        """(distinct values of column ``name``, in order of appearance; the index of each row's
+        value among them, an int64 array)."""
+        import numpy as np
+
+        values = self.text(name)
+        distinct = list(dict.fromkeys(values))
+        lookup = {v: i for i, v in enumerate(distinct)}
+        return distinct, np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
+
     def repeats(self, name: str) -> list[int]:
         """Indexes of the records whose value in column ``name`` occurred in an earlier record,
         in order.  Found through 64-bit hashes, a part at a time: no set of every value."""

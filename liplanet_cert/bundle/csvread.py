@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from liplanet_cert.bundle.arrowcsv import plain, read_columnar
+from liplanet_cert.bundle.arrowtext import ArrowText
 from liplanet_cert.bundle.csvcolumns import Columns, CsvText
 from liplanet_cert.bundle.csvheader import blank_tail, read_header, sniff
 from liplanet_cert.bundle.csvtext import DELIMITERS, MAX_LINE_CHARS, decode, text_pieces
@@ -36,8 +38,9 @@ def read_csv(
     required: dict[str, str | None],
     optional: dict[str, str | None],
     problems: ProblemCollector,
-) -> CsvText | None:
-    """Read a CSV log as text columns.  ``source`` is the file's bytes, or a function that reads
+) -> CsvText | ArrowText | None:
+    """Read a CSV log as text columns (a large, plainly well-formed file by pyarrow:
+    :mod:`liplanet_cert.bundle.arrowcsv`).  ``source`` is the file's bytes, or a function that reads
     them (then they are dropped as soon as the columns are built, before anything is converted).
     ``required``/``optional`` map column -> dimension (None = no unit).  Problems go to
     ``problems``; None when the file cannot be read as a table at all."""
@@ -60,6 +63,10 @@ def read_csv(
     delim = sniff(rel, lines[0], required, spec, problems)
     if delim is None:
         return None
+    if ending != b"\r" and plain(data, start, delim):
+        columnar = _columnar(rel, data, start, delim, lines[0].split(delim), required, spec, problems)
+        if columnar is not False:
+            return columnar  # type: ignore[return-value]
     rp = RowProblems(rel)
     if data.find(b'"', start) < 0:  # fast path: no quoting, so one record per line
         started = _start(rel, lines[0].split(delim), delim, False, required, spec, rp, problems)
@@ -76,6 +83,28 @@ def read_csv(
             return None
         cols, units = started
     return _finish(rel, cols, units, rp, problems)
+
+
+def _columnar(
+    rel: str,
+    data: bytes,
+    start: int,
+    delim: str,
+    header: list[str],
+    required: dict[str, str | None],
+    spec: dict[str, str | None],
+    problems: ProblemCollector,
+) -> ArrowText | None | bool:
+    """The log read by pyarrow (:mod:`liplanet_cert.bundle.arrowcsv`); None when its header has
+    problems (filed), False when the file is not plainly well-formed (then read line by line)."""
+    if blank_tail(header):
+        return False
+    scratch = ProblemCollector()
+    columns, units, ok = read_header(rel, header, required, spec, scratch)
+    if not ok:
+        return False  # (the line-by-line reader reports the header's problems, in its order)
+    table = read_columnar(rel, data, start, delim, columns, units)
+    return False if table is None else table
 
 
 def _start(

@@ -45,21 +45,20 @@ def read_eol(
         conv["internal_resistance"] = numbers(c, "internal_resistance", to="mohm", allow_blank=True)
     if "ocv_drop" in c:
         conv["ocv_drop"] = numbers(c, "ocv_drop", to="mV", allow_blank=True)
-    results = c.text("result")
-    lower = {t: t.lower() for t in set(results)}  # a few distinct values: no new string per row
-    if not set(lower.values()) <= {"pass", "fail"}:
-        for row, text in zip(c.rows.tolist(), results):
-            if lower[text] not in ("pass", "fail"):
-                rp.add(
-                    row,
-                    "result",
-                    "unknown test result",
-                    expected="pass or fail",
-                    found=quote(text),
-                    by_value=True,
-                )
-    passes = {t for t, low in lower.items() if low == "pass"}
-    conv["passed"] = np.fromiter((t in passes for t in results), dtype=bool, count=len(results))
+    results, code = c.codes("result")  # a few distinct values: each row is an index among them
+    lower = [t.lower() for t in results]
+    unknown = [k for k, low in enumerate(lower) if low not in ("pass", "fail")]
+    if unknown:
+        for k in np.flatnonzero(np.isin(code, unknown)).tolist():
+            rp.add(
+                int(c.rows[k]),
+                "result",
+                "unknown test result",
+                expected="pass or fail",
+                found=quote(results[code[k]]),
+                by_value=True,
+            )
+    conv["passed"] = np.array([low == "pass" for low in lower], dtype=bool)[code]
     repeated = c.repeats("cell_id")  # (cell ids are unique: no Python string per cell is kept)
     if repeated:
         ids = c.column("cell_id")

@@ -80,9 +80,12 @@ def check_text(rel: str, data: bytes, start: int = 0) -> bytes:
                 found=f"byte 0x{data[bad]:02x}",
             )
         )
+    cr = data.count(b"\r", start)  # (one-byte counts are fast: the two-byte one only when needed)
+    if not cr:
+        return b"\n"
     crlf = data.count(b"\r\n", start)
     lf = data.count(b"\n", start) - crlf
-    cr = data.count(b"\r", start) - crlf
+    cr -= crlf
     if sum(1 for k in (crlf, lf, cr) if k) > 1:
         first = other = None
         for i, m in enumerate(_ENDINGS.finditer(data, start)):
