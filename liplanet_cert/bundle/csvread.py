@@ -22,6 +22,7 @@ from liplanet_cert.bundle.arrowtext import ArrowText
 from liplanet_cert.bundle.csvcolumns import Columns, CsvText
 from liplanet_cert.bundle.csvheader import blank_tail, read_header, sniff
 from liplanet_cert.bundle.csvtext import DELIMITERS, MAX_LINE_CHARS, decode, text_pieces
+from liplanet_cert.bundle.parquetread import is_parquet, read_parquet
 from liplanet_cert.bundle.rowproblems import RowProblems
 from liplanet_cert.errors import ProblemCollector
 
@@ -40,11 +41,13 @@ def read_csv(
     problems: ProblemCollector,
 ) -> CsvText | ArrowText | None:
     """Read a CSV log as text columns (a large, plainly well-formed file by pyarrow:
-    :mod:`liplanet_cert.bundle.arrowcsv`).  ``source`` is the file's bytes, or a function that reads
+    :mod:`liplanet_cert.bundle.arrowcsv`; a ``.parquet`` log: :mod:`liplanet_cert.bundle.parquetread`).  ``source`` is the file's bytes, or a function that reads
     them (then they are dropped as soon as the columns are built, before anything is converted).
     ``required``/``optional`` map column -> dimension (None = no unit).  Problems go to
     ``problems``; None when the file cannot be read as a table at all."""
     data = source() if callable(source) else source
+    if is_parquet(rel):
+        return read_parquet(rel, data, required, optional, problems)
     checked = decode(rel, data, problems)
     if checked is None:
         return None

@@ -128,13 +128,14 @@ class _Scan:
             )
 
     def _check_size(self, rel: str, size: int) -> None:
-        if size > self.limits.max_file_bytes:
+        most, setting = self.limits.largest_file
+        if size > most:
             raise BundleError(
                 Problem(
                     rel,
                     "whole file",
-                    f"file too large: limit {self.limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)",
-                    expected=f"at most {self.limits.max_file_bytes} bytes",
+                    f"file too large: limit {most} bytes ({setting})",
+                    expected=f"at most {most} bytes",
                     found=f"{size} bytes",
                 )
             )

@@ -46,8 +46,8 @@ class _Files:
         self.src = src
         self.digests: dict[str, tuple[str, int]] = {}
 
-    def read(self, rel: str, max_bytes: int | None = None, what: str = "") -> bytes:
-        data = self.src.read(rel, max_bytes, what)
+    def read(self, rel: str, max_bytes: int | None = None, what: str = "", log: bool = False) -> bytes:
+        data = self.src.read(rel, max_bytes, what, log)
         self.digests[rel] = (sha256_bytes(data), len(data))
         return data
 

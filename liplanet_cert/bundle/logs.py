@@ -47,7 +47,7 @@ class Logs:
 
 def read_logs(
     src: BundleSource,
-    read: Callable[[str], bytes],
+    read: Callable[..., bytes],
     facts: Declared,
     declaration_read: bool,
     problems: ProblemCollector,
@@ -61,7 +61,7 @@ def read_logs(
         logs[role] = None
         if src.exists(rel):
             try:  # the reader reads the file itself, so that its bytes go as soon as they are parsed
-                logs[role] = reader(rel, lambda rel=rel: read(rel), facts, problems)
+                logs[role] = reader(rel, lambda rel=rel: read(rel, log=True), facts, problems)
             except BundleError as exc:  # e.g. a file over the size limit
                 problems.problems.extend(exc.problems)
         elif declaration_read and (role not in OPTIONAL or rel != DEFAULT_FILES[role]):  # declared: needed

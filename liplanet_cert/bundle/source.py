@@ -100,10 +100,11 @@ class BundleSource:
     def exists(self, rel: str) -> bool:
         return rel in self._files
 
-    def read(self, rel: str, max_bytes: int | None = None, what: str = "") -> bytes:
-        """Read one file; enforces the per-file limit while reading (zip sizes can lie), or the
-        smaller ``max_bytes`` for a file of a kind that is always small (``what``: its kind)."""
-        chunks = list(self._chunks(rel, whole=True, max_bytes=max_bytes, what=what))
+    def read(self, rel: str, max_bytes: int | None = None, what: str = "", log: bool = False) -> bytes:
+        """Read one file; enforces the limit of its kind while reading (zip sizes can lie): a log's
+        (``log``) or any other file's, or the smaller ``max_bytes`` for a file of a kind that is
+        always small (``what``: its kind)."""
+        chunks = list(self._chunks(rel, whole=True, max_bytes=max_bytes, what=what, log=log))
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def digest(self, rel: str) -> tuple[str, int]:
@@ -116,15 +117,15 @@ class BundleSource:
         return h.hexdigest(), size
 
     def _chunks(
-        self, rel: str, whole: bool = False, max_bytes: int | None = None, what: str = ""
+        self, rel: str, whole: bool = False, max_bytes: int | None = None, what: str = "", log: bool = False
     ) -> Iterator[bytes]:
         """The bytes of one file in pieces (``whole``: in as few as possible), never more than the
         per-file limit; a directory entry is opened as a regular file only, never blocking."""
         entry = self._files.get(rel)
         if entry is None:
             raise BundleError(Problem(rel, message="file not found in the bundle"))
-        limit = self.limits.max_file_bytes
-        setting = "LIPLANET_MAX_FILE_BYTES"
+        limit = self.limits.max_log_bytes if log else self.limits.max_file_bytes
+        setting = "LIPLANET_MAX_LOG_BYTES" if log else "LIPLANET_MAX_FILE_BYTES"
         if max_bytes is not None and max_bytes < limit:
             limit, setting = max_bytes, f"for {what or 'this file'}"
         got = 0

@@ -114,13 +114,14 @@ def _check_entry(info: zipfile.ZipInfo, where: str, display: str, limits: Limits
         raise BundleError(Problem(display, where, "symlink in zip archive", expected="regular files only"))
     if info.is_dir():
         return
-    if info.file_size > limits.max_file_bytes:
+    most, setting = limits.largest_file
+    if info.file_size > most:
         raise BundleError(
             Problem(
                 display,
                 where,
-                f"file too large: limit {limits.max_file_bytes} bytes (LIPLANET_MAX_FILE_BYTES)",
-                expected=f"at most {limits.max_file_bytes} bytes",
+                f"file too large: limit {most} bytes ({setting})",
+                expected=f"at most {most} bytes",
                 found=f"{info.file_size} bytes unpacked",
             )
         )
