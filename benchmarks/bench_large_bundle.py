@@ -346,20 +346,39 @@ def _env() -> dict[str, str]:
     return env
 
 
-def bench(rate: int, fmt: str, a: argparse.Namespace, root: Path, env: dict[str, str]) -> None:
-    """Generate one bundle, then measure the bare read, validate and assess on it."""
-    t = time.perf_counter()
-    line = generate(rate, a.days, a.lot_size)
-    bundle = root / f"line-{rate}-{fmt}"
-    logs = write_bundle(bundle, line, rate, fmt == "parquet")
-    gen = time.perf_counter() - t
+def _generate(
+    rate: int, days: int, lot_size: int, bundle: Path, parquet: bool
+) -> tuple[dict[str, Path], str]:
+    """Generate and write one bundle (run in a spawned process): its logs and a line of sizes."""
+    line = generate(rate, days, lot_size)
+    logs = write_bundle(bundle, line, rate, parquet)
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in logs.values())
     rows = f"{len(line['prod']['step']):,} production rows, {len(line['eol']['cell_id']):,} end-of-line rows"
-    print(f"\n{rate:,} cells/day x {a.days} days, {fmt}: {rows}; {sizes} (generated in {gen:.1f} s)")
-    read = bare_read(logs)
+    return logs, f"{rows}; {sizes}"
+
+
+def _in_fresh_process(func: Any, *args: Any) -> Any:
+    """``func(*args)`` in a spawned interpreter.  This process must stay small: Linux carries the
+    parent's peak RSS into a child's ``ru_maxrss`` across fork and exec, so generating or reading
+    the logs here would inflate every peak measured after it."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(func, args)
+
+
+def bench(rate: int, fmt: str, a: argparse.Namespace, root: Path, env: dict[str, str]) -> None:
+    """Generate one bundle, then measure validate, assess and the bare read on it."""
+    t = time.perf_counter()
+    bundle = root / f"line-{rate}-{fmt}"
+    logs, what = _in_fresh_process(_generate, rate, a.days, a.lot_size, bundle, fmt == "parquet")
+    gen = time.perf_counter() - t
+    print(f"\n{rate:,} cells/day x {a.days} days, {fmt}: {what} (generated in {gen:.1f} s, not counted)")
+    runs = {cmd: run_cli([cmd, str(bundle)], env, a.timeout) for cmd in ("validate", "assess")}
+    read = _in_fresh_process(bare_read, logs)
     print(f"  bare read {read:7.2f} s (pandas.read_csv engine=pyarrow; pyarrow.parquet.read_table)")
-    for cmd in ("validate", "assess"):
-        _report(rate, fmt, cmd, run_cli([cmd, str(bundle)], env, a.timeout), read)
+    for cmd, res in runs.items():
+        _report(rate, fmt, cmd, res, read)
 
 
 def main(argv: list[str] | None = None) -> int:
