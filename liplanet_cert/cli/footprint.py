@@ -35,6 +35,13 @@ def footprint(
         envvar="LIPLANET_BW_DIR",
         help="Brightway data directory (default: the user data directory).",
     ),
+    export_inventory: list[str] | None = typer.Option(
+        None,
+        "--export-inventory",
+        help="Also write the line's foreground inventory (with the embedded background): "
+        "brightway-excel:PATH.xlsx (bw2io ExcelImporter) or olca-jsonld:PATH.zip (openLCA JSON-LD); "
+        "repeatable; the format may be left to the suffix.",
+    ),
 ) -> None:
     """Per-step CO2 footprint of cell production (kg CO2e per cell and per kWh), with Brightway.
 
@@ -48,6 +55,8 @@ def footprint(
       liplanet-cert footprint --example --uncertainty 1000 --seed 42 --format json
 
       liplanet-cert footprint bundles/nordwerk --scenario renewable-electricity
+
+      liplanet-cert footprint --example --export-inventory line.xlsx --export-inventory olca-jsonld:line.zip
     """
 
     def body() -> int:
@@ -58,6 +67,9 @@ def footprint(
                 typer.echo(f"{sid}\t{title}")
             return 0
         table_or_json(format)
+        from liplanet_cert.lca.export import parse_targets
+
+        targets = parse_targets(export_inventory)  # checked before anything is computed
         from liplanet_cert.assessment.footprint import footprint_of
         from liplanet_cert.reporters.views.footprint import FootprintView
 
@@ -69,9 +81,28 @@ def footprint(
         if format == "table":
             view.show(fp, console())
         deliver(text, output, stdout=format == "json")
+        _export(bundle_arg(bundle, example), targets, bw_dir)
         return 0
 
     run(body)
+
+
+def _export(path: Path, targets: list[tuple[str, Path]], bw_dir: Path | None) -> None:
+    """``--export-inventory``: the bundle's inventory written to each target, named on stderr."""
+    if not targets:
+        return
+    from liplanet_cert.assessment.footprint import footprint_input
+    from liplanet_cert.assessment.kpis import measure
+    from liplanet_cert.bundle.load import load_bundle
+    from liplanet_cert.infra.textsafe import say
+    from liplanet_cert.lca.export import export_inventory
+
+    loaded = load_bundle(path)
+    name = f"liplanet {loaded.pilot_line.get('name', '')} {loaded.period_start}..{loaded.period_end}"
+    for p in export_inventory(
+        footprint_input(loaded, measure(loaded)), targets, database=name, bw_dir=bw_dir
+    ):
+        say(console(stderr=True), f"wrote inventory {p}")
 
 
 SUBMODELS = ("carbon-footprint", "performance", "material-composition")

@@ -25,7 +25,7 @@ import json
 import os
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +339,21 @@ def brightway_step_scores(
                 lca.lcia({node_id: 1.0})
                 scores[step] = float(lca.score)
     return scores
+
+
+def read_foreground(
+    model: Model,
+    inventory: list[StepInventory],
+    read: Callable[[Any, tuple[str, str]], Any],
+    bw_dir: Path | str | None = None,
+    materials: tuple[MaterialsInventory, float] | None = None,
+) -> Any:
+    """Write the foreground as the ``brightway`` engine does, then ``read(bd, (foreground database,
+    background database))`` while the lock is still held (what the inventory export reads)."""
+    path = resolve_bw_dir(bw_dir)
+    with locked(path):
+        setup(model, path)
+        bd, _bc = _bw(path)
+        _foreground(bd, model, inventory, materials)
+        with quiet():
+            return read(bd, (FOREGROUND, _background_name(model)))
