@@ -286,3 +286,40 @@ def test_missing_project_is_exit_2_and_not_created(user_dir: Path, tmp_path: Pat
     empty.mkdir()
     r = _run(empty, "--background", f"study/{DB}")
     assert r.exit_code == 2 and not (empty / "projects.db").exists()
+
+
+def test_assess_records_background_and_verify_detects_a_change(user_dir: Path, tmp_path: Path) -> None:
+    env = {"BRIGHTWAY2_DIR": str(user_dir), "COLUMNS": "240"}
+    out = tmp_path / "result.json"
+    args = ["assess", "--example", "--footprint", "--background", f"study/{DB}", "-o", f"json:{out}"]
+    r = CliRunner().invoke(app, args, env=env)
+    assert r.exit_code in (0, 1), r.output
+    assert json.loads(out.read_text(encoding="utf-8"))["footprint"]["background"]["database"] == DB
+    bundle = str(example_bundle())
+    r = CliRunner().invoke(app, ["verify", str(out), bundle, "--format", "json"], env=env)
+    assert r.exit_code == 0, r.output  # same background: reproduced
+    # the user changes their database: DE lignite now emits 1.2 kg CO2 per kWh (was 1.1)
+    from liplanet_cert.lca import brightway as bw
+
+    _user_state(user_dir)
+    import bw2data
+
+    with bw.quiet():
+        node = bw2data.get_node(database=DB, code="lig-DE")
+        for exc in node.biosphere():
+            if exc.input["name"] == "Carbon dioxide, fossil":
+                exc["amount"] = 1.2
+                exc.save()
+        bw2data.Database(DB).process()
+    r = CliRunner().invoke(app, ["verify", str(out), bundle, "--format", "json"], env=env)
+    assert r.exit_code == 1, r.output
+    kinds = {(d["kind"], d["what"].split(": ")[-1]) for d in json.loads(r.stdout)["differences"]}
+    assert ("background", "database changed") in kinds
+    empty = tmp_path / "elsewhere"  # the background is not there at all
+    empty.mkdir()
+    r = CliRunner().invoke(
+        app, ["verify", str(out), bundle, "--format", "json"], env={"BRIGHTWAY2_DIR": str(empty)}
+    )
+    assert r.exit_code == 1, r.output
+    diff = json.loads(r.stdout)["differences"]
+    assert diff[0]["kind"] == "background" and diff[0]["recomputed"].startswith("not available")
