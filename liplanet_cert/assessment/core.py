@@ -40,6 +40,7 @@ class AssessOptions:
     dossier: bool = False  # the audit dossier will be written: it needs the footprint (footprint=True)
     roundrobin: Path | None = None  # a round-robin result (roundrobin --format json): roundrobin.* metrics
     roundrobin_participant: str | None = None  # the line's code in it (else its name, if revealed)
+    background: Any = None  # the user's Brightway background (lca.userbackground.BackgroundSpec)
 
     def __post_init__(self) -> None:
         if self.dossier:
@@ -117,7 +118,7 @@ def assess_bundle(bundle: Bundle, pack: CriteriaPack, options: AssessOptions) ->
         from liplanet_cert.assessment.footprint import bundle_footprint
 
         try:
-            ctx.footprint = bundle_footprint(bundle, m, bw_dir=options.bw_dir)
+            ctx.footprint = bundle_footprint(bundle, m, bw_dir=options.bw_dir, background=options.background)
         except LCAError as exc:
             if options.footprint:  # explicitly asked for: the user's error stops the run
                 raise

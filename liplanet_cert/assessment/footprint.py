@@ -144,11 +144,19 @@ def bundle_footprint(
     uncertainty: int = 0,
     seed: int | None = None,
     bw_dir: Path | None = None,
+    background: Any = None,
 ) -> Any:
+    """The footprint of a loaded bundle; ``background``: the user's own Brightway background
+    (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`), else the embedded one."""
     from liplanet_cert.lca import compute_footprint
 
     return compute_footprint(
-        footprint_input(bundle, m), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+        footprint_input(bundle, m),
+        scenario=scenario,
+        uncertainty=uncertainty,
+        seed=seed,
+        bw_dir=bw_dir,
+        background=background,
     )
 
 
@@ -165,6 +173,7 @@ def footprint_of(
     uncertainty: int = 0,
     seed: int | None = None,
     bw_dir: Path | None = None,
+    background: Any = None,
 ) -> FootprintResult:
     """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
     (optionally with a scenario and Monte Carlo ``uncertainty``)."""
@@ -173,7 +182,13 @@ def footprint_of(
 
     bundle = load_bundle(path)
     return bundle_footprint(
-        bundle, measure(bundle), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+        bundle,
+        measure(bundle),
+        scenario=scenario,
+        uncertainty=uncertainty,
+        seed=seed,
+        bw_dir=bw_dir,
+        background=background,
     )
 
 

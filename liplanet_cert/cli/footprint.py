@@ -10,6 +10,36 @@ import typer
 from liplanet_cert.cli.app import app, bundle_arg, console, run, table_or_json
 from liplanet_cert.cli.outputs import deliver
 
+BACKGROUND_HELP = (
+    "Use your own Brightway background: PROJECT/DATABASE in BRIGHTWAY2_DIR (the project must exist; "
+    "the tool's foreground is written to its own database 'liplanet-foreground' there, never into "
+    "yours)."
+)
+MAPPING_HELP = (
+    "Your background mapping (YAML, same layout as lca_models/background_mapping.yaml), merged over it."
+)
+ALLOW_HELP = "Background needs your database does not match use the embedded default (marked in the result)."
+
+
+def background_spec(background: str | None, mapping: Path | None, allow_embedded: bool) -> object:
+    """The user's background from the options (``None``: the embedded one); read before anything
+    imports Brightway, so that BRIGHTWAY2_DIR is the user's."""
+    if not background:
+        if mapping is not None or allow_embedded:
+            from liplanet_cert.errors import Problem, UsageError
+
+            raise UsageError(
+                Problem(
+                    "--background-mapping/--allow-embedded-default",
+                    message="only with --background",
+                    expected="--background PROJECT/DATABASE",
+                )
+            )
+        return None
+    from liplanet_cert.lca.userbackground import parse_background
+
+    return parse_background(background, mapping_file=mapping, allow_embedded=allow_embedded)
+
 
 @app.command()
 def footprint(
@@ -42,6 +72,13 @@ def footprint(
         "brightway-excel:PATH.xlsx (bw2io ExcelImporter) or olca-jsonld:PATH.zip (openLCA JSON-LD); "
         "repeatable; the format may be left to the suffix.",
     ),
+    background: str | None = typer.Option(
+        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
+    ),
+    background_mapping: Path | None = typer.Option(
+        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
+    ),
+    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
 ) -> None:
     """Per-step CO2 footprint of cell production (kg CO2e per cell and per kWh), with Brightway.
 
@@ -57,6 +94,8 @@ def footprint(
       liplanet-cert footprint bundles/nordwerk --scenario renewable-electricity
 
       liplanet-cert footprint --example --export-inventory line.xlsx --export-inventory olca-jsonld:line.zip
+
+      BRIGHTWAY2_DIR=~/bw liplanet-cert footprint --example --background my-study/ecoinvent-3.10-cutoff
     """
 
     def body() -> int:
@@ -70,11 +109,17 @@ def footprint(
         from liplanet_cert.lca.export import parse_targets
 
         targets = parse_targets(export_inventory)  # checked before anything is computed
+        spec = background_spec(background, background_mapping, allow_embedded_default)
         from liplanet_cert.assessment.footprint import footprint_of
         from liplanet_cert.reporters.views.footprint import FootprintView
 
         fp = footprint_of(
-            bundle_arg(bundle, example), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+            bundle_arg(bundle, example),
+            scenario=scenario,
+            uncertainty=uncertainty,
+            seed=seed,
+            bw_dir=bw_dir,
+            background=spec,
         )
         view = FootprintView()
         text = view.to_json(fp)

@@ -7,7 +7,9 @@ claims to describe, and recomputes everything the result depends on:
 - the criteria pack named in the result (``id@version``, or ``criteria=`` a pack file); its sha256
   must equal the one recorded;
 - the assessment itself, with that pack, on the recorded ``assessed_on`` day, with the footprint
-  when the result has one; verdict, findings (by criterion id) and every other section are compared
+  when the result has one (on the same user Brightway background when it records one:
+  ``footprint.background``, looked up in today's ``BRIGHTWAY2_DIR``; a background that is no
+  longer there, or whose database changed, is a difference); verdict, findings (by criterion id) and every other section are compared
   (:mod:`liplanet_cert.integrity.compare`).
 
 The tool/Python/Brightway versions in ``tool`` are reported as notes, not differences: a newer tool
@@ -87,7 +89,7 @@ def verify(
     """
     from liplanet_cert.assessment.core import AssessOptions, assess_bundle, pack_needs_footprint
     from liplanet_cert.bundle.load import load_bundle
-    from liplanet_cert.errors import BundleError
+    from liplanet_cert.errors import BundleError, UsageError
 
     recorded = read_result(result_path)
     report = VerifyReport(str(result_path), str(bundle_path), recorded_verdict=str(recorded["verdict"]))
@@ -113,11 +115,15 @@ def verify(
     had_fp = recorded.get("footprint") is not None
     fp_failed = any("footprint could not be computed" in str(w) for w in recorded.get("warnings") or [])
     footprint = True if had_fp else (None if fp_failed and pack_needs_footprint(pack) else False)
+    bg_rec = (recorded.get("footprint") or {}).get("background") if had_fp else None
+    background = _background_for(bg_rec)
     try:
         bundle = load_bundle(bundle_path, limits=limits) if limits is not None else load_bundle(bundle_path)
         extra: dict[str, Any] = {"waivers": waivers} if waivers is not None else {}
         if rr is not None:
             extra.update(roundrobin=Path(rr["file"]), roundrobin_participant=rr["participant"])
+        if background is not None:
+            extra["background"] = background
         result = assess_bundle(
             bundle,
             pack,
@@ -130,7 +136,15 @@ def verify(
             )
         )
         return report
+    except UsageError as exc:
+        if background is None:
+            raise
+        diffs.append(
+            Difference("background", background.label, "available", f"not available: {exc.problems[0]}")
+        )
+        return report
     fresh = json.loads(json.dumps(result.to_dict(), sort_keys=True, default=str))
+    _compare_background(bg_rec, (fresh.get("footprint") or {}).get("background"), diffs)
     report.recomputed_verdict = fresh["verdict"]
     compare_results(recorded, fresh, diffs, report.notes)
     return report
@@ -220,3 +234,43 @@ def _waivers_for(recorded: Any, given: Any, report: VerifyReport) -> tuple[Any, 
         )
     )
     return None, True
+
+
+def _background_for(rec: Any) -> Any:
+    """The user background a stored footprint was computed on (``footprint.background``), to
+    recompute with: same project/database in today's BRIGHTWAY2_DIR, the user's mapping file at its
+    recorded path, embedded defaults allowed where the result used them; None when it has none."""
+    if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) for k in ("project", "database")):
+        return None
+    from liplanet_cert.lca.userbackground import BackgroundSpec, user_bw_dir
+
+    user = (rec.get("mapping") or {}).get("user") or {}
+    needs = rec.get("needs") if isinstance(rec.get("needs"), dict) else {}
+    return BackgroundSpec(
+        project=rec["project"],
+        database=rec["database"],
+        bw_dir=user_bw_dir(),
+        mapping_file=Path(user["file"]) if isinstance(user.get("file"), str) else None,
+        allow_embedded=any(isinstance(n, dict) and n.get("embedded") for n in needs.values()),
+    )
+
+
+def _compare_background(old: Any, new: Any, diffs: list[Difference]) -> None:
+    """A clear difference when the background differs: its database (version, modification,
+    size), the mapping, or the activity a need was matched to."""
+    if old == new or not isinstance(old, dict) or not isinstance(new, dict):
+        return
+    label = f"{old.get('project')}/{old.get('database')}"
+    for key in ("database_metadata", "mapping", "needs"):
+        if old.get(key) != new.get(key):
+            what = {"database_metadata": "database changed", "mapping": "mapping changed"}.get(
+                key, "matches changed"
+            )
+            diffs.append(
+                Difference(
+                    "background",
+                    f"{label}: {what}",
+                    json.dumps(old.get(key), sort_keys=True),
+                    json.dumps(new.get(key), sort_keys=True),
+                )
+            )

@@ -16,7 +16,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from liplanet_cert.errors import LCAError, Problem
+from liplanet_cert.errors import LCAError, Problem, UsageError
 from liplanet_cert.lca import bwdir
 from liplanet_cert.lca.inventory import apply_scenario, build_inventory
 from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory, build_materials, stage_result
@@ -151,20 +151,28 @@ def _evaluate(
     engine: str,
     bw_dir: Path | str | None,
     materials: MaterialsInventory,
+    background: Any = None,
 ) -> FootprintResult:
     impacts = unit_impacts(model, bw_dir)
+    mat_total: float | None = None
+    record = None
+    if background is not None:  # the user's own background: linked and solved in their project
+        from liplanet_cert.lca.userbw import user_background_scores
+
+        solve = None if materials.not_computed else (materials, inp.cells_produced)
+        impacts, totals, record = user_background_scores(model, inventory, solve, background, impacts, bw_dir)
+        mat_total, engine = totals.pop(MATERIALS_ACTIVITY, None), "brightway"
     per_step = _carrier_scores(inventory, impacts)
     mat_scores = material_scores(materials, inp.cells_produced, impacts)
-    mat_total: float | None = None
-    if engine == "brightway":
+    if background is None and engine == "brightway":
         from liplanet_cert.lca import brightway as bw
 
         solve = None if materials.not_computed else (materials, inp.cells_produced)
         totals = bw.brightway_step_scores(model, inventory, bw_dir, materials=solve)
         mat_total = totals.pop(MATERIALS_ACTIVITY, None)
-    elif engine == "fast":
+    elif background is None and engine == "fast":
         totals = {s: v["electricity"] + v["heat"] + v["materials"] for s, v in per_step.items()}
-    else:
+    elif background is None:
         raise LCAError(
             Problem(
                 file="footprint",
@@ -175,7 +183,12 @@ def _evaluate(
         )
     kwh = inp.cells_produced * inp.cell_energy_kwh
     stage = stage_result(materials, mat_scores, mat_total, inp.cells_produced, kwh)
-    return _result(inp, model, inventory, per_step, totals, engine, country, stage)
+    result = _result(inp, model, inventory, per_step, totals, engine, country, stage)
+    if record is None:
+        return result
+    from dataclasses import replace
+
+    return replace(result, background=record)
 
 
 def _uncertainty(
@@ -251,21 +264,34 @@ def compute_footprint(
     bw_dir: Path | None = None,
     engine: str = "fast",
     model_dir: Path | None = None,
+    background: Any = None,
 ) -> FootprintResult:
     """Per-step footprint of a bundle; optional Monte Carlo (``uncertainty`` iterations) and scenario.
 
     ``engine='brightway'`` solves every step with bw2calc; the default ``'fast'`` engine multiplies
     by cached Brightway unit impacts (identical results, no Brightway import when warm).
+    ``background`` (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`): the user's own
+    Brightway background, linked and solved by bw2calc in their project (recorded in the result's
+    ``background``); not with ``uncertainty`` (the Monte Carlo runs on the embedded background).
     """
     if uncertainty < 0:
         raise LCAError(
             Problem(file="footprint", message="uncertainty iterations must be >= 0", found=str(uncertainty))
         )
+    if background is not None and uncertainty:
+        raise UsageError(
+            Problem(
+                "--uncertainty",
+                message="Monte Carlo on the user's own background is not supported",
+                expected="--uncertainty 0 with --background (the Monte Carlo uses the embedded background)",
+                found=str(uncertainty),
+            )
+        )
     model = load_model(model_dir)
     country, inventory = build_inventory(inp, model)
     scen = model.scenario(scenario) if scenario else None  # fail early on an unknown name
     materials = build_materials(inp, model)
-    result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials)
+    result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials, background)
     extra: dict[str, Any] = {}
     if uncertainty:
         extra["uncertainty"] = _uncertainty(
@@ -273,7 +299,14 @@ def compute_footprint(
         )
     if scen is not None:
         alt = _evaluate(
-            inp, model, apply_scenario(inventory, scen, country), country, engine, bw_dir, materials
+            inp,
+            model,
+            apply_scenario(inventory, scen, country),
+            country,
+            engine,
+            bw_dir,
+            materials,
+            background,
         )
         extra["scenario"] = _scenario_section(result, alt, scen)
     if extra:

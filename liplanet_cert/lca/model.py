@@ -235,7 +235,8 @@ def _gas_sources(gas: dict[str, Any]) -> list[dict[str, Any]]:
 def _load(root: Path) -> Model:
     man = _read(root / "model.yaml")
     files = man["files"]
-    paths = sorted(p for p in root.rglob("*.yaml"))
+    # (the background mapping is not the model: a result records its own sha256 when it was used)
+    paths = sorted(p for p in root.rglob("*.yaml") if p.name != "background_mapping.yaml")
     digest = hashlib.sha256()
     for p in paths:
         digest.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")

@@ -267,6 +267,7 @@ class FootprintResult:
     uncertainty: dict[str, Any] | None = None
     scenario: dict[str, Any] | None = None
     stages: tuple[StageResult, ...] = ()
+    background: dict[str, Any] | None = None  # the user's Brightway background, when one was used
 
     def step(self, name: str) -> StepResult:
         for s in self.steps:
@@ -307,6 +308,8 @@ class FootprintResult:
             out["uncertainty"] = self.uncertainty
         if self.scenario is not None:
             out["scenario"] = self.scenario
+        if self.background is not None:
+            out["background"] = self.background
         return out
 
     @classmethod
@@ -316,7 +319,7 @@ class FootprintResult:
         ``engine`` (``None``) and each step's ``kg_co2e`` and ``primary_kg_co2e`` (``None``, see
         :meth:`StepResult.from_dict`).  KeyError or TypeError when ``d`` is not of that shape."""
         total = _read(d, "total", dict)
-        uncertainty, scenario = d.get("uncertainty"), d.get("scenario")
+        uncertainty, scenario, background = d.get("uncertainty"), d.get("scenario"), d.get("background")
         stages = _typed(d.get("stages", []), list, "footprint/stages")
         return cls(
             method=tuple(_read(d, "method", list)),
@@ -332,4 +335,5 @@ class FootprintResult:
             uncertainty=None if uncertainty is None else _read(d, "uncertainty", dict),
             scenario=None if scenario is None else _read(d, "scenario", dict),
             stages=tuple(StageResult.from_dict(s) for s in stages),
+            background=None if background is None else _read(d, "background", dict),
         )
