@@ -144,11 +144,19 @@ def bundle_footprint(
     uncertainty: int = 0,
     seed: int | None = None,
     bw_dir: Path | None = None,
+    contribution_cutoff: float | None = None,
 ) -> Any:
+    """The footprint of a loaded bundle; ``contribution_cutoff`` ``None``: the default one."""
     from liplanet_cert.lca import compute_footprint
 
+    extra = {} if contribution_cutoff is None else {"contribution_cutoff": contribution_cutoff}
     return compute_footprint(
-        footprint_input(bundle, m), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+        footprint_input(bundle, m),
+        scenario=scenario,
+        uncertainty=uncertainty,
+        seed=seed,
+        bw_dir=bw_dir,
+        **extra,
     )
 
 
@@ -165,15 +173,23 @@ def footprint_of(
     uncertainty: int = 0,
     seed: int | None = None,
     bw_dir: Path | None = None,
+    contribution_cutoff: float | None = None,
 ) -> FootprintResult:
     """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
-    (optionally with a scenario and Monte Carlo ``uncertainty``)."""
+    (optionally with a scenario, Monte Carlo ``uncertainty`` and the contribution analysis's
+    ``contribution_cutoff``)."""
     from liplanet_cert.assessment.kpis import measure
     from liplanet_cert.bundle.load import load_bundle
 
     bundle = load_bundle(path)
     return bundle_footprint(
-        bundle, measure(bundle), scenario=scenario, uncertainty=uncertainty, seed=seed, bw_dir=bw_dir
+        bundle,
+        measure(bundle),
+        scenario=scenario,
+        uncertainty=uncertainty,
+        seed=seed,
+        bw_dir=bw_dir,
+        contribution_cutoff=contribution_cutoff,
     )
 
 
