@@ -145,11 +145,14 @@ def bundle_footprint(
     seed: int | None = None,
     bw_dir: Path | None = None,
     background: Any = None,
+    contribution_cutoff: float | None = None,
 ) -> Any:
     """The footprint of a loaded bundle; ``background``: the user's own Brightway background
-    (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`), else the embedded one."""
+    (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`), else the embedded one;
+    ``contribution_cutoff`` ``None``: the default one."""
     from liplanet_cert.lca import compute_footprint
 
+    extra = {} if contribution_cutoff is None else {"contribution_cutoff": contribution_cutoff}
     return compute_footprint(
         footprint_input(bundle, m),
         scenario=scenario,
@@ -157,6 +160,7 @@ def bundle_footprint(
         seed=seed,
         bw_dir=bw_dir,
         background=background,
+        **extra,
     )
 
 
@@ -174,9 +178,11 @@ def footprint_of(
     seed: int | None = None,
     bw_dir: Path | None = None,
     background: Any = None,
+    contribution_cutoff: float | None = None,
 ) -> FootprintResult:
     """The per-step CO2 footprint of the bundle at ``path``: loaded, measured, then computed
-    (optionally with a scenario and Monte Carlo ``uncertainty``)."""
+    (optionally with a scenario, Monte Carlo ``uncertainty`` and the contribution analysis's
+    ``contribution_cutoff``)."""
     from liplanet_cert.assessment.kpis import measure
     from liplanet_cert.bundle.load import load_bundle
 
@@ -189,6 +195,7 @@ def footprint_of(
         seed=seed,
         bw_dir=bw_dir,
         background=background,
+        contribution_cutoff=contribution_cutoff,
     )
 
 

@@ -59,6 +59,14 @@ def footprint(
     seed: int | None = typer.Option(None, "--seed", help="Random seed: makes --uncertainty reproducible."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON to this file."),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios and exit."),
+    contribution_cutoff: float = typer.Option(
+        0.01,  # lca.contribution.DEFAULT_CUTOFF (not imported here: --help stays light)
+        "--contribution-cutoff",
+        min=0.0,
+        max=0.999,
+        help="Contribution analysis: list processes and elementary flows with at least this share of "
+        "their stage (0.01 = 1 %); the rest is summed as 'other'.",
+    ),
     bw_dir: Path | None = typer.Option(
         None,
         "--bw-dir",
@@ -120,6 +128,7 @@ def footprint(
             seed=seed,
             bw_dir=bw_dir,
             background=spec,
+            contribution_cutoff=contribution_cutoff,
         )
         view = FootprintView()
         text = view.to_json(fp)

@@ -22,6 +22,7 @@ __all__ = [
     "PALETTE",
     "bullet_chart",
     "capacity_histogram",
+    "contribution_chart",
     "daily_output_chart",
     "footprint_chart",
     "nice_ticks",
@@ -740,5 +741,45 @@ def scenario_chart(
     parts += _swatch(10, ly, PALETTE["other"], "baseline")
     parts += _swatch(100, ly, PALETTE["scenario"], "scenario")
     parts.append(_note(width - 8, ly, unit, anchor="end"))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# contribution analysis
+# --------------------------------------------------------------------------------------------
+
+
+def contribution_chart(
+    stages: Sequence[tuple[str, Sequence[tuple[str, str, float]]]], *, width: int = 860
+) -> str:
+    """One 100 % bar per stage split into its top contributors: ``stages`` is (stage title, rows),
+    each row (label, colour kind, share of the stage); a segment's length is its share, and it is
+    labelled inside when there is room (every segment has a tooltip)."""
+    label = "Top contributors per stage, share of the stage"
+    if not any(r for _, r in stages):
+        return _empty(width, 40, label, "No contribution analysis.", "contribution")
+    bar, gap, left, right = 20, 6, 110, width - 8
+    height = len(stages) * (bar + gap) + 2
+    parts = _open(width, height, label, "contribution")
+    x = _scale(0.0, 1.0, left, right)
+    y = 2.0
+    for title, items in stages:
+        parts.append(_text(4, y + bar - 6, title, size=10, weight="600"))
+        at = 0.0
+        for text, kind, share in items:
+            share = min(max(share, 0.0), 1.0 - at)
+            x0, x1 = x(at), x(at + share)
+            colour = PALETTE.get(kind, PALETTE["other"])
+            parts.append(
+                f'<rect x="{n(x0)}" y="{n(y)}" width="{n(x1 - x0)}" height="{bar}" fill="{colour}" '
+                f'stroke="#ffffff" stroke-width="1"><title>{esc(text)}: {share * 100:.1f} %</title></rect>'
+            )
+            room = int((x1 - x0 - 6) / 5.2)  # characters that fit at font size 9
+            caption = f"{text} {share * 100:.0f} %"
+            if room >= 8:
+                parts.append(_text(x0 + 3, y + bar - 6, _truncate(caption, room), size=9, fill="#ffffff"))
+            at += share
+        y += bar + gap
     parts.append("</svg>")
     return "".join(parts)

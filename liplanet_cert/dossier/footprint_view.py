@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.dossier import charts
+from liplanet_cert.dossier.contribution_view import contribution_view
 from liplanet_cert.dossier.formatting import fmt_significant, number
 from liplanet_cert.dossier.labels import title_of
 
@@ -293,6 +294,7 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
         "model": fp.model,
         "sources": [_source(src) for src in fp.sources],
         "chart": charts.footprint_chart(_chart_rows(steps)) if html else "",
+        "contributions": contribution_view(fp, html),
     }
 
 

@@ -31,7 +31,15 @@ from typing import Any
 
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.infra.atomic import write_text
-from liplanet_cert.lca.bwdir import cache_path, locked, read_cache, resolve_bw_dir, usable_bw_dir
+from liplanet_cert.lca import contribution
+from liplanet_cert.lca.bwdir import (
+    CACHE_FORMAT,
+    cache_path,
+    locked,
+    read_cache,
+    resolve_bw_dir,
+    usable_bw_dir,
+)
 from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory, factor_distribution
 from liplanet_cert.lca.model import Model, gas_factors
 from liplanet_cert.lca.types import StepInventory
@@ -220,15 +228,21 @@ def _setup(model: Model, path: Path) -> dict[str, float]:
         lca = bc.LCA({i: 1.0 for i in nodes.values()}, method=model.method)
         lca.lci()
         lca.lcia()
-        impacts = {}
+        col, row, names = contribution.labels(lca)
+        impacts, characterized = {}, {}
         for code, node_id in sorted(nodes.items()):
             lca.lcia({node_id: 1.0})
             impacts[code] = float(lca.score)
+            characterized[code] = contribution.cells(lca, col, row)
     payload = {
+        "format": CACHE_FORMAT,
         "model_sha256": model.sha256,
         "method": list(model.method),
         "unit_impacts": impacts,
-        "note": "kg CO2e per unit of each background supplier, computed with bw2calc",
+        "characterized": characterized,
+        "process_names": names,
+        "note": "kg CO2e per unit of each background supplier, computed with bw2calc; characterized: "
+        "its characterised inventory (background process -> elementary flow -> kg CO2e per unit)",
     }
     write_text(cache_path(path, model), json.dumps(payload, indent=1, sort_keys=True))
     return impacts
@@ -320,10 +334,12 @@ def brightway_step_scores(
     inventory: list[StepInventory],
     bw_dir: Path | str | None = None,
     materials: tuple[MaterialsInventory, float] | None = None,
+    characterized: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     """kg CO2e over the period per step, each step solved by bw2calc (the source of truth); with
     ``materials`` (the stage's inventory and the cells over the period) also the materials stage,
-    under the key ``MATERIALS_ACTIVITY``."""
+    under the key ``MATERIALS_ACTIVITY``.  ``characterized`` (a dict) receives each of those
+    activities' characterised inventory (:func:`liplanet_cert.lca.contribution.cells`)."""
     path = resolve_bw_dir(bw_dir)
     with locked(path):  # the foreground is one database: one process writes and solves it at a time
         setup(model, path)
@@ -335,9 +351,12 @@ def brightway_step_scores(
             lca.lci()
             lca.lcia()
             scores = {}
+            col, row, _ = contribution.labels(lca) if characterized is not None else ({}, {}, {})
             for step, node_id in ids.items():
                 lca.lcia({node_id: 1.0})
                 scores[step] = float(lca.score)
+                if characterized is not None:
+                    characterized[step] = contribution.cells(lca, col, row)
     return scores
 
 

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from liplanet_cert.errors import Problem, UsageError
 from liplanet_cert.lca.model import Model
@@ -62,11 +63,14 @@ def cache_path(bw_dir: Path, model: Model) -> Path:
     return bw_dir / CACHE_DIR / f"unit-impacts-{model.sha256}.json"
 
 
-_READ: dict[str, tuple[tuple[int, int], dict[str, float] | None]] = {}  # path -> (stat, impacts)
+# Version of the cache's layout: a cache of another format (or none, written before formats) is
+# not read, so Brightway recomputes it.  2: adds the characterised inventory per supplier.
+CACHE_FORMAT = 2
+_READ: dict[str, tuple[tuple[int, int], dict[str, Any] | None]] = {}  # path -> (stat, payload)
 
 
-def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
-    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model.
+def _payload(bw_dir: Path, model: Model) -> dict[str, Any] | None:
+    """The cache file of this model, if it is of this format, model and method.
 
     Memoised per process while the file is unchanged (mtime and size): a batch asks once per bundle.
     """
@@ -78,17 +82,38 @@ def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
     stamp = (st.st_mtime_ns, st.st_size)
     hit = _READ.get(str(path))
     if hit is not None and hit[0] == stamp:
-        return dict(hit[1]) if hit[1] is not None else None
+        return hit[1]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    impacts = None
-    if (
+    ok = (
         isinstance(data, dict)
+        and data.get("format") == CACHE_FORMAT
         and data.get("model_sha256") == model.sha256
         and data.get("method") == list(model.method)
-    ):
-        impacts = {k: float(v) for k, v in data["unit_impacts"].items()}
-    _READ[str(path)] = (stamp, impacts)
-    return dict(impacts) if impacts is not None else None
+    )
+    payload = data if ok else None
+    _READ[str(path)] = (stamp, payload)
+    return payload
+
+
+def read_cache(bw_dir: Path, model: Model) -> dict[str, float] | None:
+    """Unit impacts (kg CO2e per kWh or kg of each background supplier), if cached for this model."""
+    data = _payload(bw_dir, model)
+    return None if data is None else {k: float(v) for k, v in data["unit_impacts"].items()}
+
+
+def read_cells(
+    bw_dir: Path, model: Model
+) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, str]] | None:
+    """(supplier -> background process -> elementary flow -> kg CO2e per unit of the supplier,
+    process code -> name), if cached for this model (see :mod:`liplanet_cert.lca.contribution`)."""
+    data = _payload(bw_dir, model)
+    if data is None:
+        return None
+    cells = {
+        s: {p: {f: float(v) for f, v in flows.items()} for p, flows in procs.items()}
+        for s, procs in data["characterized"].items()
+    }
+    return cells, {str(k): str(v) for k, v in data["process_names"].items()}

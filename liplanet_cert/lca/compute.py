@@ -13,11 +13,12 @@ Two engines give the same numbers (tested to 1e-9):
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from liplanet_cert.errors import LCAError, Problem, UsageError
-from liplanet_cert.lca import bwdir
+from liplanet_cert.lca import bwdir, contribution
 from liplanet_cert.lca.inventory import apply_scenario, build_inventory
 from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory, build_materials, stage_result
 from liplanet_cert.lca.model import Model, load_model
@@ -38,6 +39,21 @@ def unit_impacts(model: Model, bw_dir: Path | str | None = None) -> dict[str, fl
 
     cached = bwdir.read_cache(bwdir.resolve_bw_dir(bw_dir), model)
     return cached if cached is not None else bw.setup(model, bw_dir)
+
+
+def unit_cells(model: Model, bw_dir: Path | str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(supplier -> its characterised inventory per unit, process code -> name), Brightway-computed
+    and cached with the unit impacts (:mod:`liplanet_cert.lca.contribution`)."""
+    from liplanet_cert.lca import brightway as bw
+
+    path = bwdir.resolve_bw_dir(bw_dir)
+    hit = bwdir.read_cells(path, model)
+    if hit is None:
+        bw.setup(model, path)
+        hit = bwdir.read_cells(path, model)
+    if hit is None:  # pragma: no cover - setup writes it
+        raise LCAError(Problem(file=str(path), message="the contribution cache could not be read back"))
+    return hit
 
 
 def f32(x: float) -> float:
@@ -152,10 +168,12 @@ def _evaluate(
     bw_dir: Path | str | None,
     materials: MaterialsInventory,
     background: Any = None,
+    cutoff: float = contribution.DEFAULT_CUTOFF,
 ) -> FootprintResult:
     impacts = unit_impacts(model, bw_dir)
     mat_total: float | None = None
     record = None
+    grids: Any = None
     if background is not None:  # the user's own background: linked and solved in their project
         from liplanet_cert.lca.userbw import user_background_scores
 
@@ -168,10 +186,16 @@ def _evaluate(
         from liplanet_cert.lca import brightway as bw
 
         solve = None if materials.not_computed else (materials, inp.cells_produced)
-        totals = bw.brightway_step_scores(model, inventory, bw_dir, materials=solve)
+        characterized: dict[str, Any] = {}
+        totals = bw.brightway_step_scores(
+            model, inventory, bw_dir, materials=solve, characterized=characterized
+        )
         mat_total = totals.pop(MATERIALS_ACTIVITY, None)
+        grids = contribution.brightway_grids(characterized, MATERIALS_ACTIVITY)
     elif background is None and engine == "fast":
         totals = {s: v["electricity"] + v["heat"] + v["materials"] for s, v in per_step.items()}
+        cells_per_unit, _names = unit_cells(model, bw_dir)
+        grids = contribution.fast_grids(inventory, materials, inp.cells_produced, cells_per_unit)
     elif background is None:
         raise LCAError(
             Problem(
@@ -184,11 +208,14 @@ def _evaluate(
     kwh = inp.cells_produced * inp.cell_energy_kwh
     stage = stage_result(materials, mat_scores, mat_total, inp.cells_produced, kwh)
     result = _result(inp, model, inventory, per_step, totals, engine, country, stage)
-    if record is None:
-        return result
-    from dataclasses import replace
-
-    return replace(result, background=record)
+    if record is not None:  # (contributions: from the embedded background's matrices only)
+        return replace(result, background=record)
+    names = unit_cells(model, bw_dir)[1] | contribution.declared_names(materials)
+    sections = contribution.contributions(grids, inp.cells_produced, cutoff, names)
+    stages = tuple(
+        replace(st, contributions=sections.get(st.name)) if st.computed else st for st in result.stages
+    )
+    return replace(result, stages=stages)
 
 
 def _uncertainty(
@@ -265,15 +292,20 @@ def compute_footprint(
     engine: str = "fast",
     model_dir: Path | None = None,
     background: Any = None,
+    contribution_cutoff: float = contribution.DEFAULT_CUTOFF,
 ) -> FootprintResult:
     """Per-step footprint of a bundle; optional Monte Carlo (``uncertainty`` iterations) and scenario.
 
     ``engine='brightway'`` solves every step with bw2calc; the default ``'fast'`` engine multiplies
-    by cached Brightway unit impacts (identical results, no Brightway import when warm).
-    ``background`` (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`): the user's own
-    Brightway background, linked and solved by bw2calc in their project (recorded in the result's
-    ``background``); not with ``uncertainty`` (the Monte Carlo runs on the embedded background).
+    by cached Brightway unit impacts (identical results, no Brightway import when warm).  Each
+    computed stage carries its contribution analysis (:mod:`liplanet_cert.lca.contribution`): the
+    processes and elementary flows with at least ``contribution_cutoff`` of the stage, the rest
+    summed as other.  ``background`` (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`):
+    the user's own Brightway background, linked and solved by bw2calc in their project (recorded
+    in the result's ``background``; no contribution analysis yet); not with ``uncertainty`` (the
+    Monte Carlo runs on the embedded background).
     """
+    cutoff = contribution.check_cutoff(contribution_cutoff)
     if uncertainty < 0:
         raise LCAError(
             Problem(file="footprint", message="uncertainty iterations must be >= 0", found=str(uncertainty))
@@ -291,7 +323,7 @@ def compute_footprint(
     country, inventory = build_inventory(inp, model)
     scen = model.scenario(scenario) if scenario else None  # fail early on an unknown name
     materials = build_materials(inp, model)
-    result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials, background)
+    result = _evaluate(inp, model, inventory, country, engine, bw_dir, materials, background, cutoff)
     extra: dict[str, Any] = {}
     if uncertainty:
         extra["uncertainty"] = _uncertainty(
@@ -307,10 +339,9 @@ def compute_footprint(
             bw_dir,
             materials,
             background,
+            cutoff,
         )
         extra["scenario"] = _scenario_section(result, alt, scen)
     if extra:
-        from dataclasses import replace
-
         result = replace(result, **extra)
     return result

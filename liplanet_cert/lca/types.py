@@ -205,6 +205,8 @@ class StageResult:
     rows: tuple[dict[str, Any], ...]
     basis: str = ""  # what the stage was computed from, e.g. "default bill of materials NMC811"
     not_computed: str = ""  # the reason, when the stage is not computed
+    # the contribution analysis (lca.contribution.section); None: not computed or not recorded
+    contributions: dict[str, Any] | None = None
 
     @property
     def computed(self) -> bool:
@@ -223,6 +225,8 @@ class StageResult:
             out["basis"] = self.basis
         if self.not_computed:
             out["not_computed"] = self.not_computed
+        if self.contributions is not None:
+            out["contributions"] = self.contributions
         return out
 
     @classmethod
@@ -238,6 +242,7 @@ class StageResult:
             rows=tuple(_typed(r, dict, f"{what}/rows") for r in _read(d, "rows", list, what)),
             basis=_typed(d.get("basis", ""), str, f"{what}/basis"),
             not_computed=_typed(d.get("not_computed", ""), str, f"{what}/not_computed"),
+            contributions=_typed(d.get("contributions"), (dict, type(None)), f"{what}/contributions"),
         )
 
 

@@ -35,6 +35,7 @@ def show_footprint(fp: FootprintResult, console: Any) -> None:
     )
     _table(fp, unc, scen, scen_steps).print(console)
     _show_stages(fp, console)
+    _show_contributions(fp, console)
     _show_drivers(fp, console)
     _footer(fp, scen, console)
 
@@ -210,6 +211,61 @@ def _stages_table(fp: FootprintResult) -> Any:
     ]
     t.add_row(*total, *([_interval((fp.uncertainty or {}).get("total"))] if staged else []), style="bold")
     return t
+
+
+_STAGE_SHORT = {"raw_material_acquisition": "raw materials", "main_production": "main production"}
+# a materials-stage process is the material's factor: say which, not its code again
+_FACTOR_KIND = {"cell_material": "default factor", "declared_material": "supplier factor"}
+
+
+def _show_contributions(fp: FootprintResult, console: Any) -> None:
+    """The top contributors of each stage (process rows at or above the cutoff, the rest as
+    'other') and its elementary flows; nothing for a footprint without the analysis."""
+    from liplanet_cert.infra.textsafe import safe_text
+
+    staged = [(st.name, st.contributions) for st in fp.stages if isinstance(st.contributions, dict)]
+    if not staged:
+        return
+    cutoff = float(staged[0][1].get("cutoff", 0))
+    console.print(
+        safe_text(
+            f"Top contributors per stage (Brightway characterised inventory; ≥ {cutoff * 100:g} % of "
+            "the stage, the rest as other):",
+            style="italic",
+        )
+    )
+    for name, c in staged:
+        console.print(safe_text(f"  {_STAGE_SHORT.get(name, name)}", style="bold"))
+        _contribution_table(c).print(console)
+        parts = [f"{f.get('flow', '')} {float(f.get('share', 0)) * 100:.1f} %" for f in c.get("flows") or []]
+        fo = c.get("flows_other") or {}
+        if fo.get("count"):
+            parts.append(f"other {float(fo.get('share', 0)) * 100:.2f} %")
+        console.print(safe_text("  elementary flows: " + "; ".join(parts)))
+
+
+def _contribution_table(c: dict[str, Any]) -> Any:
+    from liplanet_cert.reporters.safetable import SafeTable, id_col
+
+    t = SafeTable(
+        id_col("from"),
+        id_col("process"),
+        id_col("kg CO2e/cell", justify="right"),
+        id_col("share", justify="right"),
+        key=0,
+    )
+    for r in c.get("processes") or []:
+        code = str(r.get("process", ""))
+        kind, _, _ = code.partition("|")
+        t.add_row(str(r.get("foreground", "")), _FACTOR_KIND.get(kind, code), *_kg_share(r))
+    other = c.get("processes_other") or {}
+    if other.get("count"):
+        t.add_row(f"other ({other.get('count')})", "below the cutoff", *_kg_share(other))
+    return t
+
+
+def _kg_share(r: dict[str, Any]) -> tuple[str, str]:
+    return f"{float(r.get('kg_co2e_per_cell', 0)):.4f}", f"{float(r.get('share', 0)) * 100:.1f} %"
 
 
 def _show_drivers(fp: FootprintResult, console: Any) -> None:
