@@ -49,20 +49,10 @@ def read_production(
     return c.table(conv, problems)
 
 
-def _codes(texts: list[str]) -> Any:
-    """Each text as the index of its value's first occurrence (an int64 array)."""
-    from itertools import count
-
-    import numpy as np
-
-    index: dict[str, int] = {}
-    return np.fromiter(map(index.setdefault, texts, count()), dtype=np.int64, count=len(texts))
-
-
-def _has_duplicates(a: list[str], b: list[str]) -> bool:
-    """Whether some pair (a[k], b[k]) occurs twice (compared as numbers: no tuple per row)."""
-
-    keys = _codes(b) * max(len(a), 1) + _codes(a)
+def _has_duplicates(c: CsvText) -> bool:
+    """Whether some (step, lot) pair occurs twice (compared as numbers: no tuple per row)."""
+    steps, lots = c.codes("step")[1], c.codes("lot_id")[1]
+    keys = lots * max(len(steps), 1) + steps
     keys.sort()
     return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
 
@@ -112,7 +102,7 @@ def _check_rows(c: CsvText, conv: dict[str, Any], step_col: list[str], lot_col: 
             expected="units_in = good_out + scrap",
             found=f"units_in = {int(uin[k])}, good_out + scrap = {int(good[k])} + {int(scrap[k])}",
         )
-    if _has_duplicates(step_col, lot_col):  # (pairs as numbers: no tuple per row)
+    if _has_duplicates(c):  # (pairs as numbers: no tuple per row)
         seen: set[tuple[str, str]] = set()
         for k, p in enumerate(zip(step_col, lot_col)):
             if p in seen:

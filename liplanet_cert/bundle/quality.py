@@ -60,11 +60,16 @@ def read_quality(
     steps, chars, lots = c.text("step"), c.text("characteristic"), c.text("lot_id")
     samples = c.text("sample_id") if "sample_id" in c else [""] * len(c)
     units = c.text("unit") if "unit" in c else [c.units["value"]] * len(c)
-    conv["value"] = value * _factors(c, steps, chars, units, facts)
+    zeros = np.zeros(len(c), dtype=np.int64)  # (a column left out: one value for every row)
+    code = {
+        n: c.codes(n)[1] if n in c else zeros
+        for n in ("step", "characteristic", "lot_id", "sample_id", "unit")
+    }
+    conv["value"] = value * _factors(c, (steps, chars, units), code, facts)
     if "" in lots:
         for row in c.rows[np.flatnonzero(np.array([not t for t in lots], dtype=bool))].tolist():
             c.row_problems.add(row, "lot_id", "missing lot id", expected="a lot or batch id")
-    _duplicates(c, steps, lots, samples, chars)
+    _duplicates(c, (steps, lots, samples, chars), code)
     conv["sample_id"] = np.array(samples, dtype=object)
     table = c.table(conv, problems)
     return LogTable({k: table[k] for k in (*COLUMNS, "_row")})
@@ -106,22 +111,14 @@ def _unit_problem(rel: str, both: bool, problems: ProblemCollector) -> None:
     )
 
 
-def _codes(texts: list[str]) -> Any:
-    """Each text as the index of its value's first occurrence (an int64 array)."""
-    from itertools import count
-
-    import numpy as np
-
-    index: dict[str, int] = {}
-    return np.fromiter(map(index.setdefault, texts, count()), dtype=np.int64, count=len(texts))
-
-
-def _factors(c: CsvText, steps: list[str], chars: list[str], units: list[str], facts: Declared) -> Any:
+def _factors(c: CsvText, texts: tuple[list[str], ...], code: dict[str, Any], facts: Declared) -> Any:
     """Per row, the factor from its unit to its characteristic's canonical unit (NaN for a row with
-    a problem, filed): one check and one pint conversion per distinct (step, characteristic, unit)."""
+    a problem, filed): one check and one pint conversion per distinct (step, characteristic, unit).
+    ``texts``: the step, characteristic and unit columns; ``code``: each column's dense codes."""
     import numpy as np
 
-    s, ch, u = (np.unique(_codes(t), return_inverse=True)[1].ravel() for t in (steps, chars, units))
+    steps, chars, units = texts
+    s, ch, u = code["step"], code["characteristic"], code["unit"]
     key = (s * (ch.max(initial=0) + 1) + ch) * (u.max(initial=0) + 1) + u  # (dense codes: no overflow)
     first, inverse = np.unique(key, return_index=True, return_inverse=True)[1:]
     factors = np.full(len(first), np.nan)
@@ -191,11 +188,13 @@ def _group_factor(
         )
 
 
-def _duplicates(c: CsvText, steps: list[str], lots: list[str], samples: list[str], chars: list[str]) -> None:
-    """File each row that repeats the (step, lot, sample, characteristic) of an earlier row."""
+def _duplicates(c: CsvText, texts: tuple[list[str], ...], code: dict[str, Any]) -> None:
+    """File each row that repeats the (step, lot, sample, characteristic) of an earlier row
+    (``texts``: those columns; ``code``: each column's dense codes)."""
     import numpy as np
 
-    keys = [_codes(t) for t in (chars, samples, lots, steps)]
+    steps, lots, samples, chars = texts
+    keys = [code[n] for n in ("characteristic", "sample_id", "lot_id", "step")]
     order = np.lexsort(keys)  # stable: equal keys keep their file order
     same = np.ones(max(len(order) - 1, 0), dtype=bool)
     for k in keys:
