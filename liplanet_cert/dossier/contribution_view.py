@@ -58,6 +58,9 @@ def contribution_view(fp: FootprintResult | None, html: bool) -> dict[str, Any] 
                     if isinstance(f, dict)
                 ],
                 "flows_other": number(fo.get("share")) if fo.get("count") else None,
+                "co2e_as_co2": number(c.get("co2e_as_co2_share"))
+                if (c.get("co2e_as_co2_share") or 0) > 0.005
+                else None,
             }
         )
     cutoff = number((staged[0].contributions or {}).get("cutoff"))

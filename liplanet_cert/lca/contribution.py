@@ -173,9 +173,12 @@ def section(grid: Grid, cells_produced: float, cutoff: float, names: dict[str, s
         o = o or {"count": 0, "kg_co2e": 0.0, "share": 0.0}
         return {"count": o["count"], "kg_co2e_per_cell": o["kg_co2e"] * per, "share": o["share"]}
 
+    # factors given in CO2e (grid intensities, gas supply chain, materials) are carried as fossil CO2
+    aggregated = math.fsum(kg for (_fg, p), kg in procs.items() if names.get(p, "").endswith(CO2E_AS_CO2))
     return {
         "cutoff": cutoff,
         "kg_co2e_per_cell": total * per,
+        "co2e_as_co2_share": aggregated / total if total else 0.0,
         "processes": [
             {
                 "foreground": fg,
@@ -191,6 +194,9 @@ def section(grid: Grid, cells_produced: float, cutoff: float, names: dict[str, s
         "flows": [{"flow": f, "kg_co2e_per_cell": kg * per, "share": share} for f, kg, share in fshown],
         "flows_other": rest(fother),
     }
+
+
+CO2E_AS_CO2 = "(CO2e as CO2)"  # the name suffix of a background activity whose factor is a CO2e total
 
 
 def declared_names(materials: MaterialsInventory) -> dict[str, str]:

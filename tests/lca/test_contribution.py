@@ -146,6 +146,7 @@ def test_json_shape_round_trip_and_schema(brightway_dir):
         assert set(c) == {
             "cutoff",
             "kg_co2e_per_cell",
+            "co2e_as_co2_share",
             "processes",
             "processes_other",
             "flows",
@@ -193,3 +194,12 @@ def test_dossier_chart_and_flows(brightway_dir):
     for st in old["stages"]:
         st.pop("contributions")
     assert contribution_view(FootprintResult.from_dict(old), html=True) is None
+
+
+def test_the_share_of_co2e_totals_carried_as_co2(brightway_dir):
+    """Grid electricity and the gas supply chain are CO2e totals (carried as CO2); natural-gas
+    combustion is split by gas.  Main production of the test line: (34.206 grid + 9.008 supply
+    chain) / 83.647112 = 43.214 / 83.647112 = 0.516620 of the stage."""
+    fp = compute_footprint(_line(BOM), bw_dir=brightway_dir)
+    main = next(st for st in fp.stages if st.name == "main_production")
+    assert main.contributions["co2e_as_co2_share"] == pytest.approx(43.214 / 83.647112, rel=1e-6)

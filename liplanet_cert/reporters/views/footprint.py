@@ -241,7 +241,11 @@ def _show_contributions(fp: FootprintResult, console: Any) -> None:
         fo = c.get("flows_other") or {}
         if fo.get("count"):
             parts.append(f"other {float(fo.get('share', 0)) * 100:.2f} %")
-        console.print(safe_text("  elementary flows: " + "; ".join(parts)))
+        agg = float(c.get("co2e_as_co2_share") or 0)
+        note = (
+            f" ({agg * 100:.0f} % of the stage from factors given in CO2e, carried as CO2: not split by gas)"
+        )
+        console.print(safe_text("  elementary flows: " + "; ".join(parts) + (note if agg > 0.005 else "")))
 
 
 def _contribution_table(c: dict[str, Any]) -> Any:
