@@ -47,6 +47,8 @@ def read_parquet(
     if opened is None:
         return None
     pf, fields = opened
+    if not _types_ok(rel, fields, problems):
+        return None
     header = [_header_cell(f) for f in fields]
     scratch = ProblemCollector()
     columns, units, ok = read_header(rel, header, required, {**required, **optional}, scratch)
@@ -133,6 +135,41 @@ def _bounded(rel: str, table: Any, size: int, problems: ProblemCollector) -> boo
             else:
                 total += chunk.nbytes
     return _within(rel, total, size, "after reading its dictionaries", problems)
+
+
+def _readable(t: Any) -> bool:
+    """Whether values of Arrow type ``t`` can be a log's values (text, a number, a date)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        return _readable(t.value_type)
+    kinds = (
+        pa.types.is_string,
+        pa.types.is_large_string,
+        pa.types.is_integer,
+        pa.types.is_floating,
+        pa.types.is_decimal,
+        pa.types.is_date,
+        pa.types.is_timestamp,
+        pa.types.is_null,
+    )
+    return any(kind(t) for kind in kinds)
+
+
+def _types_ok(rel: str, fields: list[Any], problems: ProblemCollector) -> bool:
+    """Whether every column has a type a log value can have (a list, struct, binary... cannot)."""
+    ok = True
+    for f in fields:
+        if not _readable(f.type):
+            problems.add(
+                rel,
+                f"column {f.name}",
+                "a Parquet column type a log cannot hold",
+                expected="text (string), a number (integer, floating point, decimal) or a date (date32)",
+                found=str(f.type),
+            )
+            ok = False
+    return ok
 
 
 def _header_cell(field: Any) -> str:

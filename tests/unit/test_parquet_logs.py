@@ -189,3 +189,17 @@ def test_a_parquet_bomb_is_refused_before_reading(make_bundle) -> None:
     code, out = validate(b.path)
     assert code == 2
     assert "refused before reading (a compression bomb?)" in " ".join(out.split())
+
+
+def test_a_nested_column_is_refused_by_its_type(make_bundle) -> None:
+    def nested(table: pa.Table) -> pa.Table:
+        j = table.schema.get_field_index("lot_id")
+        lists = pa.array([[v] for v in table.column(j).to_pylist()])
+        return table.set_column(j, pa.field("lot_id", lists.type), lists)
+
+    b = make_bundle("approved")
+    to_parquet(b.path / "eol_tests.csv", edit=nested)
+    code, out = validate(b.path)
+    assert code == 2
+    assert "eol_tests.parquet column lot_id: a Parquet column type a log cannot hold" in " ".join(out.split())
+    assert "found list<" in out
