@@ -203,3 +203,17 @@ def test_a_nested_column_is_refused_by_its_type(make_bundle) -> None:
     assert code == 2
     assert "eol_tests.parquet column lot_id: a Parquet column type a log cannot hold" in " ".join(out.split())
     assert "found list<" in out
+
+
+def test_batch_assesses_parquet_bundles(make_bundle, tmp_path: Path, brightway_dir) -> None:
+    b = make_bundle("approved")
+    to_parquet(b.path / "production_log.csv")
+    to_parquet(b.path / "eol_tests.csv")
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["batch", str(b.path), str(EXAMPLES / "approved"), "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["status"] for r in rows] == ["approved", "approved"]
+    summary = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
+    a, c = summary  # the Parquet bundle and the example: the same figures
+    assert a["footprint_kg_co2e_per_kwh"] == c["footprint_kg_co2e_per_kwh"] != ""
