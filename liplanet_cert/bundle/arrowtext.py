@@ -74,6 +74,7 @@ class ArrowText:
         self.names: list[str] = list(table.column_names)
         self._columns: dict[str, Any] = {n: table.column(n) for n in self.names}
         self._texts: dict[str, list[Any]] = {}
+        self._coded: dict[str, tuple[list[Any], Any]] = {}
         self.rows = rows
         self.units = units
         self.row_problems = row_problems
@@ -91,15 +92,18 @@ class ArrowText:
 
     # -- text --------------------------------------------------------------------------------
     def _codes(self, name: str) -> tuple[list[Any], Any]:
-        """(distinct values, as Python objects; the index of each row's value among them)."""
+        """(distinct values, as Python objects; the index of each row's value among them),
+        computed once per column."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        col = self._string(name)
-        distinct = pc.unique(col)
-        codes = pc.index_in(col, value_set=distinct)
-        codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
-        return distinct.to_pylist(), codes.to_numpy(zero_copy_only=False)
+        if name not in self._coded:
+            col = self._string(name)
+            distinct = pc.unique(col)
+            codes = pc.index_in(col, value_set=distinct)
+            codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
+            self._coded[name] = (distinct.to_pylist(), codes.to_numpy(zero_copy_only=False))
+        return self._coded[name]
 
     def _string(self, name: str) -> Any:
         import pyarrow as pa
@@ -158,6 +162,7 @@ class ArrowText:
 
     def release(self, name: str) -> None:
         self._texts.pop(name, None)
+        self._coded.pop(name, None)
 
     def table(
         self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
