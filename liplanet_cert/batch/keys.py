@@ -2,8 +2,8 @@
 
 A bundle's cache key is the sha256 of its input digest (:func:`input_digest`: its files, or a
 ``.zip``'s bytes) and the run's :func:`key_base` (the criteria pack sha256, the waiver file sha256
-and, when waivers are used, the assessment day, the footprint flag, the tool version and the
-bundle limits).  Equal keys mean the same inputs judged the same way: the stored result stands.
+and, when waivers are used, the assessment day, the footprint flag, the tool version, the
+bundle limits and, with a footprint on the user's Brightway background, :func:`background_stamp`).  Equal keys mean the same inputs judged the same way: the stored result stands.
 """
 
 from __future__ import annotations
@@ -64,19 +64,88 @@ def digest_or_none(
         return None
 
 
-def key_base(pack: Any, waivers: Any, day: date, footprint: bool, limits: Limits) -> str:
-    """What every bundle's cache key of this run shares: how the bundles are judged."""
-    return json.dumps(
-        {
-            "criteria": pack.sha256,
-            "waivers": waivers.sha256 if waivers else None,
-            "day": day.isoformat() if waivers else None,
-            "footprint": bool(footprint),
-            "tool": __version__,
-            "limits": repr(limits),
+def key_base(
+    pack: Any, waivers: Any, day: date, footprint: bool, limits: Limits, background: Any = None
+) -> str:
+    """What every bundle's cache key of this run shares: how the bundles are judged.
+    ``background``: the :func:`background_stamp` of the user's background (None: embedded)."""
+    base = {
+        "criteria": pack.sha256,
+        "waivers": waivers.sha256 if waivers else None,
+        "day": day.isoformat() if waivers else None,
+        "footprint": bool(footprint),
+        "tool": __version__,
+        "limits": repr(limits),
+    }
+    if background is not None:  # absent for the embedded one: earlier runs' keys still match
+        base["background"] = background
+    return json.dumps(base, sort_keys=True, default=str)
+
+
+def background_stamp(spec: Any) -> dict[str, Any]:
+    """What identifies the user's background ``spec`` (a :class:`~liplanet_cert.lca.
+    userbackground.BackgroundSpec`) for reuse: its directory, project and database, the database's
+    metadata (version, modification) as its project's ``databases.json`` gives them, the mapping
+    (shipped and the user's, by sha256) and whether the embedded default is allowed.  Read without
+    Brightway; a project or database that is not there is refused now (exit 2), before any bundle."""
+    from liplanet_cert.lca.userbackground import load_mapping
+
+    meta = _database_meta(spec)
+    return {
+        "bw_dir": str(spec.bw_dir),
+        "project": spec.project,
+        "database": spec.database,
+        "database_metadata": {
+            k: str(meta[k]) for k in ("version", "modified", "format", "number") if k in meta
         },
-        sort_keys=True,
-    )
+        "mapping": load_mapping(spec.mapping_file).record(),
+        "allow_embedded": bool(spec.allow_embedded),
+    }
+
+
+def _database_meta(spec: Any) -> dict[str, Any]:
+    """The entry of ``spec.database`` in the project's ``databases.json`` (bw2data's metadata)."""
+    import contextlib
+    import sqlite3
+
+    from bw_processing import safe_filename
+
+    from liplanet_cert.errors import Problem, UsageError
+
+    row = None
+    with (
+        contextlib.suppress(sqlite3.Error),
+        contextlib.closing(sqlite3.connect(f"file:{spec.bw_dir / 'projects.db'}?mode=ro", uri=True)) as con,
+    ):
+        cols = {r[1] for r in con.execute("PRAGMA table_info(projectdataset)")}
+        full = "full_hash" if "full_hash" in cols else "1"
+        row = con.execute(
+            f"SELECT name, {full} FROM projectdataset WHERE name = ?", (spec.project,)
+        ).fetchone()
+    if row is None:
+        raise UsageError(
+            Problem(
+                str(spec.bw_dir),
+                message=f"no Brightway project {spec.project!r} in this directory (BRIGHTWAY2_DIR)",
+                expected="an existing project (the tool never creates one here)",
+                found=spec.project,
+            )
+        )
+    path = spec.bw_dir / safe_filename(spec.project, full=bool(row[1])) / "databases.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8")).get(spec.database)
+    except (OSError, ValueError, AttributeError):
+        entry = None
+    if not isinstance(entry, dict):
+        raise UsageError(
+            Problem(
+                f"background {spec.label}",
+                message=f"no database {spec.database!r} in project {spec.project!r}",
+                expected="a database of the project",
+                found=spec.database,
+            )
+        )
+    return entry
 
 
 def cache_key(digest: str, key_base: str) -> str:

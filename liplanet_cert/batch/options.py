@@ -33,6 +33,7 @@ class BatchOptions:
     force: bool = False
     footprint: bool | None = None  # None: when the criteria need it
     bw_dir: Path | None = None
+    background: Any = None  # the user's Brightway background (lca.userbackground.BackgroundSpec)
     limits: Limits = DEFAULT_LIMITS
     start_method: str | None = None  # multiprocessing start method (default forkserver where available)
     in_flight_per_job: int = 4  # tasks per worker

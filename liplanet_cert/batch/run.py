@@ -51,7 +51,7 @@ from typing import Any
 
 from liplanet_cert.batch.changes import PreviousRun, change_row, compare
 from liplanet_cert.batch.discover import Discovery, discover_all
-from liplanet_cert.batch.keys import key_base
+from liplanet_cert.batch.keys import background_stamp, key_base
 from liplanet_cert.batch.options import BatchOptions
 from liplanet_cert.batch.output import LineFiles, sort_outputs
 from liplanet_cert.batch.pool import assess_all, prestart, sigterm_as_interrupt
@@ -240,13 +240,19 @@ def _worker_state(options: BatchOptions, pack: Any, want_fp: bool) -> WorkerStat
     waivers = options.waivers
     day = options.at or date.today()
     aopts = AssessOptions(
-        at=options.at, footprint=want_fp, bw_dir=options.bw_dir, limits=options.limits, waivers=waivers
+        at=options.at,
+        footprint=want_fp,
+        bw_dir=options.bw_dir,
+        limits=options.limits,
+        waivers=waivers,
+        background=options.background,
     )
+    stamp = background_stamp(options.background) if want_fp and options.background is not None else None
     return WorkerState(
         pack=pack,
         assess_options=aopts,
         out=str(options.out),
-        key_base=key_base(pack, waivers, day, want_fp, options.limits),
+        key_base=key_base(pack, waivers, day, want_fp, options.limits, stamp),
         force=options.force,
         timeout=options.timeout_seconds,
     )

@@ -23,6 +23,7 @@ from liplanet_cert.cli.app import (
     parse_outputs,
     run,
 )
+from liplanet_cert.cli.footprint import ALLOW_HELP, BACKGROUND_HELP, MAPPING_HELP, background_spec
 
 BATCH_EPILOG = (
     "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
@@ -95,6 +96,13 @@ def batch(
         help="Time limit per bundle: a bundle still being assessed after it is an error "
         "('took longer than N s') and the batch goes on. 0: no limit.",
     ),
+    background: str | None = typer.Option(
+        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
+    ),
+    background_mapping: Path | None = typer.Option(
+        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
+    ),
+    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
 ) -> None:
     """Re-assess many bundles in parallel and report who keeps the seal, who loses it and why.
 
@@ -103,7 +111,8 @@ def batch(
     holds bundle files (production_log.csv, eol_tests.csv, energy.csv, a misnamed declaration) but
     no declaration.  Folders holding none of them are skipped, and listed as skipped.  Rerunning into the same
     --out resumes an interrupted run; bundles whose inputs, criteria and waivers are unchanged since
-    --previous are not recomputed (--force recomputes).
+    --previous are not recomputed (--force recomputes; a result computed on another --background
+    is never reused).
 
     [bold]Examples[/bold]
 
@@ -136,6 +145,7 @@ def batch(
             force=force,
             footprint=footprint,
             bw_dir=bw_dir,
+            background=background_spec(background, background_mapping, allow_embedded_default),
             bundle_timeout=bundle_timeout,
         )
         show = not quiet and format == "table"

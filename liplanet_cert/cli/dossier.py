@@ -9,6 +9,7 @@ import typer
 
 from liplanet_cert.cli import outputs
 from liplanet_cert.cli.app import AT_HELP, CRITERIA_HELP, app, bundle_arg, parse_at, run
+from liplanet_cert.cli.footprint import ALLOW_HELP, BACKGROUND_HELP, MAPPING_HELP, background_spec
 from liplanet_cert.errors import UsageError
 
 
@@ -33,6 +34,13 @@ def dossier(
         "--network",
         help="A batch run's output directory (batch --out): add where this line stands in that network.",
     ),
+    background: str | None = typer.Option(
+        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
+    ),
+    background_mapping: Path | None = typer.Option(
+        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
+    ),
+    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
 ) -> None:
     """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
 
@@ -43,6 +51,8 @@ def dossier(
       liplanet-cert dossier --example -o out/
 
       liplanet-cert dossier bundles/nordwerk -o out/ --network run/
+
+      BRIGHTWAY2_DIR=~/bw liplanet-cert dossier --example -o out/ --background my-study/ecoinvent-3.10-cutoff
     """
 
     def body() -> int:
@@ -59,9 +69,10 @@ def dossier(
         from liplanet_cert.cli.network import network_of, standing_of
 
         net = network_of(network)  # a run that cannot be read fails before anything is assessed
+        spec = background_spec(background, background_mapping, allow_embedded_default)
         result = do_assess(
             bundle_arg(bundle, example),
-            AssessOptions(criteria=criteria, at=parse_at(at), dossier=True, bw_dir=bw_dir),
+            AssessOptions(criteria=criteria, at=parse_at(at), dossier=True, bw_dir=bw_dir, background=spec),
         )
         outputs.sign(key, outputs.write_dossier(result, out, formats, standing_of(net, result)))
         return result.exit_code

@@ -13,7 +13,8 @@ from liplanet_cert.cli.outputs import deliver
 BACKGROUND_HELP = (
     "Use your own Brightway background: PROJECT/DATABASE in BRIGHTWAY2_DIR (the project must exist; "
     "the tool's foreground is written to its own database 'liplanet-foreground' there, never into "
-    "yours)."
+    "yours).  Default: [background] database of liplanet-cert.toml (current directory, or "
+    "LIPLANET_CONFIG); 'embedded' keeps the embedded background."
 )
 MAPPING_HELP = (
     "Your background mapping (YAML, same layout as lca_models/background_mapping.yaml), merged over it."
@@ -22,8 +23,20 @@ ALLOW_HELP = "Background needs your database does not match use the embedded def
 
 
 def background_spec(background: str | None, mapping: Path | None, allow_embedded: bool) -> object:
-    """The user's background from the options (``None``: the embedded one); read before anything
+    """The user's background (``None``: the embedded one): each setting from its option, else its
+    environment variable (typer), else the configuration file (:mod:`liplanet_cert.cli.config`);
+    ``--background embedded`` keeps the embedded one whatever the file says.  Read before anything
     imports Brightway, so that BRIGHTWAY2_DIR is the user's."""
+    from liplanet_cert.cli.config import background_config
+
+    conf = background_config()
+    if background is None and conf is not None:
+        background = conf.database
+    if background is not None and background.strip() == "embedded":
+        background = None
+    elif conf is not None:
+        mapping = mapping if mapping is not None else conf.mapping
+        allow_embedded = allow_embedded or conf.allow_embedded_default
     if not background:
         if mapping is not None or allow_embedded:
             from liplanet_cert.errors import Problem, UsageError

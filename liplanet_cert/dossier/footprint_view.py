@@ -9,6 +9,7 @@ shapes (uncertainty steps as a dict, scenario rows per cell or bare) are read to
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from liplanet_cert.dossier import charts
@@ -295,6 +296,30 @@ def footprint_view(fp: FootprintResult | None, titles: dict[str, str], html: boo
         "sources": [_source(src) for src in fp.sources],
         "chart": charts.footprint_chart(_chart_rows(steps)) if html else "",
         "contributions": contribution_view(fp, html),
+        "background": background_view(fp.background),
+    }
+
+
+def background_view(rec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """One line on the user's Brightway background the footprint was computed on (None: the
+    embedded one): project/database and its version, the mapping's version (and the user's), and
+    the needs that kept the embedded default."""
+    if not isinstance(rec, dict):
+        return None
+    meta = rec.get("database_metadata") if isinstance(rec.get("database_metadata"), dict) else {}
+    mapping = rec.get("mapping") if isinstance(rec.get("mapping"), dict) else {}
+    user = mapping.get("user") if isinstance(mapping.get("user"), dict) else None
+    needs = rec.get("needs") if isinstance(rec.get("needs"), dict) else {}
+    embedded = sorted(str(n) for n, v in needs.items() if isinstance(v, dict) and v.get("embedded"))
+    return {
+        "label": f"{rec.get('project', '')}/{rec.get('database', '')}",
+        "version": str(meta.get("version", "")),
+        "mapping": f"{mapping.get('file', '')} {mapping.get('version', '')}".strip(),
+        "user_mapping": f"{Path(str(user.get('file', ''))).name} {user.get('version', '')}".strip()
+        if user
+        else "",
+        "embedded": embedded,
+        "linked": len(needs) - len(embedded),
     }
 
 
