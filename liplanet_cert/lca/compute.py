@@ -178,7 +178,9 @@ def _evaluate(
         from liplanet_cert.lca.userbw import user_background_scores
 
         solve = None if materials.not_computed else (materials, inp.cells_produced)
-        impacts, totals, record = user_background_scores(model, inventory, solve, background, impacts, bw_dir)
+        impacts, totals, record, grids = user_background_scores(
+            model, inventory, solve, background, impacts, bw_dir
+        )
         mat_total, engine = totals.pop(MATERIALS_ACTIVITY, None), "brightway"
     per_step = _carrier_scores(inventory, impacts)
     mat_scores = material_scores(materials, inp.cells_produced, impacts)
@@ -208,9 +210,11 @@ def _evaluate(
     kwh = inp.cells_produced * inp.cell_energy_kwh
     stage = stage_result(materials, mat_scores, mat_total, inp.cells_produced, kwh)
     result = _result(inp, model, inventory, per_step, totals, engine, country, stage)
-    if record is not None:  # (contributions: from the embedded background's matrices only)
-        return replace(result, background=record)
-    names = unit_cells(model, bw_dir)[1] | contribution.declared_names(materials)
+    if record is not None:
+        result = replace(result, background=record)
+        names: dict[str, str] = {p: p for g in grids.values() for _fg, p in g}  # ("name [location]")
+    else:
+        names = unit_cells(model, bw_dir)[1] | contribution.declared_names(materials)
     sections = contribution.contributions(grids, inp.cells_produced, cutoff, names)
     stages = tuple(
         replace(st, contributions=sections.get(st.name)) if st.computed else st for st in result.stages
@@ -302,7 +306,7 @@ def compute_footprint(
     processes and elementary flows with at least ``contribution_cutoff`` of the stage, the rest
     summed as other.  ``background`` (a :class:`~liplanet_cert.lca.userbackground.BackgroundSpec`):
     the user's own Brightway background, linked and solved by bw2calc in their project (recorded
-    in the result's ``background``; no contribution analysis yet); not with ``uncertainty`` (the
+    in the result's ``background``; the contributions are its emitting activities); not with ``uncertainty`` (the
     Monte Carlo runs on the embedded background).
     """
     cutoff = contribution.check_cutoff(contribution_cutoff)

@@ -56,9 +56,11 @@ def check_cutoff(cutoff: float) -> float:
     return float(cutoff)
 
 
-def labels(lca: Any) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
+def labels(lca: Any, located: bool = False) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
     """(column -> activity code, row -> flow label, code -> activity name) of a solved bw2calc
-    LCA, read from the Brightway project in one query each."""
+    LCA, read from the Brightway project in one query each.  ``located``: the column is named
+    ``name [location]`` instead of its code (a user's database: its codes are opaque, and one
+    name stands for many locations)."""
     from bw2data.backends import ActivityDataset as AD
 
     acts = dict(lca.dicts.activity.items())
@@ -66,8 +68,9 @@ def labels(lca: Any) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
     col: dict[int, str] = {}
     names: dict[str, str] = {}
     for row in AD.select().where(AD.id.in_(list(acts))):
-        col[acts[row.id]] = row.code
-        names[row.code] = row.name
+        label = f"{row.name} [{row.location}]" if located else row.code
+        col[acts[row.id]] = label
+        names[label] = row.name
     lab: dict[int, str] = {}
     for row in AD.select().where(AD.id.in_(list(flows))):
         cats = "/".join(row.data.get("categories", ()))
@@ -141,6 +144,18 @@ def brightway_grids(per_activity: dict[str, Cells], materials_activity: str) -> 
     return {MAIN_PRODUCTION: main, RAW_MATERIALS: mats}
 
 
+def user_grids(steps: dict[str, Cells], materials: dict[str, Cells]) -> dict[str, Grid]:
+    """Stage -> grid on a user's background: each step's and each material's characterised
+    inventory (solved one by one, so that every row keeps the step or material it comes from)."""
+    main: Grid = {}
+    mats: Grid = {}
+    for grid, per in ((main, steps), (mats, materials)):
+        for fg, by_process in per.items():
+            for process, by_flow in by_process.items():
+                _add(grid, (fg, process), by_flow, 1.0)
+    return {MAIN_PRODUCTION: main, RAW_MATERIALS: mats}
+
+
 def _top(
     rows: list[tuple[Any, float]], total: float, cutoff: float
 ) -> tuple[list[tuple[Any, float, float]], dict[str, Any] | None]:
@@ -174,7 +189,7 @@ def section(grid: Grid, cells_produced: float, cutoff: float, names: dict[str, s
         return {"count": o["count"], "kg_co2e_per_cell": o["kg_co2e"] * per, "share": o["share"]}
 
     # factors given in CO2e (grid intensities, gas supply chain, materials) are carried as fossil CO2
-    aggregated = math.fsum(kg for (_fg, p), kg in procs.items() if names.get(p, "").endswith(CO2E_AS_CO2))
+    aggregated = math.fsum(kg for (_fg, p), kg in procs.items() if CO2E_AS_CO2 in names.get(p, ""))
     return {
         "cutoff": cutoff,
         "kg_co2e_per_cell": total * per,

@@ -187,21 +187,53 @@ def _user_foreground(
 
 
 def _user_solve(
-    bc: Any, model: Model, ids: dict[str, int], wanted: set[str], unit_demand: dict[str, dict[int, float]]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """(kg CO2e per step, kg CO2e per unit of each need) solved by bw2calc in the user's project."""
+    bc: Any,
+    model: Model,
+    ids: dict[str, int],
+    wanted: set[str],
+    unit_demand: dict[str, dict[int, float]],
+    per_material: dict[str, dict[int, float]],
+) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
+    """(kg CO2e per step, kg CO2e per unit of each need, the contribution grids) solved by
+    bw2calc in the user's project: each step and each material (``per_material``: material ->
+    its demand) on its own, its characterised inventory read as it is solved."""
+    from liplanet_cert.lca import contribution
+
     with quiet():
         lca = bc.LCA({ids[s]: 1.0 for s in wanted}, method=model.method)
         lca.lci()
         lca.lcia()
-        scores, impacts = {}, {}
+        col, row, _names = contribution.labels(lca, located=True)
+        scores, impacts, steps, mats = {}, {}, {}, {}
         for step in sorted(wanted):
             lca.lcia({ids[step]: 1.0})
             scores[step] = float(lca.score)
+            if step != MATERIALS_ACTIVITY:
+                steps[step] = contribution.cells(lca, col, row)
+        for material, demand in sorted(per_material.items()):
+            lca.lcia(demand)
+            mats[material] = contribution.cells(lca, col, row)
         for need, demand in sorted(unit_demand.items()):
             lca.lcia(demand)
             impacts[need] = float(lca.score)
-    return scores, impacts
+    return scores, impacts, contribution.user_grids(steps, mats)
+
+
+def _material_demands(
+    materials: tuple[MaterialsInventory, float] | None,
+    links: dict[str, tuple[tuple[str, str], float]],
+    node: dict[tuple[str, str], int],
+) -> dict[str, dict[int, float]]:
+    """Material -> its demand over the period on the linked activity (for its contributions)."""
+    if materials is None:
+        return {}
+    inv, cells = materials
+    out: dict[str, dict[int, float]] = {}
+    for f in inv.flows:
+        key, conv = links[f.supplier]
+        demand = out.setdefault(f.material, {})
+        demand[node[key]] = demand.get(node[key], 0.0) + f.kg_per_cell * cells * conv
+    return out
 
 
 def user_background_scores(
@@ -211,10 +243,10 @@ def user_background_scores(
     spec: Any,
     embedded: dict[str, float],
     bw_dir: Path | str | None = None,
-) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
+) -> tuple[dict[str, float], dict[str, float], dict[str, Any], dict[str, Any]]:
     """The footprint on the user's background ``spec`` (a :class:`~liplanet_cert.lca.userbackground.
     BackgroundSpec`): (kg CO2e per unit of each need, kg CO2e per step and ``MATERIALS_ACTIVITY``
-    over the period, the record of the background used).  ``embedded`` are the embedded unit
+    over the period, the record of the background used, the contribution grids per stage).  ``embedded`` are the embedded unit
     impacts (for needs the user allows to stay embedded).  Nothing of the user's databases is
     written: the foreground goes to the tool's own database in the user's project."""
     from liplanet_cert.lca import userbackground as ub
@@ -248,12 +280,14 @@ def user_background_scores(
                 key = (FOREGROUND, f.supplier)
                 links[f.supplier] = (key, 1.0)
                 emitters[key] = _emitter(
-                    key, f"{f.material}, supplier-specific", "kilogram", co2, f.kg_co2e_per_kg
+                    key, f"{f.material}, supplier-specific (CO2e as CO2)", "kilogram", co2, f.kg_co2e_per_kg
                 )
         ids = _user_foreground(bd, inventory, materials, links, emitters)
         wanted = {inv.step for inv in inventory} | ({MATERIALS_ACTIVITY} if materials else set())
         unit_demand = {n: {a["id"]: a["conversion"]} for n, a in matched.items()}
-        scores, impacts = _user_solve(bc, model, ids, wanted, unit_demand)
+        node = {a["key"]: a["id"] for a in matched.values()} | {(FOREGROUND, c): i for c, i in ids.items()}
+        per_material = _material_demands(materials, links, node)
+        scores, impacts, grids = _user_solve(bc, model, ids, wanted, unit_demand, per_material)
         meta = ub.database_metadata(dict(bd.databases[spec.database]), len(bd.Database(spec.database)))
     impacts |= {n: embedded[n] for n in unmatched}
     record = {
@@ -264,4 +298,4 @@ def user_background_scores(
         "mapping": mapping.record(),
         "needs": {n: ub.need_record(matched.get(n), embedded.get(n)) for n in needs},
     }
-    return impacts, scores, record
+    return impacts, scores, record, grids

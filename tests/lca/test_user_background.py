@@ -86,6 +86,27 @@ def test_linked_result_equals_hand_calculation_and_user_db_unchanged(user_dir: P
     assert _user_state(user_dir) == before  # the user's database: same activities, exchanges, hash
 
 
+def test_contributions_on_the_user_background(user_dir: Path) -> None:
+    """(Before the test that edits the user's database.)  Each step is solved on its own, so each row keeps its step; a row is the user's emitting
+    activity, named with its location.  Formation draws only DE medium-voltage electricity: its
+    lignite row is 1.02 x 0.6 x 1.1 = 0.6732 of the 0.67728 kg CO2e per kWh, its wind row
+    1.02 x 0.4 x 0.01 = 0.00408 of it (hand calculation in tests/userbg.py)."""
+    r = _run(user_dir, "--background", f"study/{DB}", "--contribution-cutoff", "0.0001")
+    assert r.exit_code == 0, r.output
+    fp = json.loads(r.stdout)
+    steps, _mat = expected()
+    cells = fp["functional_unit"]["cells_produced"]
+    stages = {s["name"]: s["contributions"] for s in fp["stages"]}
+    rows = {(p["foreground"], p["process"]): p for p in stages["main_production"]["processes"]}
+    formation = steps["formation"] / cells
+    lignite = rows[("formation", "electricity production, lignite [DE]")]
+    wind = rows[("formation", "electricity production, wind, 1-3MW turbine, onshore [DE]")]
+    assert lignite["kg_co2e_per_cell"] == pytest.approx(formation * 0.6732 / 0.67728, rel=1e-6)
+    assert wind["kg_co2e_per_cell"] == pytest.approx(formation * 0.00408 / 0.67728, rel=1e-6)
+    materials = {p["foreground"] for p in stages["raw_material_acquisition"]["processes"]}
+    assert materials <= set(MATERIALS) and "graphite_synthetic" in materials
+
+
 def test_unmatched_needs_are_listed_exit_2(user_dir: Path, tmp_path: Path) -> None:
     own = tmp_path / "mine.yaml"
     own.write_text(
