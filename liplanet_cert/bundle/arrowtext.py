@@ -119,13 +119,17 @@ class ArrowText:
     def text(self, name: str) -> list[Any]:
         """Column ``name`` as a list of strings; equal values are one string object."""
         if name not in self._texts:
-            import numpy as np
-
-            distinct, codes = self._codes(name)
-            values = np.empty(len(distinct), dtype=object)
-            values[:] = ["" if v is None else v for v in distinct]
-            self._texts[name] = values[codes].tolist()
+            self._texts[name] = self._objects(name).tolist()
         return self._texts[name]
+
+    def _objects(self, name: str) -> Any:
+        """Column ``name`` as an object array of strings, one object per distinct value."""
+        import numpy as np
+
+        distinct, codes = self._codes(name)
+        values = np.empty(len(distinct), dtype=object)
+        values[:] = ["" if v is None else v for v in distinct]
+        return values[codes]
 
     def pieces(self, name: str) -> Iterator[tuple[int, list[str]]]:
         """(index of the first record, cells as strings) of each chunk of column ``name``."""
@@ -168,7 +172,6 @@ class ArrowText:
         self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
     ) -> LogTable:
         """The checked log as a :class:`LogTable` (``compact`` columns stay Arrow)."""
-        import numpy as np
 
         self.row_problems.flush(problems)
         data: dict[str, Any] = {}
@@ -178,10 +181,7 @@ class ArrowText:
             elif name in compact:
                 data[name] = ArrowColumn(self._string(name))
             else:
-                texts = self.text(name)
-                column = np.empty(len(texts), dtype=object)
-                column[:] = texts
-                data[name] = column
+                data[name] = self._objects(name)
             self.release(name)
         data.update((k, v) for k, v in converted.items() if k not in data)
         data["_row"] = self.rows
