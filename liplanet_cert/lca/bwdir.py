@@ -108,12 +108,15 @@ def read_cells(
     bw_dir: Path, model: Model
 ) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, str]] | None:
     """(supplier -> background process -> elementary flow -> kg CO2e per unit of the supplier,
-    process code -> name), if cached for this model (see :mod:`liplanet_cert.lca.contribution`)."""
+    process code -> name), if cached for this model (see :mod:`liplanet_cert.lca.contribution`);
+    converted once per cache file read (read-only: callers must not change them)."""
     data = _payload(bw_dir, model)
     if data is None:
         return None
-    cells = {
-        s: {p: {f: float(v) for f, v in flows.items()} for p, flows in procs.items()}
-        for s, procs in data["characterized"].items()
-    }
-    return cells, {str(k): str(v) for k, v in data["process_names"].items()}
+    if "_cells" not in data:
+        cells = {
+            s: {p: {f: float(v) for f, v in flows.items()} for p, flows in procs.items()}
+            for s, procs in data["characterized"].items()
+        }
+        data["_cells"] = (cells, {str(k): str(v) for k, v in data["process_names"].items()})
+    return data["_cells"]

@@ -196,8 +196,9 @@ def _evaluate(
         grids = contribution.brightway_grids(characterized, MATERIALS_ACTIVITY)
     elif background is None and engine == "fast":
         totals = {s: v["electricity"] + v["heat"] + v["materials"] for s, v in per_step.items()}
-        cells_per_unit, _names = unit_cells(model, bw_dir)
-        grids = contribution.fast_grids(inventory, materials, inp.cells_produced, cells_per_unit)
+        grids = contribution.fast_grids(
+            inventory, materials, inp.cells_produced, unit_cells(model, bw_dir)[0]
+        )
     elif background is None:
         raise LCAError(
             Problem(
