@@ -64,4 +64,4 @@ def read_eol(
         ids = c.column("cell_id")
         for k in repeated:
             rp.add(int(c.rows[k]), "cell_id", "cell tested twice", expected="one row per cell", found=ids[k])
-    return c.table(conv, problems, compact=("cell_id",))
+    return c.table(conv, problems, compact=("cell_id", "result"))  # (read as "passed" after the checks)
