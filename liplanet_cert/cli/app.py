@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from liplanet_cert.errors import LiplanetError, Problem, UsageError
+from liplanet_cert.errors import LiplanetError, UsageError
 from liplanet_cert.version import __version__
 
 if TYPE_CHECKING:
@@ -147,44 +147,18 @@ def parse_outputs(
     prefix (a path that contains a colon needs an explicit format, ``json:a:b.json``), and a file
     whose suffix names no report format while --format is the terminal table (``report.pdf``).
     ``known``/``suffixes``: a command's own formats (default: the result reporters')."""
+    from liplanet_cert.infra.targets import split_targets
     from liplanet_cert.reporters import formats
 
-    known = tuple(known) if known is not None else tuple(formats())
-    by_suffix = OUTPUT_SUFFIXES if suffixes is None else suffixes
-    listing = ", ".join(known)
-    out = []
-    for spec in outputs or []:
-        fmt, sep, rest = spec.partition(":")
-        if sep:
-            if fmt not in known:
-                raise UsageError(
-                    Problem(
-                        "--output",
-                        message=f"unknown report format {fmt!r} in {spec!r}",
-                        expected=f"FORMAT:PATH with FORMAT one of {listing} (a path that contains ':' needs an explicit format, e.g. json:{spec})",
-                        found=repr(fmt),
-                    )
-                )
-            if not rest:
-                raise UsageError(
-                    Problem("--output", message=f"no path after {fmt + ':'!r}", expected="FORMAT:PATH")
-                )
-            out.append((fmt, Path(rest)))
-            continue
-        path = Path(spec)
-        suffix = path.suffix.lower()
-        guess = by_suffix.get(suffix)
-        if default_format == "table" and guess is None and suffix:
-            raise UsageError(
-                Problem(
-                    "--output",
-                    message=f"cannot tell the report format of {spec!r} from its suffix {suffix!r}",
-                    expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in {', '.join(sorted(by_suffix))}",
-                    found=repr(spec),
-                )
-            )
-        out.append((guess if default_format == "table" and guess else default_format, path))
-    return out
+    return split_targets(
+        outputs,
+        tuple(known) if known is not None else tuple(formats()),
+        OUTPUT_SUFFIXES if suffixes is None else suffixes,
+        option="--output",
+        what="report",
+        default=default_format,
+        suffix_decides=default_format == "table",
+    )
 
 
 OUTPUT_SUFFIXES = {
@@ -208,21 +182,10 @@ WAIVERS_HELP = "Waiver file (YAML); validated before anything is assessed (exit 
 
 def check_targets(outs: list[tuple[Any, Path]], dossier: Path | None = None) -> None:
     """Every output target is checked before anything is assessed or written (exit 2 naming it)."""
-    from liplanet_cert.infra.atomic import check_directory, check_target
+    from liplanet_cert.infra.atomic import check_directory
+    from liplanet_cert.infra.targets import check_distinct
 
-    seen: dict[str, Path] = {}
-    for _r, p in outs:
-        if check_target(p) == "replace":
-            key = os.path.realpath(p)
-            if key in seen:  # the second report would silently replace the first
-                raise UsageError(
-                    Problem(
-                        "--output",
-                        message=f"two reports would be written to one file: {seen[key]} and {p}",
-                        expected="one file per --output (a device or pipe such as /dev/stdout may take several)",
-                    )
-                )
-            seen[key] = p
+    check_distinct(outs, option="--output", whats="reports")
     if dossier is not None:
         check_directory(dossier)
 

@@ -23,7 +23,6 @@ or none.
 from __future__ import annotations
 
 import io
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,41 +56,14 @@ _ORDER = {"production": 0, "technosphere": 1, "biosphere": 2}
 
 
 def parse_targets(specs: list[str] | None) -> list[tuple[str, Path]]:
-    """``FORMAT:PATH`` or ``PATH`` (the format from its suffix: ``.xlsx``, ``.zip``); each target
-    checked writable before anything is computed.  Refused (exit 2): an unknown format, a missing
-    path, a suffix that names no format, two targets on one file, an unwritable path."""
-    from liplanet_cert.infra.atomic import check_target
+    """``FORMAT:PATH`` or ``PATH`` (the format from its suffix: ``.xlsx``, ``.zip``), each target
+    checked writable before anything is computed (:mod:`liplanet_cert.infra.targets`, as every
+    output option)."""
+    from liplanet_cert.infra.targets import check_distinct, split_targets
 
-    by_suffix = {s: f for f, s in FORMATS.items()}
-    listing = ", ".join(FORMATS)
-    out: list[tuple[str, Path]] = []
-    for spec in specs or []:
-        fmt, sep, rest = spec.partition(":")
-        if sep and fmt in FORMATS:
-            if not rest:
-                raise UsageError(
-                    Problem(OPTION, message=f"no path after {fmt + ':'!r}", expected="FORMAT:PATH")
-                )
-            out.append((fmt, Path(rest)))
-            continue
-        guess = by_suffix.get(Path(spec).suffix.lower())
-        if guess is None:
-            raise UsageError(
-                Problem(
-                    OPTION,
-                    message=f"cannot tell the inventory format of {spec!r}",
-                    expected=f"FORMAT:PATH with FORMAT one of {listing}, or a file ending in .xlsx or .zip",
-                    found=repr(fmt if sep else spec),
-                )
-            )
-        out.append((guess, Path(spec)))
-    seen: set[str] = set()
-    for _fmt, path in out:
-        check_target(path)
-        key = os.path.realpath(path)
-        if key in seen:
-            raise UsageError(Problem(OPTION, message=f"two inventories would be written to {path}"))
-        seen.add(key)
+    suffixes = {s: f for f, s in FORMATS.items()}
+    out = split_targets(specs, tuple(FORMATS), suffixes, option=OPTION, what="inventory")
+    check_distinct(out, option=OPTION, whats="inventories")
     return out
 
 
