@@ -23,7 +23,7 @@ from liplanet_cert.cli.app import (
     parse_outputs,
     run,
 )
-from liplanet_cert.cli.footprint import ALLOW_HELP, BACKGROUND_HELP, MAPPING_HELP, background_spec
+from liplanet_cert.cli.config import ALLOW_OPTION, BACKGROUND_OPTION, MAPPING_OPTION, background_spec
 from liplanet_cert.errors import UsageError
 
 
@@ -51,13 +51,9 @@ def assess(
         None, "--dossier", help="Also write the audit dossier (HTML and Markdown) into this directory."
     ),
     bw_dir: Path | None = typer.Option(None, "--bw-dir", envvar="LIPLANET_BW_DIR", help=BW_DIR_HELP),
-    background: str | None = typer.Option(
-        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
-    ),
-    background_mapping: Path | None = typer.Option(
-        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
-    ),
-    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
+    background: str | None = BACKGROUND_OPTION,
+    background_mapping: Path | None = MAPPING_OPTION,
+    allow_embedded_default: bool = ALLOW_OPTION,
     waivers: Path | None = typer.Option(
         None,
         "--waivers",

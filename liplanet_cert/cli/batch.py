@@ -23,7 +23,7 @@ from liplanet_cert.cli.app import (
     parse_outputs,
     run,
 )
-from liplanet_cert.cli.footprint import ALLOW_HELP, BACKGROUND_HELP, MAPPING_HELP, background_spec
+from liplanet_cert.cli.config import ALLOW_OPTION, BACKGROUND_OPTION, MAPPING_OPTION, background_spec
 
 BATCH_EPILOG = (
     "Exit codes: 0 every bundle approved (with or without observations) · 1 any not approved · 2 any invalid bundle "
@@ -96,13 +96,9 @@ def batch(
         help="Time limit per bundle: a bundle still being assessed after it is an error "
         "('took longer than N s') and the batch goes on. 0: no limit.",
     ),
-    background: str | None = typer.Option(
-        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
-    ),
-    background_mapping: Path | None = typer.Option(
-        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
-    ),
-    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
+    background: str | None = BACKGROUND_OPTION,
+    background_mapping: Path | None = MAPPING_OPTION,
+    allow_embedded_default: bool = ALLOW_OPTION,
 ) -> None:
     """Re-assess many bundles in parallel and report who keeps the seal, who loses it and why.
 

@@ -1,4 +1,5 @@
-"""The configuration file: ``liplanet-cert.toml`` in the current directory, or the file named by
+"""The user's background settings: the ``--background`` options every footprint command shares,
+and the configuration file: ``liplanet-cert.toml`` in the current directory, or the file named by
 ``$LIPLANET_CONFIG``.  Today it holds one table, the user's Brightway background::
 
     [background]
@@ -18,6 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import typer
 
 from liplanet_cert.errors import Problem, UsageError
 
@@ -110,3 +113,53 @@ def background_config() -> BackgroundConfig | None:
         mapping=(path.parent / Path(mapping).expanduser()) if mapping else None,
         allow_embedded_default=bool(table.get("allow_embedded_default", False)),
     )
+
+
+BACKGROUND_HELP = (
+    "Use your own Brightway background: PROJECT/DATABASE in BRIGHTWAY2_DIR (the project must exist; "
+    "the tool's foreground is written to its own database 'liplanet-foreground' there, never into "
+    "yours).  Default: [background] database of liplanet-cert.toml (current directory, or "
+    "LIPLANET_CONFIG); 'embedded' keeps the embedded background."
+)
+MAPPING_HELP = (
+    "Your background mapping (YAML, same layout as lca_models/background_mapping.yaml), merged over it."
+)
+ALLOW_HELP = "Background needs your database does not match use the embedded default (marked in the result)."
+
+
+def background_spec(background: str | None, mapping: Path | None, allow_embedded: bool) -> object:
+    """The user's background (``None``: the embedded one): each setting from its option, else its
+    environment variable (typer), else the configuration file (:func:`background_config`);
+    ``--background embedded`` keeps the embedded one whatever the file says.  Read before anything
+    imports Brightway, so that BRIGHTWAY2_DIR is the user's."""
+    conf = background_config()
+    if background is None and conf is not None:
+        background = conf.database
+    if background is not None and background.strip() == "embedded":
+        background = None
+    elif conf is not None:
+        mapping = mapping if mapping is not None else conf.mapping
+        allow_embedded = allow_embedded or conf.allow_embedded_default
+    if not background:
+        if mapping is not None or allow_embedded:
+            raise UsageError(
+                Problem(
+                    "--background-mapping/--allow-embedded-default",
+                    message="only with --background",
+                    expected="--background PROJECT/DATABASE",
+                )
+            )
+        return None
+    from liplanet_cert.lca.userbackground import parse_background
+
+    return parse_background(background, mapping_file=mapping, allow_embedded=allow_embedded)
+
+
+# The three options of every command that computes a footprint (footprint, assess, dossier, batch)
+BACKGROUND_OPTION = typer.Option(
+    None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
+)
+MAPPING_OPTION = typer.Option(
+    None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
+)
+ALLOW_OPTION = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP)

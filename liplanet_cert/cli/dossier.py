@@ -9,7 +9,7 @@ import typer
 
 from liplanet_cert.cli import outputs
 from liplanet_cert.cli.app import AT_HELP, CRITERIA_HELP, app, bundle_arg, parse_at, run
-from liplanet_cert.cli.footprint import ALLOW_HELP, BACKGROUND_HELP, MAPPING_HELP, background_spec
+from liplanet_cert.cli.config import ALLOW_OPTION, BACKGROUND_OPTION, MAPPING_OPTION, background_spec
 from liplanet_cert.errors import UsageError
 
 
@@ -34,13 +34,9 @@ def dossier(
         "--network",
         help="A batch run's output directory (batch --out): add where this line stands in that network.",
     ),
-    background: str | None = typer.Option(
-        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
-    ),
-    background_mapping: Path | None = typer.Option(
-        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
-    ),
-    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
+    background: str | None = BACKGROUND_OPTION,
+    background_mapping: Path | None = MAPPING_OPTION,
+    allow_embedded_default: bool = ALLOW_OPTION,
 ) -> None:
     """Write the audit dossier (self-contained HTML and Markdown) for a bundle.
 

@@ -8,50 +8,8 @@ from pathlib import Path
 import typer
 
 from liplanet_cert.cli.app import app, bundle_arg, console, run, table_or_json
+from liplanet_cert.cli.config import ALLOW_OPTION, BACKGROUND_OPTION, MAPPING_OPTION, background_spec
 from liplanet_cert.cli.outputs import deliver
-
-BACKGROUND_HELP = (
-    "Use your own Brightway background: PROJECT/DATABASE in BRIGHTWAY2_DIR (the project must exist; "
-    "the tool's foreground is written to its own database 'liplanet-foreground' there, never into "
-    "yours).  Default: [background] database of liplanet-cert.toml (current directory, or "
-    "LIPLANET_CONFIG); 'embedded' keeps the embedded background."
-)
-MAPPING_HELP = (
-    "Your background mapping (YAML, same layout as lca_models/background_mapping.yaml), merged over it."
-)
-ALLOW_HELP = "Background needs your database does not match use the embedded default (marked in the result)."
-
-
-def background_spec(background: str | None, mapping: Path | None, allow_embedded: bool) -> object:
-    """The user's background (``None``: the embedded one): each setting from its option, else its
-    environment variable (typer), else the configuration file (:mod:`liplanet_cert.cli.config`);
-    ``--background embedded`` keeps the embedded one whatever the file says.  Read before anything
-    imports Brightway, so that BRIGHTWAY2_DIR is the user's."""
-    from liplanet_cert.cli.config import background_config
-
-    conf = background_config()
-    if background is None and conf is not None:
-        background = conf.database
-    if background is not None and background.strip() == "embedded":
-        background = None
-    elif conf is not None:
-        mapping = mapping if mapping is not None else conf.mapping
-        allow_embedded = allow_embedded or conf.allow_embedded_default
-    if not background:
-        if mapping is not None or allow_embedded:
-            from liplanet_cert.errors import Problem, UsageError
-
-            raise UsageError(
-                Problem(
-                    "--background-mapping/--allow-embedded-default",
-                    message="only with --background",
-                    expected="--background PROJECT/DATABASE",
-                )
-            )
-        return None
-    from liplanet_cert.lca.userbackground import parse_background
-
-    return parse_background(background, mapping_file=mapping, allow_embedded=allow_embedded)
 
 
 @app.command()
@@ -93,13 +51,9 @@ def footprint(
         "brightway-excel:PATH.xlsx (bw2io ExcelImporter) or olca-jsonld:PATH.zip (openLCA JSON-LD); "
         "repeatable; the format may be left to the suffix.",
     ),
-    background: str | None = typer.Option(
-        None, "--background", envvar="LIPLANET_BACKGROUND", help=BACKGROUND_HELP, show_default=False
-    ),
-    background_mapping: Path | None = typer.Option(
-        None, "--background-mapping", envvar="LIPLANET_BACKGROUND_MAPPING", help=MAPPING_HELP
-    ),
-    allow_embedded_default: bool = typer.Option(False, "--allow-embedded-default", help=ALLOW_HELP),
+    background: str | None = BACKGROUND_OPTION,
+    background_mapping: Path | None = MAPPING_OPTION,
+    allow_embedded_default: bool = ALLOW_OPTION,
 ) -> None:
     """Per-step CO2 footprint of cell production (kg CO2e per cell and per kWh), with Brightway.
 
