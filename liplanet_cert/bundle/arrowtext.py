@@ -229,14 +229,9 @@ class ArrowText:
         import numpy as np
         import pyarrow.compute as pc
 
-        from liplanet_cert.bundle.csvcells import number_problem
+        from liplanet_cert.bundle.csvcells import bad_numbers, number_problem, too_small
 
-        with np.errstate(invalid="ignore"):
-            bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
-            if integer:
-                bad |= np.isfinite(v) & (v != np.floor(v))
-        if not allow_blank:
-            bad |= blank
+        bad = bad_numbers(v, blank, integer=integer, allow_blank=allow_blank)
         for k in np.flatnonzero(bad).tolist():
             cell = texts[k].as_py()
             text = "" if cell is None else str(cell)
@@ -255,13 +250,7 @@ class ArrowText:
                 pc.fill_null(pc.match_substring_regex(texts, _NONZERO_MANTISSA), False), dtype=bool
             )
             for k in np.flatnonzero(zeros & tiny).tolist():
-                self.row_problems.add(
-                    int(self.rows[k0 + k]),
-                    col,
-                    "number too small: it would be read as 0",
-                    expected="0, or a number of at least 1e-308",
-                    found=repr(texts[k].as_py()),
-                )
+                too_small(self.row_problems, int(self.rows[k0 + k]), col, texts[k].as_py())
                 v[k] = np.nan
 
     def dates(self, col: str, start: date | None, end: date | None) -> Any:

@@ -90,6 +90,29 @@ def number_problem(
         rp.add(row, col, "not a whole number", expected="a count", found=text)
 
 
+def bad_numbers(v: Any, blank: Any, *, integer: bool, allow_blank: bool) -> Any:
+    """The cells of parsed values ``v`` (NaN: not a number) that fail a check: not finite,
+    negative, absurdly large, not whole (``integer``), blank (unless ``allow_blank``)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
+        if integer:
+            bad |= np.isfinite(v) & (v != np.floor(v))
+    return bad | blank if not allow_blank else bad
+
+
+def too_small(rp: RowProblems, row: int, col: str, text: str) -> None:
+    """File a cell whose number underflows to 0 ("1e-400" is not 0; "0", "0.00", "-0e5" are)."""
+    rp.add(
+        row,
+        col,
+        "number too small: it would be read as 0",
+        expected="0, or a number of at least 1e-308",
+        found=quote(text),
+    )
+
+
 def numbers(
     c: CsvText, col: str, *, to: str | None = None, integer: bool = False, allow_blank: bool = False
 ) -> Any:
@@ -121,12 +144,7 @@ def numbers(
             if "" in texts
             else np.zeros(len(texts), dtype=bool)
         )
-        with np.errstate(invalid="ignore"):
-            bad = (~blank & ~np.isfinite(v)) | (v < 0) | (np.abs(v) > 1e12)
-            if integer:
-                bad |= np.isfinite(v) & (v != np.floor(v))
-        if not allow_blank:
-            bad |= blank
+        bad = bad_numbers(v, blank, integer=integer, allow_blank=allow_blank)
         if bad.any():
             for k in np.flatnonzero(bad).tolist():
                 number_problem(
@@ -145,13 +163,7 @@ def numbers(
                 for k in zeros.tolist()
                 if texts[k] != "0" and texts[k].lower().partition("e")[0].strip("+-.0")
             ]:
-                c.row_problems.add(
-                    int(c.rows[k0 + k]),
-                    col,
-                    "number too small: it would be read as 0",
-                    expected="0, or a number of at least 1e-308",
-                    found=quote(texts[k]),
-                )
+                too_small(c.row_problems, int(c.rows[k0 + k]), col, texts[k])
                 v[k] = np.nan
         out.append(v)
     c.release(col)
