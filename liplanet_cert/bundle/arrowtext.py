@@ -17,9 +17,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.rowproblems import RowProblems
-from liplanet_cert.errors import ProblemCollector
+from liplanet_cert.bundle.textlog import TextLog
 
 # the same language as csvcells._NUMBER (ASCII digits, a decimal point, an exponent), for RE2
 NUMBER_RE = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -56,10 +55,9 @@ class ArrowColumn(Sequence[str]):
         return out
 
 
-class ArrowText:
+class ArrowText(TextLog):
     """A log as Arrow columns (``table``: a ``pyarrow.Table`` whose columns are named as the log's
-    columns), with the file line (CSV) or record number (Parquet) of each row in ``rows``, the unit
-    of each quantity column in ``units`` and the file's per-row problems in ``row_problems``."""
+    columns; see :class:`TextLog` for the rest)."""
 
     def __init__(
         self,
@@ -70,21 +68,10 @@ class ArrowText:
         row_problems: RowProblems,
         delimiter: str = ",",
     ) -> None:
-        self.rel = rel
-        self.names: list[str] = list(table.column_names)
+        super().__init__(rel, list(table.column_names), rows, units, row_problems, delimiter)
         self._columns: dict[str, Any] = {n: table.column(n) for n in self.names}
         self._texts: dict[str, list[Any]] = {}
         self._coded: dict[str, tuple[list[Any], Any]] = {}
-        self.rows = rows
-        self.units = units
-        self.row_problems = row_problems
-        self.delimiter = delimiter
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._columns
 
     def arrow(self, name: str) -> Any:
         """Column ``name`` as an Arrow (chunked) array."""
@@ -167,26 +154,10 @@ class ArrowText:
     def release(self, name: str) -> None:
         self._texts.pop(name, None)
         self._coded.pop(name, None)
+        self._columns.pop(name, None)
 
-    def table(
-        self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
-    ) -> LogTable:
-        """The checked log as a :class:`LogTable` (``compact`` columns stay Arrow)."""
-
-        self.row_problems.flush(problems)
-        data: dict[str, Any] = {}
-        for name in self.names:
-            if name in converted:
-                data[name] = converted[name]
-            elif name in compact:
-                data[name] = ArrowColumn(self._string(name))
-            else:
-                data[name] = self._objects(name)
-            self.release(name)
-        data.update((k, v) for k, v in converted.items() if k not in data)
-        data["_row"] = self.rows
-        self._columns.clear()
-        return LogTable(data)
+    def _compact(self, name: str) -> Any:
+        return ArrowColumn(self._string(name))
 
     # -- numbers and dates -------------------------------------------------------------------
     def numbers(self, col: str, to: str | None, integer: bool, allow_blank: bool) -> Any:

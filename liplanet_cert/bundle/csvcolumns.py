@@ -16,8 +16,8 @@ from itertools import repeat
 from typing import Any
 
 from liplanet_cert.bundle.csvtext import DELIMITERS, MAX_LINE_CHARS
-from liplanet_cert.bundle.model import LogTable
 from liplanet_cert.bundle.rowproblems import RowProblems, rows_text
+from liplanet_cert.bundle.textlog import TextLog
 from liplanet_cert.errors import ProblemCollector, quote
 
 MAX_CELL_CHARS = 1000  # a longer cell is a located problem; no parser or pattern ever sees it
@@ -72,11 +72,9 @@ class TextColumn(Sequence[str]):
         return out
 
 
-class CsvText:
+class CsvText(TextLog):
     """A CSV file as text columns, kept compact until they are converted: each column is a list of
-    parts, the cells of consecutive records joined by NUL.  ``rows`` is the file line on which each
-    record starts (a numpy int array); ``units`` the header unit of each quantity column;
-    ``row_problems`` collects the file's per-row problems (flushed by :meth:`table`).
+    parts, the cells of consecutive records joined by NUL (see :class:`TextLog` for the rest).
 
     :meth:`text` gives a column as a list of strings (repeated values are one object);
     :func:`numbers` and :func:`dates` convert a column part by part and release its text."""
@@ -91,20 +89,9 @@ class CsvText:
         row_problems: RowProblems,
         delimiter: str = ",",
     ) -> None:
-        self.rel = rel
-        self.names = names
+        super().__init__(rel, names, rows, units, row_problems, delimiter)
         self._parts: dict[str, list[str] | None] = dict(zip(names, parts))
         self._texts: dict[str, list[str]] = {}
-        self.rows = rows
-        self.units = units
-        self.row_problems = row_problems
-        self.delimiter = delimiter
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._parts
 
     def pieces(self, name: str) -> Iterator[tuple[int, list[str]]]:
         """(index of the first record, cells) of each part of column ``name``."""
@@ -181,29 +168,17 @@ class CsvText:
         self._parts[name] = None
         self._texts.pop(name, None)
 
-    def table(
-        self, converted: dict[str, Any], problems: ProblemCollector, compact: tuple[str, ...] = ()
-    ) -> LogTable:
-        """The checked file as a :class:`LogTable`; the columns named in ``compact`` (read by nothing
-        after the checks) stay :class:`TextColumn` s."""
+    def _compact(self, name: str) -> Any:
+        parts = self._parts[name]
+        return None if parts is None else TextColumn(parts)
+
+    def _objects(self, name: str) -> Any:
         import numpy as np
 
-        self.row_problems.flush(problems)
-        data: dict[str, Any] = {}
-        for name in self.names:
-            if name in converted:
-                data[name] = converted[name]
-            elif name in compact and self._parts[name] is not None:
-                data[name] = TextColumn(self._parts[name])  # type: ignore[arg-type]
-            else:
-                texts = self.text(name)
-                column = np.empty(len(texts), dtype=object)
-                column[:] = texts
-                data[name] = column
-            self.release(name)
-        data.update((k, v) for k, v in converted.items() if k not in data)
-        data["_row"] = self.rows
-        return LogTable(data)
+        texts = self.text(name)
+        column = np.empty(len(texts), dtype=object)
+        column[:] = texts
+        return column
 
 
 class Columns:
