@@ -61,6 +61,7 @@ def read_parquet(
     try:  # text as dictionaries: a value repeated a million times is one value until it is checked
         pf = pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)), read_dictionary=texts)
         table = pf.read(columns=[f.name for f in fields], use_threads=True)
+        table.validate(full=True)  # a damaged file can decode to indexes or offsets out of range
     except (pa.ArrowException, OSError, ValueError) as exc:
         problems.add(rel, "whole file", "cannot read the Parquet file", "an intact Parquet file", _clip(exc))
         return None

@@ -21,6 +21,7 @@ from liplanet_cert.bundle.csvcolumns import CsvText
 from liplanet_cert.bundle.csvread import read_csv
 from liplanet_cert.bundle.declaration import Declared
 from liplanet_cert.bundle.model import LogTable
+from liplanet_cert.bundle.parquetread import is_parquet
 from liplanet_cert.catalogue import Characteristic, production_steps, quality_characteristics
 from liplanet_cert.errors import ProblemCollector, quote
 from liplanet_cert.infra.textsafe import did_you_mean
@@ -39,7 +40,7 @@ def read_quality(
     import numpy as np
 
     raw = data() if callable(data) else data
-    dim = _header_dimension(rel, raw, problems)
+    dim = None if is_parquet(rel) else _header_dimension(rel, raw, problems)  # (Parquet: a unit column)
     if dim == "":
         return None
     c = read_csv(
