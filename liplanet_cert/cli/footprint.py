@@ -4,6 +4,7 @@ scenarios and Monte Carlo uncertainty) and the carbon-footprint section of its b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -85,11 +86,16 @@ def footprint(
 
         targets = parse_targets(export_inventory)  # checked before anything is computed
         spec = background_spec(background, background_mapping, allow_embedded_default)
-        from liplanet_cert.assessment.footprint import footprint_of
+        from liplanet_cert.assessment.footprint import bundle_footprint
+        from liplanet_cert.assessment.kpis import measure
+        from liplanet_cert.bundle.load import load_bundle
         from liplanet_cert.reporters.views.footprint import FootprintView
 
-        fp = footprint_of(
-            bundle_arg(bundle, example),
+        loaded = load_bundle(bundle_arg(bundle, example))  # (once: the export reads the same bundle)
+        m = measure(loaded)
+        fp = bundle_footprint(
+            loaded,
+            m,
             scenario=scenario,
             uncertainty=uncertainty,
             seed=seed,
@@ -102,27 +108,23 @@ def footprint(
         if format == "table":
             view.show(fp, console())
         deliver(text, output, stdout=format == "json")
-        _export(bundle_arg(bundle, example), targets, bw_dir)
+        _export(loaded, m, targets, bw_dir)
         return 0
 
     run(body)
 
 
-def _export(path: Path, targets: list[tuple[str, Path]], bw_dir: Path | None) -> None:
-    """``--export-inventory``: the bundle's inventory written to each target, named on stderr."""
+def _export(loaded: Any, m: Any, targets: list[tuple[str, Path]], bw_dir: Path | None) -> None:
+    """``--export-inventory``: the inventory of the loaded bundle (``m``: its measurements) written
+    to each target, named on stderr."""
     if not targets:
         return
     from liplanet_cert.assessment.footprint import footprint_input
-    from liplanet_cert.assessment.kpis import measure
-    from liplanet_cert.bundle.load import load_bundle
     from liplanet_cert.infra.textsafe import say
     from liplanet_cert.lca.export import export_inventory
 
-    loaded = load_bundle(path)
     name = f"liplanet {loaded.pilot_line.get('name', '')} {loaded.period_start}..{loaded.period_end}"
-    for p in export_inventory(
-        footprint_input(loaded, measure(loaded)), targets, database=name, bw_dir=bw_dir
-    ):
+    for p in export_inventory(footprint_input(loaded, m), targets, database=name, bw_dir=bw_dir):
         say(console(stderr=True), f"wrote inventory {p}")
 
 
