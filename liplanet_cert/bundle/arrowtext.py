@@ -73,10 +73,6 @@ class ArrowText(TextLog):
         self._texts: dict[str, list[Any]] = {}
         self._coded: dict[str, tuple[list[Any], Any]] = {}
 
-    def arrow(self, name: str) -> Any:
-        """Column ``name`` as an Arrow (chunked) array."""
-        return self._columns[name]
-
     # -- text --------------------------------------------------------------------------------
     def _codes(self, name: str) -> tuple[list[Any], Any]:
         """(distinct values, as Python objects; the index of each row's value among them),

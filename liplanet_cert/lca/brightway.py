@@ -147,7 +147,7 @@ def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
         if kind == "electricity" and name in model.background["electricity"]["countries"]:
             if grid_sd.get(name):  # normal, sigma = the source's year-to-year spread
                 exc.update(uncertainty_type=3, loc=factor, scale=grid_sd[name] * factor)
-            act(code, "kilowatt hour", [exc], f"grid electricity {name} (CO2e as CO2)")
+            act(code, "kilowatt hour", [exc], f"grid electricity {name} {contribution.CO2E_AS_CO2}")
         else:
             if kind == "cell_material":  # triangular over the data file's range
                 exc.update(factor_distribution(model, name))
@@ -155,14 +155,14 @@ def _background(bd: Any, model: Model) -> dict[tuple[str, str], dict[str, Any]]:
                 code,
                 "kilogram" if kind in ("material", "cell_material") else "kilowatt hour",
                 [exc],
-                f"{code} (CO2e as CO2)",
+                f"{code} {contribution.CO2E_AS_CO2}",
             )
     g = gas_factors(model)
     act(
         "supply|natural_gas_upstream",
         "kilowatt hour",
         [{"input": co2, "amount": g["upstream"], "type": "biosphere"}],
-        "natural gas supply chain (CO2e as CO2)",
+        f"natural gas supply chain {contribution.CO2E_AS_CO2}",
     )
     act(
         "heat|natural_gas",
@@ -263,7 +263,7 @@ def _materials_foreground(
     for f in inv.flows:
         if f.primary:
             data[(FOREGROUND, f.supplier)] = {
-                "name": f"{f.material}, supplier-specific (CO2e as CO2)",
+                "name": contribution.supplier_specific_name(f.material),
                 "unit": "kilogram",
                 "location": "GLO",
                 "type": "process",

@@ -211,14 +211,17 @@ def section(grid: Grid, cells_produced: float, cutoff: float, names: dict[str, s
     }
 
 
-CO2E_AS_CO2 = "(CO2e as CO2)"  # the name suffix of a background activity whose factor is a CO2e total
+CO2E_AS_CO2 = "(CO2e as CO2)"  # in the name of every activity whose factor is a CO2e total
+
+
+def supplier_specific_name(material: str) -> str:
+    """The name of the activity carrying a declared supplier factor (as Brightway names it)."""
+    return f"{material}, supplier-specific {CO2E_AS_CO2}"
 
 
 def declared_names(materials: MaterialsInventory) -> dict[str, str]:
     """Names of the foreground activities of declared supplier factors (as Brightway names them)."""
-    return {
-        m.supplier: f"{m.material}, supplier-specific (CO2e as CO2)" for m in materials.flows if m.primary
-    }
+    return {m.supplier: supplier_specific_name(m.material) for m in materials.flows if m.primary}
 
 
 def contributions(

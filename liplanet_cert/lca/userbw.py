@@ -17,6 +17,7 @@ from typing import Any
 from liplanet_cert.errors import LCAError, Problem
 from liplanet_cert.lca.brightway import FOREGROUND, _bw, _state, quiet
 from liplanet_cert.lca.bwdir import locked, resolve_bw_dir
+from liplanet_cert.lca.contribution import CO2E_AS_CO2, supplier_specific_name
 from liplanet_cert.lca.materials import MATERIALS_ACTIVITY, MaterialsInventory
 from liplanet_cert.lca.model import Model
 from liplanet_cert.lca.types import StepInventory
@@ -274,13 +275,13 @@ def user_background_scores(
                 links[need] = (key, 1.0)
                 unit = ub.need_unit(need)
                 emitters[key] = _emitter(
-                    key, f"{need}, embedded default (CO2e as CO2)", unit, co2, embedded[need]
+                    key, f"{need}, embedded default {CO2E_AS_CO2}", unit, co2, embedded[need]
                 )
             for f in declared:
                 key = (FOREGROUND, f.supplier)
                 links[f.supplier] = (key, 1.0)
                 emitters[key] = _emitter(
-                    key, f"{f.material}, supplier-specific (CO2e as CO2)", "kilogram", co2, f.kg_co2e_per_kg
+                    key, supplier_specific_name(f.material), "kilogram", co2, f.kg_co2e_per_kg
                 )
         ids = _user_foreground(bd, inventory, materials, links, emitters)
         wanted = {inv.step for inv in inventory} | ({MATERIALS_ACTIVITY} if materials else set())
